@@ -1,0 +1,47 @@
+"""xent: entropy and cross-entropy, exact, from the command line or from Python.
+
+>>> from xent import cross_entropy
+>>> float(cross_entropy(0, [0.4, 0.3, 0.05, 0.05, 0.2]))
+0.916290731874155
+
+The engine needs NumPy; it is imported on first use so that ``xent --help`` and the CLI's
+start-up do not pay for it.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_ENGINE_NAMES = {
+    "Breakdown",
+    "REDUCTIONS",
+    "ZeroProbabilityWarning",
+    "binary_cross_entropy",
+    "breakdown",
+    "check_distribution",
+    "contributions",
+    "cross_entropy",
+    "entropy",
+    "kl_divergence",
+    "log_predictions",
+    "log_softmax",
+    "normalize_rows",
+    "perplexity",
+    "softmax",
+}
+
+__all__ = sorted(_ENGINE_NAMES | {"__version__", "XentError", "DataError", "UsageError"})
+
+from .errors import DataError, UsageError, XentError  # noqa: E402  (stdlib only, cheap)
+
+
+def __getattr__(name: str):
+    if name in _ENGINE_NAMES:
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'xent' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,437 @@
+"""The loss engine: NumPy in, NumPy out.
+
+No I/O, no printing, no formatting. Everything is computed in nats with natural logarithms
+and converted to the requested base at the end, so every base is an exact rescaling of the
+same numbers (H_b = H_e / ln b). Rows are samples and the last axis is the classes.
+
+Conventions (the same as scipy.special.xlogy / rel_entr):
+- 0 * log 0 = 0: a class with P(i) = 0 contributes nothing, whatever Q(i) is.
+- P(i) > 0 with Q(i) = 0 gives +inf, honestly, with a ``ZeroProbabilityWarning``.
+- Logits go through a log-sum-exp log-softmax, exact for logits of any magnitude.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import DataError, InvalidProbabilities
+
+__all__ = [
+    "REDUCTIONS",
+    "ZeroProbabilityWarning",
+    "binary_cross_entropy",
+    "Breakdown",
+    "breakdown",
+    "check_distribution",
+    "check_indices",
+    "contributions",
+    "cross_entropy",
+    "default_tolerance",
+    "entropy",
+    "kl_divergence",
+    "log_predictions",
+    "log_softmax",
+    "normalize_rows",
+    "reduce_rows",
+    "perplexity",
+    "softmax",
+    "target_distribution",
+]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class ZeroProbabilityWarning(RuntimeWarning):
+    """A prediction gives probability 0 to a class that the label says can happen."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ln_base(base: float) -> float:
+    if not (math.isfinite(base) and base > 0 and base != 1):
+        raise ValueError(f"log base must be positive and not 1, got {base!r}")
+    return math.log(base)
+
+
+def _in_base(nats, base: float):
+    # math.log(math.e) is exactly 1.0, so base e is returned unchanged; adding 0.0 turns
+    # the -0.0 of a perfect prediction (-log 1) into 0.0.
+    return nats / _ln_base(base) + 0.0
+
+
+def reduce_rows(values: np.ndarray, reduction: str):
+    """Mean, sum or none of per-row values (the mean of no rows is NaN)."""
+    if reduction == "none":
+        return values
+    if reduction == "mean":
+        return np.float64(values.mean()) if values.size else np.float64(np.nan)
+    if reduction == "sum":
+        return np.float64(values.sum())
+    raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+
+
+def _as_float_array(values, what: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 0:
+        raise ValueError(f"{what} must be a vector or a 2-D batch, got a scalar")
+    if array.ndim > 2:
+        raise ValueError(f"{what} must be a vector or a 2-D batch, got {array.ndim} dimensions")
+    if array.shape[-1] == 0:
+        raise DataError(f"{what} has no classes")
+    return array
+
+
+def _neg_xlogy(p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
+    """-p * log q with the convention 0 * log 0 = 0 (also when log q is -inf)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(p > 0, -p * log_q, 0.0)
+
+
+def _warn_if_infinite(values: np.ndarray) -> None:
+    if np.isposinf(values).any():
+        warnings.warn(
+            "a prediction gives probability 0 to a class the label gives mass to: the "
+            "cross-entropy is infinite (clip the predictions to avoid it)",
+            ZeroProbabilityWarning,
+            stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def default_tolerance(n_classes: int) -> float:
+    """How far a distribution's sum may be from 1.
+
+    Probabilities printed to 6 decimals are each off by at most 5e-7, so their sum is off
+    by at most n * 5e-7; 1e-6 per class covers that with room to spare, and still rejects
+    a vector that is a real slip (0.4, 0.3, 0.05, 0.05, 0.1).
+    """
+    return 1e-6 * max(n_classes, 1)
+
+
+def check_distribution(p, *, tolerance: float | None = None, what: str = "prediction") -> None:
+    """Raise ``InvalidProbabilities`` for the first row that is not a distribution.
+
+    A distribution has no NaN, every value in [0, 1], and a sum within ``tolerance`` of 1.
+    The error's ``row`` is the row's index (0 for a single vector).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    tol = default_tolerance(rows.shape[1]) if tolerance is None else tolerance
+    with np.errstate(invalid="ignore"):
+        sums = rows.sum(axis=1)
+        bad_value = ~((rows >= 0) & (rows <= 1)).all(axis=1)  # NaN fails both comparisons
+        bad_sum = ~(np.abs(sums - 1) <= tol)
+    bad = np.flatnonzero(bad_value | bad_sum)
+    if bad.size == 0:
+        return
+    i = int(bad[0])
+    row = rows[i]
+    shown = ", ".join(f"{v:.6g}" for v in row[:8]) + (", ..." if row.size > 8 else "")
+    if bad_value[i]:
+        j = int(np.flatnonzero(~((row >= 0) & (row <= 1)))[0])
+        problem = f"{what} value {j + 1} is {row[j]:.6g}, outside [0, 1]"
+    else:
+        problem = f"{what} sums to {sums[i]:.10g}, not 1 (tolerance {tol:.1g})"
+    error = InvalidProbabilities(f"{problem}: [{shown}]", row=i)
+    error.what = what
+    raise error
+
+
+def log_softmax(logits, axis: int = -1) -> np.ndarray:
+    """log(softmax(z)) by log-sum-exp: [1000, -1000, 0] gives [0, -2000, -1000] exactly."""
+    z = np.asarray(logits, dtype=np.float64)
+    if not np.isfinite(z).all():
+        rows = z.reshape(-1, z.shape[-1])
+        i = int(np.flatnonzero(~np.isfinite(rows).all(axis=1))[0])
+        error = InvalidProbabilities(f"logits must be finite numbers, got {rows[i]}", row=i)
+        error.what = "logits"
+        raise error
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax(logits, axis: int = -1) -> np.ndarray:
+    """Probabilities from logits, through :func:`log_softmax`."""
+    return np.exp(log_softmax(logits, axis=axis))
+
+
+def normalize_rows(q) -> np.ndarray:
+    """Divide each row by its sum (the opt-in ``--renormalize``); values must be in [0, 1]."""
+    q = _as_float_array(q, "prediction")
+    check_distribution(q, tolerance=np.inf)  # values in [0, 1] and no NaN; any sum
+    sums = q.sum(axis=-1, keepdims=True)
+    if (sums == 0).any():
+        i = int(np.flatnonzero(sums.reshape(-1) == 0)[0])
+        raise InvalidProbabilities("prediction is all zeros: cannot renormalize", row=i)
+    return q / sums
+
+
+def log_predictions(
+    pred=None,
+    *,
+    logits=None,
+    clip: float | None = None,
+    renormalize: bool = False,
+    tolerance: float | None = None,
+) -> np.ndarray:
+    """log Q from probabilities or logits, checked, in nats.
+
+    Probabilities must be distributions (see :func:`check_distribution`); ``renormalize``
+    divides each row by its sum instead, and ``clip`` clips to [clip, 1 - clip] like
+    scikit-learn's ``log_loss`` and Keras do (after the check, without renormalizing).
+    Logits go through :func:`log_softmax`; ``clip`` then applies to their probabilities.
+    """
+    if (pred is None) == (logits is None):
+        raise ValueError("give exactly one of pred and logits")
+    if clip is not None and not (0 < clip < 0.5):
+        raise ValueError(f"clip must be in (0, 0.5), got {clip!r}")
+    if logits is not None:
+        log_q = log_softmax(_as_float_array(logits, "logits"))
+        if clip is None:
+            return log_q
+        q = np.exp(log_q)
+    else:
+        q = _as_float_array(pred, "prediction")
+        if renormalize:
+            q = normalize_rows(q)
+        else:
+            check_distribution(q, tolerance=tolerance)
+    if clip is not None:
+        q = np.clip(q, clip, 1 - clip)
+    with np.errstate(divide="ignore"):
+        return np.log(q)
+
+
+def check_indices(labels, n_classes: int) -> None:
+    """Raise ``DataError`` for the first class index outside [0, n_classes)."""
+    flat = np.asarray(labels).reshape(-1)
+    outside = (flat < 0) | (flat >= n_classes)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise DataError(
+            f"label index {flat[i]} is out of range for {n_classes} classes "
+            f"(0 to {n_classes - 1})",
+            row=i,
+        )
+
+
+def target_distribution(target, n_classes: int, *, tolerance: float | None = None) -> np.ndarray:
+    """A dense target P from class indices (one-hot) or from distributions (checked)."""
+    target = np.asarray(target)
+    if target.dtype.kind in "iu":
+        check_indices(target, n_classes)
+        return np.eye(n_classes)[target]
+    p = _as_float_array(target, "label")
+    if p.shape[-1] != n_classes:
+        raise DataError(f"label has {p.shape[-1]} values but there are {n_classes} classes")
+    check_distribution(p, tolerance=tolerance, what="label")
+    return p
+
+
+def _target_and_log_q(target, pred, logits, clip, renormalize, tolerance):
+    log_q = log_predictions(
+        pred, logits=logits, clip=clip, renormalize=renormalize, tolerance=tolerance
+    )
+    p = target_distribution(target, log_q.shape[-1], tolerance=tolerance)
+    if p.shape != log_q.shape:
+        raise ValueError(f"labels of shape {p.shape} do not match predictions {log_q.shape}")
+    return p, log_q
+
+
+# --------------------------------------------------------------------------- the losses
+
+
+def contributions(
+    target,
+    pred=None,
+    *,
+    logits=None,
+    base: float = math.e,
+    clip: float | None = None,
+    renormalize: bool = False,
+    tolerance: float | None = None,
+) -> np.ndarray:
+    """Per-class terms P(i) * (-log Q(i)) of the cross-entropy; they sum to it."""
+    p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+    terms = _neg_xlogy(p, log_q)
+    _warn_if_infinite(terms)
+    return _in_base(terms, base)
+
+
+def cross_entropy(
+    target,
+    pred=None,
+    *,
+    logits=None,
+    base: float = math.e,
+    reduction: str = "mean",
+    clip: float | None = None,
+    renormalize: bool = False,
+    tolerance: float | None = None,
+):
+    """H(P, Q) = -sum_i P(i) log Q(i), per row, then reduced.
+
+    ``target`` holds class indices (an integer array, one per row) or distributions of
+    the predictions' shape (one-hot or soft). ``pred`` holds probabilities, or give
+    ``logits`` instead. ``reduction`` is ``mean`` (the default, as in PyTorch and
+    scikit-learn), ``sum`` or ``none``.
+
+    >>> float(cross_entropy(0, [0.4, 0.3, 0.05, 0.05, 0.2]))  # the article's dog
+    0.916290731874155
+    """
+    index_target = np.asarray(target)
+    if index_target.dtype.kind in "iu":
+        # A gather of log Q at the label: no pass over the other classes' logs.
+        log_q = log_predictions(
+            pred, logits=logits, clip=clip, renormalize=renormalize, tolerance=tolerance
+        )
+        rows = log_q.reshape(-1, log_q.shape[-1])
+        labels = index_target.reshape(-1)
+        if labels.size != rows.shape[0]:
+            raise ValueError(f"{labels.size} labels for {rows.shape[0]} predictions")
+        check_indices(labels, rows.shape[1])
+        per_row = -rows[np.arange(rows.shape[0]), labels]
+        per_row = per_row.reshape(log_q.shape[:-1])
+    else:
+        p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+        per_row = _neg_xlogy(p, log_q).sum(axis=-1)
+    _warn_if_infinite(np.asarray(per_row))
+    return reduce_rows(_in_base(np.asarray(per_row, dtype=np.float64), base), reduction)
+
+
+def entropy(p, *, base: float = math.e, reduction: str = "mean", tolerance: float | None = None):
+    """H(P) = -sum_i P(i) log P(i), per row, then reduced. A one-hot P has entropy 0."""
+    p = _as_float_array(p, "distribution")
+    check_distribution(p, tolerance=tolerance, what="distribution")
+    with np.errstate(divide="ignore"):
+        per_row = _neg_xlogy(p, np.log(p)).sum(axis=-1)
+    return reduce_rows(_in_base(per_row, base), reduction)
+
+
+def kl_divergence(
+    target,
+    pred=None,
+    *,
+    logits=None,
+    base: float = math.e,
+    reduction: str = "mean",
+    clip: float | None = None,
+    renormalize: bool = False,
+    tolerance: float | None = None,
+):
+    """KL(P || Q) = sum_i P(i) (log P(i) - log Q(i)) = H(P, Q) - H(P), never negative.
+
+    Computed term by term (as scipy.special.rel_entr does) rather than as a difference of
+    two entropies, so a small divergence keeps its digits.
+    """
+    p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - log_q), 0.0)
+    per_row = terms.sum(axis=-1)
+    _warn_if_infinite(per_row)
+    return reduce_rows(_in_base(per_row, base), reduction)
+
+
+class Breakdown(NamedTuple):
+    """Everything about P against Q, per class and per row, in one base.
+
+    Arrays have the predictions' shape: (K,) for one vector, (n, K) for a batch; the
+    per-row values drop the class axis. ``contribution`` sums to ``cross_entropy``, and
+    ``cross_entropy = entropy + kl_divergence``.
+    """
+
+    p: np.ndarray
+    q: np.ndarray
+    neg_log_q: np.ndarray
+    contribution: np.ndarray
+    cross_entropy: np.ndarray
+    entropy: np.ndarray
+    kl_divergence: np.ndarray
+    perplexity: np.ndarray
+
+
+def breakdown(
+    target,
+    pred=None,
+    *,
+    logits=None,
+    base: float = math.e,
+    clip: float | None = None,
+    renormalize: bool = False,
+    tolerance: float | None = None,
+) -> Breakdown:
+    """The per-class table behind a cross-entropy: P, Q, -log Q, P * (-log Q), and the
+    row totals H(P, Q), H(P), KL(P || Q) and perplexity. No reduction."""
+    p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+    terms = _neg_xlogy(p, log_q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p = np.log(p)
+        kl_terms = np.where(p > 0, p * (log_p - log_q), 0.0)
+    ce_nats = terms.sum(axis=-1)
+    _warn_if_infinite(ce_nats)
+    return Breakdown(
+        p=p,
+        q=np.exp(log_q),
+        neg_log_q=_in_base(-log_q, base),
+        contribution=_in_base(terms, base),
+        cross_entropy=_in_base(ce_nats, base),
+        entropy=_in_base(_neg_xlogy(p, log_p).sum(axis=-1), base),
+        kl_divergence=_in_base(kl_terms.sum(axis=-1), base),
+        perplexity=np.exp(ce_nats),
+    )
+
+
+def perplexity(h, *, base: float = math.e):
+    """base ** H: the effective number of equally likely classes. The same in every base."""
+    return np.exp(np.asarray(h, dtype=np.float64) * _ln_base(base))
+
+
+def binary_cross_entropy(
+    target,
+    pred=None,
+    *,
+    logits=None,
+    base: float = math.e,
+    reduction: str = "mean",
+    clip: float | None = None,
+):
+    """-(y log p + (1 - y) log(1 - p)) for a probability p (or logit) of the positive class.
+
+    ``target`` y may be 0/1 or soft, in [0, 1]. From logits, log p = -log(1 + e^-z) and
+    log(1 - p) = -log(1 + e^z) by ``logaddexp``, finite for logits of any magnitude
+    (PyTorch's ``binary_cross_entropy_with_logits``).
+    """
+    if (pred is None) == (logits is None):
+        raise ValueError("give exactly one of pred and logits")
+    y = np.asarray(target, dtype=np.float64)
+    if not ((y >= 0) & (y <= 1)).all():
+        raise InvalidProbabilities("binary label must be in [0, 1]")
+    if logits is not None and clip is None:
+        z = np.asarray(logits, dtype=np.float64)
+        if not np.isfinite(z).all():
+            raise InvalidProbabilities("logits must be finite numbers")
+        log_p, log_not_p = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+    else:
+        if logits is not None:
+            z = np.asarray(logits, dtype=np.float64)
+            if not np.isfinite(z).all():
+                raise InvalidProbabilities("logits must be finite numbers")
+            p = 1.0 / (1.0 + np.exp(-z))
+        else:
+            p = np.asarray(pred, dtype=np.float64)
+            if not ((p >= 0) & (p <= 1)).all():
+                raise InvalidProbabilities("binary prediction must be in [0, 1]")
+        if clip is not None:
+            p = np.clip(p, clip, 1 - clip)
+        with np.errstate(divide="ignore"):
+            log_p, log_not_p = np.log(p), np.log1p(-p)
+    per_item = _neg_xlogy(y, log_p) + _neg_xlogy(1 - y, log_not_p)
+    _warn_if_infinite(per_item)
+    return reduce_rows(_in_base(per_item, base), reduction)

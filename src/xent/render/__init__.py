@@ -1,0 +1,39 @@
+"""Renderers: a :class:`~xent.report.Report` to text. They format; they never compute a loss.
+
+``plain``, ``json`` and ``csv`` are for scripts (full precision, stable); ``table`` is for
+people (Rich, imported only when a table is drawn).
+"""
+
+from __future__ import annotations
+
+import math
+
+FORMATS = ("auto", "table", "json", "csv", "plain")
+
+
+def full_precision(x: float) -> str:
+    """The shortest text that reads back as the same float: ``0.916290731874155``."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)
+
+
+def render(report, fmt: str, out, *, precision: int = 4) -> None:
+    """Write ``report`` to the text stream ``out`` in ``fmt`` (not ``auto``: resolve it first)."""
+    if fmt == "plain":
+        from .plain_output import render_plain as renderer
+    elif fmt == "json":
+        from .json_output import render_json as renderer
+    elif fmt == "csv":
+        from .csv_output import render_csv as renderer
+    elif fmt == "table":
+        from .rich_table import render_table
+
+        render_table(report, out, precision=precision)
+        return
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    renderer(report, out)

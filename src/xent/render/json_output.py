@@ -1,0 +1,94 @@
+"""``json``: every number of the report, valid JSON (no NaN or Infinity literals).
+
+Non-finite numbers become the strings ``"inf"``, ``"-inf"`` and ``"nan"``, which
+``float()`` in Python and ``tonumber`` in jq read back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+from . import full_precision
+
+
+def json_number(x):
+    x = float(x)
+    return x if math.isfinite(x) else full_precision(x)
+
+
+def _per_class(report, p, q, neg_log_q, contribution) -> list[dict]:
+    if report.kind == "entropy":
+        keys = ("class", "p", "neg_log_p", "contribution")
+        columns = (q, neg_log_q, contribution)
+    else:
+        keys = ("class", "label", "pred", "neg_log_pred", "contribution")
+        columns = (p, q, neg_log_q, contribution)
+    return [
+        dict(zip(keys, (name, *(json_number(c[i]) for c in columns))))
+        for i, name in enumerate(report.classes)
+    ]
+
+
+def _totals(report, ce, h, kl, ppl) -> dict:
+    if report.kind == "entropy":
+        return {"entropy": json_number(h), "perplexity": json_number(ppl)}
+    return {
+        "cross_entropy": json_number(ce),
+        "entropy": json_number(h),
+        "kl_divergence": json_number(kl),
+        "perplexity": json_number(ppl),
+    }
+
+
+def report_to_dict(report) -> dict:
+    rows = report.rows
+    samples = []
+    for i in range(report.n_samples):
+        sample = {"row": i + 1}
+        if report.kind != "entropy":
+            sample["label"] = report.labels[i]
+        sample.update(
+            _totals(
+                report,
+                rows.cross_entropy[i],
+                rows.entropy[i],
+                rows.kl_divergence[i],
+                rows.perplexity[i],
+            )
+        )
+        sample["contributions"] = _per_class(
+            report, rows.p[i], rows.q[i], rows.neg_log_q[i], rows.contribution[i]
+        )
+        samples.append(sample)
+    data = _totals(
+        report, report.cross_entropy, report.entropy, report.kl_divergence, report.perplexity
+    )
+    data.update(
+        unit=report.unit,
+        base=report.base,
+        reduction=report.reduction,
+        rows=report.n_samples,
+        classes=list(report.classes),
+        # Per-class means over the samples (the sample's own values for one sample); the
+        # contributions are reduced like the loss, so they sum to it.
+        contributions=_per_class(
+            report,
+            rows.p.mean(axis=0),
+            rows.q.mean(axis=0),
+            rows.neg_log_q.mean(axis=0),
+            report.contributions,
+        ),
+        samples=samples,
+        notes=list(report.notes),
+    )
+    return data
+
+
+def render_json(report, out) -> None:
+    json.dump(report_to_dict(report), out, indent=2, ensure_ascii=False, allow_nan=False)
+    out.write("\n")
+
+
+__all__ = ["json_number", "render_json", "report_to_dict"]
