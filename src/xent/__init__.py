@@ -32,7 +32,7 @@ _ENGINE_NAMES = {
 
 __all__ = sorted(_ENGINE_NAMES | {"__version__", "XentError", "DataError", "UsageError"})
 
-from .errors import DataError, UsageError, XentError  # noqa: E402  (stdlib only, cheap)
+from .errors import DataError, UsageError, XentError  # noqa: E402, F401  (stdlib only, cheap)
 
 
 def __getattr__(name: str):

@@ -216,8 +216,7 @@ def check_indices(labels, n_classes: int) -> None:
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
         raise DataError(
-            f"label index {flat[i]} is out of range for {n_classes} classes "
-            f"(0 to {n_classes - 1})",
+            f"label index {flat[i]} is out of range for {n_classes} classes (0 to {n_classes - 1})",
             row=i,
         )
 

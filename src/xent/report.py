@@ -83,10 +83,11 @@ def cross_entropy_report(
 ) -> Report:
     """Score each prediction row against its target (an index or a distribution)."""
     n_classes = len(classes)
-    p = np.array([engine.target_distribution(t, n_classes) for t in targets])
-    rows = engine.breakdown(
-        p, pred, logits=logits, base=base, clip=clip, renormalize=renormalize
-    )
+    # Indices become one-hot rows; distributions are checked together, so an error names
+    # the row it is in.
+    dense = [np.eye(n_classes)[t] if isinstance(t, int) else t for t in targets]
+    p = engine.target_distribution(np.array(dense, dtype=np.float64), n_classes)
+    rows = engine.breakdown(p, pred, logits=logits, base=base, clip=clip, renormalize=renormalize)
     return Report("cross_entropy", classes, label_texts, rows, base, reduction, notes or [])
 
 

@@ -29,9 +29,7 @@ def parse_vector(text: str, *, source: str) -> list[float]:
             values.append(float(token))
         except ValueError:
             shown = repr(token) if token else "empty"
-            raise DataError(
-                f"value {position} is {shown}, not a number", source=source
-            ) from None
+            raise DataError(f"value {position} is {shown}, not a number", source=source) from None
     return values
 
 

@@ -14,8 +14,12 @@ def render_csv(report, out) -> None:
         writer.writerow(["row", "entropy", "perplexity", "unit"])
         for i in range(report.n_samples):
             writer.writerow(
-                [i + 1, full_precision(rows.entropy[i]), full_precision(rows.perplexity[i]),
-                 report.unit]
+                [
+                    i + 1,
+                    full_precision(rows.entropy[i]),
+                    full_precision(rows.perplexity[i]),
+                    report.unit,
+                ]
             )
         return
     writer.writerow(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 
-
 from . import full_precision
 
 

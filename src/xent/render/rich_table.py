@@ -73,7 +73,10 @@ def class_table(report, sample: int, precision: int) -> Table:
         c = float(contribution[i])
         share = (c / scale if scale else 0.0) if math.isfinite(c) else math.inf
         values = [] if entropy_kind else [number(rows.p[sample, i], precision)]
-        values += [number(rows.q[sample, i], precision), number(rows.neg_log_q[sample, i], precision)]
+        values += [
+            number(rows.q[sample, i], precision),
+            number(rows.neg_log_q[sample, i], precision),
+        ]
         true_class = not entropy_kind and rows.p[sample, i] > 0
         table.add_row(
             escape(name) + (" ◀" if true_class else ""),
@@ -95,8 +98,11 @@ def sample_table(report, precision: int) -> Table:
     if not entropy_kind:
         table.add_column("label", footer="")
         table.add_column("H(P,Q)", justify="right", footer=number(report.cross_entropy, precision))
-    table.add_column("H(P)" if not entropy_kind else "H", justify="right",
-                     footer=number(report.entropy, precision))
+    table.add_column(
+        "H(P)" if not entropy_kind else "H",
+        justify="right",
+        footer=number(report.entropy, precision),
+    )
     if not entropy_kind:
         table.add_column("KL(P‖Q)", justify="right", footer=number(report.kl_divergence, precision))
     table.add_column("perplexity", justify="right", footer=number(report.perplexity, precision))
@@ -131,8 +137,10 @@ def report_renderable(report, precision: int = 4) -> Group:
         parts += [Text(title, style="bold"), class_table(report, 0, precision)]
     else:
         what = "Entropy" if report.kind == "entropy" else "Cross-entropy"
-        parts += [Text(f"{what} of {report.n_samples} samples", style="bold"),
-                  sample_table(report, precision)]
+        parts += [
+            Text(f"{what} of {report.n_samples} samples", style="bold"),
+            sample_table(report, precision),
+        ]
         totals = []
     if totals:
         parts.append(_summary(totals, unit, precision))

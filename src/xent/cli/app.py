@@ -1,4 +1,4 @@
-"""The ``xent`` command: Typer wiring over the readers, the engine and the renderers.
+"""The ``xent`` application: error handling, shared options and helpers for the commands.
 
 This module knows Typer and exit statuses; the layers below raise :class:`XentError` and
 know neither. NumPy and Rich are imported inside the commands, so ``xent --help`` and
@@ -12,14 +12,12 @@ import sys
 import warnings
 from dataclasses import dataclass
 from enum import Enum
-from typing import List, Optional
 
 import typer
 from typer.core import TyperGroup
 
-from . import __version__
-from .errors import ExitStatus, InvalidProbabilities, UsageError, XentError
-from .units import parse_base
+from .. import __version__
+from ..errors import ExitStatus, InvalidProbabilities, UsageError, XentError
 
 # Typer vendors Click in recent releases and depends on it in older ones; reach Click's
 # exception classes through the public BadParameter so both work.
@@ -132,7 +130,7 @@ class Terminal:
     stdin_is_tty: bool
 
     @classmethod
-    def detect(cls) -> "Terminal":
+    def detect(cls) -> Terminal:
         def isatty(stream) -> bool:
             try:
                 return stream.isatty()
@@ -158,16 +156,24 @@ class Reduction(str, Enum):
 
 # Options shared by the commands.
 ClassesOption = typer.Option(
-    None, "--classes", "-c", metavar="NAMES",
+    None,
+    "--classes",
+    "-c",
+    metavar="NAMES",
     help="Class names, comma-separated (default: $XENT_CLASSES; five classes are the "
     "article's dog,fox,horse,eagle,squirrel; otherwise 0,1,2,...).",
 )
 BaseOption = typer.Option(
-    "e", "--base", "-b", metavar="e|2|10|NUMBER",
+    "e",
+    "--base",
+    "-b",
+    metavar="e|2|10|NUMBER",
     help="Log base: e (nats, default), 2 (bits), 10 (hartleys) or any positive number but 1.",
 )
 FormatOption = typer.Option(
-    OutputFormat.auto, "--format", "-f",
+    OutputFormat.auto,
+    "--format",
+    "-f",
     help="table on a terminal; plain (the one number, full precision) when piped; "
     "json and csv for scripts.",
 )
@@ -175,7 +181,9 @@ PrecisionOption = typer.Option(
     4, "--precision", min=0, max=17, help="Decimals shown in tables (plain/json/csv are exact)."
 )
 ReductionOption = typer.Option(
-    Reduction.mean, "--reduction", "-r",
+    Reduction.mean,
+    "--reduction",
+    "-r",
     help="With several samples: their mean, sum, or none (one value per sample).",
 )
 RenormalizeOption = typer.Option(
@@ -183,18 +191,18 @@ RenormalizeOption = typer.Option(
 )
 
 
-def _sources(option: str, count: int) -> list[str]:
+def sources(option: str, count: int) -> list[str]:
     """Where each repeated value came from: ``--pred`` or ``--pred (sample 2)``."""
     return [option] if count == 1 else [f"{option} (sample {i})" for i in range(1, count + 1)]
 
 
-def _read_vectors(texts: list[str], option: str) -> list[list[float]]:
-    from .errors import DataError
-    from .readers.arguments import parse_vector
+def read_vectors(texts: list[str], option: str) -> list[list[float]]:
+    from ..errors import DataError
+    from ..readers.arguments import parse_vector
 
-    sources = _sources(option, len(texts))
-    vectors = [parse_vector(text, source=src) for text, src in zip(texts, sources)]
-    for vector, src in zip(vectors, sources):
+    names = sources(option, len(texts))
+    vectors = [parse_vector(text, source=src) for text, src in zip(texts, names)]
+    for vector, src in zip(vectors, names):
         if len(vector) != len(vectors[0]):
             raise DataError(
                 f"has {len(vector)} values, but the first prediction has {len(vectors[0])}",
@@ -203,7 +211,7 @@ def _read_vectors(texts: list[str], option: str) -> list[list[float]]:
     return vectors
 
 
-def _predictions(pred, logits) -> tuple[list[list[float]], str]:
+def predictions(pred, logits) -> tuple[list[list[float]], str]:
     if pred and logits:
         raise UsageError("give the prediction as --pred or as --logits, not both")
     if not pred and not logits:
@@ -211,151 +219,25 @@ def _predictions(pred, logits) -> tuple[list[list[float]], str]:
             "no prediction: give --pred 0.4,0.3,... (probabilities) or --logits 2.0,1.0,..."
         )
     option = "--pred" if pred else "--logits"
-    return _read_vectors(list(pred or logits), option), option
+    return read_vectors(list(pred or logits), option), option
 
 
-def _output_format(fmt: OutputFormat) -> str:
+def output_format(fmt: OutputFormat) -> str:
     if fmt is OutputFormat.auto:
         return "table" if Terminal.detect().stdout_is_tty else "plain"
     return fmt.value
 
 
-def _locate(error: InvalidProbabilities, sources: dict[str, list[str]]) -> XentError:
+def locate(error: InvalidProbabilities, origins: dict[str, list[str]]) -> XentError:
     """Name the argument an engine error came from, by what it was about and its row."""
-    names = sources["label" if error.what == "label" else "pred"]
+    names = origins["label" if error.what == "label" else "pred"]
     row = error.row or 0
     error.source = names[row] if row < len(names) else names[-1]
     return error
 
 
-@app.command()
-def compute(
-    labels: Optional[List[str]] = typer.Option(
-        None, "--labels", "-l", metavar="LABEL",
-        help="The true class: a name (dog), an index (0), or one value per class "
-        "(1,0,0,0,0 one-hot; 0.9,0.1,0,0,0 soft). Repeat once per --pred, or give one for all.",
-    ),
-    pred: Optional[List[str]] = typer.Option(
-        None, "--pred", "-p", metavar="Q1,Q2,...",
-        help="Predicted probabilities, one per class (a single value: binary, P(class 1)). "
-        "Repeat for several samples.",
-    ),
-    logits: Optional[List[str]] = typer.Option(
-        None, "--logits", metavar="Z1,Z2,...",
-        help="Logits instead of --pred (softmax by log-sum-exp; one value: sigmoid).",
-    ),
-    classes: Optional[str] = ClassesOption,
-    base: str = BaseOption,
-    fmt: OutputFormat = FormatOption,
-    precision: int = PrecisionOption,
-    reduction: Reduction = ReductionOption,
-    clip: Optional[float] = typer.Option(
-        None, "--clip", metavar="EPS",
-        help="Clip predictions to [EPS, 1-EPS] first, like scikit-learn and Keras "
-        "(avoids an infinite loss when Q(i) = 0).",
-    ),
-    renormalize: bool = RenormalizeOption,
-) -> None:
-    """Cross-entropy H(P,Q) = −Σ P(i)·log Q(i) of a label P and a prediction Q.
+def render_report(report, fmt: OutputFormat, precision: int) -> None:
+    from ..render import render
 
-    \b
-    Example (the article's dog, 0.9163 nats):
-      xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2
-    """
-    from .readers.arguments import parse_label, resolve_classes
-    from .report import cross_entropy_report
-
-    log_base = parse_base(base)
-    if clip is not None and not 0 < clip < 0.5:
-        raise UsageError(f"{clip!r} is not a clip value: use a small number such as 1e-15",
-                         source="--clip")
-    vectors, pred_option = _predictions(pred, logits)
-    if not labels:
-        raise UsageError("no label: give the true class with --labels (a name, an index, "
-                         "or one value per class)")
-    if len(labels) not in (1, len(vectors)):
-        raise UsageError(
-            f"{len(labels)} labels for {len(vectors)} predictions: give one label for all, "
-            "or one per prediction", source="--labels",
-        )
-    binary = len(vectors[0]) == 1
-    n_classes = 2 if binary else len(vectors[0])
-    names, note = resolve_classes(n_classes, option=classes, environ=os.environ)
-    if binary:
-        # One value is the probability (or logit) of the second class.
-        vectors = [[1.0 - v[0], v[0]] if pred else [0.0, v[0]] for v in vectors]
-    label_sources = _sources("--labels", len(labels))
-    targets = [
-        parse_label(text, names, source=src, binary=binary)
-        for text, src in zip(labels, label_sources)
-    ]
-    if len(targets) == 1 and len(vectors) > 1:
-        targets, labels, label_sources = (
-            targets * len(vectors), list(labels) * len(vectors), label_sources * len(vectors)
-        )
-    try:
-        report = cross_entropy_report(
-            targets, list(labels), names,
-            pred=vectors if pred else None, logits=vectors if logits else None,
-            base=log_base, reduction=reduction.value, clip=clip, renormalize=renormalize,
-            notes=[note] if note else None,
-        )
-    except InvalidProbabilities as error:
-        hint = "" if renormalize or error.what != "prediction" else \
-            " (--renormalize divides by the sum)"
-        error.message += hint
-        raise _locate(error, {"label": label_sources,
-                              "pred": _sources(pred_option, len(vectors))}) from None
-    _render(report, fmt, precision)
-
-
-@app.command()
-def entropy(
-    pred: Optional[List[str]] = typer.Option(
-        None, "--pred", "-p", metavar="Q1,Q2,...",
-        help="A probability distribution, one value per class. Repeat for several.",
-    ),
-    logits: Optional[List[str]] = typer.Option(
-        None, "--logits", metavar="Z1,Z2,...", help="Logits instead of --pred (softmax)."
-    ),
-    classes: Optional[str] = ClassesOption,
-    base: str = BaseOption,
-    fmt: OutputFormat = FormatOption,
-    precision: int = PrecisionOption,
-    reduction: Reduction = ReductionOption,
-    renormalize: bool = RenormalizeOption,
-) -> None:
-    """Entropy H(Q) = −Σ Q(i)·log Q(i) of a distribution: its uncertainty.
-
-    \b
-    Example (the article's prediction, 1.4701 nats):
-      xent entropy --pred 0.4,0.3,0.05,0.05,0.2
-    """
-    from .readers.arguments import resolve_classes
-    from .report import entropy_report
-
-    log_base = parse_base(base)
-    vectors, option = _predictions(pred, logits)
-    if len(vectors[0]) == 1:
-        vectors = [[1.0 - v[0], v[0]] if pred else [0.0, v[0]] for v in vectors]
-    names, note = resolve_classes(len(vectors[0]), option=classes, environ=os.environ)
-    try:
-        report = entropy_report(
-            vectors, names, base=log_base, reduction=reduction.value,
-            logits=bool(logits), renormalize=renormalize, notes=[note] if note else None,
-        )
-    except InvalidProbabilities as error:
-        raise _locate(error, {"label": [], "pred": _sources(option, len(vectors))}) from None
-    _render(report, fmt, precision)
-
-
-def _render(report, fmt: OutputFormat, precision: int) -> None:
-    from .render import render
-
-    render(report, _output_format(fmt), sys.stdout, precision=precision)
+    render(report, output_format(fmt), sys.stdout, precision=precision)
     sys.stdout.flush()  # surface a broken pipe here, where it is handled
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()

@@ -1,0 +1,17 @@
+"""The ``xent`` command line: Typer wiring over the readers, the engine and the renderers.
+
+Each command lives in a module of its own and registers itself on :data:`app`; this
+package knows Typer and exit statuses, the layers below know neither.
+"""
+
+from __future__ import annotations
+
+from . import compute, entropy  # noqa: F401  (registers the commands)
+from .app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
