@@ -92,6 +92,12 @@ def _neg_xlogy(p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
         return np.where(p > 0, -p * log_q, 0.0)
 
 
+def _non_negative(kl: np.ndarray) -> np.ndarray:
+    """KL >= 0 (Gibbs' inequality); rounding can put a KL of two equal distributions a few
+    ulps below 0, which would print as a confusing -2.2e-16."""
+    return np.maximum(kl, 0.0)
+
+
 def _warn_if_infinite(values: np.ndarray) -> None:
     if np.isposinf(values).any():
         warnings.warn(
@@ -188,15 +194,20 @@ def log_predictions(
     scikit-learn's ``log_loss`` and Keras do (after the check, without renormalizing).
     Logits go through :func:`log_softmax`; ``clip`` then applies to their probabilities.
     """
+    return _predictions(pred, logits, clip, renormalize, tolerance)[1]
+
+
+def _predictions(pred, logits, clip, renormalize, tolerance) -> tuple[np.ndarray, np.ndarray]:
+    """(Q, log Q): Q exactly as given where it was given, so that 0.05 stays 0.05."""
     if (pred is None) == (logits is None):
         raise ValueError("give exactly one of pred and logits")
     if clip is not None and not (0 < clip < 0.5):
         raise ValueError(f"clip must be in (0, 0.5), got {clip!r}")
     if logits is not None:
         log_q = log_softmax(_as_float_array(logits, "logits"))
-        if clip is None:
-            return log_q
         q = np.exp(log_q)
+        if clip is None:
+            return q, log_q
     else:
         q = _as_float_array(pred, "prediction")
         if renormalize:
@@ -206,7 +217,7 @@ def log_predictions(
     if clip is not None:
         q = np.clip(q, clip, 1 - clip)
     with np.errstate(divide="ignore"):
-        return np.log(q)
+        return q, np.log(q)
 
 
 def check_indices(labels, n_classes: int) -> None:
@@ -234,14 +245,13 @@ def target_distribution(target, n_classes: int, *, tolerance: float | None = Non
     return p
 
 
-def _target_and_log_q(target, pred, logits, clip, renormalize, tolerance):
-    log_q = log_predictions(
-        pred, logits=logits, clip=clip, renormalize=renormalize, tolerance=tolerance
-    )
+def _target_and_predictions(target, pred, logits, clip, renormalize, tolerance):
+    """(P, Q, log Q) of matching shapes."""
+    q, log_q = _predictions(pred, logits, clip, renormalize, tolerance)
     p = target_distribution(target, log_q.shape[-1], tolerance=tolerance)
     if p.shape != log_q.shape:
         raise ValueError(f"labels of shape {p.shape} do not match predictions {log_q.shape}")
-    return p, log_q
+    return p, q, log_q
 
 
 # --------------------------------------------------------------------------- the losses
@@ -258,7 +268,7 @@ def contributions(
     tolerance: float | None = None,
 ) -> np.ndarray:
     """Per-class terms P(i) * (-log Q(i)) of the cross-entropy; they sum to it."""
-    p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+    p, _, log_q = _target_and_predictions(target, pred, logits, clip, renormalize, tolerance)
     terms = _neg_xlogy(p, log_q)
     _warn_if_infinite(terms)
     return _in_base(terms, base)
@@ -299,7 +309,7 @@ def cross_entropy(
         per_row = -rows[np.arange(rows.shape[0]), labels]
         per_row = per_row.reshape(log_q.shape[:-1])
     else:
-        p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+        p, _, log_q = _target_and_predictions(target, pred, logits, clip, renormalize, tolerance)
         per_row = _neg_xlogy(p, log_q).sum(axis=-1)
     _warn_if_infinite(np.asarray(per_row))
     return reduce_rows(_in_base(np.asarray(per_row, dtype=np.float64), base), reduction)
@@ -330,10 +340,10 @@ def kl_divergence(
     Computed term by term (as scipy.special.rel_entr does) rather than as a difference of
     two entropies, so a small divergence keeps its digits.
     """
-    p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+    p, _, log_q = _target_and_predictions(target, pred, logits, clip, renormalize, tolerance)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * (np.log(p) - log_q), 0.0)
-    per_row = terms.sum(axis=-1)
+    per_row = _non_negative(terms.sum(axis=-1))
     _warn_if_infinite(per_row)
     return reduce_rows(_in_base(per_row, base), reduction)
 
@@ -368,7 +378,7 @@ def breakdown(
 ) -> Breakdown:
     """The per-class table behind a cross-entropy: P, Q, -log Q, P * (-log Q), and the
     row totals H(P, Q), H(P), KL(P || Q) and perplexity. No reduction."""
-    p, log_q = _target_and_log_q(target, pred, logits, clip, renormalize, tolerance)
+    p, q, log_q = _target_and_predictions(target, pred, logits, clip, renormalize, tolerance)
     terms = _neg_xlogy(p, log_q)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p = np.log(p)
@@ -377,12 +387,12 @@ def breakdown(
     _warn_if_infinite(ce_nats)
     return Breakdown(
         p=p,
-        q=np.exp(log_q),
+        q=q,
         neg_log_q=_in_base(-log_q, base),
         contribution=_in_base(terms, base),
         cross_entropy=_in_base(ce_nats, base),
         entropy=_in_base(_neg_xlogy(p, log_p).sum(axis=-1), base),
-        kl_divergence=_in_base(kl_terms.sum(axis=-1), base),
+        kl_divergence=_in_base(_non_negative(kl_terms.sum(axis=-1)), base),
         perplexity=np.exp(ce_nats),
     )
 

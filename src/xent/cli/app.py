@@ -59,7 +59,10 @@ class XentGroup(TyperGroup):
             status = error.exit_status
         except ClickUsageError as error:
             command = error.ctx.command_path if error.ctx else "xent"
-            error_line(f"{error.format_message()} (see '{command} --help')")
+            # Typer words a bad choice as "Value error, 'xml' is not one of ..."; the
+            # "Value error, " is noise to a user.
+            message = error.format_message().replace("Value error, ", "")
+            error_line(f"{message} (see '{command} --help')")
             status = ExitStatus.BAD_USAGE
         except ClickException as error:
             error_line(error.format_message())

@@ -8,7 +8,7 @@ from ..errors import DataError, UsageError
 
 # The article's five animals: the built-in vocabulary for five-class vectors.
 ARTICLE_CLASSES = ("dog", "fox", "horse", "eagle", "squirrel")
-ARTICLE_NOTE = "classes: the article's dog, fox, horse, eagle, squirrel (name yours with --classes)"
+ARTICLE_NOTE = "classes: the article's dog, fox, horse, eagle, squirrel (see --classes)"
 
 _SEPARATORS = re.compile(r"[,\s]+")
 

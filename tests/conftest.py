@@ -1,0 +1,16 @@
+import pytest
+from typer.testing import CliRunner
+
+from xent.cli import app
+
+
+@pytest.fixture
+def xent_cli(monkeypatch):
+    """Run ``xent ARGS...`` in-process; returns Click's Result (.exit_code, .stdout, .stderr)."""
+    monkeypatch.delenv("XENT_CLASSES", raising=False)
+    runner = CliRunner()
+
+    def run(*args, input=None, env=None):
+        return runner.invoke(app, [str(a) for a in args], input=input, env=env)
+
+    return run
