@@ -211,9 +211,7 @@ def test_entropy_matches_scipy(p, base):
 def test_kl_matches_scipy(pq, base):
     p, q = pq
     ours = xent.kl_divergence(p, q, base=base, reduction="none")
-    np.testing.assert_allclose(
-        ours, scipy_entropy(p, q, base=base, axis=1), rtol=1e-12, atol=1e-14
-    )
+    np.testing.assert_allclose(ours, scipy_entropy(p, q, base=base, axis=1), rtol=1e-12, atol=1e-14)
 
 
 @PROPERTY
@@ -297,3 +295,14 @@ def test_engine_does_no_io():
         for alias in node.names
     }
     assert not imported & {"typer", "rich", "sys", "os"}
+
+
+def test_integer_one_hot_vectors_are_distributions_not_indices():
+    pred = [[0.4, 0.3, 0.05, 0.05, 0.2], [0.98, 0.005, 0.005, 0.005, 0.005]]
+    one_hot = [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
+    np.testing.assert_array_equal(
+        xent.cross_entropy(one_hot, pred, reduction="none"),
+        xent.cross_entropy([0, 1], pred, reduction="none"),
+    )
+    with pytest.raises(ValueError, match="match neither"):
+        xent.cross_entropy([0, 1, 2], pred)

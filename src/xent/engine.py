@@ -245,13 +245,30 @@ def target_distribution(target, n_classes: int, *, tolerance: float | None = Non
     return p
 
 
+def _is_index_target(target: np.ndarray, log_q: np.ndarray) -> bool:
+    """Integer targets of the predictions' shape less the class axis are class indices;
+    of the predictions' own shape they are one-hot vectors (``[1, 0, 0, 0, 0]``)."""
+    return target.dtype.kind in "iub" and target.shape == log_q.shape[:-1]
+
+
+def _matching_target(target: np.ndarray, log_q: np.ndarray, tolerance) -> np.ndarray:
+    """The dense target P for predictions log Q, of the same shape."""
+    if _is_index_target(target, log_q):
+        p = target_distribution(target, log_q.shape[-1])
+    else:
+        if target.shape != log_q.shape:
+            raise ValueError(
+                f"labels of shape {target.shape} match neither the predictions "
+                f"{log_q.shape} (distributions) nor {log_q.shape[:-1]} (class indices)"
+            )
+        p = target_distribution(target.astype(np.float64), log_q.shape[-1], tolerance=tolerance)
+    return p
+
+
 def _target_and_predictions(target, pred, logits, clip, renormalize, tolerance):
     """(P, Q, log Q) of matching shapes."""
     q, log_q = _predictions(pred, logits, clip, renormalize, tolerance)
-    p = target_distribution(target, log_q.shape[-1], tolerance=tolerance)
-    if p.shape != log_q.shape:
-        raise ValueError(f"labels of shape {p.shape} do not match predictions {log_q.shape}")
-    return p, q, log_q
+    return _matching_target(np.asarray(target), log_q, tolerance), q, log_q
 
 
 # --------------------------------------------------------------------------- the losses
@@ -287,29 +304,26 @@ def cross_entropy(
 ):
     """H(P, Q) = -sum_i P(i) log Q(i), per row, then reduced.
 
-    ``target`` holds class indices (an integer array, one per row) or distributions of
-    the predictions' shape (one-hot or soft). ``pred`` holds probabilities, or give
+    ``target`` holds class indices (integers, one per row: the predictions' shape less
+    the class axis) or distributions of the predictions' own shape (one-hot or soft). ``pred`` holds probabilities, or give
     ``logits`` instead. ``reduction`` is ``mean`` (the default, as in PyTorch and
     scikit-learn), ``sum`` or ``none``.
 
     >>> float(cross_entropy(0, [0.4, 0.3, 0.05, 0.05, 0.2]))  # the article's dog
     0.916290731874155
     """
-    index_target = np.asarray(target)
-    if index_target.dtype.kind in "iu":
+    log_q = log_predictions(
+        pred, logits=logits, clip=clip, renormalize=renormalize, tolerance=tolerance
+    )
+    target = np.asarray(target)
+    if _is_index_target(target, log_q):
         # A gather of log Q at the label: no pass over the other classes' logs.
-        log_q = log_predictions(
-            pred, logits=logits, clip=clip, renormalize=renormalize, tolerance=tolerance
-        )
         rows = log_q.reshape(-1, log_q.shape[-1])
-        labels = index_target.reshape(-1)
-        if labels.size != rows.shape[0]:
-            raise ValueError(f"{labels.size} labels for {rows.shape[0]} predictions")
+        labels = target.reshape(-1)
         check_indices(labels, rows.shape[1])
-        per_row = -rows[np.arange(rows.shape[0]), labels]
-        per_row = per_row.reshape(log_q.shape[:-1])
+        per_row = -rows[np.arange(rows.shape[0]), labels].reshape(log_q.shape[:-1])
     else:
-        p, _, log_q = _target_and_predictions(target, pred, logits, clip, renormalize, tolerance)
+        p = _matching_target(target, log_q, tolerance)
         per_row = _neg_xlogy(p, log_q).sum(axis=-1)
     _warn_if_infinite(np.asarray(per_row))
     return reduce_rows(_in_base(np.asarray(per_row, dtype=np.float64), base), reduction)
