@@ -222,3 +222,24 @@ def test_explain_errors():
     assert result.stderr.startswith("xent: --pred (sample 2): prediction sums to")
     result = runner.invoke(app, ["explain", "-l", "dog", "-p", ARTICLE, "-f", "csv"])
     assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- examples/
+
+
+def test_example_files_hold_the_article_predictions():
+    import csv
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    with open(examples / "article.csv", newline="", encoding="utf-8") as f:
+        from_csv = list(csv.DictReader(f))
+    from_json = json.loads((examples / "article.json").read_text(encoding="utf-8"))
+    expected = [ARTICLE, IMPROVED]
+    assert len(from_csv) == len(from_json) == len(expected)
+    for row_csv, row_json, pred in zip(from_csv, from_json, expected):
+        q = [float(v) for v in pred.split(",")]
+        assert row_csv["label"] == row_json["label"] == "dog"
+        assert [float(row_csv[c]) for c in CLASSES] == q
+        assert [row_json[c] for c in CLASSES] == q
+        assert math.fsum(q) == pytest.approx(1, abs=1e-12)
