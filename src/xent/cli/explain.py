@@ -14,7 +14,6 @@ from ..units import parse_base
 from .app import (
     BaseOption,
     ClassesOption,
-    FormatOption,
     OutputFormat,
     PrecisionOption,
     SaveHtmlOption,
@@ -57,7 +56,13 @@ def explain(
     lang: Language = typer.Option(
         Language.en, "--lang", help="Language of the explanation: en, or zh (the article's)."
     ),
-    fmt: OutputFormat = FormatOption,
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.auto,
+        "--format",
+        "-f",
+        help="table on a terminal (with bars of P against Q); plain text when piped; "
+        "json (the steps and every number, full precision) for scripts. Not csv.",
+    ),
     precision: int = PrecisionOption,
     save_svg: Optional[str] = SaveSvgOption,
     save_html: Optional[str] = SaveHtmlOption,
