@@ -192,6 +192,12 @@ ReductionOption = typer.Option(
 RenormalizeOption = typer.Option(
     False, "--renormalize", help="Divide each prediction by its sum instead of rejecting it."
 )
+SaveSvgOption = typer.Option(
+    None, "--save-svg", metavar="FILE", help="Also save the table view as an SVG picture."
+)
+SaveHtmlOption = typer.Option(
+    None, "--save-html", metavar="FILE", help="Also save the table view as an HTML page."
+)
 
 
 def sources(option: str, count: int) -> list[str]:
@@ -239,8 +245,29 @@ def locate(error: InvalidProbabilities, origins: dict[str, list[str]]) -> XentEr
     return error
 
 
-def render_report(report, fmt: OutputFormat, precision: int) -> None:
+def save_pictures(renderable_factory, svg: str | None, html: str | None) -> None:
+    """Save the table view for ``--save-svg`` / ``--save-html``, at the terminal's width
+    when there is one (so the file is what the terminal shows), else 80 columns."""
+    if svg is None and html is None:
+        return
+    from ..render.recording import save_recording
+
+    width = 80
+    if Terminal.detect().stdout_is_tty:
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+    save_recording(renderable_factory(), svg=svg, html=html, width=width)
+
+
+def render_report(
+    report, fmt: OutputFormat, precision: int, *, svg: str | None = None, html: str | None = None
+) -> None:
     from ..render import render
 
     render(report, output_format(fmt), sys.stdout, precision=precision)
     sys.stdout.flush()  # surface a broken pipe here, where it is handled
+    if svg is not None or html is not None:
+        from ..render.rich_table import report_renderable
+
+        save_pictures(lambda: report_renderable(report, precision), svg, html)

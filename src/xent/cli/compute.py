@@ -18,6 +18,8 @@ from .app import (
     Reduction,
     ReductionOption,
     RenormalizeOption,
+    SaveHtmlOption,
+    SaveSvgOption,
     app,
     locate,
     predictions,
@@ -63,6 +65,8 @@ def compute(
         "(avoids an infinite loss when Q(i) = 0).",
     ),
     renormalize: bool = RenormalizeOption,
+    save_svg: Optional[str] = SaveSvgOption,
+    save_html: Optional[str] = SaveHtmlOption,
 ) -> None:
     """Cross-entropy H(P,Q) = −Σ P(i)·log Q(i) of a label P and a prediction Q.
 
@@ -129,4 +133,4 @@ def compute(
         raise locate(
             error, {"label": label_sources, "pred": sources(pred_option, len(vectors))}
         ) from None
-    render_report(report, fmt, precision)
+    render_report(report, fmt, precision, svg=save_svg, html=save_html)

@@ -18,6 +18,8 @@ from .app import (
     Reduction,
     ReductionOption,
     RenormalizeOption,
+    SaveHtmlOption,
+    SaveSvgOption,
     app,
     locate,
     predictions,
@@ -44,6 +46,8 @@ def entropy(
     precision: int = PrecisionOption,
     reduction: Reduction = ReductionOption,
     renormalize: bool = RenormalizeOption,
+    save_svg: Optional[str] = SaveSvgOption,
+    save_html: Optional[str] = SaveHtmlOption,
 ) -> None:
     """Entropy H(Q) = −Σ Q(i)·log Q(i) of a distribution: its uncertainty.
 
@@ -71,4 +75,4 @@ def entropy(
         )
     except InvalidProbabilities as error:
         raise locate(error, {"label": [], "pred": sources(option, len(vectors))}) from None
-    render_report(report, fmt, precision)
+    render_report(report, fmt, precision, svg=save_svg, html=save_html)

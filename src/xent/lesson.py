@@ -1,0 +1,88 @@
+"""What ``xent explain`` teaches: one label scored against one or more predictions.
+
+Every number comes from the engine (through :func:`~xent.report.cross_entropy_report`);
+the renderers in :mod:`xent.render.explain` only write them out. The loss is also taken in
+nats and bits, straight from the engine, so the base lesson shows real values, not ones
+the renderer rescaled.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import engine
+from .report import Report, cross_entropy_report
+
+
+@dataclass
+class Lesson:
+    """``report`` has one row per prediction, all against the same label, in ``base``."""
+
+    report: Report
+    nats: np.ndarray  # H(P,Q) of each prediction, base e
+    bits: np.ndarray  # H(P,Q) of each prediction, base 2
+
+    @property
+    def n_predictions(self) -> int:
+        return self.report.n_samples
+
+    @property
+    def label(self) -> str:
+        return self.report.labels[0]
+
+    @property
+    def one_hot(self) -> bool:
+        p = self.report.rows.p[0]
+        return bool(((p == 0) | (p == 1)).all())
+
+    @property
+    def falls(self) -> np.ndarray:
+        """How much the loss fell from the first prediction (negative: it rose)."""
+        ce = self.report.rows.cross_entropy
+        return ce[0] - ce
+
+    @property
+    def relative_falls(self) -> np.ndarray:
+        """The falls as a fraction of the first loss (NaN when the first loss is 0 or inf)."""
+        first = float(self.report.rows.cross_entropy[0])
+        if first == 0 or not math.isfinite(first):
+            return np.full(self.n_predictions, np.nan)
+        with np.errstate(invalid="ignore"):
+            return self.falls / first
+
+
+def build_lesson(
+    target,
+    label_text: str,
+    classes: list[str],
+    *,
+    pred=None,
+    logits=None,
+    base: float,
+    notes: list[str] | None = None,
+) -> Lesson:
+    """Score each prediction (a list of rows) against the one ``target``."""
+    n = len(pred if pred is not None else logits)
+    report = cross_entropy_report(
+        [target] * n,
+        [label_text] * n,
+        classes,
+        pred=pred,
+        logits=logits,
+        base=base,
+        reduction="none",
+        notes=notes,
+    )
+    p = report.rows.p
+
+    def loss(b: float) -> np.ndarray:
+        # The report has already warned about a zero probability; once is enough.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)
+            return engine.cross_entropy(p, pred, logits=logits, base=b, reduction="none")
+
+    return Lesson(report, loss(math.e), loss(2.0))

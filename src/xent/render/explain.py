@@ -1,0 +1,399 @@
+"""``xent explain``: a :class:`~xent.lesson.Lesson` written out step by step.
+
+The steps are built once, as text (:func:`steps`), from the engine's numbers; ``plain``
+prints them, ``json`` adds the numbers, and the Rich view styles them and draws the
+substitution as a table with bars of P against Q. Nothing here computes a loss.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+import unicodedata
+from typing import NamedTuple
+
+from ..units import UNIT_NAMES, base_label
+from .explain_text import texts
+from .json_output import json_number
+
+INDENT = "   "
+
+
+class Step(NamedTuple):
+    key: str
+    title: str
+    lines: list[str]
+    meaning: str
+
+
+def _number(x: float, precision: int) -> str:
+    # The table's formatting, so the terminal, the SVG and plain text agree.
+    from .rich_table import number
+
+    return number(x, precision)
+
+
+def log_symbol(base: float) -> str:
+    """How log in ``base`` is written: ``ln``, ``log₂``, ``log₁₀``, ``log_3``."""
+    return {math.e: "ln", 2.0: "log₂", 10.0: "log₁₀"}.get(base, f"log_{base_label(base)}")
+
+
+def unit_text(t: dict[str, str], base: float) -> str:
+    key = {"nats": "unit_nats", "bits": "unit_bits", "hartleys": "unit_hartleys"}
+    name = UNIT_NAMES.get(base)
+    return t[key[name]] if name else t["unit_other"].format(base=base_label(base))
+
+
+def percent(fraction: float) -> str:
+    return "" if math.isnan(fraction) else f"{fraction:+.1%}"
+
+
+def _substitution(lesson, i: int, t, precision: int) -> list[str]:
+    """One line per class, the vanishing terms marked, then their sum."""
+    rows, report = lesson.report.rows, lesson.report
+    num = lambda x: _number(x, precision)  # noqa: E731
+    log = log_symbol(report.base)
+    width = max(len(name) for name in report.classes)
+    lines: list[tuple[str, str]] = []
+    terms = []
+    for k, name in enumerate(report.classes):
+        p, q = rows.p[i, k], rows.q[i, k]
+        expression = f"{num(p)} · (−{log} {num(q)})"
+        if p > 0:
+            value = f"{num(p)} · {num(rows.neg_log_q[i, k])} = {num(rows.contribution[i, k])}"
+            note = t["counts"]
+        else:
+            value, note = "0", t["vanishes"]
+        terms.append(num(rows.contribution[i, k]))
+        lines.append((f"{'+' if k else ' '} {name:<{width}}  {expression} = {value}", note))
+    # The notes in a column of their own, so the vanishing terms stand out.
+    column = max(len(line) for line, _ in lines) + 3
+    shown = [f"{line:<{column}}{note}" for line, note in lines]
+    return shown + [f"= {' + '.join(terms)} = {num(rows.cross_entropy[i])}"]
+
+
+def _substitution_meaning(lesson, i: int, t) -> str:
+    p = lesson.report.rows.p[i]
+    if lesson.one_hot:
+        return t["substitute_onehot"].format(cls=lesson.report.classes[int(p.argmax())])
+    return t["substitute_some"] if (p == 0).any() else t["substitute_none"]
+
+
+def steps(lesson, i: int, lang: str, precision: int) -> list[Step]:
+    """The seven steps for prediction ``i``."""
+    t = texts(lang)
+    report = lesson.report
+    rows = report.rows
+    num = lambda x: _number(x, precision)  # noqa: E731
+    unit = unit_text(t, report.base)
+    ce, h, kl, ppl = (
+        float(rows.cross_entropy[i]),
+        float(rows.entropy[i]),
+        float(rows.kl_divergence[i]),
+        float(rows.perplexity[i]),
+    )
+    b = base_label(report.base)
+    base_lines = [
+        f"{t['in_unit'].format(unit=unit_text(t, math.e), base='e')}: {num(lesson.nats[i])}",
+        f"{t['in_unit'].format(unit=unit_text(t, 2.0), base='2')}: "
+        f"{num(lesson.bits[i])} = {num(lesson.nats[i])} / ln 2",
+    ]
+    if report.base not in (math.e, 2.0):
+        base_lines.append(
+            f"{t['in_unit'].format(unit=unit, base=b)}: {num(ce)} = {num(lesson.nats[i])} / ln {b}"
+        )
+    return [
+        Step("formula", t["formula_title"], ["H(P,Q) = −Σ P(i)·log Q(i)"], t["formula_meaning"]),
+        Step(
+            "substitute",
+            t["substitute_title"],
+            _substitution(lesson, i, t, precision),
+            _substitution_meaning(lesson, i, t),
+        ),
+        Step("result", t["result_title"], [f"H(P,Q) = {num(ce)} {unit}"], t["result_meaning"]),
+        Step(
+            "entropy",
+            t["entropy_title"],
+            [f"H(P) = −Σ P(i)·log P(i) = {num(h)} {unit}"],
+            t["entropy_zero"] if h == 0 else t["entropy_positive"],
+        ),
+        Step(
+            "kl_divergence",
+            t["kl_title"],
+            [f"KL(P‖Q) = H(P,Q) − H(P) = {num(ce)} − {num(h)} = {num(kl)} {unit}"],
+            t["kl_meaning"],
+        ),
+        Step(
+            "perplexity",
+            t["perplexity_title"],
+            [f"{b}^H(P,Q) = {b}^{num(ce)} = {num(ppl)}"],
+            t["perplexity_meaning"].format(value=_number(ppl, 2)),
+        ),
+        Step("base", t["base_title"], base_lines, t["base_meaning"]),
+    ]
+
+
+class Comparison(NamedTuple):
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    meaning: str
+
+
+def comparison(lesson, lang: str, precision: int) -> Comparison:
+    """One column per prediction: Q of each class, the loss, KL, perplexity, the fall."""
+    t = texts(lang)
+    report = lesson.report
+    rows = report.rows
+    num = lambda x: _number(x, precision)  # noqa: E731
+    n = lesson.n_predictions
+    header = [t["column_class"], "P"] + [f"#{j + 1}" for j in range(n)]
+    body = [
+        [name, num(rows.p[0, k])] + [num(rows.q[j, k]) for j in range(n)]
+        for k, name in enumerate(report.classes)
+    ]
+    body.append([t["row_loss"], ""] + [num(v) for v in rows.cross_entropy])
+    body.append(["KL(P‖Q)", ""] + [num(v) for v in rows.kl_divergence])
+    body.append([t["row_perplexity"], ""] + [num(v) for v in rows.perplexity])
+    falls = [
+        "—" if j == 0 else f"{num(lesson.falls[j])} ({percent(-lesson.relative_falls[j])})".strip()
+        for j in range(n)
+    ]
+    body.append([t["row_fall"], ""] + [f.replace(" ()", "") for f in falls])
+    first, last = float(rows.cross_entropy[0]), float(rows.cross_entropy[-1])
+    unit = unit_text(t, report.base)
+    if last < first:
+        meaning = t["compare_fall"].format(
+            first=num(first),
+            last=num(last),
+            unit=unit,
+            fall=num(lesson.falls[-1]),
+            percent=percent(-lesson.relative_falls[-1]),
+            floor=num(rows.entropy[0]),
+        )
+    else:
+        meaning = t["compare_rise"].format(first=num(first), last=num(last), unit=unit)
+    title = t["compare_title"].format(n=n, label=lesson.label)
+    return Comparison(title, header, body, meaning)
+
+
+def _q_text(lesson, i: int, precision: int) -> str:
+    return ", ".join(_number(q, precision) for q in lesson.report.rows.q[i])
+
+
+def _heading(lesson, lang: str) -> list[str]:
+    t = texts(lang)
+    unit = unit_text(t, lesson.report.base)
+    return [
+        t["heading"].format(label=lesson.label),
+        t["in_unit"].format(unit=unit, base=base_label(lesson.report.base)),
+    ]
+
+
+# --------------------------------------------------------------------------- plain
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    """Align a table of text: the first column left, the others right."""
+    widths = [max(cells(row[c]) for row in rows) for c in range(len(rows[0]))]
+
+    def pad(cell: str, c: int) -> str:
+        space = " " * (widths[c] - cells(cell))
+        return cell + space if c == 0 else space + cell
+
+    return ["  ".join(pad(cell, c) for c, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def cells(text: str) -> int:
+    """Terminal columns of ``text``: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _wrap(text: str, lang: str) -> list[str]:
+    """English at 80 columns; Chinese has no spaces to break at, so it stays one line."""
+    if lang != "en":
+        return [INDENT + text]
+    return textwrap.wrap(text, 80, initial_indent=INDENT, subsequent_indent=INDENT)
+
+
+def explain_text(lesson, lang: str = "en", precision: int = 4) -> str:
+    """The whole explanation as text without colour."""
+    t = texts(lang)
+    out = list(_heading(lesson, lang))
+    for i in range(lesson.n_predictions):
+        out += ["", t["prediction"].format(n=i + 1, q=_q_text(lesson, i, precision))]
+        for step in steps(lesson, i, lang, precision):
+            out += ["", step.title]
+            out += [INDENT + line for line in step.lines]
+            if i == 0:  # the meanings are the same for every prediction: say them once
+                out += _wrap(step.meaning, lang)
+    if lesson.n_predictions > 1:
+        c = comparison(lesson, lang, precision)
+        out += ["", c.title]
+        out += [INDENT + line for line in _columns([c.header, *c.rows])]
+        out += _wrap(c.meaning, lang)
+    if lesson.report.notes:
+        out += ["", *lesson.report.notes]
+    return "\n".join(out) + "\n"
+
+
+def render_explain_plain(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
+    out.write(explain_text(lesson, lang, precision))
+
+
+# --------------------------------------------------------------------------- json
+
+
+def explain_to_dict(lesson, lang: str = "en", precision: int = 4) -> dict:
+    """The numbers (full precision) and the steps' text, one entry per prediction."""
+    report = lesson.report
+    rows = report.rows
+    predictions = []
+    for i in range(lesson.n_predictions):
+        predictions.append(
+            {
+                "prediction": [json_number(q) for q in rows.q[i]],
+                "terms": [
+                    {
+                        "class": name,
+                        "p": json_number(rows.p[i, k]),
+                        "q": json_number(rows.q[i, k]),
+                        "neg_log_q": json_number(rows.neg_log_q[i, k]),
+                        "contribution": json_number(rows.contribution[i, k]),
+                        "vanishes": bool(rows.p[i, k] == 0),
+                    }
+                    for k, name in enumerate(report.classes)
+                ],
+                "cross_entropy": json_number(rows.cross_entropy[i]),
+                "entropy": json_number(rows.entropy[i]),
+                "kl_divergence": json_number(rows.kl_divergence[i]),
+                "perplexity": json_number(rows.perplexity[i]),
+                "cross_entropy_nats": json_number(lesson.nats[i]),
+                "cross_entropy_bits": json_number(lesson.bits[i]),
+                "fall": json_number(lesson.falls[i]),
+                "relative_fall": json_number(lesson.relative_falls[i]),
+                "steps": [step._asdict() for step in steps(lesson, i, lang, precision)],
+            }
+        )
+    data = {
+        "label": lesson.label,
+        "classes": list(report.classes),
+        "unit": report.unit,
+        "base": report.base,
+        "lang": lang,
+        "predictions": predictions,
+        "notes": list(report.notes),
+    }
+    if lesson.n_predictions > 1:
+        data["comparison"] = comparison(lesson, lang, precision)._asdict()
+    return data
+
+
+def render_explain_json(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
+    json.dump(explain_to_dict(lesson, lang, precision), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# --------------------------------------------------------------------------- rich
+
+
+def _substitution_table(lesson, i: int, lang: str, precision: int):
+    """The substitution as a table, with bars of P (green) against Q (cyan) per class."""
+    from rich import box
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    from .rich_table import bar
+
+    t = texts(lang)
+    rows = lesson.report.rows
+    num = lambda x: _number(x, precision)  # noqa: E731
+    log = log_symbol(lesson.report.base)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("")
+    table.add_column(t["column_class"])
+    table.add_column("P", justify="right")
+    table.add_column("Q", justify="right")
+    table.add_column("P vs Q", no_wrap=True)
+    table.add_column(f"P·(−{log} Q)", justify="right", no_wrap=True)
+    table.add_column("")
+    for k, name in enumerate(lesson.report.classes):
+        p, q = float(rows.p[i, k]), float(rows.q[i, k])
+        bars = Text.assemble(
+            ("P ", "dim"), (bar(p), "green"), "\n", ("Q ", "dim"), (bar(q), "cyan")
+        )
+        counts = p > 0
+        value = (
+            f"{num(p)} · {num(rows.neg_log_q[i, k])} = {num(rows.contribution[i, k])}"
+            if counts
+            else "0"
+        )
+        table.add_row(
+            "+" if k else "",
+            escape(name),
+            num(p),
+            num(q),
+            bars,
+            value,
+            t["counts"] if counts else t["vanishes"],
+            style="bold" if counts else "dim",
+        )
+    terms = " + ".join(num(c) for c in rows.contribution[i])
+    total = Text(f"= {terms} = {num(rows.cross_entropy[i])}", style="bold")
+    return Group(table, total)
+
+
+def _comparison_table(c: Comparison, n_classes: int):
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for k, name in enumerate(c.header):
+        table.add_column(escape(name), justify="left" if k == 0 else "right")
+    for r, row in enumerate(c.rows):
+        table.add_row(
+            *(escape(cell) for cell in row),
+            end_section=r == n_classes - 1,
+            style="bold" if r == n_classes else None,
+        )
+    return table
+
+
+def _indent(renderable):
+    from rich.padding import Padding
+
+    return Padding(renderable, (0, 0, 0, len(INDENT)), expand=False)
+
+
+def explain_renderable(lesson, lang: str = "en", precision: int = 4):
+    """The explanation for a terminal (or a recording console): a Rich Group."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = texts(lang)
+    heading, in_unit = _heading(lesson, lang)
+    parts = [Text(heading, style="bold"), Text(in_unit, style="dim")]
+    for i in range(lesson.n_predictions):
+        q = _q_text(lesson, i, precision)
+        parts += [Text(""), Text(t["prediction"].format(n=i + 1, q=q), style="bold magenta")]
+        for step in steps(lesson, i, lang, precision):
+            parts += [Text(""), Text(step.title, style="bold")]
+            if step.key == "substitute":
+                body = _substitution_table(lesson, i, lang, precision)
+            else:
+                body = Text("\n".join(step.lines), style="cyan")
+            parts.append(_indent(body))
+            if i == 0:
+                parts.append(_indent(Text(step.meaning, style="italic")))
+    if lesson.n_predictions > 1:
+        c = comparison(lesson, lang, precision)
+        parts += [Text(""), Text(c.title, style="bold")]
+        parts.append(_indent(_comparison_table(c, len(lesson.report.classes))))
+        parts.append(_indent(Text(c.meaning, style="italic")))
+    if lesson.report.notes:
+        parts += [Text(""), *(Text(note, style="dim") for note in lesson.report.notes)]
+    return Group(*parts)
