@@ -193,7 +193,10 @@ def test_version_and_help(xent_cli):
     assert "Exit status" in top
     compute_help = xent_cli("compute", "--help").stdout
     assert "xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2" in compute_help
-    assert "xent entropy --pred" in xent_cli("entropy", "--help").stdout
+    entropy_help = xent_cli("entropy", "--help").stdout
+    assert "xent entropy --pred 0.4,0.3,0.05,0.05,0.2" in entropy_help
+    # The example's number in the help is the true entropy of the article's prediction.
+    assert f"{scipy_entropy([0.4, 0.3, 0.05, 0.05, 0.2]):.4f} nats" in entropy_help
 
 
 # --------------------------------------------------------------------------- errors
