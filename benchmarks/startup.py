@@ -1,0 +1,59 @@
+"""Start-up cost of one-shot ``xent`` commands, side by side with ``import numpy``.
+
+Shell scripts call xent in loops, so its start-up is what they pay. The commands run
+alternately (so machine noise hits them alike), and the table gives medians and ratios to
+``python -c "import numpy"``, the floor for anything that computes with NumPy.
+
+    python benchmarks/startup.py [--runs 31]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ARTICLE = ["--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2"]
+
+
+def commands() -> dict[str, list[str]]:
+    xent = shutil.which("xent") or str(Path(sys.executable).with_name("xent"))
+    py = sys.executable
+    return {
+        'python -c "pass"': [py, "-c", "pass"],
+        'python -c "import numpy"': [py, "-c", "import numpy"],
+        "xent --help": [xent, "--help"],
+        "xent compute ... --format plain": [xent, "compute", *ARTICLE, "--format", "plain"],
+        "xent compute ... --format json": [xent, "compute", *ARTICLE, "--format", "json"],
+        "xent compute ... --format table": [xent, "compute", *ARTICLE, "--format", "table"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=31)
+    args = parser.parse_args()
+    cmds = commands()
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for name, cmd in cmds.items():  # warm the page cache once
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    for _ in range(args.runs):
+        for name, cmd in cmds.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - start)
+    floor = statistics.median(times['python -c "import numpy"'])
+    print(f"median of {args.runs} alternating runs, Python {sys.version.split()[0]}\n")
+    print("| command | median ms | × import numpy |")
+    print("|---|---:|---:|")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"| `{name}` | {median * 1000:.0f} | {median / floor:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
