@@ -1,0 +1,95 @@
+"""Hostile command-line arguments: for any input, xent prints an exact answer (exit 0) or
+one line on stderr (exit 1 or 2); never a traceback, never a hang."""
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+# Pieces that parsers trip on, mixed with arbitrary text.
+NASTY = st.sampled_from(
+    [
+        "",
+        " ",
+        ",",
+        ",,",
+        "-0",
+        "0",
+        "1",
+        "1e-320",
+        "1e308",
+        "1e999",
+        "-1e999",
+        "inf",
+        "-inf",
+        "nan",
+        "NaN",
+        "0x10",
+        "1_000",
+        "١",
+        "½",
+        "\x00",
+        "\t",
+        "dog",
+        "狗",
+        "--pred",
+        "-",
+        "0.4,0.3,0.05,0.05,0.2",
+        "1,0,0,0,0",
+        "9" * 400,
+    ]
+)
+TOKEN = st.one_of(NASTY, st.text(max_size=12))
+VECTOR = st.lists(TOKEN, min_size=0, max_size=6).map(",".join)
+
+
+def assert_clean(result):
+    assert result.exit_code in (0, 1, 2), (result.exit_code, result.stderr, result.exception)
+    assert "Traceback" not in result.stderr
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), repr(result.exception)
+    if result.exit_code == 0:
+        for line in result.stdout.splitlines():
+            value = float(line)  # plain output is numbers only
+            assert not math.isnan(value)
+    else:
+        assert result.stdout == ""
+        assert result.stderr.startswith("xent: ")
+        assert result.stderr.count("\n") == 1, result.stderr
+
+
+@FUZZ
+@given(labels=TOKEN | VECTOR, pred=VECTOR, classes=st.none() | VECTOR, base=st.none() | TOKEN)
+def test_compute_arguments(xent_cli, labels, pred, classes, base):
+    args = ["compute", "--labels", labels, "--pred", pred, "--format", "plain"]
+    if classes is not None:
+        args += ["--classes", classes]
+    if base is not None:
+        args += ["--base", base]
+    assert_clean(xent_cli(*args))
+
+
+@FUZZ
+@given(labels=TOKEN, logits=VECTOR)
+def test_compute_logits(xent_cli, labels, logits):
+    assert_clean(xent_cli("compute", "--labels", labels, "--logits", logits, "-f", "plain"))
+
+
+@FUZZ
+@given(pred=VECTOR, base=st.none() | TOKEN)
+def test_entropy_arguments(xent_cli, pred, base):
+    args = ["entropy", "--pred", pred, "-f", "plain"]
+    if base is not None:
+        args += ["--base", base]
+    assert_clean(xent_cli(*args))
+
+
+@FUZZ
+@given(st.lists(TOKEN, max_size=6))
+def test_any_argument_list(xent_cli, argv):
+    assert_clean(xent_cli("compute", *argv))
