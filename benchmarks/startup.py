@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     cmds = commands()
     times: dict[str, list[float]] = {name: [] for name in cmds}
-    for name, cmd in cmds.items():  # warm the page cache once
+    for cmd in cmds.values():  # warm the page cache once
         subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
     for _ in range(args.runs):
         for name, cmd in cmds.items():

@@ -306,8 +306,8 @@ def cross_entropy(
 
     ``target`` holds class indices (integers, one per row: the predictions' shape less
     the class axis) or distributions of the predictions' own shape (one-hot or soft).
-    ``pred`` holds probabilities, or give ``logits`` instead. ``reduction`` is ``mean`` (the default, as in PyTorch and
-    scikit-learn), ``sum`` or ``none``.
+    ``pred`` holds probabilities, or give ``logits`` instead. ``reduction`` is ``mean``
+    (the default, as in PyTorch and scikit-learn), ``sum`` or ``none``.
 
     >>> float(cross_entropy(0, [0.4, 0.3, 0.05, 0.05, 0.2]))  # the article's dog
     0.916290731874155
