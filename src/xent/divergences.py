@@ -9,12 +9,13 @@ its square root, the Jensen-Shannon *distance*.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 
 from . import engine
-from .engine import _in_base, _warn_if_infinite
+from .engine import _in_base
 from .errors import DataError
 
 __all__ = ["DIVERGENCES", "Divergence", "divergence", "js_divergence", "js_terms", "kl_terms"]
@@ -86,7 +87,12 @@ def divergence(
     p, q = _checked(p, q, renormalize, tolerance)
     terms = kl_terms(p, q) if kind == "kl" else js_terms(p, q)
     per_row = terms.sum(axis=-1)
-    _warn_if_infinite(per_row)
+    if np.isposinf(per_row).any():
+        warnings.warn(
+            "Q gives probability 0 to a class that P gives mass to: KL(P‖Q) is infinite",
+            engine.ZeroProbabilityWarning,
+            stacklevel=2,
+        )
     return Divergence(kind, p, q, _in_base(terms, base), _in_base(per_row, base))
 
 
