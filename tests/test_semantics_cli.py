@@ -1,6 +1,7 @@
 """The framework options and the divergence commands, through Typer's CliRunner."""
 
 import json
+import math
 
 import pytest
 from scipy.spatial.distance import jensenshannon
@@ -76,3 +77,125 @@ def test_divergence_errors(run):
     result = run("js", "--p", "0.5,0.5", "--q", "0.2,0.3,0.5")
     assert result.exit_code == 2
     assert "--p has 2 values but --q has 3" in result.stderr
+
+
+# --------------------------------------------------------------------------- compute flags
+
+PRED3 = ["--pred", "0.7,0.2,0.1", "--pred", "0.1,0.6,0.3", "--pred", "0.25,0.25,0.5"]
+
+
+def test_label_smoothing_flag(run):
+    result = run("compute", "--labels", "dog", "--pred", Q, "--label-smoothing", "0.1")
+    assert result.exit_code == 0, result.stderr
+    by_hand = 0.9 * -math.log(0.4) + 0.02 * sum(-math.log(float(q)) for q in Q.split(","))
+    assert float(result.stdout) == pytest.approx(by_hand, rel=1e-15)
+
+
+def test_weights_flag_is_pytorchs_weighted_mean(run):
+    result = run("compute", "-l", "0", "-l", "2", *PRED3[:2], *PRED3[4:], "--weights", "1,2,3")
+    assert result.exit_code == 0, result.stderr
+    assert float(result.stdout) == pytest.approx((-math.log(0.7) - 3 * math.log(0.5)) / 4)
+
+
+def test_weights_and_smoothing_json(run):
+    args = ["-l", "2", "--pred", "0.25,0.25,0.5", "--weights", "1,2,3", "--label-smoothing", "0.2"]
+    data = json.loads(run("compute", *args, "-f", "json").stdout)
+    expected = (
+        0.8 * 3 * -math.log(0.5)
+        + 0.2 / 3 * (-math.log(0.25) - 2 * math.log(0.25) - 3 * math.log(0.5))
+    ) / 3
+    assert data["cross_entropy"] == pytest.approx(expected, rel=1e-14)
+    assert sum(c["contribution"] for c in data["contributions"]) == pytest.approx(expected)
+
+
+def test_ignore_index_flag(run):
+    result = run("compute", "-l", "0", "-l", "-100", "-l", "2", *PRED3, "--ignore-index", "-100")
+    assert result.exit_code == 0, result.stderr
+    assert float(result.stdout) == pytest.approx((-math.log(0.7) - math.log(0.5)) / 2)
+
+
+def test_ignore_label_flag_names_the_user_rows_in_errors(run):
+    args = ["-l", "pad", "-l", "b", "--pred", "0.5,0.5", "--pred", "0.5,0.6", "-c", "a,b"]
+    result = run("compute", *args, "--ignore-label", "pad")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("xent: --pred (sample 2): prediction sums to 1.1")
+
+
+def test_every_row_ignored_says_so(run):
+    result = run("compute", "-l", "-100", "--pred", "0.5,0.5", "--ignore-index", "-100")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "xent: every row is ignored: all 1 labels are the ignore index -100 (--ignore-index), "
+        "so there is no loss to average (PyTorch would print nan)\n"
+    )
+
+
+def test_multi_label_flag_matches_bce_with_logits(run):
+    result = run(
+        "compute", "-l", "1,1", "-l", "0,1", "--logits", "2,-1", "--logits", "0,3", "--multi-label"
+    )
+    assert result.exit_code == 0, result.stderr
+
+    def bce(x, y):  # PyTorch's log-sum-exp form
+        return max(x, 0) - x * y + math.log1p(math.exp(-abs(x)))
+
+    expected = (bce(2, 1) + bce(-1, 1) + bce(0, 0) + bce(3, 1)) / 4
+    assert float(result.stdout) == pytest.approx(expected, rel=1e-12)
+
+
+def test_multi_label_by_class_names(run):
+    result = run("compute", "-l", "dog,eagle", "--pred", "0.9,0.2,0.1,0.7,0.5", "--multi-label")
+    expected = -(math.log(0.9) + math.log(0.8) + math.log(0.9) + math.log(0.7) + math.log(0.5)) / 5
+    assert float(result.stdout) == pytest.approx(expected, rel=1e-12)
+
+
+def test_from_logits_is_logits(run):
+    a = run("compute", "-l", "0", "--pred", "2,1,0.1", "--from-logits").stdout
+    b = run("compute", "-l", "0", "--logits", "2,1,0.1").stdout
+    assert a == b
+    assert float(a) == pytest.approx(-(2 - math.log(math.exp(2) + math.e + math.exp(0.1))))
+
+
+def test_batch_metrics_in_json(run):
+    data = json.loads(
+        run(
+            "compute",
+            "-l",
+            "0",
+            "-l",
+            "1",
+            "-l",
+            "2",
+            *PRED3,
+            "--top-k",
+            "2",
+            "--bins",
+            "10",
+            "-f",
+            "json",
+        ).stdout
+    )
+    m = data["metrics"]
+    assert m["top_2_accuracy"] == 1.0
+    # (0.09 + 0.04 + 0.01) + (0.01 + 0.16 + 0.09) + (0.0625 + 0.0625 + 0.25), over 3
+    assert m["brier_score"] == pytest.approx((0.14 + 0.26 + 0.375) / 3, rel=1e-12)
+    # confidences 0.7, 0.6, 0.5, all right: |1 - 0.7| + |1 - 0.6| + |1 - 0.5|, over 3
+    assert m["expected_calibration_error"] == pytest.approx(0.4, rel=1e-12)
+    assert m["ece_bins"] == 10
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--label-smoothing", "1.5"], "--label-smoothing: 1.5 is not in [0, 1]"),
+        (["--weights", "1,x,1,1,1"], "--weights: value 2 is 'x', not a number"),
+        (["--weights", "1,1"], "--weights: 2 weights for 5 classes"),
+        (["--top-k", "0"], "--top-k: 0 is not a positive number"),
+        (["--ignore-index", "1", "--ignore-label", "x"], "not both"),
+    ],
+)
+def test_bad_flags_are_usage_errors(run, args, message):
+    result = run("compute", "--labels", "dog", "--pred", Q, *args)
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr

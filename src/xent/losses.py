@@ -160,6 +160,7 @@ def multilabel_cross_entropy(
     base: float = math.e,
     reduction: str = "mean",
     weights=None,
+    label_smoothing: float = 0.0,
     clip: float | None = None,
 ):
     """Sigmoid cross-entropy of rows with several positive classes.
@@ -170,12 +171,15 @@ def multilabel_cross_entropy(
     A row's loss is the mean over its classes of ``w_c * BCE(y_c, q_c)``, so ``mean`` over
     rows is PyTorch's ``BCEWithLogitsLoss(weight=w)`` mean over all elements and Keras'
     ``binary_crossentropy`` averaged over the batch; ``sum`` sums the row means (Keras'
-    ``reduction="sum"``; PyTorch's ``sum`` is K times it).
+    ``reduction="sum"``; PyTorch's ``sum`` is K times it). ``label_smoothing`` a moves each
+    label towards ½, ``y (1 - a) + a / 2``, as Keras' ``BinaryCrossentropy`` does (PyTorch's
+    binary losses have no smoothing).
     """
     y = np.asarray(target, dtype=np.float64)
     scores = np.asarray(pred if logits is None else logits, dtype=np.float64)
     if y.shape != scores.shape or y.ndim not in (1, 2):
         raise ValueError(f"labels of shape {y.shape} do not match predictions {scores.shape}")
+    y = y * (1 - _smoothing(label_smoothing)) + 0.5 * label_smoothing
     elements = engine.binary_cross_entropy(
         y, pred, logits=logits, base=math.e, reduction="none", clip=clip
     )
