@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from scipy.spatial.distance import jensenshannon
@@ -199,3 +200,43 @@ def test_bad_flags_are_usage_errors(run, args, message):
     result = run("compute", "--labels", "dog", "--pred", Q, *args)
     assert result.exit_code == 2, result.stdout
     assert message in result.stderr
+
+
+DOC_EXAMPLES = [  # the worked examples of docs/conventions.md, exactly as printed there
+    ("compute -l dog --pred 0.4,0.3,0.05,0.05,0.2 --label-smoothing 0.1", "1.019084978601583"),
+    (
+        "compute -l 0 -l 2 --pred 0.7,0.2,0.1 --pred 0.25,0.25,0.5 --weights 1,2,3",
+        "0.609029121404642",
+    ),
+    (
+        "compute -l 2 --pred 0.25,0.25,0.5 --weights 1,2,3 --label-smoothing 0.2",
+        "0.6931471805599454",
+    ),
+    (
+        "compute -l 0 -l -100 -l 2 --pred 0.7,0.2,0.1 --pred 0.1,0.1,0.8 --pred 0.25,0.25,0.5 "
+        "--ignore-index -100",
+        "0.5249110622493389",
+    ),
+    (
+        "compute -l 1,1 -l 0,1 --logits 2,-1 --logits 0,3 --multi-label",
+        "0.5454810576737207",
+    ),
+    ("compute -l 0 --pred 2,1,0.1 --from-logits", "0.41703001627783354"),
+    ("compute -l 1 --pred 0.5,0,0.5 --clip 1e-7 --renormalize", "16.11809565095832"),
+    ("kl --p 0.5,0.5 --q 0.4,0.6", "0.020410997260127572"),
+    ("js --p 0.1,0.9 --q 0.5,0.5 --base 2", "0.1467931024360522"),
+]
+
+
+@pytest.mark.parametrize("command, printed", DOC_EXAMPLES)
+def test_the_documented_examples(run, command, printed):
+    result = run(*command.split())
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == printed + "\n"
+    assert printed in (Path(__file__).parents[1] / "docs" / "conventions.md").read_text("utf-8")
+
+
+def test_multi_label_values_must_match_the_classes(run):
+    result = run("compute", "-l", "1,0,1", "--pred", "0.5,0.2", "--multi-label")
+    assert result.exit_code == 1
+    assert "3 values given, but there are 2 classes" in result.stderr

@@ -235,7 +235,7 @@ def parse_multi_label(text: str, classes: list[str], *, source: str) -> list[flo
     from .readers.arguments import parse_vector
 
     tokens = [t.strip() for t in text.split(",")]
-    if len(tokens) != len(classes) or not all(_is_number(t) for t in tokens):
+    if not all(_is_number(t) for t in tokens):
         if all(t in classes for t in tokens):
             return [1.0 if name in tokens else 0.0 for name in classes]
     values = parse_vector(text, source=source)
