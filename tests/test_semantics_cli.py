@@ -240,3 +240,11 @@ def test_multi_label_values_must_match_the_classes(run):
     result = run("compute", "-l", "1,0,1", "--pred", "0.5,0.2", "--multi-label")
     assert result.exit_code == 1
     assert "3 values given, but there are 2 classes" in result.stderr
+
+
+def test_multi_label_unknown_class_name(run):
+    result = run("compute", "-l", "dog,cat", "--pred", "0.9,0.2,0.1,0.7,0.5", "--multi-label")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "xent: --labels: unknown class 'cat': the classes are dog, fox, horse, eagle, squirrel\n"
+    )

@@ -236,8 +236,13 @@ def parse_multi_label(text: str, classes: list[str], *, source: str) -> list[flo
 
     tokens = [t.strip() for t in text.split(",")]
     if not all(_is_number(t) for t in tokens):
-        if all(t in classes for t in tokens):
-            return [1.0 if name in tokens else 0.0 for name in classes]
+        unknown = [t for t in tokens if t not in classes]
+        if unknown:
+            raise DataError(
+                f"unknown class {unknown[0]!r}: the classes are {', '.join(classes)}",
+                source=source,
+            )
+        return [1.0 if name in tokens else 0.0 for name in classes]
     values = parse_vector(text, source=source)
     if len(values) != len(classes):
         raise DataError(
