@@ -320,9 +320,8 @@ USAGE_ERRORS = [
         "'csv', 'plain'. (see 'xent compute --help')",
     ),
     (
-        ["compute", "--bogus"],
-        "xent: No such option: --bogus (Possible options: --base, --logits) "
-        "(see 'xent compute --help')",
+        ["compute", "--no-such-option"],
+        "xent: No such option: --no-such-option (see 'xent compute --help')",
     ),
     (["frobnicate"], "xent: No such command 'frobnicate'. (see 'xent --help')"),
 ]

@@ -30,12 +30,29 @@ _ENGINE_NAMES = {
     "softmax",
 }
 
-__all__ = sorted(_ENGINE_NAMES | {"__version__", "XentError", "DataError", "UsageError"})
+# Names from the modules beside the engine. ``cross_entropy`` is the one of ``losses``: the
+# engine's, plus the frameworks' options (weights, label smoothing, ignored rows).
+_MODULE_OF = {
+    "cross_entropy": "losses",
+    "multilabel_cross_entropy": "losses",
+    "js_divergence": "divergences",
+    "brier_score": "metrics",
+    "expected_calibration_error": "metrics",
+    "top_k_accuracy": "metrics",
+}
+
+__all__ = sorted(
+    _ENGINE_NAMES | set(_MODULE_OF) | {"__version__", "XentError", "DataError", "UsageError"}
+)
 
 from .errors import DataError, UsageError, XentError  # noqa: E402, F401  (stdlib only, cheap)
 
 
 def __getattr__(name: str):
+    if name in _MODULE_OF:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_MODULE_OF[name]}", __name__), name)
     if name in _ENGINE_NAMES:
         from . import engine
 

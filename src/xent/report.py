@@ -28,6 +28,8 @@ class Report:
     base: float
     reduction: str
     notes: list[str] = field(default_factory=list)
+    # Metrics beside the loss for a batch (top-k accuracy, Brier, ECE), by name.
+    metrics: dict[str, float] = field(default_factory=dict)
 
     @property
     def unit(self) -> str:

@@ -6,7 +6,7 @@ package knows Typer and exit statuses, the layers below know neither.
 
 from __future__ import annotations
 
-from . import compute, entropy, explain  # noqa: F401  (registers the commands)
+from . import compute, divergence, entropy, explain  # noqa: F401  (registers the commands)
 from .app import app
 
 __all__ = ["app", "main"]

@@ -65,6 +65,57 @@ def compute(
         "(avoids an infinite loss when Q(i) = 0).",
     ),
     renormalize: bool = RenormalizeOption,
+    from_logits: bool = typer.Option(
+        False,
+        "--from-logits",
+        help="The --pred values are logits (Keras' from_logits=True; same as --logits).",
+    ),
+    label_smoothing: float = typer.Option(
+        0.0,
+        "--label-smoothing",
+        metavar="ALPHA",
+        help="Smooth the label to (1-ALPHA)·P + ALPHA/K, as PyTorch's "
+        "CrossEntropyLoss(label_smoothing=ALPHA) and Keras do.",
+    ),
+    weights: Optional[str] = typer.Option(
+        None,
+        "--weights",
+        metavar="W1,W2,...",
+        help="Class weights, PyTorch's CrossEntropyLoss(weight=...): each class's term is "
+        "multiplied by its weight, and the mean divides by the sum of the weights of the "
+        "true classes (by the number of rows for distribution labels).",
+    ),
+    ignore_index: Optional[int] = typer.Option(
+        None,
+        "--ignore-index",
+        metavar="N",
+        help="Leave out rows whose label is the index N (PyTorch's ignore_index, e.g. -100).",
+    ),
+    ignore_label: Optional[str] = typer.Option(
+        None, "--ignore-label", metavar="NAME", help="Leave out rows whose label is NAME."
+    ),
+    multi_label: bool = typer.Option(
+        False,
+        "--multi-label",
+        help="Each class is its own yes/no: labels are 0/1 per class (or the positive class "
+        "names, dog,eagle), predictions independent probabilities or logits (sigmoid); the "
+        "loss is the mean binary cross-entropy (PyTorch BCEWithLogitsLoss).",
+    ),
+    top_k: int = typer.Option(
+        1,
+        "--top-k",
+        metavar="K",
+        help="Batch summaries: top-K accuracy, the fraction of rows whose true class is "
+        "among the K most probable (scikit-learn's top_k_accuracy_score). Beside it, the "
+        "Brier score: the mean over rows of Σ (Q(i) − P(i))².",
+    ),
+    bins: int = typer.Option(
+        15,
+        "--bins",
+        metavar="B",
+        help="Batch summaries: the expected calibration error over B equal-width bins of "
+        "confidence (the top probability), ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|.",
+    ),
     save_svg: Optional[str] = SaveSvgOption,
     save_html: Optional[str] = SaveHtmlOption,
 ) -> None:
@@ -75,14 +126,23 @@ def compute(
       xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2
     """
     from ..readers.arguments import parse_label, resolve_classes
-    from ..report import cross_entropy_report
+    from ..training import training_report
+    from .training_flags import drop_ignored, multi_label_report, training_options
 
     log_base = parse_base(base)
     if clip is not None and not 0 < clip < 0.5:
         raise UsageError(
             f"{clip!r} is not a clip value: use a small number such as 1e-15", source="--clip"
         )
+    options = training_options(
+        label_smoothing, weights, ignore_index, ignore_label, multi_label, top_k, bins
+    )
+    if from_logits:  # Keras' from_logits=True: the same numbers as --logits
+        if logits:
+            raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
+        pred, logits = None, pred
     vectors, pred_option = predictions(pred, logits)
+    pred_option = "--pred" if from_logits else pred_option
     if not labels:
         raise UsageError(
             "no label: give the true class with --labels (a name, an index, or one value per class)"
@@ -93,13 +153,34 @@ def compute(
             "or one per prediction",
             source="--labels",
         )
+    # Sources are numbered before ignored rows are left out, so errors name the user's rows.
+    pred_sources, label_sources = (
+        sources(pred_option, len(vectors)),
+        sources("--labels", len(labels)),
+    )
+    labels, vectors, label_sources, pred_sources, ignored = drop_ignored(
+        labels, vectors, label_sources, pred_sources, options
+    )
+    if multi_label:
+        report = multi_label_report(
+            labels,
+            vectors,
+            label_sources,
+            pred_sources,
+            bool(pred),
+            classes,
+            log_base,
+            reduction.value,
+            clip,
+            options,
+        )
+        return render_report(report, fmt, precision)
     binary = len(vectors[0]) == 1
     n_classes = 2 if binary else len(vectors[0])
     names, note = resolve_classes(n_classes, option=classes, environ=os.environ)
     if binary:
         # One value is the probability (or logit) of the second class.
         vectors = [[1.0 - v[0], v[0]] if pred else [0.0, v[0]] for v in vectors]
-    label_sources = sources("--labels", len(labels))
     targets = [
         parse_label(text, names, source=src, binary=binary)
         for text, src in zip(labels, label_sources)
@@ -111,7 +192,7 @@ def compute(
             label_sources * len(vectors),
         )
     try:
-        report = cross_entropy_report(
+        report = training_report(
             targets,
             list(labels),
             names,
@@ -121,7 +202,8 @@ def compute(
             reduction=reduction.value,
             clip=clip,
             renormalize=renormalize,
-            notes=[note] if note else None,
+            notes=[n for n in (note, ignored) if n],
+            options=options,
         )
     except InvalidProbabilities as error:
         hint = (
@@ -130,7 +212,5 @@ def compute(
             else " (--renormalize divides by the sum)"
         )
         error.message += hint
-        raise locate(
-            error, {"label": label_sources, "pred": sources(pred_option, len(vectors))}
-        ) from None
+        raise locate(error, {"label": label_sources, "pred": pred_sources}) from None
     render_report(report, fmt, precision, svg=save_svg, html=save_html)

@@ -1,0 +1,118 @@
+"""``xent kl`` and ``xent js``: divergences between two distributions P and Q."""
+
+from __future__ import annotations
+
+import os
+from typing import List, Optional
+
+import typer
+
+from ..errors import InvalidProbabilities, UsageError
+from ..units import parse_base, unit_name
+from .app import (
+    BaseOption,
+    ClassesOption,
+    FormatOption,
+    OutputFormat,
+    PrecisionOption,
+    Reduction,
+    ReductionOption,
+    RenormalizeOption,
+    app,
+    output_format,
+    read_vectors,
+    sources,
+)
+
+POption = typer.Option(
+    None, "--p", metavar="P1,P2,...", help="Distribution P, one value per class. Repeatable."
+)
+QOption = typer.Option(
+    None, "--q", metavar="Q1,Q2,...", help="Distribution Q, one value per class. Repeatable."
+)
+
+
+def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> None:
+    import sys
+
+    from ..divergences import divergence
+    from ..readers.arguments import resolve_classes
+    from ..render.divergence_output import render_divergence
+
+    log_base = parse_base(base)
+    if not p or not q:
+        raise UsageError("give both distributions: --p 0.5,0.5 --q 0.9,0.1")
+    if len(p) != len(q) and 1 not in (len(p), len(q)):
+        raise UsageError(f"{len(p)} --p for {len(q)} --q: give one of them once, or as many")
+    p_rows, q_rows = read_vectors(list(p), "--p"), read_vectors(list(q), "--q")
+    if len(p_rows[0]) != len(q_rows[0]):
+        raise UsageError(
+            f"--p has {len(p_rows[0])} values but --q has {len(q_rows[0])}: one per class"
+        )
+    names, note = resolve_classes(len(p_rows[0]), option=classes, environ=os.environ)
+    try:
+        result = divergence(kind, p_rows, q_rows, base=log_base, renormalize=renormalize)
+    except InvalidProbabilities as error:
+        option = f"--{error.what}"
+        names_of = sources(option, len(p_rows if error.what == "p" else q_rows))
+        row = min(error.row or 0, len(names_of) - 1)
+        error.source = names_of[row]
+        raise error from None
+    render_divergence(
+        result,
+        output_format(fmt),
+        sys.stdout,
+        classes=names,
+        base=log_base,
+        unit=unit_name(log_base),
+        reduction=reduction.value,
+        precision=precision,
+    )
+    sys.stdout.flush()
+
+
+@app.command()
+def kl(
+    p: Optional[List[str]] = POption,
+    q: Optional[List[str]] = QOption,
+    classes: Optional[str] = ClassesOption,
+    base: str = BaseOption,
+    fmt: OutputFormat = FormatOption,
+    precision: int = PrecisionOption,
+    reduction: Reduction = ReductionOption,
+    renormalize: bool = RenormalizeOption,
+) -> None:
+    """Kullback-Leibler divergence KL(P‖Q) = Σ P(i)·log(P(i)/Q(i)).
+
+    The extra cost of coding P with a code built for Q: never negative, not symmetric,
+    infinite when Q(i) = 0 < P(i). SciPy's entropy(p, q) and rel_entr(p, q).sum().
+
+    \b
+    Example (0.0204 nats):
+      xent kl --p 0.5,0.5 --q 0.4,0.6
+    """
+    _run("kl", p, q, classes, base, fmt, precision, reduction, renormalize)
+
+
+@app.command()
+def js(
+    p: Optional[List[str]] = POption,
+    q: Optional[List[str]] = QOption,
+    classes: Optional[str] = ClassesOption,
+    base: str = BaseOption,
+    fmt: OutputFormat = FormatOption,
+    precision: int = PrecisionOption,
+    reduction: Reduction = ReductionOption,
+    renormalize: bool = RenormalizeOption,
+) -> None:
+    """Jensen-Shannon divergence JS(P,Q) = ½ KL(P‖M) + ½ KL(Q‖M), M = (P+Q)/2.
+
+    Symmetric and finite, between 0 and 1 bit (ln 2 nats). This prints the divergence;
+    SciPy's jensenshannon(p, q, base) returns its square root, the Jensen-Shannon
+    distance (json output gives both: js_divergence and js_distance).
+
+    \b
+    Example (1 bit: disjoint distributions):
+      xent js --p 1,0 --q 0,1 --base 2
+    """
+    _run("js", p, q, classes, base, fmt, precision, reduction, renormalize)
