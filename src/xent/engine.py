@@ -130,7 +130,7 @@ def check_distribution(p, *, tolerance: float | None = None, what: str = "predic
     p = np.asarray(p, dtype=np.float64)
     rows = p.reshape(-1, p.shape[-1])
     tol = default_tolerance(rows.shape[1]) if tolerance is None else tolerance
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # a sum of 1e308s is just "not 1"
         sums = rows.sum(axis=1)
         bad_value = ~((rows >= 0) & (rows <= 1)).all(axis=1)  # NaN fails both comparisons
         bad_sum = ~(np.abs(sums - 1) <= tol)
@@ -407,13 +407,19 @@ def breakdown(
         cross_entropy=_in_base(ce_nats, base),
         entropy=_in_base(_neg_xlogy(p, log_p).sum(axis=-1), base),
         kl_divergence=_in_base(_non_negative(kl_terms.sum(axis=-1)), base),
-        perplexity=np.exp(ce_nats),
+        perplexity=_exp(ce_nats),
     )
 
 
 def perplexity(h, *, base: float = math.e):
     """base ** H: the effective number of equally likely classes. The same in every base."""
-    return np.exp(np.asarray(h, dtype=np.float64) * _ln_base(base))
+    return _exp(np.asarray(h, dtype=np.float64) * _ln_base(base))
+
+
+def _exp(x):
+    # e^H overflows to inf for H > 709 nats: the honest answer, not a warning.
+    with np.errstate(over="ignore"):
+        return np.exp(x)
 
 
 def binary_cross_entropy(

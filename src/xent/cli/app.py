@@ -40,6 +40,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     error_line(f"warning: {message}")
 
 
+def _usage_error(error) -> ExitStatus:
+    command = error.ctx.command_path if error.ctx else "xent"
+    # Typer words a bad choice as "Value error, 'xml' is not one of ..."; the
+    # "Value error, " is noise to a user.
+    message = error.format_message().replace("Value error, ", "")
+    error_line(f"{message} (see '{command} --help')")
+    return ExitStatus.BAD_USAGE
+
+
 class XentGroup(TyperGroup):
     """Turns every failure into one line on stderr and a documented exit status."""
 
@@ -58,12 +67,11 @@ class XentGroup(TyperGroup):
             error_line(str(error))
             status = error.exit_status
         except ClickUsageError as error:
-            command = error.ctx.command_path if error.ctx else "xent"
-            # Typer words a bad choice as "Value error, 'xml' is not one of ..."; the
-            # "Value error, " is noise to a user.
-            message = error.format_message().replace("Value error, ", "")
-            error_line(f"{message} (see '{command} --help')")
-            status = ExitStatus.BAD_USAGE
+            if type(error).__name__ == "NoArgsIsHelpError":  # bare `xent`: show the help
+                sys.stdout.write(error.format_message() + "\n")
+                status = ExitStatus.OK
+            else:
+                status = _usage_error(error)
         except ClickException as error:
             error_line(error.format_message())
             status = error.exit_code
