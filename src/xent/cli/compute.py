@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import Enum
 from typing import List, Optional
 
 import typer
@@ -18,12 +19,41 @@ from .app import (
     Reduction,
     ReductionOption,
     RenormalizeOption,
+    Terminal,
     app,
     locate,
     predictions,
     render_report,
     sources,
 )
+from .file_input import FileJob, run_file
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class OnError(str, Enum):
+    raise_ = "raise"
+    skip = "skip"
+
+
+def _names(text: str | None, option: str) -> tuple[str, ...]:
+    from ..readers.arguments import parse_class_names
+
+    return tuple(parse_class_names(text, source=option)) if text else ()
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise UsageError(f"{text!r} is not one character", source="--delimiter")
+    return text
 
 
 @app.command()
@@ -63,21 +93,126 @@ def compute(
         "(avoids an infinite loss when Q(i) = 0).",
     ),
     renormalize: bool = RenormalizeOption,
+    file: Optional[str] = typer.Option(
+        None,
+        "--file",
+        "-i",
+        metavar="PATH",
+        help="A prediction file (CSV, TSV, JSON, JSON Lines), one row per sample; - for "
+        "stdin. Piped stdin is read when no --pred/--logits/--labels are given.",
+        rich_help_panel="Files",
+    ),
+    input_format: Optional[InputFormat] = typer.Option(
+        None,
+        "--input-format",
+        help="The file's format (default: from the extension, else from the content).",
+        rich_help_panel="Files",
+    ),
+    label_column: str = typer.Option(
+        "label",
+        "--label-column",
+        metavar="NAME",
+        help="The column (JSON key) holding each row's class name or index.",
+        rich_help_panel="Files",
+    ),
+    label_columns: Optional[str] = typer.Option(
+        None,
+        "--label-columns",
+        metavar="NAMES",
+        help="Soft labels: the columns holding P(class), one per class in class order, "
+        "comma-separated (instead of --label-column).",
+        rich_help_panel="Files",
+    ),
+    delimiter: Optional[str] = typer.Option(
+        None,
+        "--delimiter",
+        "-d",
+        metavar="CHAR",
+        help="CSV field delimiter (default: detected from the header: comma, tab or ;). "
+        "'\\t' for tab.",
+        rich_help_panel="Files",
+    ),
+    ignore_columns: Optional[str] = typer.Option(
+        None,
+        "--ignore-columns",
+        metavar="NAMES",
+        help="Columns that are neither the label nor a class (ids, text), comma-separated. "
+        "Every other column is a class.",
+        rich_help_panel="Files",
+    ),
+    as_logits: bool = typer.Option(
+        False,
+        "--as-logits",
+        help='The file\'s class columns hold logits, not probabilities (a JSON "logits" '
+        "key says so by itself).",
+        rich_help_panel="Files",
+    ),
+    on_error: OnError = typer.Option(
+        OnError.raise_,
+        "--on-error",
+        help="raise: stop at the first bad row (exit 1). skip: leave bad rows out, and say "
+        "how many and which.",
+        rich_help_panel="Files",
+    ),
+    worst: int = typer.Option(
+        0,
+        "--worst",
+        min=0,
+        metavar="K",
+        help="Also list the K rows with the highest loss, with their line numbers.",
+        rich_help_panel="Files",
+    ),
 ) -> None:
     """Cross-entropy H(P,Q) = −Σ P(i)·log Q(i) of a label P and a prediction Q.
 
     \b
-    Example (the article's dog, 0.9163 nats):
-      xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2
+    Examples:
+      xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2   (the article's dog)
+      xent compute --file preds.csv                  (summary and per-class table)
+      cat preds.jsonl | xent compute -r none -f csv  (one loss per row)
     """
-    from ..readers.arguments import parse_label, resolve_classes
-    from ..report import cross_entropy_report
-
     log_base = parse_base(base)
     if clip is not None and not 0 < clip < 0.5:
         raise UsageError(
             f"{clip!r} is not a clip value: use a small number such as 1e-15", source="--clip"
         )
+    if file is None and not (labels or pred or logits):
+        if Terminal.detect().stdin_is_tty:
+            raise UsageError(
+                "no input: give --labels and --pred (or --logits), a file with --file, "
+                "or pipe a file in (see 'xent compute --help')"
+            )
+        file = "-"
+    if file is not None:
+        if labels or pred or logits:
+            raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
+        job = FileJob(
+            path=file,
+            logits=as_logits,
+            base=log_base,
+            reduction=reduction.value,
+            clip=clip,
+            renormalize=renormalize,
+            worst=worst,
+            fmt=fmt,
+            precision=precision,
+        )
+        from ..readers.chunks import ReadOptions
+
+        options = ReadOptions(
+            input_format=input_format.value if input_format else None,
+            label_column=label_column,
+            label_columns=_names(label_columns, "--label-columns"),
+            delimiter=_delimiter(delimiter),
+            ignore_columns=_names(ignore_columns, "--ignore-columns"),
+            classes=_names(classes, "--classes"),
+            on_error="skip" if on_error is OnError.skip else "raise",
+        )
+        run_file(job, options)
+        return
+    from ..readers.arguments import parse_label, resolve_classes
+    from ..report import cross_entropy_report
+
     vectors, pred_option = predictions(pred, logits)
     if not labels:
         raise UsageError(
