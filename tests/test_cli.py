@@ -107,17 +107,24 @@ def test_several_samples_and_reductions(xent_cli):
 
 def test_one_label_per_sample(xent_cli):
     result = xent_cli(
-        "compute", "-l", "dog", "-l", "fox", "-p", "0.4,0.3,0.05,0.05,0.2", "-p", IMPROVED,
-        "-r", "none",
+        "compute",
+        "-l",
+        "dog",
+        "-l",
+        "fox",
+        "-p",
+        "0.4,0.3,0.05,0.05,0.2",
+        "-p",
+        IMPROVED,
+        "-r",
+        "none",
     )
     assert [float(x) for x in result.stdout.split()] == pytest.approx(
         [-math.log(0.4), -math.log(0.005)], rel=1e-15
     )
 
 
-@pytest.mark.parametrize(
-    "label", ["dog", "0", "1,0,0,0,0", "1.0, 0, 0, 0, 0"]
-)
+@pytest.mark.parametrize("label", ["dog", "0", "1,0,0,0,0", "1.0, 0, 0, 0, 0"])
 def test_label_forms_agree(xent_cli, label):
     result = xent_cli("compute", "--labels", label, "--pred", "0.4,0.3,0.05,0.05,0.2")
     assert float(result.stdout) == -math.log(0.4)
@@ -236,7 +243,17 @@ DATA_ERRORS = [
         "xent: --pred (sample 2): has 3 values, but the first prediction has 2",
     ),
     (
-        ["compute", "-l", "dog", "-l", "fox", "-p", "0.4,0.3,0.05,0.05,0.2", "-p", "0.5,0.5,0,0,0.1"],
+        [
+            "compute",
+            "-l",
+            "dog",
+            "-l",
+            "fox",
+            "-p",
+            "0.4,0.3,0.05,0.05,0.2",
+            "-p",
+            "0.5,0.5,0,0,0.1",
+        ],
         "xent: --pred (sample 2): prediction sums to 1.1, not 1 (tolerance 5e-06): "
         "[0.5, 0.5, 0, 0, 0.1] (--renormalize divides by the sum)",
     ),
@@ -260,29 +277,50 @@ def test_bad_data_is_one_line_and_exit_1(xent_cli, args, message):
 
 
 USAGE_ERRORS = [
-    (["compute", "-l", "dog"], "xent: no prediction: give --pred 0.4,0.3,... (probabilities) "
-     "or --logits 2.0,1.0,..."),
-    (["compute", "-p", "0.5,0.5"], "xent: no label: give the true class with --labels "
-     "(a name, an index, or one value per class)"),
-    (["compute", "-l", "0", "-p", "0.5,0.5", "--logits", "1,2"],
-     "xent: give the prediction as --pred or as --logits, not both"),
-    (["compute", *ARTICLE, "--base", "1"],
-     "xent: --base: '1' is not a log base: use e, 2, 10 or a positive number other than 1"),
-    (["compute", *ARTICLE, "--base", "pi"],
-     "xent: --base: 'pi' is not a log base: use e, 2, 10 or a positive number other than 1"),
-    (["compute", *ARTICLE, "--clip", "0.7"],
-     "xent: --clip: 0.7 is not a clip value: use a small number such as 1e-15"),
-    (["compute", "-l", "dog", "-l", "fox", "-l", "horse", *ARTICLE[2:], "-p", IMPROVED],
-     "xent: --labels: 3 labels for 2 predictions: give one label for all, or one per prediction"),
-    (["compute", "-c", "a,b", *ARTICLE],
-     "xent: --classes: 2 class names given, but the vectors have 5 values"),
+    (
+        ["compute", "-l", "dog"],
+        "xent: no prediction: give --pred 0.4,0.3,... (probabilities) or --logits 2.0,1.0,...",
+    ),
+    (
+        ["compute", "-p", "0.5,0.5"],
+        "xent: no label: give the true class with --labels "
+        "(a name, an index, or one value per class)",
+    ),
+    (
+        ["compute", "-l", "0", "-p", "0.5,0.5", "--logits", "1,2"],
+        "xent: give the prediction as --pred or as --logits, not both",
+    ),
+    (
+        ["compute", *ARTICLE, "--base", "1"],
+        "xent: --base: '1' is not a log base: use e, 2, 10 or a positive number other than 1",
+    ),
+    (
+        ["compute", *ARTICLE, "--base", "pi"],
+        "xent: --base: 'pi' is not a log base: use e, 2, 10 or a positive number other than 1",
+    ),
+    (
+        ["compute", *ARTICLE, "--clip", "0.7"],
+        "xent: --clip: 0.7 is not a clip value: use a small number such as 1e-15",
+    ),
+    (
+        ["compute", "-l", "dog", "-l", "fox", "-l", "horse", *ARTICLE[2:], "-p", IMPROVED],
+        "xent: --labels: 3 labels for 2 predictions: give one label for all, or one per prediction",
+    ),
+    (
+        ["compute", "-c", "a,b", *ARTICLE],
+        "xent: --classes: 2 class names given, but the vectors have 5 values",
+    ),
     (["compute", "-c", "a,a,b,c,d", *ARTICLE], "xent: --classes: class name 'a' is given twice"),
-    (["compute", *ARTICLE, "--format", "xml"],
-     "xent: Invalid value for '--format' / '-f': 'xml' is not one of 'auto', 'table', 'json', "
-     "'csv', 'plain'. (see 'xent compute --help')"),
-    (["compute", "--bogus"],
-     "xent: No such option: --bogus (Possible options: --base, --logits) "
-     "(see 'xent compute --help')"),
+    (
+        ["compute", *ARTICLE, "--format", "xml"],
+        "xent: Invalid value for '--format' / '-f': 'xml' is not one of 'auto', 'table', 'json', "
+        "'csv', 'plain'. (see 'xent compute --help')",
+    ),
+    (
+        ["compute", "--bogus"],
+        "xent: No such option: --bogus (Possible options: --base, --logits) "
+        "(see 'xent compute --help')",
+    ),
     (["frobnicate"], "xent: No such command 'frobnicate'. (see 'xent --help')"),
 ]
 

@@ -211,9 +211,7 @@ def test_entropy_matches_scipy(p, base):
 def test_kl_matches_scipy(pq, base):
     p, q = pq
     ours = xent.kl_divergence(p, q, base=base, reduction="none")
-    np.testing.assert_allclose(
-        ours, scipy_entropy(p, q, base=base, axis=1), rtol=1e-12, atol=1e-14
-    )
+    np.testing.assert_allclose(ours, scipy_entropy(p, q, base=base, axis=1), rtol=1e-12, atol=1e-14)
 
 
 @PROPERTY

@@ -111,6 +111,8 @@ def score_chunk(
         if error.row is None:
             raise
         raise _place(error, chunk, source) from None
+    if skip:  # the reader's and the engine's, in file order
+        skipped.sort(key=lambda error: error.line or getattr(error, "number", 0))
     labels = chunk.labels if chunk.targets is None else chunk.targets.argmax(axis=1)
     predicted = values.argmax(axis=1)
     return ScoredRows(chunk.lines, labels, predicted, np.asarray(losses), skipped)

@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from ..errors import InvalidProbabilities, UsageError
 from .app import OutputFormat, Terminal
 
 # Inputs smaller than this finish before a progress bar would be worth drawing.
@@ -104,15 +104,20 @@ def run_file(job: FileJob, options) -> None:
     numbered = "line"
     with progress_bar(job.path, terminal) as progress:
         for chunk in read_prediction_chunks(job.path, options):
-            scored = score_chunk(
-                chunk,
-                source=source,
-                logits=job.logits,
-                base=job.base,
-                clip=job.clip,
-                renormalize=job.renormalize,
-                skip=skip,
-            )
+            try:
+                scored = score_chunk(
+                    chunk,
+                    source=source,
+                    logits=job.logits,
+                    base=job.base,
+                    clip=job.clip,
+                    renormalize=job.renormalize,
+                    skip=skip,
+                )
+            except InvalidProbabilities as error:
+                if error.what == "prediction" and not job.renormalize:
+                    error.message += " (--renormalize divides by the sum)"
+                raise
             numbered = chunk.numbered
             if accumulator is None:
                 accumulator = LossAccumulator(chunk.classes, worst=job.worst)

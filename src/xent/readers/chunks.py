@@ -7,6 +7,7 @@ compute a loss; the chunk carries what the engine needs and where each row was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -30,6 +31,7 @@ class ReadOptions:
     ignore_columns: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()  # overrides the header's / the "classes" key's names
     on_error: str = "raise"  # or "skip": drop bad rows, and say which
+    csv_reader: str | None = None  # auto, numpy or arrow; None = $XENT_CSV_READER or auto
 
 
 @dataclass
@@ -68,10 +70,9 @@ class LabelLookup:
 
     def indices(self, texts: list[str]) -> np.ndarray:
         """Class indices, -1 where the text is not a label."""
-        get = self.index.get
-        found = [get(t, -1) for t in texts]
+        found = list(map(self.index.get, texts, repeat(-1)))
         if -1 in found:  # a second chance for " dog" and "dog " before calling it unknown
-            found = [i if i >= 0 else get(t.strip(), -1) for i, t in zip(found, texts)]
+            found = [i if i >= 0 else self.index.get(t.strip(), -1) for i, t in zip(found, texts)]
         return np.array(found, dtype=np.intp)
 
     def unknown(self, text: str) -> str:

@@ -10,10 +10,13 @@ module row by row, which names the line and field of each problem.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
+from operator import itemgetter
 from typing import BinaryIO
 
 import numpy as np
@@ -113,8 +116,15 @@ class CsvLayout:
         return cls(len(names), label, value_fields, target_fields, classes)
 
 
-def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[tuple[str, int, int]]:
-    """(text, its first line number, bytes consumed so far): chunks of whole lines.
+def count_byte(data: bytes, byte: int) -> int:
+    """How many times ``byte`` occurs in ``data`` (NumPy counts faster than bytes.count)."""
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == byte))
+
+
+def text_chunks(
+    stream: BinaryIO, source: str, first_line: int
+) -> Iterator[tuple[bytes, str, int, int]]:
+    """(bytes, text, first line number, bytes consumed so far): chunks of whole lines.
 
     A chunk never ends inside a quoted field: while the quotes in it are unbalanced, the
     next block is added. UTF-8 is checked per chunk, which cuts only at newlines.
@@ -129,7 +139,7 @@ def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[tupl
             return
         if block:
             cut = data.rfind(b"\n") + 1
-            if cut == 0 or data.count(b'"', 0, cut) % 2:
+            if cut == 0 or (data.find(b'"', 0, cut) >= 0 and data.count(b'"', 0, cut) % 2):
                 rest = data  # no whole line yet, or a quoted field goes on: read more
                 continue
             data, rest = data[:cut], data[cut:]
@@ -137,8 +147,26 @@ def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[tupl
             rest = b""
         consumed += len(data)
         text = decode(data, source, line)
-        yield text, line, consumed
-        line += text.count("\n")
+        yield data, text, line, consumed
+        line += count_byte(data, 10)
+
+
+def use_arrow(options: ReadOptions) -> bool:
+    """Parse with pyarrow (``pip install 'xent[fast]'``) when it is installed, unless
+    ``XENT_CSV_READER=numpy`` asks for the NumPy reader."""
+    choice = options.csv_reader or os.environ.get("XENT_CSV_READER", "auto")
+    if choice == "numpy":
+        return False
+    if choice not in ("auto", "arrow"):
+        raise UsageError(
+            f"{choice!r} is not a CSV reader: use auto, numpy or arrow", source="XENT_CSV_READER"
+        )
+    available = importlib.util.find_spec("pyarrow") is not None
+    if choice == "arrow" and not available:
+        raise UsageError(
+            "the arrow reader needs pyarrow: pip install 'xent[fast]'", source="XENT_CSV_READER"
+        )
+    return available
 
 
 class CsvChunkParser:
@@ -151,9 +179,20 @@ class CsvChunkParser:
         self.lookup = LabelLookup(layout.classes)
         self.policy = ErrorPolicy(options.on_error)
         self.fields = layout.value_fields + layout.target_fields
+        self.parses_last_field = layout.n_fields - 1 in self.fields
+        self.arrow = None
+        if use_arrow(options):
+            from .csv_arrow import ArrowChunkParser
 
-    def parse(self, text: str, first_line: int, position: int) -> PredictionChunk:
-        chunk = self._fast(text, first_line)
+            self.arrow = ArrowChunkParser(self)
+
+    def parse(self, data: bytes, text: str, first_line: int, position: int) -> PredictionChunk:
+        chunk = None
+        if b'"' not in data:
+            if self.arrow is not None:
+                chunk = self.arrow.parse(data, first_line)
+            else:
+                chunk = self._fast(data, text, first_line)
         if chunk is None:
             chunk = self._careful(text, first_line)
         chunk.position = position
@@ -161,10 +200,8 @@ class CsvChunkParser:
 
     # -- the fast path: clean chunks, which is nearly all of them
 
-    def _fast(self, text: str, first_line: int) -> PredictionChunk | None:
+    def _fast(self, data: bytes, text: str, first_line: int) -> PredictionChunk | None:
         layout, d = self.layout, self.delimiter
-        if '"' in text:
-            return None
         if "\r" in text:
             text = text.replace("\r\n", "\n")
             if "\r" in text:
@@ -172,10 +209,16 @@ class CsvChunkParser:
         lines = text.split("\n")
         if lines[-1] == "":
             lines.pop()
-        if not lines or "" in lines:
+        if not lines:
             return None
-        counts = list(map(str.count, lines, repeat(d)))
-        if counts.count(layout.n_fields - 1) != len(lines):
+        # Every line must have the header's field count. When the last field is parsed,
+        # loadtxt rejects a short line, so a total count that matches rules out long ones
+        # too; otherwise count line by line.
+        expected = layout.n_fields - 1
+        if self.parses_last_field:
+            if count_byte(data, ord(d)) != expected * len(lines):
+                return None
+        elif list(map(str.count, lines, repeat(d))).count(expected) != len(lines):
             return None
         try:
             numbers = np.loadtxt(
@@ -189,6 +232,8 @@ class CsvChunkParser:
             )
         except ValueError:
             return None
+        if numbers.shape[0] != len(lines):  # loadtxt passed over a blank line
+            return None
         n_classes = len(layout.value_fields)
         values, targets = numbers[:, :n_classes], numbers[:, n_classes:]
         line_numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
@@ -198,24 +243,28 @@ class CsvChunkParser:
             return chunk
         j = layout.label
         if j == 0:
-            texts = [line.partition(d)[0] for line in lines]
+            texts = list(map(itemgetter(0), map(str.partition, lines, repeat(d))))
         elif j == layout.n_fields - 1:
-            texts = [line.rpartition(d)[2] for line in lines]
+            texts = list(map(itemgetter(2), map(str.rpartition, lines, repeat(d))))
         else:
-            texts = [line.split(d)[j] for line in lines]
-        labels = self.lookup.indices(texts)
+            texts = list(map(itemgetter(j), map(str.split, lines, repeat(d))))
+        return self.with_labels(chunk, self.lookup.indices(texts), texts.__getitem__)
+
+    def with_labels(self, chunk: PredictionChunk, labels: np.ndarray, text_of) -> PredictionChunk:
+        """Set the chunk's class indices; a label not in the vocabulary (index -1) is an
+        error naming its line (``text_of(i)`` is row i's label text)."""
         unknown = np.flatnonzero(labels < 0)
         for i in unknown:
             error = DataError(
-                self.lookup.unknown(texts[i]),
+                self.lookup.unknown(text_of(i)),
                 source=self.source,
-                line=int(line_numbers[i]),
-                column=j + 1,
+                line=int(chunk.lines[i]),
+                column=self.layout.label + 1,
             )
             self.policy(error, chunk.skipped)
         if unknown.size:
             keep = labels >= 0
-            chunk.values, chunk.lines, labels = values[keep], line_numbers[keep], labels[keep]
+            chunk.values, chunk.lines, labels = chunk.values[keep], chunk.lines[keep], labels[keep]
         chunk.labels = labels
         return chunk
 
@@ -301,5 +350,5 @@ def read_csv_chunks(
     layout = CsvLayout.from_header(header, options, source)
     parser = CsvChunkParser(layout, delimiter, options, source)
     position = len(header_bytes)
-    for text, first_line, consumed in text_chunks(stream, source, 2):
-        yield parser.parse(text, first_line, position + consumed)
+    for data, text, first_line, consumed in text_chunks(stream, source, 2):
+        yield parser.parse(data, text, first_line, position + consumed)

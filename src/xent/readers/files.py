@@ -77,8 +77,19 @@ def input_format(path: str, stream, options: ReadOptions) -> str:
     suffix = Path(path).suffix.lower() if path != STDIN else ""
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
-    peek = getattr(stream, "peek", None)
-    return sniff_format(peek(4096)[:4096] if peek else b"")
+    return sniff_format(peek(stream, 4096))
+
+
+def peek(stream, size: int) -> bytes:
+    """The first bytes of a stream, left unread (a pipe has ``peek``; BytesIO can seek)."""
+    if hasattr(stream, "peek"):
+        return stream.peek(size)[:size]
+    if stream.seekable():
+        position = stream.tell()
+        head = stream.read(size)
+        stream.seek(position)
+        return head
+    return b""
 
 
 def read_prediction_chunks(

@@ -140,7 +140,7 @@ def read_jsonl_chunks(
         if not text.strip():
             continue
         try:
-            row = json.loads(text)
+            row = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as error:
             builder.policy(
                 builder.error(f"invalid JSON: {error.msg}", number, error.colno), builder.skipped
