@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .chunks import PredictionChunk
-from .csv_rows import count_byte
 
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray | None:
@@ -41,7 +40,8 @@ class ArrowChunkParser:
         self.label_name = None if layout.label is None else names[layout.label]
         types = {name: pa.float64() for name in self.value_names}
         if self.label_name:
-            types[self.label_name] = pa.string()
+            # Parsed straight into a dictionary: a few names and an int32 code per row.
+            types[self.label_name] = pa.dictionary(pa.int32(), pa.string())
         self.read_options = pacsv.ReadOptions(column_names=names, use_threads=True)
         self.parse_options = pacsv.ParseOptions(
             delimiter=parser.delimiter, quote_char=False, ignore_empty_lines=False
@@ -54,7 +54,7 @@ class ArrowChunkParser:
         )
         self.mapping_cache: dict[str, int] = {}
 
-    def parse(self, data: bytes, first_line: int) -> PredictionChunk | None:
+    def parse(self, data: bytes, first_line: int, newlines: int) -> PredictionChunk | None:
         parser, layout = self.parser, self.parser.layout
         try:
             table = pacsv.read_csv(
@@ -66,7 +66,7 @@ class ArrowChunkParser:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             return None
         n = table.num_rows
-        n_lines = count_byte(data, 10) + (not data.endswith(b"\n"))
+        n_lines = newlines + (not data.endswith(b"\n"))
         if n != n_lines:
             return None
         columns = [_floats(table.column(name)) for name in self.value_names]
@@ -81,14 +81,16 @@ class ArrowChunkParser:
         if layout.target_fields:
             chunk.targets = numbers[:, n_classes:]
             return chunk
-        encoded = table.column(self.label_name).combine_chunks().dictionary_encode()
-        names = encoded.dictionary.to_pylist()
-        codes = np.frombuffer(
-            encoded.indices.buffers()[1],
-            dtype=np.int32,
-            count=len(encoded),
-            offset=encoded.indices.offset * 4,
-        )
-        mapping = parser.lookup.indices(names)
-        labels = mapping[codes] if n else np.zeros(0, dtype=np.intp)
+        # Each Arrow chunk has its own dictionary: map its few names, then its codes.
+        names: list[str] = []
+        parts = []
+        for array in table.column(self.label_name).chunks:
+            indices = array.indices
+            codes = np.frombuffer(
+                indices.buffers()[1], dtype=np.int32, count=len(indices), offset=indices.offset * 4
+            )
+            parts.append(codes.astype(np.intp) + len(names))
+            names += array.dictionary.to_pylist()
+        codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+        labels = parser.lookup.indices(names)[codes] if n else np.zeros(0, dtype=np.intp)
         return parser.with_labels(chunk, labels, lambda i: names[codes[i]])

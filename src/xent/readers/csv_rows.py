@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -121,10 +121,16 @@ def count_byte(data: bytes, byte: int) -> int:
     return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == byte))
 
 
-def text_chunks(
-    stream: BinaryIO, source: str, first_line: int
-) -> Iterator[tuple[bytes, str, int, int]]:
-    """(bytes, text, first line number, bytes consumed so far): chunks of whole lines.
+class TextChunk(NamedTuple):
+    data: bytes
+    text: str
+    first_line: int
+    newlines: int
+    consumed: int  # bytes of the stream consumed so far
+
+
+def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[TextChunk]:
+    """Chunks of whole lines, as bytes and as text, with the number of their first line.
 
     A chunk never ends inside a quoted field: while the quotes in it are unbalanced, the
     next block is added. UTF-8 is checked per chunk, which cuts only at newlines.
@@ -147,8 +153,9 @@ def text_chunks(
             rest = b""
         consumed += len(data)
         text = decode(data, source, line)
-        yield data, text, line, consumed
-        line += count_byte(data, 10)
+        newlines = count_byte(data, 10)
+        yield TextChunk(data, text, line, newlines, consumed)
+        line += newlines
 
 
 def use_arrow(options: ReadOptions) -> bool:
@@ -186,11 +193,12 @@ class CsvChunkParser:
 
             self.arrow = ArrowChunkParser(self)
 
-    def parse(self, data: bytes, text: str, first_line: int, position: int) -> PredictionChunk:
+    def parse(self, piece: TextChunk, position: int) -> PredictionChunk:
+        data, text, first_line = piece.data, piece.text, piece.first_line
         chunk = None
         if b'"' not in data:
             if self.arrow is not None:
-                chunk = self.arrow.parse(data, first_line)
+                chunk = self.arrow.parse(data, first_line, piece.newlines)
             else:
                 chunk = self._fast(data, text, first_line)
         if chunk is None:
@@ -350,5 +358,5 @@ def read_csv_chunks(
     layout = CsvLayout.from_header(header, options, source)
     parser = CsvChunkParser(layout, delimiter, options, source)
     position = len(header_bytes)
-    for data, text, first_line, consumed in text_chunks(stream, source, 2):
-        yield parser.parse(data, text, first_line, position + consumed)
+    for piece in text_chunks(stream, source, 2):
+        yield parser.parse(piece, position + piece.consumed)
