@@ -358,5 +358,23 @@ def read_csv_chunks(
     layout = CsvLayout.from_header(header, options, source)
     parser = CsvChunkParser(layout, delimiter, options, source)
     position = len(header_bytes)
-    for piece in text_chunks(stream, source, 2):
-        yield parser.parse(piece, position + piece.consumed)
+    parsed = (
+        parser.parse(piece, position + piece.consumed) for piece in text_chunks(stream, source, 2)
+    )
+    if parser.arrow is None:
+        yield from parsed
+    else:
+        # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.
+        yield from read_ahead(parsed)
+
+
+def read_ahead(items: Iterator):
+    """The items of ``items``, the next one computed in a thread while this one is used."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    done = object()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(next, items, done)
+        while (item := future.result()) is not done:
+            future = pool.submit(next, items, done)
+            yield item
