@@ -120,8 +120,10 @@ def main() -> None:
             f"| {name} | {median:.3f} | {memory[name]:.0f} | {base_time / median:.2f}x "
             f"| {values[name]!r} |"
         )
-    print(f"\nruns per method: {args.repeat}; largest difference from {reference_name}: "
-          f"{worst_gap:.1e}")
+    print(
+        f"\nruns per method: {args.repeat}; largest difference from {reference_name}: "
+        f"{worst_gap:.1e}"
+    )
     if worst_gap > 1e-9:
         raise SystemExit("the methods disagree by more than 1e-9")
 
