@@ -37,6 +37,8 @@ def write(tmp_path, name, content, mode="w"):
 
 @pytest.fixture(params=READERS)
 def reader(request):
+    if request.param == "arrow":
+        pytest.importorskip("pyarrow")  # the optional xent[fast] reader
     return request.param
 
 
