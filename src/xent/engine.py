@@ -32,6 +32,7 @@ __all__ = [
     "cross_entropy",
     "default_tolerance",
     "entropy",
+    "invalid_distribution_rows",
     "kl_divergence",
     "log_predictions",
     "log_softmax",
@@ -121,6 +122,25 @@ def default_tolerance(n_classes: int) -> float:
     return 1e-6 * max(n_classes, 1)
 
 
+def _distribution_faults(rows: np.ndarray, tol: float):
+    """(value outside [0, 1] or NaN, sum off by more than tol, sums), per row."""
+    with np.errstate(invalid="ignore", over="ignore"):  # a sum of 1e308s is just "not 1"
+        sums = rows.sum(axis=1)
+        bad_value = ~((rows >= 0) & (rows <= 1)).all(axis=1)  # NaN fails both comparisons
+        bad_sum = ~(np.abs(sums - 1) <= tol)
+    return bad_value, bad_sum, sums
+
+
+def invalid_distribution_rows(p, *, tolerance: float | None = None) -> np.ndarray:
+    """A boolean mask of the rows of ``p`` that :func:`check_distribution` would reject
+    (for ``--on-error skip``, which drops them all, not only the first)."""
+    rows = np.asarray(p, dtype=np.float64)
+    rows = rows.reshape(-1, rows.shape[-1])
+    tol = default_tolerance(rows.shape[1]) if tolerance is None else tolerance
+    bad_value, bad_sum, _ = _distribution_faults(rows, tol)
+    return bad_value | bad_sum
+
+
 def check_distribution(p, *, tolerance: float | None = None, what: str = "prediction") -> None:
     """Raise ``InvalidProbabilities`` for the first row that is not a distribution.
 
@@ -130,10 +150,7 @@ def check_distribution(p, *, tolerance: float | None = None, what: str = "predic
     p = np.asarray(p, dtype=np.float64)
     rows = p.reshape(-1, p.shape[-1])
     tol = default_tolerance(rows.shape[1]) if tolerance is None else tolerance
-    with np.errstate(invalid="ignore", over="ignore"):  # a sum of 1e308s is just "not 1"
-        sums = rows.sum(axis=1)
-        bad_value = ~((rows >= 0) & (rows <= 1)).all(axis=1)  # NaN fails both comparisons
-        bad_sum = ~(np.abs(sums - 1) <= tol)
+    bad_value, bad_sum, sums = _distribution_faults(rows, tol)
     bad = np.flatnonzero(bad_value | bad_sum)
     if bad.size == 0:
         return

@@ -139,6 +139,7 @@ class Terminal:
 
     stdout_is_tty: bool
     stdin_is_tty: bool
+    stderr_is_tty: bool = False
 
     @classmethod
     def detect(cls) -> Terminal:
@@ -148,7 +149,11 @@ class Terminal:
             except (AttributeError, ValueError):
                 return False
 
-        return cls(stdout_is_tty=isatty(sys.stdout), stdin_is_tty=isatty(sys.stdin))
+        return cls(
+            stdout_is_tty=isatty(sys.stdout),
+            stdin_is_tty=isatty(sys.stdin),
+            stderr_is_tty=isatty(sys.stderr),
+        )
 
 
 class OutputFormat(str, Enum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import Enum
 from typing import List, Optional
 
 import typer
@@ -20,12 +21,42 @@ from .app import (
     RenormalizeOption,
     SaveHtmlOption,
     SaveSvgOption,
+    Terminal,
     app,
     locate,
     predictions,
     render_report,
     sources,
 )
+from .file_input import FileJob, run_file
+from .training_flags import refuse_vector_only_options
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class OnError(str, Enum):
+    raise_ = "raise"
+    skip = "skip"
+
+
+def _names(text: str | None, option: str) -> tuple[str, ...]:
+    from ..readers.arguments import parse_class_names
+
+    return tuple(parse_class_names(text, source=option)) if text else ()
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise UsageError(f"{text!r} is not one character", source="--delimiter")
+    return text
 
 
 @app.command()
@@ -68,7 +99,8 @@ def compute(
     from_logits: bool = typer.Option(
         False,
         "--from-logits",
-        help="The --pred values are logits (Keras' from_logits=True; same as --logits).",
+        help="The --pred values (or a file's class columns) are logits, as Keras' "
+        "from_logits=True; a JSON \"logits\" key says so by itself.",
     ),
     label_smoothing: float = typer.Option(
         0.0,
@@ -118,16 +150,78 @@ def compute(
     ),
     save_svg: Optional[str] = SaveSvgOption,
     save_html: Optional[str] = SaveHtmlOption,
+    file: Optional[str] = typer.Option(
+        None,
+        "--file",
+        "-i",
+        metavar="PATH",
+        help="A prediction file (CSV, TSV, JSON, JSON Lines), one row per sample; - for "
+        "stdin. Piped stdin is read when no --pred/--logits/--labels are given.",
+        rich_help_panel="Files",
+    ),
+    input_format: Optional[InputFormat] = typer.Option(
+        None,
+        "--input-format",
+        help="The file's format (default: from the extension, else from the content).",
+        rich_help_panel="Files",
+    ),
+    label_column: str = typer.Option(
+        "label",
+        "--label-column",
+        metavar="NAME",
+        help="The column (JSON key) holding each row's class name or index.",
+        rich_help_panel="Files",
+    ),
+    label_columns: Optional[str] = typer.Option(
+        None,
+        "--label-columns",
+        metavar="NAMES",
+        help="Soft labels: the columns holding P(class), one per class in class order, "
+        "comma-separated (instead of --label-column).",
+        rich_help_panel="Files",
+    ),
+    delimiter: Optional[str] = typer.Option(
+        None,
+        "--delimiter",
+        "-d",
+        metavar="CHAR",
+        help="CSV field delimiter (default: detected from the header: comma, tab or ;). "
+        "'\\t' for tab.",
+        rich_help_panel="Files",
+    ),
+    ignore_columns: Optional[str] = typer.Option(
+        None,
+        "--ignore-columns",
+        metavar="NAMES",
+        help="Columns that are neither the label nor a class (ids, text), comma-separated. "
+        "Every other column is a class.",
+        rich_help_panel="Files",
+    ),
+    on_error: OnError = typer.Option(
+        OnError.raise_,
+        "--on-error",
+        help="raise: stop at the first bad row (exit 1). skip: leave bad rows out, and say "
+        "how many and which.",
+        rich_help_panel="Files",
+    ),
+    worst: int = typer.Option(
+        0,
+        "--worst",
+        min=0,
+        metavar="K",
+        help="Also list the K rows with the highest loss, with their line numbers.",
+        rich_help_panel="Files",
+    ),
 ) -> None:
     """Cross-entropy H(P,Q) = −Σ P(i)·log Q(i) of a label P and a prediction Q.
 
     \b
-    Example (the article's dog, 0.9163 nats):
-      xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2
+    Examples:
+      xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2   (the article's dog)
+      xent compute --file preds.csv                  (summary and per-class table)
+      cat preds.jsonl | xent compute -r none -f csv  (one loss per row)
     """
-    from ..readers.arguments import parse_label, resolve_classes
-    from ..training import training_report
-    from .training_flags import drop_ignored, multi_label_report, training_options
+    from .training_flags import training_options
 
     log_base = parse_base(base)
     if clip is not None and not 0 < clip < 0.5:
@@ -137,6 +231,45 @@ def compute(
     options = training_options(
         label_smoothing, weights, ignore_index, ignore_label, multi_label, top_k, bins
     )
+    if file is None and not (labels or pred or logits):
+        if Terminal.detect().stdin_is_tty:
+            raise UsageError(
+                "no input: give --labels and --pred (or --logits), a file with --file, "
+                "or pipe a file in (see 'xent compute --help')"
+            )
+        file = "-"
+    if file is not None:
+        if labels or pred or logits:
+            raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
+        refuse_vector_only_options(options, save_svg, save_html)
+        job = FileJob(
+            path=file,
+            logits=from_logits,
+            base=log_base,
+            reduction=reduction.value,
+            clip=clip,
+            renormalize=renormalize,
+            worst=worst,
+            fmt=fmt,
+            precision=precision,
+        )
+        from ..readers.chunks import ReadOptions
+
+        read_options = ReadOptions(
+            input_format=input_format.value if input_format else None,
+            label_column=label_column,
+            label_columns=_names(label_columns, "--label-columns"),
+            delimiter=_delimiter(delimiter),
+            ignore_columns=_names(ignore_columns, "--ignore-columns"),
+            classes=_names(classes, "--classes"),
+            on_error="skip" if on_error is OnError.skip else "raise",
+        )
+        run_file(job, read_options)
+        return
+    from ..readers.arguments import parse_label, resolve_classes
+    from ..training import training_report
+    from .training_flags import drop_ignored, multi_label_report
+
     if from_logits:  # Keras' from_logits=True: the same numbers as --logits
         if logits:
             raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")

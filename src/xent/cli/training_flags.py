@@ -87,3 +87,22 @@ def multi_label_report(
         )
     except InvalidProbabilities as error:
         raise locate(error, {"label": label_sources, "pred": pred_sources}) from None
+
+
+def refuse_vector_only_options(options, save_svg, save_html) -> None:
+    """Options that file mode does not apply yet: say so rather than ignore them."""
+    given = [
+        ("--label-smoothing", options.label_smoothing != 0.0),
+        ("--weights", options.weights is not None),
+        ("--ignore-index", options.ignore_index is not None),
+        ("--ignore-label", options.ignore_label is not None),
+        ("--multi-label", options.multi_label),
+        ("--top-k", options.top_k != 1),
+        ("--save-svg", save_svg is not None),
+        ("--save-html", save_html is not None),
+    ]
+    for name, used in given:
+        if used:
+            raise UsageError(
+                "works with --pred/--logits vectors; files do not support it yet", source=name
+            )

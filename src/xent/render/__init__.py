@@ -37,3 +37,22 @@ def render(report, fmt: str, out, *, precision: int = 4) -> None:
     else:
         raise ValueError(f"unknown format {fmt!r}")
     renderer(report, out)
+
+
+def render_summary(summary, fmt: str, out, *, precision: int = 4) -> None:
+    """Write a :class:`~xent.summary.FileSummary` to ``out`` in ``fmt`` (not ``auto``)."""
+    if fmt == "table":
+        from .summary_table import render_summary_table
+
+        render_summary_table(summary, out, precision=precision)
+        return
+    from . import summary_output
+
+    renderers = {
+        "plain": summary_output.render_summary_plain,
+        "json": summary_output.render_summary_json,
+        "csv": summary_output.render_summary_csv,
+    }
+    if fmt not in renderers:
+        raise ValueError(f"unknown format {fmt!r}")
+    renderers[fmt](summary, out)

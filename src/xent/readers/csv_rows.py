@@ -1,0 +1,380 @@
+"""CSV and TSV prediction files, read in chunks of whole lines.
+
+Parsing floats is the whole cost of reading a prediction file, so each chunk first takes a
+fast path: ``numpy.loadtxt`` (a C parser) over its lines, the label column cut out with
+``str.partition``. A chunk the fast path cannot take as it is (quotes, blank lines, a row
+with the wrong number of fields, a cell that is not a number) goes through the ``csv``
+module row by row, which names the line and field of each problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
+from typing import BinaryIO, NamedTuple
+
+import numpy as np
+
+from ..errors import DataError, UsageError
+from .chunks import ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
+
+# Bytes read per chunk: a few MB keeps memory flat and NumPy's per-call cost negligible.
+CHUNK_BYTES = 1 << 22
+DELIMITERS = (",", "\t", ";")
+BOM = b"\xef\xbb\xbf"
+
+
+def decode(data: bytes, source: str, first_line: int) -> str:
+    """UTF-8 text, or a DataError naming the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = first_line + before.count(b"\n")
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        raise DataError(
+            f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded",
+            source=source,
+            line=line,
+            column=column,
+        ) from None
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter that splits the header into the most fields (comma on a tie)."""
+    best, best_count = ",", 1
+    for delimiter in DELIMITERS:
+        count = len(next(csv.reader([header], delimiter=delimiter)))
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """Which field holds what, from the header row."""
+
+    n_fields: int
+    label: int | None  # field of the class label (None with soft labels)
+    value_fields: list[int]  # one per class, in class order
+    target_fields: list[int]  # soft labels, one per class, in class order
+    classes: list[str]
+
+    @classmethod
+    def from_header(cls, header: list[str], options: ReadOptions, source: str) -> CsvLayout:
+        names = [name.strip() for name in header]
+        position = {}
+        for i, name in enumerate(names):
+            if name in position:
+                raise DataError(
+                    f"column {name!r} appears twice in the header", source=source, line=1
+                )
+            position[name] = i
+
+        def find(name: str, option: str) -> int:
+            if name not in position:
+                raise DataError(
+                    f"no {name!r} column in the header (columns: {', '.join(names)}); "
+                    f"name the column with {option}",
+                    source=source,
+                    line=1,
+                )
+            return position[name]
+
+        ignored = {find(name, "--ignore-columns") for name in options.ignore_columns}
+        label = None
+        target_fields: list[int] = []
+        if options.label_columns:
+            target_fields = [find(name, "--label-columns") for name in options.label_columns]
+        else:
+            label = find(options.label_column, "--label-column")
+        taken = ignored | set(target_fields) | {label}
+        value_fields = [i for i in range(len(names)) if i not in taken]
+        if not value_fields:
+            raise DataError("the header has no class columns", source=source, line=1)
+        classes = [names[i] for i in value_fields]
+        if options.classes:
+            if len(options.classes) != len(classes):
+                raise UsageError(
+                    f"{len(options.classes)} class names given, but the file has "
+                    f"{len(classes)} class columns ({', '.join(classes)})",
+                    source="--classes",
+                )
+            classes = list(options.classes)
+        if target_fields and len(target_fields) != len(value_fields):
+            raise UsageError(
+                f"{len(target_fields)} label columns for {len(value_fields)} class columns",
+                source="--label-columns",
+            )
+        return cls(len(names), label, value_fields, target_fields, classes)
+
+
+def count_byte(data: bytes, byte: int) -> int:
+    """How many times ``byte`` occurs in ``data`` (NumPy counts faster than bytes.count)."""
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == byte))
+
+
+class TextChunk(NamedTuple):
+    data: bytes
+    text: str
+    first_line: int
+    newlines: int
+    consumed: int  # bytes of the stream consumed so far
+
+
+def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[TextChunk]:
+    """Chunks of whole lines, as bytes and as text, with the number of their first line.
+
+    A chunk never ends inside a quoted field: while the quotes in it are unbalanced, the
+    next block is added. UTF-8 is checked per chunk, which cuts only at newlines.
+    """
+    rest = b""
+    consumed = 0
+    line = first_line
+    while True:
+        block = stream.read(CHUNK_BYTES)
+        data = rest + block
+        if not data:
+            return
+        if block:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 or (data.find(b'"', 0, cut) >= 0 and data.count(b'"', 0, cut) % 2):
+                rest = data  # no whole line yet, or a quoted field goes on: read more
+                continue
+            data, rest = data[:cut], data[cut:]
+        else:
+            rest = b""
+        consumed += len(data)
+        text = decode(data, source, line)
+        newlines = count_byte(data, 10)
+        yield TextChunk(data, text, line, newlines, consumed)
+        line += newlines
+
+
+def use_arrow(options: ReadOptions) -> bool:
+    """Parse with pyarrow (``pip install 'xent[fast]'``) when it is installed, unless
+    ``XENT_CSV_READER=numpy`` asks for the NumPy reader."""
+    choice = options.csv_reader or os.environ.get("XENT_CSV_READER", "auto")
+    if choice == "numpy":
+        return False
+    if choice not in ("auto", "arrow"):
+        raise UsageError(
+            f"{choice!r} is not a CSV reader: use auto, numpy or arrow", source="XENT_CSV_READER"
+        )
+    available = importlib.util.find_spec("pyarrow") is not None
+    if choice == "arrow" and not available:
+        raise UsageError(
+            "the arrow reader needs pyarrow: pip install 'xent[fast]'", source="XENT_CSV_READER"
+        )
+    return available
+
+
+class CsvChunkParser:
+    """Turns chunks of text into :class:`PredictionChunk` s under one layout."""
+
+    def __init__(self, layout: CsvLayout, delimiter: str, options: ReadOptions, source: str):
+        self.layout = layout
+        self.delimiter = delimiter
+        self.source = source
+        self.lookup = LabelLookup(layout.classes)
+        self.policy = ErrorPolicy(options.on_error)
+        self.fields = layout.value_fields + layout.target_fields
+        self.parses_last_field = layout.n_fields - 1 in self.fields
+        self.arrow = None
+        if use_arrow(options):
+            from .csv_arrow import ArrowChunkParser
+
+            self.arrow = ArrowChunkParser(self)
+
+    def parse(self, piece: TextChunk, position: int) -> PredictionChunk:
+        data, text, first_line = piece.data, piece.text, piece.first_line
+        chunk = None
+        if b'"' not in data:
+            if self.arrow is not None:
+                chunk = self.arrow.parse(data, first_line, piece.newlines)
+            else:
+                chunk = self._fast(data, text, first_line)
+        if chunk is None:
+            chunk = self._careful(text, first_line)
+        chunk.position = position
+        return chunk
+
+    # -- the fast path: clean chunks, which is nearly all of them
+
+    def _fast(self, data: bytes, text: str, first_line: int) -> PredictionChunk | None:
+        layout, d = self.layout, self.delimiter
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+            if "\r" in text:
+                return None
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        if not lines:
+            return None
+        # Every line must have the header's field count. When the last field is parsed,
+        # loadtxt rejects a short line, so a total count that matches rules out long ones
+        # too; otherwise count line by line.
+        expected = layout.n_fields - 1
+        if self.parses_last_field:
+            if count_byte(data, ord(d)) != expected * len(lines):
+                return None
+        elif list(map(str.count, lines, repeat(d))).count(expected) != len(lines):
+            return None
+        try:
+            numbers = np.loadtxt(
+                lines,
+                delimiter=d,
+                usecols=self.fields,
+                dtype=np.float64,
+                ndmin=2,
+                comments=None,
+                quotechar=None,
+            )
+        except ValueError:
+            return None
+        if numbers.shape[0] != len(lines):  # loadtxt passed over a blank line
+            return None
+        n_classes = len(layout.value_fields)
+        values, targets = numbers[:, :n_classes], numbers[:, n_classes:]
+        line_numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
+        chunk = PredictionChunk(layout.classes, values, line_numbers)
+        if layout.target_fields:
+            chunk.targets = targets
+            return chunk
+        j = layout.label
+        if j == 0:
+            texts = list(map(itemgetter(0), map(str.partition, lines, repeat(d))))
+        elif j == layout.n_fields - 1:
+            texts = list(map(itemgetter(2), map(str.rpartition, lines, repeat(d))))
+        else:
+            texts = list(map(itemgetter(j), map(str.split, lines, repeat(d))))
+        return self.with_labels(chunk, self.lookup.indices(texts), texts.__getitem__)
+
+    def with_labels(self, chunk: PredictionChunk, labels: np.ndarray, text_of) -> PredictionChunk:
+        """Set the chunk's class indices; a label not in the vocabulary (index -1) is an
+        error naming its line (``text_of(i)`` is row i's label text)."""
+        unknown = np.flatnonzero(labels < 0)
+        for i in unknown:
+            error = DataError(
+                self.lookup.unknown(text_of(i)),
+                source=self.source,
+                line=int(chunk.lines[i]),
+                column=self.layout.label + 1,
+            )
+            self.policy(error, chunk.skipped)
+        if unknown.size:
+            keep = labels >= 0
+            chunk.values, chunk.lines, labels = chunk.values[keep], chunk.lines[keep], labels[keep]
+        chunk.labels = labels
+        return chunk
+
+    # -- the careful path: the csv module, row by row, naming each problem
+
+    def _careful(self, text: str, first_line: int) -> PredictionChunk:
+        layout = self.layout
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        rows, lines, labels, skipped = [], [], [], []
+        line = first_line
+        for row in reader:
+            row_line, line = line, first_line + reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # a blank line is not a row
+            try:
+                numbers, label = self._row(row, row_line)
+            except DataError as error:
+                self.policy(error, skipped)
+                continue
+            rows.append(numbers)
+            lines.append(row_line)
+            labels.append(label)
+        n_classes = len(layout.value_fields)
+        numbers = np.array(rows, dtype=np.float64).reshape(len(rows), len(self.fields))
+        chunk = PredictionChunk(
+            layout.classes, numbers[:, :n_classes], np.array(lines, dtype=np.int64)
+        )
+        chunk.skipped = skipped
+        if layout.target_fields:
+            chunk.targets = numbers[:, n_classes:]
+        else:
+            chunk.labels = np.array(labels, dtype=np.intp)
+        return chunk
+
+    def _row(self, row: list[str], line: int) -> tuple[list[float], int | None]:
+        layout = self.layout
+        if len(row) != layout.n_fields:
+            raise DataError(
+                f"row has {len(row)} fields, expected {layout.n_fields} (as in the header)",
+                source=self.source,
+                line=line,
+            )
+        numbers = []
+        for j in self.fields:
+            cell = row[j]
+            try:
+                numbers.append(float(cell))
+            except ValueError:
+                shown = repr(cell) if cell.strip() else "empty"
+                raise DataError(
+                    f"{shown} is not a number", source=self.source, line=line, column=j + 1
+                ) from None
+        label = None
+        if layout.label is not None:
+            text = row[layout.label]
+            label = int(self.lookup.indices([text])[0])
+            if label < 0:
+                raise DataError(
+                    self.lookup.unknown(text),
+                    source=self.source,
+                    line=line,
+                    column=layout.label + 1,
+                )
+        return numbers, label
+
+
+def read_csv_chunks(
+    stream: BinaryIO, source: str, options: ReadOptions, *, tab: bool = False
+) -> Iterator[PredictionChunk]:
+    """Chunks of a CSV (or, with ``tab``, TSV) file with a header row."""
+    header_bytes = stream.readline()
+    if header_bytes.startswith(BOM):
+        header_bytes = header_bytes[len(BOM) :]
+    if not header_bytes.strip():
+        raise DataError(
+            "the file is empty: expected a header row, then one row per sample",
+            source=source,
+            line=1 if header_bytes else None,
+        )
+    header_text = decode(header_bytes, source, 1).rstrip("\r\n")
+    delimiter = options.delimiter or ("\t" if tab else sniff_delimiter(header_text))
+    header = next(csv.reader([header_text], delimiter=delimiter))
+    layout = CsvLayout.from_header(header, options, source)
+    parser = CsvChunkParser(layout, delimiter, options, source)
+    position = len(header_bytes)
+    parsed = (
+        parser.parse(piece, position + piece.consumed) for piece in text_chunks(stream, source, 2)
+    )
+    if parser.arrow is None:
+        yield from parsed
+    else:
+        # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.
+        yield from read_ahead(parsed)
+
+
+def read_ahead(items: Iterator):
+    """The items of ``items``, the next one computed in a thread while this one is used."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    done = object()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(next, items, done)
+        while (item := future.result()) is not done:
+            future = pool.submit(next, items, done)
+            yield item

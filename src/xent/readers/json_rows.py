@@ -1,0 +1,206 @@
+"""JSON and JSON Lines prediction files.
+
+- JSON Lines: one object a line, ``{"label": "dog", "pred": [0.4, 0.3, 0.05, 0.05, 0.2]}``
+  (``"logits"`` instead of ``"pred"`` for logits; a list as the label is a soft label).
+- JSON: the columns ``{"classes": [...], "labels": [...], "pred": [[...], ...]}`` (or
+  ``"logits"``), or a list of row objects as in JSON Lines. A JSON document is parsed
+  whole, so its rows are numbered by position ("row 3") rather than by line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+import numpy as np
+
+from ..errors import DataError
+from .arguments import resolve_classes
+from .chunks import CHUNK_ROWS, ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
+from .csv_rows import BOM, decode
+
+VALUE_KEYS = ("pred", "logits")
+
+
+def _number_list(value, what: str, n: int | None) -> list[float]:
+    if not isinstance(value, list) or not value:
+        raise DataError(f"{what} must be a non-empty list of numbers")
+    for i, x in enumerate(value, start=1):
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise DataError(f"{what} value {i} is {json.dumps(x)}, not a number")
+    if n is not None and len(value) != n:
+        raise DataError(f"{what} has {len(value)} values, expected {n} (one per class)")
+    return [float(x) for x in value]
+
+
+class JsonRowBuilder:
+    """Checks row objects one at a time and packs them into chunks."""
+
+    def __init__(self, options: ReadOptions, source: str, numbered: str) -> None:
+        self.options = options
+        self.source = source
+        self.numbered = numbered  # "line" (JSON Lines) or "row" (a JSON document)
+        self.policy = ErrorPolicy(options.on_error)
+        self.classes: list[str] | None = list(options.classes) or None
+        self.lookup: LabelLookup | None = None
+        self.key: str | None = None  # "pred" or "logits", fixed by the first row
+        self._reset()
+
+    def _reset(self) -> None:
+        self.values, self.labels, self.lines, self.skipped = [], [], [], []
+
+    def error(self, message: str, where: int, column: int | None = None) -> DataError:
+        if self.numbered == "row":
+            error = DataError(f"row {where}: {message}", source=self.source)
+            error.number = where
+            return error
+        return DataError(message, source=self.source, line=where, column=column)
+
+    def _set_classes(self, n: int) -> None:
+        if self.classes is None:
+            self.classes, _ = resolve_classes(n, option=None, environ={})
+        self.lookup = LabelLookup(self.classes)
+
+    def label(self, value):
+        n = len(self.classes)
+        if isinstance(value, str):
+            i = int(self.lookup.indices([value])[0])
+            if i < 0:
+                raise DataError(self.lookup.unknown(value))
+            return i
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value < n:
+                raise DataError(f"label index {value} is out of range for {n} classes")
+            return value
+        if isinstance(value, list):
+            return _number_list(value, "label", n)
+        raise DataError(f"label must be a class name, an index or a list, got {json.dumps(value)}")
+
+    def add(self, row, where: int, label=None, values=None) -> None:
+        """One row: an object with a label key and a pred/logits key (or the parts)."""
+        try:
+            if row is not None:
+                if not isinstance(row, dict):
+                    raise DataError(f"expected an object, got {json.dumps(row)[:40]}")
+                label_key = self.options.label_column
+                if label_key not in row:
+                    raise DataError(f"no {label_key!r} key")
+                keys = [k for k in VALUE_KEYS if k in row]
+                if len(keys) != 1:
+                    raise DataError('expected one of "pred" and "logits"')
+                if self.key is None:
+                    self.key = keys[0]
+                elif keys[0] != self.key:
+                    raise DataError(f'has "{keys[0]}", but the first row has "{self.key}"')
+                label, values = row[label_key], row[self.key]
+            if self.lookup is None:
+                self._set_classes(len(values) if isinstance(values, list) else 0)
+            numbers = _number_list(values, self.key or "pred", len(self.classes))
+            target = self.label(label)
+        except DataError as error:
+            self.policy(self.error(error.message, where), self.skipped)
+            return
+        self.values.append(numbers)
+        self.labels.append(target)
+        self.lines.append(where)
+
+    def full(self) -> bool:
+        return len(self.lines) + len(self.skipped) >= CHUNK_ROWS
+
+    def chunk(self, position: int) -> PredictionChunk:
+        n_classes = len(self.classes) if self.classes else 0
+        values = np.array(self.values, dtype=np.float64).reshape(len(self.values), n_classes)
+        chunk = PredictionChunk(
+            list(self.classes or []), values, np.array(self.lines, dtype=np.int64)
+        )
+        chunk.skipped, chunk.position, chunk.numbered = self.skipped, position, self.numbered
+        chunk.logits = self.key == "logits"
+        if any(isinstance(t, list) for t in self.labels):
+            eye = np.eye(n_classes)
+            chunk.targets = np.array(
+                [t if isinstance(t, list) else eye[t] for t in self.labels], dtype=np.float64
+            ).reshape(len(self.labels), n_classes)
+        else:
+            chunk.labels = np.array(self.labels, dtype=np.intp)
+        self._reset()
+        return chunk
+
+
+def read_jsonl_chunks(
+    stream: BinaryIO, source: str, options: ReadOptions
+) -> Iterator[PredictionChunk]:
+    builder = JsonRowBuilder(options, source, "line")
+    position = 0
+    for number, raw in enumerate(stream, start=1):
+        position += len(raw)
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
+        text = decode(raw, source, number)
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text.rstrip("\r\n"))
+        except json.JSONDecodeError as error:
+            builder.policy(
+                builder.error(f"invalid JSON: {error.msg}", number, error.colno), builder.skipped
+            )
+            continue
+        builder.add(row, number)
+        if builder.full():
+            yield builder.chunk(position)
+    if builder.lines or builder.skipped:
+        yield builder.chunk(position)
+
+
+def _document_rows(data, options: ReadOptions, source: str) -> Iterable[tuple]:
+    """(row object or None, label, values) per row of a JSON document."""
+    if isinstance(data, list):
+        return ((row, None, None) for row in data)
+    if not isinstance(data, dict):
+        raise DataError(
+            'expected an object with "labels" and "pred", or a list of rows', source=source
+        )
+    keys = [k for k in VALUE_KEYS if k in data]
+    if len(keys) != 1 or "labels" not in data:
+        raise DataError('expected the keys "labels" and one of "pred" and "logits"', source=source)
+    labels, values = data["labels"], data[keys[0]]
+    if not isinstance(labels, list) or not isinstance(values, list):
+        raise DataError(f'"labels" and "{keys[0]}" must be lists', source=source)
+    if len(labels) != len(values):
+        raise DataError(
+            f'{len(labels)} labels for {len(values)} rows of "{keys[0]}"', source=source
+        )
+    return ((None, label, row) for label, row in zip(labels, values))
+
+
+def read_json_chunks(
+    stream: BinaryIO, source: str, options: ReadOptions
+) -> Iterator[PredictionChunk]:
+    raw = stream.read()
+    if raw.startswith(BOM):
+        raw = raw[len(BOM) :]
+    text = decode(raw, source, 1)
+    if not text.strip():
+        raise DataError("the file is empty: expected a JSON object or list", source=source)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataError(
+            f"invalid JSON: {error.msg}", source=source, line=error.lineno, column=error.colno
+        ) from None
+    builder = JsonRowBuilder(options, source, "row")
+    if isinstance(data, dict):
+        classes = data.get("classes")
+        if classes is not None and not options.classes:
+            if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+                raise DataError('"classes" must be a list of names', source=source)
+            builder.classes = classes
+        if "logits" in data:
+            builder.key = "logits"
+    for number, (row, label, values) in enumerate(_document_rows(data, options, source), 1):
+        builder.add(row, number, label, values)
+        if builder.full():
+            yield builder.chunk(len(raw))
+    if builder.lines or builder.skipped:
+        yield builder.chunk(len(raw))

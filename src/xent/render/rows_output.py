@@ -1,0 +1,75 @@
+"""Per-row output of a file (``--reduction none``), written chunk by chunk as it is
+scored: rows in = rows out, in input order.
+
+csv has a header (``row,label,cross_entropy,predicted,line``); json is JSON Lines, one
+object a row; plain is one number a line; table is aligned text for a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from . import full_precision
+from .json_output import json_number
+
+ROW_HEADER = ["row", "label", "cross_entropy", "predicted", "line"]
+
+
+class RowWriter:
+    def __init__(
+        self, fmt: str, out, classes: list[str], *, numbered: str = "line", precision: int = 4
+    ) -> None:
+        self.fmt, self.out, self.classes = fmt, out, classes
+        self.precision = precision
+        self.rows = 0
+        self.header = ROW_HEADER if numbered == "line" else [*ROW_HEADER[:-1], "source_row"]
+        self.started = False
+
+    def _start(self) -> None:
+        self.started = True
+        if self.fmt == "csv":
+            csv.writer(self.out, lineterminator="\n").writerow(self.header)
+        elif self.fmt == "table":
+            self.out.write(f"{'row':>8}  {'line':>8}  {'cross-entropy':>14}  label → predicted\n")
+
+    def write(self, scored) -> None:
+        if not self.started:
+            self._start()
+        names = self.classes
+        first = self.rows + 1
+        self.rows += len(scored.losses)
+        rows = range(first, self.rows + 1)
+        lines = scored.lines.tolist()
+        labels = [names[i] for i in scored.labels.tolist()]
+        predicted = [names[i] for i in scored.predicted.tolist()]
+        losses = [full_precision(x) for x in scored.losses.tolist()]
+        if self.fmt == "plain":
+            self.out.write("".join(x + "\n" for x in losses))
+        elif self.fmt == "csv":
+            csv.writer(self.out, lineterminator="\n").writerows(
+                zip(rows, labels, losses, predicted, lines)
+            )
+        elif self.fmt == "json":
+            keys = [*self.header[:2], "cross_entropy", "predicted", self.header[-1]]
+            self.out.write(
+                "".join(
+                    json.dumps(dict(zip(keys, (r, lab, json_number(x), p, n))), ensure_ascii=False)
+                    + "\n"
+                    for r, lab, x, p, n in zip(
+                        rows, labels, scored.losses.tolist(), predicted, lines
+                    )
+                )
+            )
+        else:
+            shown = f"{{:>14.{self.precision}f}}"
+            self.out.write(
+                "".join(
+                    f"{r:>8}  {n:>8}  {shown.format(float(x))}  {lab} → {p}\n"
+                    for r, n, x, lab, p in zip(rows, lines, losses, labels, predicted)
+                )
+            )
+
+    def finish(self) -> None:
+        if not self.started and self.fmt in ("csv", "table"):
+            self._start()

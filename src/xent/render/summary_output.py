@@ -1,0 +1,87 @@
+"""A :class:`~xent.summary.FileSummary` as plain, json or csv (the table is in
+``summary_table``). They format; they never compute a loss."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from . import full_precision
+from .json_output import json_number
+
+WORST_HEADER = ["row", "line", "label", "predicted", "cross_entropy"]
+
+
+def summary_to_dict(summary) -> dict:
+    return {
+        "source": summary.source,
+        "cross_entropy": json_number(summary.cross_entropy),
+        "reduction": summary.reduction,
+        "rows": summary.rows,
+        "mean": json_number(summary.mean),
+        "sum": json_number(summary.sum),
+        "std": json_number(summary.std),
+        "min": json_number(summary.min),
+        "max": json_number(summary.max),
+        "perplexity": json_number(summary.perplexity),
+        "accuracy": json_number(summary.accuracy),
+        "unit": summary.unit,
+        "base": summary.base,
+        "skipped": {"rows": summary.skipped, f"first_{summary.numbered}s": summary.skipped_lines},
+        "classes": [
+            {
+                "class": c.name,
+                "rows": c.rows,
+                "mean_cross_entropy": json_number(c.mean),
+                "share": json_number(c.share),
+                "accuracy": json_number(c.accuracy),
+            }
+            for c in summary.per_class
+        ],
+        "worst": [
+            {
+                "row": w.row,
+                summary.numbered: w.line,
+                "label": w.label,
+                "predicted": w.predicted,
+                "cross_entropy": json_number(w.cross_entropy),
+            }
+            for w in summary.worst
+        ],
+        "notes": list(summary.notes),
+    }
+
+
+def render_summary_json(summary, out) -> None:
+    json.dump(summary_to_dict(summary), out, indent=2, ensure_ascii=False, allow_nan=False)
+    out.write("\n")
+
+
+def render_summary_plain(summary, out) -> None:
+    """The one reduced number; with ``--worst``, the worst rows as CSV."""
+    if summary.worst:
+        render_worst_csv(summary, out)
+    else:
+        out.write(full_precision(summary.cross_entropy) + "\n")
+
+
+def render_worst_csv(summary, out) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(WORST_HEADER)
+    for w in summary.worst:
+        writer.writerow([w.row, w.line, w.label, w.predicted, full_precision(w.cross_entropy)])
+
+
+def render_summary_csv(summary, out) -> None:
+    """One row per class and a last row ``(all)`` for the whole file; with ``--worst``,
+    the worst rows instead."""
+    if summary.worst:
+        render_worst_csv(summary, out)
+        return
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["class", "rows", "mean_cross_entropy", "share", "accuracy", "unit"])
+    for c in summary.per_class:
+        cells = (c.mean, c.share, c.accuracy)
+        writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit])
+    cells = (summary.mean, 1.0 if summary.rows else float("nan"), summary.accuracy)
+    writer.writerow(["(all)", summary.rows, *map(full_precision, cells), summary.unit])

@@ -1,0 +1,274 @@
+"""The file readers: formats, dialects, line numbers, and every kind of bad input."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from xent.errors import DataError, UsageError
+from xent.readers import csv_rows
+from xent.readers.chunks import ReadOptions
+from xent.readers.files import read_prediction_chunks, sniff_format
+
+READERS = ["numpy", "arrow"]
+
+
+def read_all(path, **options):
+    chunks = list(read_prediction_chunks(str(path), ReadOptions(**options)))
+    values = np.concatenate([c.values for c in chunks])
+    lines = np.concatenate([c.lines for c in chunks])
+    labels = None
+    if chunks[0].labels is not None:
+        labels = np.concatenate([c.labels for c in chunks])
+    skipped = [e for c in chunks for e in c.skipped]
+    return chunks[0].classes, values, labels, lines, skipped
+
+
+def write(tmp_path, name, content, mode="w"):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, newline="")
+    return path
+
+
+@pytest.fixture(params=READERS)
+def reader(request):
+    if request.param == "arrow":
+        pytest.importorskip("pyarrow")  # the optional xent[fast] reader
+    return request.param
+
+
+def test_csv_classes_labels_values_and_lines(tmp_path, reader):
+    path = write(tmp_path, "p.csv", "label,a,b,c\nb,0.2,0.5,0.3\n2,0.1,0.1,0.8\n")
+    classes, values, labels, lines, skipped = read_all(path, csv_reader=reader)
+    assert classes == ["a", "b", "c"]
+    assert values.tolist() == [[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]
+    assert labels.tolist() == [1, 2]  # a name, and an index
+    assert lines.tolist() == [2, 3]
+    assert skipped == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "label,a,b\r\na,0.25,0.75\r\nb,0.5,0.5\r\n",  # CRLF
+        "\ufefflabel,a,b\na,0.25,0.75\nb,0.5,0.5\n",  # UTF-8 BOM
+        '"label","a","b"\na,0.25,0.75\nb,0.5,0.5\n',  # quoted header
+        'label,a,b\n"a","0.25",0.75\nb,0.5,0.5',  # quoted fields, no final newline
+        "label;a;b\na;0.25;0.75\nb;0.5;0.5\n",  # semicolons
+        "label\ta\tb\na\t0.25\t0.75\nb\t0.5\t0.5\n",  # tabs
+        "a,label,b\n0.25,a,0.75\n0.5,b,0.5\n",  # the label in the middle
+        "a,b,label\n0.25,0.75,a\n0.5,0.5,b\n",  # the label last
+    ],
+    ids=["crlf", "bom", "quoted-header", "quoted-fields", "semicolon", "tab", "middle", "last"],
+)
+def test_csv_dialects(tmp_path, reader, content):
+    path = write(tmp_path, "p.csv", content)
+    classes, values, labels, lines, _ = read_all(path, csv_reader=reader)
+    assert classes == ["a", "b"]
+    assert values.tolist() == [[0.25, 0.75], [0.5, 0.5]]
+    assert labels.tolist() == [0, 1]
+    assert lines.tolist() == [2, 3]
+
+
+def test_quoted_newline_keeps_line_numbers(tmp_path, reader):
+    path = write(tmp_path, "p.csv", 'id,label,a,b\n"x\ny",a,0.25,0.75\nz,b,0.5,0.5\n')
+    _, values, labels, lines, _ = read_all(path, csv_reader=reader, ignore_columns=("id",))
+    assert lines.tolist() == [2, 4]
+    assert labels.tolist() == [0, 1]
+
+
+def test_one_row_file(tmp_path, reader):
+    path = write(tmp_path, "p.csv", "label,a,b\nb,0.1,0.9\n")
+    _, values, labels, lines, _ = read_all(path, csv_reader=reader)
+    assert values.shape == (1, 2) and labels.tolist() == [1] and lines.tolist() == [2]
+
+
+def test_blank_lines_are_not_rows(tmp_path, reader):
+    path = write(tmp_path, "p.csv", "label,a,b\na,0.5,0.5\n\nb,0.5,0.5\n\n")
+    _, _, labels, lines, _ = read_all(path, csv_reader=reader)
+    assert labels.tolist() == [0, 1]
+    assert lines.tolist() == [2, 4]
+
+
+def test_soft_label_columns(tmp_path, reader):
+    path = write(tmp_path, "p.csv", "y_a,y_b,a,b\n0.9,0.1,0.25,0.75\n")
+    chunks = list(
+        read_prediction_chunks(
+            str(path), ReadOptions(label_columns=("y_a", "y_b"), csv_reader=reader)
+        )
+    )
+    assert chunks[0].classes == ["a", "b"]
+    assert chunks[0].targets.tolist() == [[0.9, 0.1]]
+    assert chunks[0].values.tolist() == [[0.25, 0.75]]
+
+
+def test_classes_option_renames(tmp_path):
+    path = write(tmp_path, "p.csv", "label,c0,c1\ncat,0.25,0.75\n")
+    classes, _, labels, _, _ = read_all(path, classes=("dog", "cat"))
+    assert classes == ["dog", "cat"] and labels.tolist() == [1]
+
+
+def test_chunks_keep_line_numbers_across_boundaries(tmp_path, monkeypatch, reader):
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 64)
+    rows = "".join(f"{'ab'[i % 2]},0.25,0.75\n" for i in range(100))
+    path = write(tmp_path, "p.csv", "label,a,b\n" + rows)
+    chunks = list(read_prediction_chunks(str(path), ReadOptions(csv_reader=reader)))
+    assert len(chunks) > 10
+    lines = np.concatenate([c.lines for c in chunks])
+    labels = np.concatenate([c.labels for c in chunks])
+    assert lines.tolist() == list(range(2, 102))
+    assert labels.tolist() == [i % 2 for i in range(100)]
+
+
+def test_json_object_and_list_and_jsonl(tmp_path):
+    obj = write(
+        tmp_path,
+        "p.json",
+        '{"classes": ["a", "b"], "labels": ["b", 0], "pred": [[0.25, 0.75], [0.5, 0.5]]}',
+    )
+    rows = write(
+        tmp_path,
+        "r.json",
+        '[{"label": "b", "pred": [0.25, 0.75]}, {"label": 0, "pred": [0.5, 0.5]}]',
+    )
+    lines = write(
+        tmp_path,
+        "p.jsonl",
+        '{"label": 1, "pred": [0.25, 0.75]}\n\n{"label": 0, "pred": [0.5, 0.5]}\n',
+    )
+    _, values, labels, numbers, _ = read_all(obj)
+    assert values.tolist() == [[0.25, 0.75], [0.5, 0.5]] and labels.tolist() == [1, 0]
+    assert numbers.tolist() == [1, 2]  # rows of a JSON document
+    assert read_all(rows, classes=("a", "b"))[2].tolist() == [1, 0]
+    _, values, labels, numbers, _ = read_all(lines)
+    assert labels.tolist() == [1, 0] and numbers.tolist() == [1, 3]
+
+
+def test_jsonl_logits_and_soft_labels(tmp_path):
+    path = write(
+        tmp_path,
+        "p.jsonl",
+        '{"label": [0.9, 0.1], "logits": [2.0, 1.0]}\n{"label": 1, "logits": [0.0, 0.0]}\n',
+    )
+    (chunk,) = read_prediction_chunks(str(path))
+    assert chunk.logits is True
+    assert chunk.targets.tolist() == [[0.9, 0.1], [0.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    "head, expected",
+    [(b"label,a\n", "csv"), (b"[{", "json"), (b'{"label": 0}\n', "jsonl"), (b'{\n "a"', "json")],
+)
+def test_sniff_format(head, expected):
+    assert sniff_format(head) == expected
+
+
+def test_stdin_format_sniffed(monkeypatch):
+    data = b'{"label": "dog", "pred": [0.4, 0.3, 0.05, 0.05, 0.2]}\n'
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    (chunk,) = read_prediction_chunks("-")
+    assert chunk.classes[0] == "dog" and chunk.labels.tolist() == [0]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+BAD_CSV = [
+    ("label,a,b\na,0.5,0.5\nb,0.5\n", "p.csv:3: row has 2 fields, expected 3 (as in the header)"),
+    (
+        "label,a,b\na,0.5,0.5\nb,0.5,0.5,9\n",
+        "p.csv:3: row has 4 fields, expected 3 (as in the header)",
+    ),
+    ("label,a,b\na,0.5,0.5\nb,abc,0.5\n", "p.csv:3:2: 'abc' is not a number"),
+    ("label,a,b\na,0.5,\n", "p.csv:2:3: empty is not a number"),
+    ("label,a,b\na,0.5,0.5\ncat,0.5,0.5\n", "p.csv:3:1: unknown label 'cat': the classes are a, b"),
+    ("label,a,b\na,0.5,0.5\n7,0.5,0.5\n", "p.csv:3:1: unknown label '7': the classes are a, b"),
+    ("", "p.csv: the file is empty: expected a header row, then one row per sample"),
+    ("label,a,b\n", "p.csv: no rows: expected one row per sample after the header"),
+    (
+        "y,a,b\na,0.5,0.5\n",
+        "p.csv:1: no 'label' column in the header (columns: y, a, b); name the column with "
+        "--label-column",
+    ),
+    (b"label,a,b\na,0.5,0.5\n\xffb,0.5,0.5\n", "p.csv:3:1: not UTF-8: byte 0xff cannot be decoded"),
+]
+
+
+@pytest.mark.parametrize("content, message", BAD_CSV)
+def test_bad_csv_names_file_line_and_column(tmp_path, reader, content, message):
+    path = write(tmp_path, "p.csv", content)
+    with pytest.raises(DataError) as caught:
+        read_all(path, csv_reader=reader)
+    assert str(caught.value).replace(str(tmp_path) + "/", "") == message
+
+
+def test_skip_reports_each_bad_row(tmp_path, reader):
+    content = "label,a,b\na,0.5,0.5\nb,x,0.5\ncat,0.5,0.5\nb,0.5\nb,0.25,0.75\n"
+    path = write(tmp_path, "p.csv", content)
+    _, values, labels, lines, skipped = read_all(path, csv_reader=reader, on_error="skip")
+    assert lines.tolist() == [2, 6]
+    assert labels.tolist() == [0, 1]
+    assert sorted(e.line for e in skipped) == [3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "p.json",
+            '{"labels": [0], "pred": [[0.5, 0.5]',
+            "p.json:1:36: invalid JSON: Expecting ',' delimiter",
+        ),
+        (
+            "p.jsonl",
+            '{"label": 0, "pred": [0.5, 0.5]}\n{"label": 0, pred}\n',
+            "p.jsonl:2:14: invalid JSON: Expecting property name enclosed in double quotes",
+        ),
+        (
+            "p.jsonl",
+            '{"label": 0, "pred": [0.5, 0.5]}\n{"label": 0, "pred": [0.5]}\n',
+            "p.jsonl:2: pred has 1 values, expected 2 (one per class)",
+        ),
+        (
+            "p.jsonl",
+            '{"label": 0, "pred": [0.5, 0.5]}\n{"pred": [0.5, 0.5]}\n',
+            "p.jsonl:2: no 'label' key",
+        ),
+        (
+            "p.jsonl",
+            '{"label": "cat", "pred": [0.5, 0.5]}\n',
+            "p.jsonl:1: unknown label 'cat': the classes are 0, 1",
+        ),
+        (
+            "p.jsonl",
+            '{"label": 0, "pred": [0.5, "x"]}\n',
+            'p.jsonl:1: pred value 2 is "x", not a number',
+        ),
+        (
+            "p.json",
+            '{"labels": [0, 1], "pred": [[0.5, 0.5]]}',
+            'p.json: 2 labels for 1 rows of "pred"',
+        ),
+        (
+            "p.json",
+            '[{"label": 0, "pred": [0.5, 0.5]}, {"label": 5, "pred": [0.5, 0.5]}]',
+            "p.json: row 2: label index 5 is out of range for 2 classes",
+        ),
+        ("p.jsonl", "", "p.jsonl: no rows: expected one row per sample"),
+    ],
+)
+def test_bad_json(tmp_path, name, content, message):
+    path = write(tmp_path, name, content)
+    with pytest.raises(DataError) as caught:
+        read_all(path)
+    assert str(caught.value).replace(str(tmp_path) + "/", "") == message
+
+
+def test_missing_file_is_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no such file"):
+        read_all(tmp_path / "nope.csv")
