@@ -71,14 +71,15 @@ def test_animals_summary_json_against_hand_and_sklearn(xent_cli, reader):
     assert data["max"] == pytest.approx(-math.log(0.3))
     assert data["perplexity"] == pytest.approx(math.exp(losses.mean()))
     assert data["accuracy"] == pytest.approx(10 / 12)  # fox row 5 and eagle row 9 are missed
-    dog = data["classes"][0]
+    dog = data["per_class"][0]
     assert dog["class"] == "dog" and dog["rows"] == 3
     dog_losses = [-math.log(0.4), -math.log(0.98), -math.log(0.7)]
     assert dog["mean_cross_entropy"] == pytest.approx(sum(dog_losses) / 3)
     assert dog["share"] == pytest.approx(sum(dog_losses) / losses.sum())
     assert dog["accuracy"] == 1.0
-    assert sum(c["share"] for c in data["classes"]) == pytest.approx(1.0)
-    assert data["skipped"] == {"rows": 0, "first_lines": []}
+    assert sum(c["share"] for c in data["per_class"]) == pytest.approx(1.0)
+    assert data["skipped"] == {"rows": 0, "first": [], "numbered_by": "line"}
+    assert data["classes"] == ["dog", "fox", "horse", "eagle", "squirrel"]
 
 
 def test_jsonl_matches_csv(xent_cli):
@@ -276,7 +277,7 @@ def test_on_error_skip_counts_and_names_lines(xent_cli, tmp_path, reader):
     data = json.loads(result.stdout)
     assert data["rows"] == 2
     assert data["cross_entropy"] == pytest.approx((math.log(2) - math.log(0.75)) / 2)
-    assert data["skipped"] == {"rows": 4, "first_lines": [3, 4, 5, 7]}
+    assert data["skipped"] == {"rows": 4, "first": [3, 4, 5, 7], "numbered_by": "line"}
     assert "skipped 4 bad rows (lines 3, 4, 5, 7)" in data["notes"][0]
     assert result.stderr == f"xent: {path}: skipped 4 bad rows (lines 3, 4, 5, 7)\n"
 

@@ -27,8 +27,15 @@ def summary_to_dict(summary) -> dict:
         "accuracy": json_number(summary.accuracy),
         "unit": summary.unit,
         "base": summary.base,
-        "skipped": {"rows": summary.skipped, f"first_{summary.numbered}s": summary.skipped_lines},
-        "classes": [
+        # Stable keys for scripts: "first" holds line numbers, or row positions in a JSON
+        # document ("numbered_by" says which).
+        "skipped": {
+            "rows": summary.skipped,
+            "first": summary.skipped_lines,
+            "numbered_by": summary.numbered,
+        },
+        "classes": [c.name for c in summary.per_class],
+        "per_class": [
             {
                 "class": c.name,
                 "rows": c.rows,
@@ -41,7 +48,7 @@ def summary_to_dict(summary) -> dict:
         "worst": [
             {
                 "row": w.row,
-                summary.numbered: w.line,
+                "line": w.line if summary.numbered == "line" else None,
                 "label": w.label,
                 "predicted": w.predicted,
                 "cross_entropy": json_number(w.cross_entropy),
