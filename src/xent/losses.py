@@ -33,7 +33,7 @@ from . import engine
 from .engine import _in_base, _neg_xlogy, _warn_if_infinite
 from .errors import DataError
 
-__all__ = ["cross_entropy", "multilabel_cross_entropy"]
+__all__ = ["cross_entropy", "multilabel_cross_entropy", "row_terms", "weigh"]
 
 
 def _smoothing(alpha: float) -> float:
@@ -67,6 +67,39 @@ def _reduce(values: np.ndarray, denominator: float, reduction: str):
             )
         return np.float64(values.sum() / denominator)
     raise ValueError(f"reduction must be one of {', '.join(engine.REDUCTIONS)}, got {reduction!r}")
+
+
+def row_terms(
+    target, log_q: np.ndarray, w: np.ndarray, alpha: float, *, ignore_index=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's per-row loss ``l_n`` (in nats) and the row's part of the mean's denominator.
+
+    The shared core of :func:`cross_entropy` and of file scoring (which adds up
+    ``sum s_n l_n`` and ``sum s_n d_n`` chunk by chunk). ``log_q`` is (n, K) log-probabilities,
+    ``w`` the K class weights, ``alpha`` the smoothing. For class-index targets
+    ``d_n = w[y_n]`` (0 for an ignored row, whose ``l_n`` is 0 too); for distribution
+    targets (n, K) ``d_n = 1``, as PyTorch divides by the rows there.
+    """
+    n, k = log_q.shape
+    target = np.asarray(target)
+    if target.ndim == 1:
+        labels = target
+        keep = np.ones(n, bool) if ignore_index is None else labels != ignore_index
+        safe = np.where(keep, labels, 0)  # ignored rows gather class 0, then count for nothing
+        engine.check_indices(safe, k)
+        # w[y] * (-log q_y), with 0 * inf = 0 for a class of weight 0.
+        per_row = _neg_xlogy(w[safe], log_q[np.arange(n), safe])
+        if alpha > 0:
+            # Skipped at a = 0 so that a zero probability off the label stays harmless.
+            per_row = (1 - alpha) * per_row + (alpha / k) * _neg_xlogy(w, log_q).sum(axis=1)
+        return np.where(keep, per_row, 0.0), np.where(keep, w[safe], 0.0)
+    p = (1 - alpha) * target + alpha / k
+    return _neg_xlogy(w * p, log_q).sum(axis=1), np.ones(n)
+
+
+def weigh(values: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+    """``s * values`` with 0 · inf = 0: a row of weight 0 counts for nothing, even infinite."""
+    return np.where(sample_weight > 0, sample_weight * values, 0.0)
 
 
 def cross_entropy(
@@ -118,37 +151,26 @@ def cross_entropy(
         else _nonnegative(sample_weight, n, "sample_weight", "row")
     )
     target = np.asarray(target)
-
     if target.dtype.kind in "iu":
         labels = target.reshape(-1)
         if labels.size != n:
             raise ValueError(f"{labels.size} labels for {n} predictions")
-        keep = np.ones(n, bool) if ignore_index is None else labels != ignore_index
-        if not keep.any():
+        if ignore_index is not None and not (labels != ignore_index).any():
             raise DataError(
                 f"every row is ignored (all {n} labels are the ignore index {ignore_index}): "
                 "there is no loss to average"
             )
-        safe = np.where(keep, labels, 0)  # ignored rows gather class 0, then count for nothing
-        engine.check_indices(safe, k)
-        # w[y] * (-log q_y), with 0 * inf = 0 for a class of weight 0.
-        per_row = _neg_xlogy(w[safe], rows[np.arange(n), safe])
-        if alpha > 0:
-            # Skipped at a = 0 so that a zero probability off the label stays harmless.
-            per_row = (1 - alpha) * per_row + (alpha / k) * _neg_xlogy(w, rows).sum(axis=1)
-        per_row = np.where(keep, per_row, 0.0)
-        denominator = float((s * np.where(keep, w[safe], 0.0)).sum())
+        target = labels
+    elif ignore_index is not None:
+        # PyTorch refuses it too: "ignore_index is not supported for floating point target".
+        raise ValueError("ignore_index needs class-index targets, not distributions")
     else:
-        if ignore_index is not None:
-            # PyTorch refuses it too: "ignore_index is not supported for floating point target".
-            raise ValueError("ignore_index needs class-index targets, not distributions")
-        p = engine.target_distribution(target, k, tolerance=tolerance).reshape(n, k)
-        p = (1 - alpha) * p + alpha / k
-        per_row = _neg_xlogy(w * p, rows).sum(axis=1)
-        denominator = float(s.sum())  # PyTorch divides by the rows here, not by weights
+        target = engine.target_distribution(target, k, tolerance=tolerance).reshape(n, k)
+    per_row, row_weight = row_terms(target, rows, w, alpha, ignore_index=ignore_index)
+    denominator = float((s * row_weight).sum())
 
     _warn_if_infinite(per_row)
-    weighted = (s * per_row).reshape(log_q.shape[:-1])
+    weighted = weigh(per_row, s).reshape(log_q.shape[:-1])
     return _in_base(_reduce(weighted, denominator, reduction), base)
 
 
