@@ -100,7 +100,7 @@ def compute(
         False,
         "--from-logits",
         help="The --pred values (or a file's class columns) are logits, as Keras' "
-        "from_logits=True; a JSON \"logits\" key says so by itself.",
+        'from_logits=True; a JSON "logits" key says so by itself.',
     ),
     label_smoothing: float = typer.Option(
         0.0,
@@ -204,6 +204,15 @@ def compute(
         "how many and which.",
         rich_help_panel="Files",
     ),
+    sample_weights: Optional[str] = typer.Option(
+        None,
+        "--sample-weights",
+        metavar="COLUMN",
+        help="A numeric column (JSON key) of per-row weights, not a class: the mean is "
+        "Σ s·loss / Σ s, scikit-learn's log_loss(sample_weight=...) (with --weights, "
+        "Σ s·loss / Σ s·w[label]); accuracy and the metrics are weighted too.",
+        rich_help_panel="Files",
+    ),
     worst: int = typer.Option(
         0,
         "--worst",
@@ -241,7 +250,7 @@ def compute(
     if file is not None:
         if labels or pred or logits:
             raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
-        refuse_vector_only_options(options, save_svg, save_html)
+        refuse_vector_only_options(options)
         job = FileJob(
             path=file,
             logits=from_logits,
@@ -252,9 +261,14 @@ def compute(
             worst=worst,
             fmt=fmt,
             precision=precision,
+            training=options,
+            sample_weights=sample_weights,
+            save_svg=save_svg,
+            save_html=save_html,
         )
         from ..readers.chunks import ReadOptions
 
+        ignore_texts = tuple(str(text) for text in (ignore_index, ignore_label) if text is not None)
         read_options = ReadOptions(
             input_format=input_format.value if input_format else None,
             label_column=label_column,
@@ -263,13 +277,16 @@ def compute(
             ignore_columns=_names(ignore_columns, "--ignore-columns"),
             classes=_names(classes, "--classes"),
             on_error="skip" if on_error is OnError.skip else "raise",
+            sample_weights=sample_weights,
+            ignore_labels=ignore_texts,
         )
         run_file(job, read_options)
         return
     from ..readers.arguments import parse_label, resolve_classes
     from ..training import training_report
-    from .training_flags import drop_ignored, multi_label_report
+    from .training_flags import drop_ignored, multi_label_report, refuse_vector_only_flags
 
+    refuse_vector_only_flags(sample_weights)
     if from_logits:  # Keras' from_logits=True: the same numbers as --logits
         if logits:
             raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")

@@ -89,20 +89,26 @@ def multi_label_report(
         raise locate(error, {"label": label_sources, "pred": pred_sources}) from None
 
 
-def refuse_vector_only_options(options, save_svg, save_html) -> None:
-    """Options that file mode does not apply yet: say so rather than ignore them."""
-    given = [
-        ("--label-smoothing", options.label_smoothing != 0.0),
-        ("--weights", options.weights is not None),
-        ("--ignore-index", options.ignore_index is not None),
-        ("--ignore-label", options.ignore_label is not None),
-        ("--multi-label", options.multi_label),
-        ("--top-k", options.top_k != 1),
-        ("--save-svg", save_svg is not None),
-        ("--save-html", save_html is not None),
-    ]
-    for name, used in given:
-        if used:
-            raise UsageError(
-                "works with --pred/--logits vectors; files do not support it yet", source=name
-            )
+def refuse_vector_only_options(options, save_svg=None, save_html=None) -> None:
+    """Options that file mode does not apply: say so rather than ignore them.
+
+    ``--multi-label`` stays vector-only: a file's class columns are one softmax
+    distribution per row, and its label column one class; multi-label rows need a label
+    format of their own (several names, or one 0/1 column per class) and independent
+    probabilities, which the readers do not take yet."""
+    if options.multi_label:
+        raise UsageError(
+            "works with --pred/--logits vectors; prediction files hold one class per row "
+            "and do not support it yet",
+            source="--multi-label",
+        )
+
+
+def refuse_vector_only_flags(sample_weights) -> None:
+    """``--sample-weights`` names a file column: vectors have none."""
+    if sample_weights is not None:
+        raise UsageError(
+            "names a column of a prediction file: use it with --file "
+            "(the Python API takes sample_weight= for arrays)",
+            source="--sample-weights",
+        )

@@ -32,6 +32,8 @@ class ReadOptions:
     classes: tuple[str, ...] = ()  # overrides the header's / the "classes" key's names
     on_error: str = "raise"  # or "skip": drop bad rows, and say which
     csv_reader: str | None = None  # auto, numpy or arrow; None = $XENT_CSV_READER or auto
+    sample_weights: str | None = None  # a column (JSON key) of per-row weights, not a class
+    ignore_labels: tuple[str, ...] = ()  # label texts read as "ignored" (class index K)
 
 
 @dataclass
@@ -54,19 +56,26 @@ class PredictionChunk:
     position: int = 0
     numbered: str = "line"  # or "row": rows of a JSON document, numbered by position
     logits: bool = False  # the file says these are logits (a JSON "logits" key)
+    sample_weights: np.ndarray | None = None  # from ReadOptions.sample_weights
 
     def __len__(self) -> int:
         return self.values.shape[0]
 
 
 class LabelLookup:
-    """Label text to class index: a class name, or else a class index ``0..K-1``."""
+    """Label text to class index: a class name, or else a class index ``0..K-1``.
 
-    def __init__(self, classes: list[str]) -> None:
+    The ``ignored`` texts (``--ignore-index -100``, ``--ignore-label unknown``) that are
+    not labels already map to K, one past the last class, which scoring leaves out.
+    """
+
+    def __init__(self, classes: list[str], ignored: tuple[str, ...] = ()) -> None:
         self.classes = classes
         self.index = {name: i for i, name in enumerate(classes)}
         for i in range(len(classes)):
             self.index.setdefault(str(i), i)
+        for text in ignored:
+            self.index.setdefault(text, len(classes))
 
     def indices(self, texts: list[str]) -> np.ndarray:
         """Class indices, -1 where the text is not a label."""

@@ -75,11 +75,11 @@ class ArrowChunkParser:
         numbers = np.empty((n, len(columns)))
         for j, column in enumerate(columns):
             numbers[:, j] = column
-        n_classes = len(layout.value_fields)
+        values, targets, weights = parser.split(numbers)
         lines = np.arange(first_line, first_line + n, dtype=np.int64)
-        chunk = PredictionChunk(layout.classes, numbers[:, :n_classes], lines)
+        chunk = PredictionChunk(layout.classes, values, lines, sample_weights=weights)
         if layout.target_fields:
-            chunk.targets = numbers[:, n_classes:]
+            chunk.targets = targets
             return chunk
         # Each Arrow chunk has its own dictionary: map its few names, then its codes.
         names: list[str] = []

@@ -66,6 +66,7 @@ class CsvLayout:
     value_fields: list[int]  # one per class, in class order
     target_fields: list[int]  # soft labels, one per class, in class order
     classes: list[str]
+    weight_field: int | None = None  # the --sample-weights column
 
     @classmethod
     def from_header(cls, header: list[str], options: ReadOptions, source: str) -> CsvLayout:
@@ -95,7 +96,10 @@ class CsvLayout:
             target_fields = [find(name, "--label-columns") for name in options.label_columns]
         else:
             label = find(options.label_column, "--label-column")
-        taken = ignored | set(target_fields) | {label}
+        weight = None
+        if options.sample_weights is not None:
+            weight = find(options.sample_weights, "--sample-weights")
+        taken = ignored | set(target_fields) | {label, weight}
         value_fields = [i for i in range(len(names)) if i not in taken]
         if not value_fields:
             raise DataError("the header has no class columns", source=source, line=1)
@@ -113,7 +117,7 @@ class CsvLayout:
                 f"{len(target_fields)} label columns for {len(value_fields)} class columns",
                 source="--label-columns",
             )
-        return cls(len(names), label, value_fields, target_fields, classes)
+        return cls(len(names), label, value_fields, target_fields, classes, weight)
 
 
 def count_byte(data: bytes, byte: int) -> int:
@@ -183,9 +187,12 @@ class CsvChunkParser:
         self.layout = layout
         self.delimiter = delimiter
         self.source = source
-        self.lookup = LabelLookup(layout.classes)
+        self.options_weights = options.sample_weights
+        self.lookup = LabelLookup(layout.classes, options.ignore_labels)
         self.policy = ErrorPolicy(options.on_error)
         self.fields = layout.value_fields + layout.target_fields
+        if layout.weight_field is not None:
+            self.fields = self.fields + [layout.weight_field]
         self.parses_last_field = layout.n_fields - 1 in self.fields
         self.arrow = None
         if use_arrow(options):
@@ -204,7 +211,39 @@ class CsvChunkParser:
         if chunk is None:
             chunk = self._careful(text, first_line)
         chunk.position = position
+        if chunk.sample_weights is not None:
+            self._check_weights(chunk)
         return chunk
+
+    def split(self, numbers: np.ndarray):
+        """The parsed fields as (values, soft-label targets, sample weights or None)."""
+        n_classes = len(self.layout.value_fields)
+        end = n_classes + len(self.layout.target_fields)
+        weights = numbers[:, end] if self.layout.weight_field is not None else None
+        return numbers[:, :n_classes], numbers[:, n_classes:end], weights
+
+    def _check_weights(self, chunk: PredictionChunk) -> None:
+        """A sample weight must be finite and non-negative; a bad one names its line."""
+        weights = chunk.sample_weights
+        bad = ~(np.isfinite(weights) & (weights >= 0))
+        if not bad.any():
+            return
+        for i in np.flatnonzero(bad):
+            error = DataError(
+                f"sample weight {weights[i]!r} is not a finite non-negative number "
+                f"(--sample-weights {self.options_weights!r})",
+                source=self.source,
+                line=int(chunk.lines[i]),
+                column=self.layout.weight_field + 1,
+            )
+            self.policy(error, chunk.skipped)
+        keep = ~bad
+        chunk.values, chunk.lines = chunk.values[keep], chunk.lines[keep]
+        chunk.sample_weights = weights[keep]
+        if chunk.labels is not None:
+            chunk.labels = chunk.labels[keep]
+        if chunk.targets is not None:
+            chunk.targets = chunk.targets[keep]
 
     # -- the fast path: clean chunks, which is nearly all of them
 
@@ -242,10 +281,9 @@ class CsvChunkParser:
             return None
         if numbers.shape[0] != len(lines):  # loadtxt passed over a blank line
             return None
-        n_classes = len(layout.value_fields)
-        values, targets = numbers[:, :n_classes], numbers[:, n_classes:]
+        values, targets, weights = self.split(numbers)
         line_numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
-        chunk = PredictionChunk(layout.classes, values, line_numbers)
+        chunk = PredictionChunk(layout.classes, values, line_numbers, sample_weights=weights)
         if layout.target_fields:
             chunk.targets = targets
             return chunk
@@ -273,6 +311,8 @@ class CsvChunkParser:
         if unknown.size:
             keep = labels >= 0
             chunk.values, chunk.lines, labels = chunk.values[keep], chunk.lines[keep], labels[keep]
+            if chunk.sample_weights is not None:
+                chunk.sample_weights = chunk.sample_weights[keep]
         chunk.labels = labels
         return chunk
 
@@ -295,14 +335,14 @@ class CsvChunkParser:
             rows.append(numbers)
             lines.append(row_line)
             labels.append(label)
-        n_classes = len(layout.value_fields)
         numbers = np.array(rows, dtype=np.float64).reshape(len(rows), len(self.fields))
+        values, targets, weights = self.split(numbers)
         chunk = PredictionChunk(
-            layout.classes, numbers[:, :n_classes], np.array(lines, dtype=np.int64)
+            layout.classes, values, np.array(lines, dtype=np.int64), sample_weights=weights
         )
         chunk.skipped = skipped
         if layout.target_fields:
-            chunk.targets = numbers[:, n_classes:]
+            chunk.targets = targets
         else:
             chunk.labels = np.array(labels, dtype=np.intp)
         return chunk
@@ -322,8 +362,9 @@ class CsvChunkParser:
                 numbers.append(float(cell))
             except ValueError:
                 shown = repr(cell) if cell.strip() else "empty"
+                what = " (a sample weight)" if j == layout.weight_field else ""
                 raise DataError(
-                    f"{shown} is not a number", source=self.source, line=line, column=j + 1
+                    f"{shown} is not a number{what}", source=self.source, line=line, column=j + 1
                 ) from None
         label = None
         if layout.label is not None:

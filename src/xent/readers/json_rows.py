@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
@@ -49,6 +50,7 @@ class JsonRowBuilder:
 
     def _reset(self) -> None:
         self.values, self.labels, self.lines, self.skipped = [], [], [], []
+        self.weights: list[float] = []
 
     def error(self, message: str, where: int, column: int | None = None) -> DataError:
         if self.numbered == "row":
@@ -60,7 +62,7 @@ class JsonRowBuilder:
     def _set_classes(self, n: int) -> None:
         if self.classes is None:
             self.classes, _ = resolve_classes(n, option=None, environ={})
-        self.lookup = LabelLookup(self.classes)
+        self.lookup = LabelLookup(self.classes, self.options.ignore_labels)
 
     def label(self, value):
         n = len(self.classes)
@@ -70,6 +72,8 @@ class JsonRowBuilder:
                 raise DataError(self.lookup.unknown(value))
             return i
         if isinstance(value, int) and not isinstance(value, bool):
+            if str(value) in self.options.ignore_labels:
+                return n  # ignored: one past the last class, as LabelLookup does
             if not 0 <= value < n:
                 raise DataError(f"label index {value} is out of range for {n} classes")
             return value
@@ -77,7 +81,15 @@ class JsonRowBuilder:
             return _number_list(value, "label", n)
         raise DataError(f"label must be a class name, an index or a list, got {json.dumps(value)}")
 
-    def add(self, row, where: int, label=None, values=None) -> None:
+    def sample_weight(self, value) -> float:
+        key = self.options.sample_weights
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DataError(f"sample weight {key!r} is {json.dumps(value)}, not a number")
+        if not (math.isfinite(value) and value >= 0):
+            raise DataError(f"sample weight {key!r} is {value!r}, not a finite non-negative number")
+        return float(value)
+
+    def add(self, row, where: int, label=None, values=None, weight=None) -> None:
         """One row: an object with a label key and a pred/logits key (or the parts)."""
         try:
             if row is not None:
@@ -94,16 +106,26 @@ class JsonRowBuilder:
                 elif keys[0] != self.key:
                     raise DataError(f'has "{keys[0]}", but the first row has "{self.key}"')
                 label, values = row[label_key], row[self.key]
+                if self.options.sample_weights is not None:
+                    if self.options.sample_weights not in row:
+                        raise DataError(
+                            f"no {self.options.sample_weights!r} key (--sample-weights)"
+                        )
+                    weight = row[self.options.sample_weights]
             if self.lookup is None:
                 self._set_classes(len(values) if isinstance(values, list) else 0)
             numbers = _number_list(values, self.key or "pred", len(self.classes))
             target = self.label(label)
+            if self.options.sample_weights is not None:
+                weight = self.sample_weight(weight)
         except DataError as error:
             self.policy(self.error(error.message, where), self.skipped)
             return
         self.values.append(numbers)
         self.labels.append(target)
         self.lines.append(where)
+        if self.options.sample_weights is not None:
+            self.weights.append(weight)
 
     def full(self) -> bool:
         return len(self.lines) + len(self.skipped) >= CHUNK_ROWS
@@ -116,6 +138,8 @@ class JsonRowBuilder:
         )
         chunk.skipped, chunk.position, chunk.numbered = self.skipped, position, self.numbered
         chunk.logits = self.key == "logits"
+        if self.options.sample_weights is not None:
+            chunk.sample_weights = np.array(self.weights, dtype=np.float64)
         if any(isinstance(t, list) for t in self.labels):
             eye = np.eye(n_classes)
             chunk.targets = np.array(
@@ -156,7 +180,7 @@ def read_jsonl_chunks(
 def _document_rows(data, options: ReadOptions, source: str) -> Iterable[tuple]:
     """(row object or None, label, values) per row of a JSON document."""
     if isinstance(data, list):
-        return ((row, None, None) for row in data)
+        return ((row, None, None, None) for row in data)
     if not isinstance(data, dict):
         raise DataError(
             'expected an object with "labels" and "pred", or a list of rows', source=source
@@ -171,7 +195,15 @@ def _document_rows(data, options: ReadOptions, source: str) -> Iterable[tuple]:
         raise DataError(
             f'{len(labels)} labels for {len(values)} rows of "{keys[0]}"', source=source
         )
-    return ((None, label, row) for label, row in zip(labels, values))
+    key = options.sample_weights
+    if key is None:
+        return ((None, label, row, None) for label, row in zip(labels, values))
+    if not isinstance(data.get(key), list) or len(data[key]) != len(labels):
+        raise DataError(
+            f"expected a list {key!r} of one sample weight per row (--sample-weights)",
+            source=source,
+        )
+    return ((None, label, row, s) for label, row, s in zip(labels, values, data[key]))
 
 
 def read_json_chunks(
@@ -198,8 +230,8 @@ def read_json_chunks(
             builder.classes = classes
         if "logits" in data:
             builder.key = "logits"
-    for number, (row, label, values) in enumerate(_document_rows(data, options, source), 1):
-        builder.add(row, number, label, values)
+    for number, (row, label, values, weight) in enumerate(_document_rows(data, options, source), 1):
+        builder.add(row, number, label, values, weight)
         if builder.full():
             yield builder.chunk(len(raw))
     if builder.lines or builder.skipped:
