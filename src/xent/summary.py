@@ -267,7 +267,8 @@ class LossAccumulator:
         class_samples = self.class_samples if self.sample_weighted else self.class_rows
         class_divisors = self.class_weights if self.weighted else self.class_rows
         with np.errstate(invalid="ignore", divide="ignore"):
-            class_means = self.class_sums / class_divisors
+            # A class whose rows weigh 0 has no mean (smoothing may still give it a sum).
+            class_means = np.where(class_divisors > 0, self.class_sums / class_divisors, np.nan)
             shares = self.class_sums / total if total else np.zeros_like(self.class_sums)
             class_accuracy = self.class_correct / class_samples
             class_top_k = self.class_top_k / class_samples

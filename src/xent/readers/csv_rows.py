@@ -230,7 +230,7 @@ class CsvChunkParser:
             return
         for i in np.flatnonzero(bad):
             error = DataError(
-                f"sample weight {weights[i]!r} is not a finite non-negative number "
+                f"sample weight {float(weights[i])!r} is not a finite non-negative number "
                 f"(--sample-weights {self.options_weights!r})",
                 source=self.source,
                 line=int(chunk.lines[i]),

@@ -10,6 +10,20 @@ from . import full_precision
 from .json_output import json_number
 
 WORST_HEADER = ["row", "line", "label", "predicted", "cross_entropy"]
+# Appended after the original columns, so that scripts reading those by position still work.
+CSV_METRICS = ["top_k_accuracy", "k", "brier_score", "ece", "bins"]
+
+
+def metrics_dict(summary) -> dict:
+    """The stable metric keys; null when the summary has no metrics (no rows)."""
+    m = summary.metrics
+    return {
+        "top_k_accuracy": None if m is None else json_number(m.top_k_accuracy),
+        "k": None if m is None else m.k,
+        "brier_score": None if m is None else json_number(m.brier_score),
+        "ece": None if m is None else json_number(m.ece),
+        "bins": None if m is None else m.bins,
+    }
 
 
 def summary_to_dict(summary) -> dict:
@@ -25,6 +39,12 @@ def summary_to_dict(summary) -> dict:
         "max": json_number(summary.max),
         "perplexity": json_number(summary.perplexity),
         "accuracy": json_number(summary.accuracy),
+        **metrics_dict(summary),
+        # "weighted": the mean is a weighted mean; "weighting" says whose: one of
+        # pytorch_class_weights, sklearn_sample_weight, or both joined by "+".
+        "weighted": summary.weighted is not None,
+        "weighting": summary.weighted,
+        "ignored_rows": summary.ignored,
         "unit": summary.unit,
         "base": summary.base,
         # Stable keys for scripts: "first" holds line numbers, or row positions in a JSON
@@ -42,6 +62,8 @@ def summary_to_dict(summary) -> dict:
                 "mean_cross_entropy": json_number(c.mean),
                 "share": json_number(c.share),
                 "accuracy": json_number(c.accuracy),
+                "top_k_accuracy": json_number(c.top_k_accuracy),
+                "brier_score": json_number(c.brier_score),
             }
             for c in summary.per_class
         ],
@@ -86,9 +108,19 @@ def render_summary_csv(summary, out) -> None:
         render_worst_csv(summary, out)
         return
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["class", "rows", "mean_cross_entropy", "share", "accuracy", "unit"])
+    writer.writerow(
+        ["class", "rows", "mean_cross_entropy", "share", "accuracy", "unit", *CSV_METRICS]
+    )
+    m = summary.metrics
+    k, bins = ("", "") if m is None else (m.k, m.bins)
     for c in summary.per_class:
         cells = (c.mean, c.share, c.accuracy)
-        writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit])
+        extra = (full_precision(c.top_k_accuracy), k, full_precision(c.brier_score), "", bins)
+        writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit, *extra])
     cells = (summary.mean, 1.0 if summary.rows else float("nan"), summary.accuracy)
-    writer.writerow(["(all)", summary.rows, *map(full_precision, cells), summary.unit])
+    if m is None:
+        extra = ("", "", "", "", "")
+    else:
+        extra = (full_precision(m.top_k_accuracy), k, full_precision(m.brier_score))
+        extra += (full_precision(m.ece), bins)
+    writer.writerow(["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra])

@@ -34,6 +34,14 @@ def summary_renderable(summary, precision: int = 4) -> Group:
     )
     grid.add_row("perplexity", number(summary.perplexity, precision), "")
     grid.add_row("accuracy (arg-max)", _percent(summary.accuracy), "")
+    m = summary.metrics
+    if m is not None:
+        if m.k != 1:
+            grid.add_row(f"top-{m.k} accuracy", _percent(m.top_k_accuracy), "")
+        grid.add_row("Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2")
+        grid.add_row("calibration error", number(m.ece, precision), f"ECE, {m.bins} bins")
+    if summary.ignored:
+        grid.add_row("ignored", f"{summary.ignored:,}", "rows, in no statistic")
     if summary.skipped:
         shown = ", ".join(map(str, summary.skipped_lines))
         more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
