@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -449,3 +450,49 @@ def test_save_svg_and_html_of_a_file_summary(xent_cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert float(result.stdout) == pytest.approx(log_loss(y, p), rel=REL)  # stdout unchanged
     assert svg.read_text().startswith("<svg") and "Brier score" in html.read_text()
+
+
+# -- the documented example (docs/conventions.md, examples/weighted.csv) -------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "weighted.csv"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "conventions.md"
+
+
+@pytest.mark.parametrize(
+    "extra, printed, by_hand",
+    [
+        (
+            [],
+            "0.4968278678925949",
+            (1 * -math.log(0.7) + 3 * -math.log(0.6) + 0.5 * -math.log(0.5)) / 4.5,
+        ),
+        (
+            ["--weights", "1,2,3", "--label-smoothing", "0.1"],
+            "0.6331727125566394",
+            torch_cross_entropy(
+                [0, 1, -100, 2],
+                np.array([[0.7, 0.2, 0.1], [0.3, 0.6, 0.1], [0.2, 0.2, 0.6], [0.25, 0.25, 0.5]]),
+                [1, 2, 3],
+                0.1,
+                s=[1, 3, 2, 0.5],
+            ),
+        ),
+    ],
+)
+def test_documented_file_examples(xent_cli, monkeypatch, extra, printed, by_hand):
+    monkeypatch.chdir(EXAMPLE.parent.parent)
+    args = ["-i", "examples/weighted.csv", "--sample-weights", "weight", "--ignore-index", "-100"]
+    command = " ".join(["xent compute", *args, *extra])
+    assert f"`{command}`" in DOCS.read_text("utf-8")
+    assert printed in DOCS.read_text("utf-8")
+    result = xent_cli("compute", *args, *extra)
+    assert result.stdout == printed + "\n"
+    assert float(printed) == pytest.approx(by_hand, rel=1e-14)
+
+
+def test_documented_file_metrics(xent_cli):
+    data = run_json(xent_cli, "-i", EXAMPLE, "--sample-weights", "weight", "--ignore-index", "-100")
+    assert data["brier_score"] == pytest.approx((0.14 + 3 * 0.26 + 0.5 * 0.375) / 4.5, rel=1e-14)
+    assert data["ece"] == pytest.approx((0.3 + 3 * 0.4 + 0.5 * 0.5) / 4.5, rel=1e-14)
+    for key in ("brier_score", "ece"):
+        assert repr(data[key]) in DOCS.read_text("utf-8")
