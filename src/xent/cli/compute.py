@@ -121,7 +121,8 @@ def compute(
         None,
         "--ignore-index",
         metavar="N",
-        help="Leave out rows whose label is the index N (PyTorch's ignore_index, e.g. -100).",
+        help="Leave out rows whose label is the index N (PyTorch's ignore_index, e.g. -100; "
+        "in a file also the rows of class N). Ignored rows are counted, in no statistic.",
     ),
     ignore_label: Optional[str] = typer.Option(
         None, "--ignore-label", metavar="NAME", help="Leave out rows whose label is NAME."
@@ -137,16 +138,17 @@ def compute(
         1,
         "--top-k",
         metavar="K",
-        help="Batch summaries: top-K accuracy, the fraction of rows whose true class is "
-        "among the K most probable (scikit-learn's top_k_accuracy_score). Beside it, the "
-        "Brier score: the mean over rows of Σ (Q(i) − P(i))².",
+        help="Batch and file summaries: top-K accuracy, the fraction of rows whose true "
+        "class is among the K most probable (scikit-learn's top_k_accuracy_score). Beside "
+        "it, the Brier score: the mean over rows of Σ (Q(i) − P(i))².",
     ),
     bins: int = typer.Option(
         15,
         "--bins",
         metavar="B",
-        help="Batch summaries: the expected calibration error over B equal-width bins of "
-        "confidence (the top probability), ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|.",
+        help="Batch and file summaries: the expected calibration error over B equal-width "
+        "bins of confidence (the top probability), "
+        "ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|.",
     ),
     save_svg: Optional[str] = SaveSvgOption,
     save_html: Optional[str] = SaveHtmlOption,
