@@ -496,3 +496,33 @@ def test_documented_file_metrics(xent_cli):
     assert data["ece"] == pytest.approx((0.3 + 3 * 0.4 + 0.5 * 0.5) / 4.5, rel=1e-14)
     for key in ("brier_score", "ece"):
         assert repr(data[key]) in DOCS.read_text("utf-8")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.integers(2, 60),
+    classes=st.integers(2, 5),
+    seed=st.integers(0, 2**32 - 1),
+    alpha=st.sampled_from([0.0, 0.05, 0.5, 1.0]),
+    chunk=st.sampled_from([200, 600, 1 << 22]),
+)
+def test_torch_formula_property(xent_cli, monkeypatch, rows, classes, seed, alpha, chunk):
+    """Class weights, smoothing, ignore_index and sample weights at once, any chunking."""
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", chunk)
+    y, p, s = random_rows(rows, classes, seed, ignore_every=3)
+    y[1] = 0  # one row kept
+    w = np.random.default_rng(seed).uniform(0.5, 3, size=classes).round(2)
+    s[1] += 1.0
+    lines = ["label," + ",".join(f"c{i}" for i in range(classes)) + ",s"]
+    lines += [
+        f"{label}," + ",".join(repr(float(x)) for x in row) + f",{float(weight)!r}"
+        for label, row, weight in zip(y, p, s)
+    ]
+    args = ["--sample-weights", "s", "--ignore-index", "-100", "--label-smoothing", alpha]
+    args += ["--weights", ",".join(map(str, w))]
+    data = run_json(xent_cli, *args, input="\n".join(lines) + "\n")
+    expected = torch_cross_entropy(y, p, w.tolist(), alpha, s=s.tolist())
+    assert data["cross_entropy"] == pytest.approx(expected, rel=REL)
+    assert data["ignored_rows"] == int((y == -100).sum())
