@@ -255,7 +255,7 @@ def test_every_row_ignored_is_one_clear_error(xent_cli):
         "compute", "--ignore-index", "-100", input="label,a,b\n-100,0.5,0.5\n-100,0.2,0.8\n"
     )
     assert result.exit_code == 1
-    assert result.stderr.startswith("xent: <stdin>: every row is ignored: all 2 labels")
+    assert result.stderr.startswith("xent: <stdin>: every row is ignored: 2 labels are")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "nan" not in result.stdout
 

@@ -207,8 +207,11 @@ def run_file(job: FileJob, options) -> None:
             if training.ignore_index is not None
             else f"{training.ignore_label!r} (--ignore-label)"
         )
+        also = (
+            f" and {accumulator.skipped:,} rows are skipped as bad" if accumulator.skipped else ""
+        )
         raise DataError(
-            f"every row is ignored: all {accumulator.ignored:,} labels are {how}, so there "
+            f"every row is ignored: {accumulator.ignored:,} labels are {how}{also}, so there "
             "is no loss to average (PyTorch would print nan)",
             source=source,
         )
