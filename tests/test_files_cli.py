@@ -219,7 +219,11 @@ BAD = [
         ":3: row has 2 fields, expected 3 (as in the header)",
     ),
     ("label,a,b\na,0.5,0.5\nb,x,0.5\n", "", ":3:2: 'x' is not a number"),
-    ("label,a,b\na,0.5,0.5\ncat,0.5,0.5\n", "", ":3:1: unknown label 'cat': the classes are a, b"),
+    (
+        "label,a,b\na,0.5,0.5\ncat,0.5,0.5\n",
+        "",
+        ":3:1: unknown label 'cat': the classes are a, b (or an index 0 to 1)",
+    ),
     (
         "label,a,b\na,0.5,0.5\nb,0.5,0.6\n",
         "",

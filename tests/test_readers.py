@@ -186,8 +186,14 @@ BAD_CSV = [
     ),
     ("label,a,b\na,0.5,0.5\nb,abc,0.5\n", "p.csv:3:2: 'abc' is not a number"),
     ("label,a,b\na,0.5,\n", "p.csv:2:3: empty is not a number"),
-    ("label,a,b\na,0.5,0.5\ncat,0.5,0.5\n", "p.csv:3:1: unknown label 'cat': the classes are a, b"),
-    ("label,a,b\na,0.5,0.5\n7,0.5,0.5\n", "p.csv:3:1: unknown label '7': the classes are a, b"),
+    (
+        "label,a,b\na,0.5,0.5\ncat,0.5,0.5\n",
+        "p.csv:3:1: unknown label 'cat': the classes are a, b (or an index 0 to 1)",
+    ),
+    (
+        "label,a,b\na,0.5,0.5\n7,0.5,0.5\n",
+        "p.csv:3:1: unknown label '7': the classes are a, b (or an index 0 to 1)",
+    ),
     ("", "p.csv: the file is empty: expected a header row, then one row per sample"),
     ("label,a,b\n", "p.csv: no rows: expected one row per sample after the header"),
     (
@@ -242,7 +248,7 @@ def test_skip_reports_each_bad_row(tmp_path, reader):
         (
             "p.jsonl",
             '{"label": "cat", "pred": [0.5, 0.5]}\n',
-            "p.jsonl:1: unknown label 'cat': the classes are 0, 1",
+            "p.jsonl:1: unknown label 'cat': the classes are 0, 1 (or an index 0 to 1)",
         ),
         (
             "p.jsonl",

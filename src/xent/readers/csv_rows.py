@@ -22,6 +22,7 @@ from typing import BinaryIO, NamedTuple
 import numpy as np
 
 from ..errors import DataError, UsageError
+from .arguments import shown, to_float
 from .chunks import ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
 
 # Bytes read per chunk: a few MB keeps memory flat and NumPy's per-call cost negligible.
@@ -47,11 +48,29 @@ def decode(data: bytes, source: str, first_line: int) -> str:
         ) from None
 
 
-def sniff_delimiter(header: str) -> str:
+def split_header(header: str, delimiter: str, source: str) -> list[str]:
+    """The header's fields, or a DataError on line 1 when it is not one CSV row."""
+    if "\r" in header:
+        raise DataError(
+            "a carriage return (\\r) inside the header: lines must end with \\n or \\r\\n",
+            source=source,
+            line=1,
+        )
+    try:
+        return next(csv.reader([header], delimiter=delimiter, strict=True))
+    except csv.Error as error:
+        raise DataError(
+            f"the header is not a CSV row ({error}): expected names separated by {delimiter!r}",
+            source=source,
+            line=1,
+        ) from None
+
+
+def sniff_delimiter(header: str, source: str = "") -> str:
     """The delimiter that splits the header into the most fields (comma on a tie)."""
     best, best_count = ",", 1
     for delimiter in DELIMITERS:
-        count = len(next(csv.reader([header], delimiter=delimiter)))
+        count = len(split_header(header, delimiter, source))
         if count > best_count:
             best, best_count = delimiter, count
     return best
@@ -280,10 +299,10 @@ class CsvChunkParser:
 
     def _careful(self, text: str, first_line: int) -> PredictionChunk:
         layout = self.layout
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
         rows, lines, labels, skipped = [], [], [], []
         line = first_line
-        for row in reader:
+        for row in self._rows(reader, first_line):
             row_line, line = line, first_line + reader.line_num
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # a blank line is not a row
@@ -307,6 +326,34 @@ class CsvChunkParser:
             chunk.labels = np.array(labels, dtype=np.intp)
         return chunk
 
+    def _rows(self, reader, first_line: int):
+        """The reader's rows; a quoting error (which ends the reading) names its line."""
+        line = first_line
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                if "field limit" in str(error):
+                    message = (
+                        f"a field longer than {csv.field_size_limit():,} characters: "
+                        "expected a class name or a number"
+                    )
+                elif "end of data" in str(error):
+                    message = (
+                        "a quoted field is not closed before the end of the file: "
+                        'close it with " (a quote inside a field is written "")'
+                    )
+                else:
+                    message = (
+                        f"bad quoting ({error}): a quoted field must be the whole field, "
+                        'as in "dog, brown",0.4 (a quote inside it is written "")'
+                    )
+                raise DataError(message, source=self.source, line=line) from None
+            line = first_line + reader.line_num
+            yield row
+
     def _row(self, row: list[str], line: int) -> tuple[list[float], int | None]:
         layout = self.layout
         if len(row) != layout.n_fields:
@@ -319,11 +366,11 @@ class CsvChunkParser:
         for j in self.fields:
             cell = row[j]
             try:
-                numbers.append(float(cell))
+                numbers.append(to_float(cell))
             except ValueError:
-                shown = repr(cell) if cell.strip() else "empty"
+                what = shown(cell) if cell.strip() else "empty"
                 raise DataError(
-                    f"{shown} is not a number", source=self.source, line=line, column=j + 1
+                    f"{what} is not a number", source=self.source, line=line, column=j + 1
                 ) from None
         label = None
         if layout.label is not None:
@@ -353,28 +400,41 @@ def read_csv_chunks(
             line=1 if header_bytes else None,
         )
     header_text = decode(header_bytes, source, 1).rstrip("\r\n")
-    delimiter = options.delimiter or ("\t" if tab else sniff_delimiter(header_text))
-    header = next(csv.reader([header_text], delimiter=delimiter))
+    delimiter = options.delimiter or ("\t" if tab else sniff_delimiter(header_text, source))
+    header = split_header(header_text, delimiter, source)
     layout = CsvLayout.from_header(header, options, source)
     parser = CsvChunkParser(layout, delimiter, options, source)
     position = len(header_bytes)
-    parsed = (
-        parser.parse(piece, position + piece.consumed) for piece in text_chunks(stream, source, 2)
-    )
+    pieces = text_chunks(stream, source, 2)
     if parser.arrow is None:
-        yield from parsed
+        for piece in pieces:
+            yield parser.parse(piece, position + piece.consumed)
     else:
         # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.
-        yield from read_ahead(parsed)
+        yield from read_ahead(pieces, lambda piece: parser.parse(piece, position + piece.consumed))
 
 
-def read_ahead(items: Iterator):
-    """The items of ``items``, the next one computed in a thread while this one is used."""
+def read_ahead(pieces: Iterator, parse):
+    """``parse(piece)`` for each piece, the next one parsed in a thread while this one is
+    used. The pieces are read here, in the calling thread: the worker never blocks on a
+    read, so Ctrl-C on a pipe that stays open is not left waiting for it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    done = object()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(next, items, done)
-        while (item := future.result()) is not done:
-            future = pool.submit(next, items, done)
-            yield item
+        pending = None
+        pieces = iter(pieces)
+        while True:
+            try:
+                piece = next(pieces)
+            except StopIteration:
+                break
+            except Exception:  # a bad read (not UTF-8) comes after the rows before it
+                if pending is not None:
+                    yield pending.result()
+                raise
+            future = pool.submit(parse, piece)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()

@@ -23,12 +23,18 @@ from .csv_rows import BOM, decode
 VALUE_KEYS = ("pred", "logits")
 
 
+def _json(value, limit: int = 40) -> str:
+    """A JSON value as text for a message, cut short: it may be a whole document."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _number_list(value, what: str, n: int | None) -> list[float]:
     if not isinstance(value, list) or not value:
-        raise DataError(f"{what} must be a non-empty list of numbers")
+        raise DataError(f"{what} must be a non-empty list of numbers, got {_json(value)}")
     for i, x in enumerate(value, start=1):
         if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise DataError(f"{what} value {i} is {json.dumps(x)}, not a number")
+            raise DataError(f"{what} value {i} is {_json(x)}, not a number")
     if n is not None and len(value) != n:
         raise DataError(f"{what} has {len(value)} values, expected {n} (one per class)")
     return [float(x) for x in value]
@@ -75,17 +81,22 @@ class JsonRowBuilder:
             return value
         if isinstance(value, list):
             return _number_list(value, "label", n)
-        raise DataError(f"label must be a class name, an index or a list, got {json.dumps(value)}")
+        raise DataError(
+            f"label must be a class name, an index or a list of numbers, got {_json(value)}"
+        )
 
     def add(self, row, where: int, label=None, values=None) -> None:
         """One row: an object with a label key and a pred/logits key (or the parts)."""
         try:
             if row is not None:
                 if not isinstance(row, dict):
-                    raise DataError(f"expected an object, got {json.dumps(row)[:40]}")
+                    raise DataError(
+                        f'expected an object such as {{"label": "dog", "pred": [0.9, 0.1]}}, '
+                        f"got {_json(row)}"
+                    )
                 label_key = self.options.label_column
                 if label_key not in row:
-                    raise DataError(f"no {label_key!r} key")
+                    raise DataError(f"no {label_key!r} key (--label-column names another)")
                 keys = [k for k in VALUE_KEYS if k in row]
                 if len(keys) != 1:
                     raise DataError('expected one of "pred" and "logits"')
