@@ -148,8 +148,11 @@ NASTY = [
 def mutations(draw, data: bytes) -> bytes:
     """``data`` with a few random edits."""
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["truncate", "insert", "replace", "delete", "dupline", "drop"]))
+        kinds = ["truncate", "insert", "replace", "delete", "dupline", "drop", "header", "newlines"]
+        kind = draw(st.sampled_from(kinds))
         at = draw(st.integers(0, len(data)))
+        if kind == "header":  # edits in the first line, where the layout comes from
+            kind, at = "insert", draw(st.integers(0, max(data.find(b"\n"), 0)))
         if kind == "truncate":
             data = data[:at]
         elif kind == "insert":
@@ -158,6 +161,8 @@ def mutations(draw, data: bytes) -> bytes:
         elif kind == "replace":
             piece = draw(st.sampled_from(NASTY) | st.binary(min_size=1, max_size=2))
             data = data[:at] + piece + data[at + len(piece) :]
+        elif kind == "newlines":  # old Mac (\r) or Windows (\r\n) line ends
+            data = data.replace(b"\n", draw(st.sampled_from([b"\r", b"\r\n", b"\n\r"])))
         elif kind == "delete":
             data = data[:at] + data[at + draw(st.integers(1, 8)) :]
         else:
@@ -171,10 +176,18 @@ def mutations(draw, data: bytes) -> bytes:
     return data
 
 
+def wide_table(columns: int) -> Table:
+    """Tens of thousands of classes: one row, uniform."""
+    return Table([f"c{i}" for i in range(columns)], [columns - 1], [[1 / columns] * columns])
+
+
 @st.composite
 def prediction_files(draw, max_rows: int = 8, max_classes: int = 6):
     """(format, table, bytes, mutated): a valid file, or a mutated one."""
-    table = draw(tables(max_rows, max_classes))
+    if draw(st.integers(0, 49)) == 0:  # now and then a very wide file
+        table = wide_table(draw(st.sampled_from([2_000, 20_000])))
+    else:
+        table = draw(tables(max_rows, max_classes))
     fmt = draw(st.sampled_from(FORMATS))
     data = write(table, fmt, draw(st.integers(0, 5)))
     mutated = draw(st.booleans())

@@ -73,3 +73,80 @@ def test_json_messages_are_cut_short(xent_cli, tmp_path):
     line = one_line_error(xent_cli("compute", "--file", path))
     assert line.startswith(f'xent: {path}:1: pred value 2 is "xxx')
     assert len(line) < 200
+
+
+# -- limits: one line naming the file and line, instead of exhausted memory
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "p.csv",
+            b"a" * 10_000,
+            ":1: the header is larger than 1,000 bytes (the limit; XENT_MAX_LINE_BYTES raises it)",
+        ),
+        (
+            "p.csv",
+            b"label,a,b\na,0.5,0.5\n" + b"a" * 10_000,
+            ":3: the line is larger than 1,000 bytes (the limit; XENT_MAX_LINE_BYTES raises it)",
+        ),
+        (
+            "p.csv",
+            b'label,a,b\na,0.5,0.5\n"' + b"\n" * 10_000,
+            ":3: a quoted field (an unclosed quote?) is larger than 1,000 bytes",
+        ),
+        (
+            "p.jsonl",
+            b'{"label": 0, "pred": [1.0]}\n' + b" " * 10_000,
+            ":2: the line is larger than 1,000 bytes",
+        ),
+    ],
+)
+def test_line_limit(xent_cli, tmp_path, monkeypatch, reader, name, content, message):
+    monkeypatch.setattr("xent.readers.csv_rows.CHUNK_BYTES", 4096)
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = xent_cli("compute", "--file", path, env={"XENT_MAX_LINE_BYTES": "1000"})
+    assert one_line_error(result).startswith(f"xent: {path}{message}")
+
+
+def test_json_document_size_limit(xent_cli, tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"labels": [0], "pred": [[1.0]]}' + " " * 2000)
+    result = xent_cli("compute", "--file", path, env={"XENT_MAX_JSON_BYTES": "1000"})
+    assert one_line_error(result) == (
+        f"xent: {path}: the JSON document is larger than 1,000 bytes (the limit; "
+        "XENT_MAX_JSON_BYTES raises it): JSON Lines, one row a line, is read in chunks at any size"
+    )
+
+
+@pytest.mark.parametrize("name", ["p.json", "p.jsonl"])
+@pytest.mark.parametrize("depth", [65, 100_000])  # 100,000 was a RecursionError (exit 70)
+def test_json_depth_limit(xent_cli, tmp_path, name, depth):
+    path = tmp_path / name
+    path.write_text('{"label": 0, "pred": ' + "[" * depth + "]" * depth + "}\n")
+    line = one_line_error(xent_cli("compute", "--file", path))
+    where = ":1" if name == "p.jsonl" else ""
+    assert line == (
+        f"xent: {path}{where}: JSON nested more than 64 levels deep (the limit; "
+        "XENT_MAX_JSON_DEPTH raises it): a prediction file needs 3"
+    )
+
+
+def test_json_depth_ignores_brackets_in_strings():
+    from xent.readers.limits import json_depth
+
+    assert json_depth(b'{"a": "[[[[{{", "b": [[1]]}') == 3
+    assert json_depth(b'["\\"[[", [["\\\\"], []]]') == 3  # escaped quote; escaped backslash
+    assert json_depth(b"") == 0
+
+
+def test_a_bad_limit_is_a_usage_error(xent_cli, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("label,a\na,1\n")
+    result = xent_cli("compute", "--file", path, env={"XENT_MAX_LINE_BYTES": "lots"})
+    assert one_line_error(result, 2) == (
+        "xent: XENT_MAX_LINE_BYTES: 'lots' is not a limit: use a positive whole number "
+        "(default 67108864)"
+    )

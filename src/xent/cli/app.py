@@ -18,6 +18,10 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import ExitStatus, InvalidProbabilities, UsageError, XentError
+from .output import OUTPUT_HELP, output_command_class
+
+# Every command writes through --output (atomically) when it is given.
+XentCommand = output_command_class()
 
 # Typer vendors Click in recent releases and depends on it in older ones; reach Click's
 # exception classes through the public BadParameter so both work.
@@ -223,6 +227,7 @@ ReductionOption = typer.Option(
 RenormalizeOption = typer.Option(
     False, "--renormalize", help="Divide each prediction by its sum instead of rejecting it."
 )
+OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help=OUTPUT_HELP)
 SaveSvgOption = typer.Option(
     None, "--save-svg", metavar="FILE", help="Also save the table view as an SVG picture."
 )

@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import DataError, UsageError
 from .arguments import shown, to_float
 from .chunks import ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
+from .limits import limit, too_long
 
 # Bytes read per chunk: a few MB keeps memory flat and NumPy's per-call cost negligible.
 CHUNK_BYTES = 1 << 22
@@ -157,6 +158,7 @@ def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[Text
     rest = b""
     consumed = 0
     line = first_line
+    max_line = limit("XENT_MAX_LINE_BYTES")
     while True:
         block = stream.read(CHUNK_BYTES)
         data = rest + block
@@ -165,6 +167,14 @@ def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[Text
         if block:
             cut = data.rfind(b"\n") + 1
             if cut == 0 or (data.find(b'"', 0, cut) >= 0 and data.count(b'"', 0, cut) % 2):
+                if len(data) > max_line:  # a hostile line: do not read it all into memory
+                    what, at = "the line", line
+                    if cut:  # the quotes are unbalanced: the last one opens a field
+                        what = "a quoted field (an unclosed quote?)"
+                        at += data.count(b"\n", 0, data.rfind(b'"', 0, cut))
+                    raise DataError(
+                        too_long(what, max_line, "XENT_MAX_LINE_BYTES"), source=source, line=at
+                    )
                 rest = data  # no whole line yet, or a quoted field goes on: read more
                 continue
             data, rest = data[:cut], data[cut:]
@@ -390,7 +400,12 @@ def read_csv_chunks(
     stream: BinaryIO, source: str, options: ReadOptions, *, tab: bool = False
 ) -> Iterator[PredictionChunk]:
     """Chunks of a CSV (or, with ``tab``, TSV) file with a header row."""
-    header_bytes = stream.readline()
+    max_line = limit("XENT_MAX_LINE_BYTES")
+    header_bytes = stream.readline(max_line + 1)
+    if len(header_bytes) > max_line:
+        raise DataError(
+            too_long("the header", max_line, "XENT_MAX_LINE_BYTES"), source=source, line=1
+        )
     if header_bytes.startswith(BOM):
         header_bytes = header_bytes[len(BOM) :]
     if not header_bytes.strip():

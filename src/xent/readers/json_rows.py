@@ -19,6 +19,7 @@ from ..errors import DataError
 from .arguments import resolve_classes
 from .chunks import CHUNK_ROWS, ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
 from .csv_rows import BOM, decode
+from .limits import check_json_depth, limit, too_long
 
 VALUE_KEYS = ("pred", "logits")
 
@@ -143,13 +144,23 @@ def read_jsonl_chunks(
 ) -> Iterator[PredictionChunk]:
     builder = JsonRowBuilder(options, source, "line")
     position = 0
-    for number, raw in enumerate(stream, start=1):
+    max_line = limit("XENT_MAX_LINE_BYTES")
+    max_depth = limit("XENT_MAX_JSON_DEPTH")
+    number = 0
+    while raw := stream.readline(max_line + 1):
+        number += 1
         position += len(raw)
+        if len(raw) > max_line:
+            raise DataError(
+                too_long("the line", max_line, "XENT_MAX_LINE_BYTES"), source=source, line=number
+            )
         if number == 1 and raw.startswith(BOM):
             raw = raw[len(BOM) :]
         text = decode(raw, source, number)
         if not text.strip():
             continue
+        if raw.count(b"[") + raw.count(b"{") > max_depth:
+            check_json_depth(raw, source, number)
         try:
             row = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as error:
@@ -188,12 +199,20 @@ def _document_rows(data, options: ReadOptions, source: str) -> Iterable[tuple]:
 def read_json_chunks(
     stream: BinaryIO, source: str, options: ReadOptions
 ) -> Iterator[PredictionChunk]:
-    raw = stream.read()
+    max_bytes = limit("XENT_MAX_JSON_BYTES")
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise DataError(
+            too_long("the JSON document", max_bytes, "XENT_MAX_JSON_BYTES")
+            + ": JSON Lines, one row a line, is read in chunks at any size",
+            source=source,
+        )
     if raw.startswith(BOM):
         raw = raw[len(BOM) :]
     text = decode(raw, source, 1)
     if not text.strip():
         raise DataError("the file is empty: expected a JSON object or list", source=source)
+    check_json_depth(raw, source)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
