@@ -105,7 +105,7 @@ def parse_label(text: str, classes: list[str], *, source: str, binary: bool = Fa
         except ValueError:
             known = ", ".join(classes)
             raise DataError(
-                f"unknown class {token!r}: the classes are {known}", source=source
+                f"unknown class {shown(token)}: the classes are {known}", source=source
             ) from None
         if not 0 <= index < len(classes):
             raise DataError(

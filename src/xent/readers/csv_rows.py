@@ -42,7 +42,7 @@ def decode(data: bytes, source: str, first_line: int) -> str:
         line_start = before.rfind(b"\n") + 1
         column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
         raise DataError(
-            f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded",
+            f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded (save the file as UTF-8)",
             source=source,
             line=line,
             column=column,
@@ -71,7 +71,10 @@ def sniff_delimiter(header: str, source: str = "") -> str:
     """The delimiter that splits the header into the most fields (comma on a tie)."""
     best, best_count = ",", 1
     for delimiter in DELIMITERS:
-        count = len(split_header(header, delimiter, source))
+        try:
+            count = len(next(csv.reader([header], delimiter=delimiter)))
+        except csv.Error:  # split_header will say what is wrong
+            continue
         if count > best_count:
             best, best_count = delimiter, count
     return best
@@ -94,7 +97,10 @@ class CsvLayout:
         for i, name in enumerate(names):
             if name in position:
                 raise DataError(
-                    f"column {name!r} appears twice in the header", source=source, line=1
+                    f"column {shown(name)} appears twice in the header: "
+                    "each column needs its own name",
+                    source=source,
+                    line=1,
                 )
             position[name] = i
 
@@ -118,7 +124,11 @@ class CsvLayout:
         taken = ignored | set(target_fields) | {label}
         value_fields = [i for i in range(len(names)) if i not in taken]
         if not value_fields:
-            raise DataError("the header has no class columns", source=source, line=1)
+            raise DataError(
+                "the header has no class columns: expected label,<class>,<class>,...",
+                source=source,
+                line=1,
+            )
         classes = [names[i] for i in value_fields]
         if options.classes:
             if len(options.classes) != len(classes):

@@ -78,7 +78,7 @@ class JsonRowBuilder:
             return i
         if isinstance(value, int) and not isinstance(value, bool):
             if not 0 <= value < n:
-                raise DataError(f"label index {value} is out of range for {n} classes")
+                raise DataError(f"label index {value} is out of range: expected 0 to {n - 1}")
             return value
         if isinstance(value, list):
             return _number_list(value, "label", n)
@@ -100,7 +100,9 @@ class JsonRowBuilder:
                     raise DataError(f"no {label_key!r} key (--label-column names another)")
                 keys = [k for k in VALUE_KEYS if k in row]
                 if len(keys) != 1:
-                    raise DataError('expected one of "pred" and "logits"')
+                    raise DataError(
+                        'expected a "pred" key (probabilities) or a "logits" key, not both'
+                    )
                 if self.key is None:
                     self.key = keys[0]
                 elif keys[0] != self.key:
