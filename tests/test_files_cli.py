@@ -219,7 +219,11 @@ BAD = [
         ":3: row has 2 fields, expected 3 (as in the header)",
     ),
     ("label,a,b\na,0.5,0.5\nb,x,0.5\n", "", ":3:2: 'x' is not a number"),
-    ("label,a,b\na,0.5,0.5\ncat,0.5,0.5\n", "", ":3:1: unknown label 'cat': the classes are a, b"),
+    (
+        "label,a,b\na,0.5,0.5\ncat,0.5,0.5\n",
+        "",
+        ":3:1: unknown label 'cat': the classes are a, b (or an index 0 to 1)",
+    ),
     (
         "label,a,b\na,0.5,0.5\nb,0.5,0.6\n",
         "",
@@ -265,7 +269,10 @@ def test_invalid_json_and_non_utf8(xent_cli, tmp_path):
     binary = tmp_path / "b.csv"
     binary.write_bytes(b"label,a,b\na,0.5,0.5\nb,0.5,0.5\xe9\n")
     result = xent_cli("compute", "-i", binary)
-    assert result.stderr == f"xent: {binary}:3:10: not UTF-8: byte 0xe9 cannot be decoded\n"
+    assert (
+        result.stderr
+        == f"xent: {binary}:3:10: not UTF-8: byte 0xe9 cannot be decoded (save the file as UTF-8)\n"
+    )
     assert result.exit_code == 1
 
 

@@ -186,8 +186,14 @@ BAD_CSV = [
     ),
     ("label,a,b\na,0.5,0.5\nb,abc,0.5\n", "p.csv:3:2: 'abc' is not a number"),
     ("label,a,b\na,0.5,\n", "p.csv:2:3: empty is not a number"),
-    ("label,a,b\na,0.5,0.5\ncat,0.5,0.5\n", "p.csv:3:1: unknown label 'cat': the classes are a, b"),
-    ("label,a,b\na,0.5,0.5\n7,0.5,0.5\n", "p.csv:3:1: unknown label '7': the classes are a, b"),
+    (
+        "label,a,b\na,0.5,0.5\ncat,0.5,0.5\n",
+        "p.csv:3:1: unknown label 'cat': the classes are a, b (or an index 0 to 1)",
+    ),
+    (
+        "label,a,b\na,0.5,0.5\n7,0.5,0.5\n",
+        "p.csv:3:1: unknown label '7': the classes are a, b (or an index 0 to 1)",
+    ),
     ("", "p.csv: the file is empty: expected a header row, then one row per sample"),
     ("label,a,b\n", "p.csv: no rows: expected one row per sample after the header"),
     (
@@ -195,7 +201,10 @@ BAD_CSV = [
         "p.csv:1: no 'label' column in the header (columns: y, a, b); name the column with "
         "--label-column",
     ),
-    (b"label,a,b\na,0.5,0.5\n\xffb,0.5,0.5\n", "p.csv:3:1: not UTF-8: byte 0xff cannot be decoded"),
+    (
+        b"label,a,b\na,0.5,0.5\n\xffb,0.5,0.5\n",
+        "p.csv:3:1: not UTF-8: byte 0xff cannot be decoded (save the file as UTF-8)",
+    ),
 ]
 
 
@@ -237,12 +246,12 @@ def test_skip_reports_each_bad_row(tmp_path, reader):
         (
             "p.jsonl",
             '{"label": 0, "pred": [0.5, 0.5]}\n{"pred": [0.5, 0.5]}\n',
-            "p.jsonl:2: no 'label' key",
+            "p.jsonl:2: no 'label' key (--label-column names another)",
         ),
         (
             "p.jsonl",
             '{"label": "cat", "pred": [0.5, 0.5]}\n',
-            "p.jsonl:1: unknown label 'cat': the classes are 0, 1",
+            "p.jsonl:1: unknown label 'cat': the classes are 0, 1 (or an index 0 to 1)",
         ),
         (
             "p.jsonl",
@@ -257,7 +266,7 @@ def test_skip_reports_each_bad_row(tmp_path, reader):
         (
             "p.json",
             '[{"label": 0, "pred": [0.5, 0.5]}, {"label": 5, "pred": [0.5, 0.5]}]',
-            "p.json: row 2: label index 5 is out of range for 2 classes",
+            "p.json: row 2: label index 5 is out of range: expected 0 to 1",
         ),
         ("p.jsonl", "", "p.jsonl: no rows: expected one row per sample"),
     ],

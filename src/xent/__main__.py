@@ -1,6 +1,6 @@
 """``python -m xent``: the same as the ``xent`` command."""
 
-from xent.cli import main
+from xent._console import main
 
 if __name__ == "__main__":
     main()

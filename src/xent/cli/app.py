@@ -18,6 +18,10 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import ExitStatus, InvalidProbabilities, UsageError, XentError
+from .output import OUTPUT_HELP, output_command_class
+
+# Every command writes through --output (atomically) when it is given.
+XentCommand = output_command_class()
 
 # Typer vendors Click in recent releases and depends on it in older ones; reach Click's
 # exception classes through the public BadParameter so both work.
@@ -49,8 +53,26 @@ def _usage_error(error) -> ExitStatus:
     return ExitStatus.BAD_USAGE
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command (Typer would turn KeyboardInterrupt into a silent exit 130)."""
+
+
+class _PipeClosed(Exception):
+    """stdout's reader went away (Typer would exit 1 on EPIPE)."""
+
+
 class XentGroup(TyperGroup):
     """Turns every failure into one line on stderr and a documented exit status."""
+
+    def invoke(self, ctx):
+        # Typer's main catches KeyboardInterrupt and EPIPE itself, silently: take them
+        # first, so that they reach main() below.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+        except BrokenPipeError:
+            raise _PipeClosed() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         status = ExitStatus.OK
@@ -75,10 +97,10 @@ class XentGroup(TyperGroup):
         except ClickException as error:
             error_line(error.format_message())
             status = error.exit_code
-        except (KeyboardInterrupt, typer.Abort):
+        except (KeyboardInterrupt, _Interrupted, typer.Abort):
             error_line("interrupted")
             status = ExitStatus.INTERRUPTED
-        except BrokenPipeError:
+        except (BrokenPipeError, _PipeClosed):
             # The reader went away (`xent ... | head -1`): say nothing more. Point stdout at
             # devnull so the interpreter's final flush does not fail again (Python's
             # signal docs, "Note on SIGPIPE").
@@ -205,6 +227,7 @@ ReductionOption = typer.Option(
 RenormalizeOption = typer.Option(
     False, "--renormalize", help="Divide each prediction by its sum instead of rejecting it."
 )
+OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help=OUTPUT_HELP)
 SaveSvgOption = typer.Option(
     None, "--save-svg", metavar="FILE", help="Also save the table view as an SVG picture."
 )

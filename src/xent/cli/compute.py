@@ -15,6 +15,7 @@ from .app import (
     ClassesOption,
     FormatOption,
     OutputFormat,
+    OutputOption,
     PrecisionOption,
     Reduction,
     ReductionOption,
@@ -22,6 +23,7 @@ from .app import (
     SaveHtmlOption,
     SaveSvgOption,
     Terminal,
+    XentCommand,
     app,
     locate,
     predictions,
@@ -59,7 +61,7 @@ def _delimiter(text: str | None) -> str | None:
     return text
 
 
-@app.command()
+@app.command(cls=XentCommand)
 def compute(
     labels: Optional[List[str]] = typer.Option(
         None,
@@ -150,6 +152,7 @@ def compute(
         "bins of confidence (the top probability), "
         "ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|.",
     ),
+    output: Optional[str] = OutputOption,
     save_svg: Optional[str] = SaveSvgOption,
     save_html: Optional[str] = SaveHtmlOption,
     file: Optional[str] = typer.Option(

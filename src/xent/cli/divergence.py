@@ -14,10 +14,12 @@ from .app import (
     ClassesOption,
     FormatOption,
     OutputFormat,
+    OutputOption,
     PrecisionOption,
     Reduction,
     ReductionOption,
     RenormalizeOption,
+    XentCommand,
     app,
     output_format,
     read_vectors,
@@ -71,7 +73,7 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> N
     sys.stdout.flush()
 
 
-@app.command()
+@app.command(cls=XentCommand)
 def kl(
     p: Optional[List[str]] = POption,
     q: Optional[List[str]] = QOption,
@@ -81,6 +83,7 @@ def kl(
     precision: int = PrecisionOption,
     reduction: Reduction = ReductionOption,
     renormalize: bool = RenormalizeOption,
+    output: Optional[str] = OutputOption,
 ) -> None:
     """Kullback-Leibler divergence KL(P‖Q) = Σ P(i)·log(P(i)/Q(i)).
 
@@ -94,7 +97,7 @@ def kl(
     _run("kl", p, q, classes, base, fmt, precision, reduction, renormalize)
 
 
-@app.command()
+@app.command(cls=XentCommand)
 def js(
     p: Optional[List[str]] = POption,
     q: Optional[List[str]] = QOption,
@@ -104,6 +107,7 @@ def js(
     precision: int = PrecisionOption,
     reduction: Reduction = ReductionOption,
     renormalize: bool = RenormalizeOption,
+    output: Optional[str] = OutputOption,
 ) -> None:
     """Jensen-Shannon divergence JS(P,Q) = ½ KL(P‖M) + ½ KL(Q‖M), M = (P+Q)/2.
 

@@ -14,12 +14,14 @@ from .app import (
     ClassesOption,
     FormatOption,
     OutputFormat,
+    OutputOption,
     PrecisionOption,
     Reduction,
     ReductionOption,
     RenormalizeOption,
     SaveHtmlOption,
     SaveSvgOption,
+    XentCommand,
     app,
     locate,
     predictions,
@@ -28,7 +30,7 @@ from .app import (
 )
 
 
-@app.command()
+@app.command(cls=XentCommand)
 def entropy(
     pred: Optional[List[str]] = typer.Option(
         None,
@@ -46,6 +48,7 @@ def entropy(
     precision: int = PrecisionOption,
     reduction: Reduction = ReductionOption,
     renormalize: bool = RenormalizeOption,
+    output: Optional[str] = OutputOption,
     save_svg: Optional[str] = SaveSvgOption,
     save_html: Optional[str] = SaveHtmlOption,
 ) -> None:

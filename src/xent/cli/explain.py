@@ -15,9 +15,11 @@ from .app import (
     BaseOption,
     ClassesOption,
     OutputFormat,
+    OutputOption,
     PrecisionOption,
     SaveHtmlOption,
     SaveSvgOption,
+    XentCommand,
     app,
     locate,
     output_format,
@@ -32,7 +34,7 @@ class Language(str, Enum):
     zh = "zh"
 
 
-@app.command()
+@app.command(cls=XentCommand)
 def explain(
     labels: Optional[str] = typer.Option(
         None,
@@ -64,6 +66,7 @@ def explain(
         "json (the steps and every number, full precision) for scripts. Not csv.",
     ),
     precision: int = PrecisionOption,
+    output: Optional[str] = OutputOption,
     save_svg: Optional[str] = SaveSvgOption,
     save_html: Optional[str] = SaveHtmlOption,
 ) -> None:

@@ -13,6 +13,20 @@ ARTICLE_NOTE = "classes: the article's dog, fox, horse, eagle, squirrel (see --c
 _SEPARATORS = re.compile(r"[,\s]+")
 
 
+def to_float(text: str) -> float:
+    """A number as written in a file or an argument: ``float`` without its extensions
+    (``1_000`` and non-ASCII digits such as ``١`` are not numbers here)."""
+    if "_" in text or not text.isascii():
+        raise ValueError(text)
+    return float(text)
+
+
+def shown(value, limit: int = 40) -> str:
+    """``repr(value)``, cut short for an error message: the value may be a whole file."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
+
+
 def split_values(text: str) -> list[str]:
     """Split ``"0.4, 0.3,0.05"`` on commas and/or white space."""
     return _SEPARATORS.split(text.strip()) if text.strip() else []
@@ -26,10 +40,10 @@ def parse_vector(text: str, *, source: str) -> list[float]:
     for position, token in enumerate(text.strip().split(","), start=1):
         token = token.strip()
         try:
-            values.append(float(token))
+            values.append(to_float(token))
         except ValueError:
-            shown = repr(token) if token else "empty"
-            raise DataError(f"value {position} is {shown}, not a number", source=source) from None
+            what = shown(token) if token else "empty"
+            raise DataError(f"value {position} is {what}, not a number", source=source) from None
     return values
 
 
@@ -91,7 +105,7 @@ def parse_label(text: str, classes: list[str], *, source: str, binary: bool = Fa
         except ValueError:
             known = ", ".join(classes)
             raise DataError(
-                f"unknown class {token!r}: the classes are {known}", source=source
+                f"unknown class {shown(token)}: the classes are {known}", source=source
             ) from None
         if not 0 <= index < len(classes):
             raise DataError(

@@ -12,6 +12,7 @@ from itertools import repeat
 import numpy as np
 
 from ..errors import DataError
+from .arguments import shown
 
 ON_ERROR = ("raise", "skip")
 
@@ -85,8 +86,14 @@ class LabelLookup:
         return np.array(found, dtype=np.intp)
 
     def unknown(self, text: str) -> str:
-        shown = ", ".join(self.classes[:12]) + (", ..." if len(self.classes) > 12 else "")
-        return f"unknown label {text!r}: the classes are {shown}"
+        classes = (
+            ", ".join(map(shown, self.classes[:12]))
+            if any(not c.isprintable() or "," in c or not c for c in self.classes[:12])
+            else ", ".join(self.classes[:12])
+        )
+        classes += ", ..." if len(self.classes) > 12 else ""
+        classes += f" (or an index 0 to {len(self.classes) - 1})"
+        return f"unknown label {shown(text)}: the classes are {classes}"
 
 
 class ErrorPolicy:

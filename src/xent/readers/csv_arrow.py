@@ -56,6 +56,8 @@ class ArrowChunkParser:
 
     def parse(self, data: bytes, first_line: int, newlines: int) -> PredictionChunk | None:
         parser, layout = self.parser, self.parser.layout
+        if data.startswith(b"\xef\xbb\xbf"):
+            return None  # pyarrow would drop a BOM here, where it is part of a label
         try:
             table = pacsv.read_csv(
                 io.BytesIO(data),

@@ -22,7 +22,9 @@ from typing import BinaryIO, NamedTuple
 import numpy as np
 
 from ..errors import DataError, UsageError
+from .arguments import shown, to_float
 from .chunks import ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
+from .limits import limit, too_long
 
 # Bytes read per chunk: a few MB keeps memory flat and NumPy's per-call cost negligible.
 CHUNK_BYTES = 1 << 22
@@ -40,18 +42,39 @@ def decode(data: bytes, source: str, first_line: int) -> str:
         line_start = before.rfind(b"\n") + 1
         column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
         raise DataError(
-            f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded",
+            f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded (save the file as UTF-8)",
             source=source,
             line=line,
             column=column,
         ) from None
 
 
-def sniff_delimiter(header: str) -> str:
+def split_header(header: str, delimiter: str, source: str) -> list[str]:
+    """The header's fields, or a DataError on line 1 when it is not one CSV row."""
+    if "\r" in header:
+        raise DataError(
+            "a carriage return (\\r) inside the header: lines must end with \\n or \\r\\n",
+            source=source,
+            line=1,
+        )
+    try:
+        return next(csv.reader([header], delimiter=delimiter, strict=True))
+    except csv.Error as error:
+        raise DataError(
+            f"the header is not a CSV row ({error}): expected names separated by {delimiter!r}",
+            source=source,
+            line=1,
+        ) from None
+
+
+def sniff_delimiter(header: str, source: str = "") -> str:
     """The delimiter that splits the header into the most fields (comma on a tie)."""
     best, best_count = ",", 1
     for delimiter in DELIMITERS:
-        count = len(next(csv.reader([header], delimiter=delimiter)))
+        try:
+            count = len(next(csv.reader([header], delimiter=delimiter)))
+        except csv.Error:  # split_header will say what is wrong
+            continue
         if count > best_count:
             best, best_count = delimiter, count
     return best
@@ -75,7 +98,10 @@ class CsvLayout:
         for i, name in enumerate(names):
             if name in position:
                 raise DataError(
-                    f"column {name!r} appears twice in the header", source=source, line=1
+                    f"column {shown(name)} appears twice in the header: "
+                    "each column needs its own name",
+                    source=source,
+                    line=1,
                 )
             position[name] = i
 
@@ -102,7 +128,11 @@ class CsvLayout:
         taken = ignored | set(target_fields) | {label, weight}
         value_fields = [i for i in range(len(names)) if i not in taken]
         if not value_fields:
-            raise DataError("the header has no class columns", source=source, line=1)
+            raise DataError(
+                "the header has no class columns: expected label,<class>,<class>,...",
+                source=source,
+                line=1,
+            )
         classes = [names[i] for i in value_fields]
         if options.classes:
             if len(options.classes) != len(classes):
@@ -142,6 +172,7 @@ def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[Text
     rest = b""
     consumed = 0
     line = first_line
+    max_line = limit("XENT_MAX_LINE_BYTES")
     while True:
         block = stream.read(CHUNK_BYTES)
         data = rest + block
@@ -150,6 +181,14 @@ def text_chunks(stream: BinaryIO, source: str, first_line: int) -> Iterator[Text
         if block:
             cut = data.rfind(b"\n") + 1
             if cut == 0 or (data.find(b'"', 0, cut) >= 0 and data.count(b'"', 0, cut) % 2):
+                if len(data) > max_line:  # a hostile line: do not read it all into memory
+                    what, at = "the line", line
+                    if cut:  # the quotes are unbalanced: the last one opens a field
+                        what = "a quoted field (an unclosed quote?)"
+                        at += data.count(b"\n", 0, data.rfind(b'"', 0, cut))
+                    raise DataError(
+                        too_long(what, max_line, "XENT_MAX_LINE_BYTES"), source=source, line=at
+                    )
                 rest = data  # no whole line yet, or a quoted field goes on: read more
                 continue
             data, rest = data[:cut], data[cut:]
@@ -320,10 +359,10 @@ class CsvChunkParser:
 
     def _careful(self, text: str, first_line: int) -> PredictionChunk:
         layout = self.layout
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
         rows, lines, labels, skipped = [], [], [], []
         line = first_line
-        for row in reader:
+        for row in self._rows(reader, first_line):
             row_line, line = line, first_line + reader.line_num
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # a blank line is not a row
@@ -347,6 +386,34 @@ class CsvChunkParser:
             chunk.labels = np.array(labels, dtype=np.intp)
         return chunk
 
+    def _rows(self, reader, first_line: int):
+        """The reader's rows; a quoting error (which ends the reading) names its line."""
+        line = first_line
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                if "field limit" in str(error):
+                    message = (
+                        f"a field longer than {csv.field_size_limit():,} characters: "
+                        "expected a class name or a number"
+                    )
+                elif "end of data" in str(error):
+                    message = (
+                        "a quoted field is not closed before the end of the file: "
+                        'close it with " (a quote inside a field is written "")'
+                    )
+                else:
+                    message = (
+                        f"bad quoting ({error}): a quoted field must be the whole field, "
+                        'as in "dog, brown",0.4 (a quote inside it is written "")'
+                    )
+                raise DataError(message, source=self.source, line=line) from None
+            line = first_line + reader.line_num
+            yield row
+
     def _row(self, row: list[str], line: int) -> tuple[list[float], int | None]:
         layout = self.layout
         if len(row) != layout.n_fields:
@@ -359,12 +426,15 @@ class CsvChunkParser:
         for j in self.fields:
             cell = row[j]
             try:
-                numbers.append(float(cell))
+                numbers.append(to_float(cell))
             except ValueError:
-                shown = repr(cell) if cell.strip() else "empty"
-                what = " (a sample weight)" if j == layout.weight_field else ""
+                what = shown(cell) if cell.strip() else "empty"
+                role = " (a sample weight)" if j == layout.weight_field else ""
                 raise DataError(
-                    f"{shown} is not a number{what}", source=self.source, line=line, column=j + 1
+                    f"{what} is not a number{role}",
+                    source=self.source,
+                    line=line,
+                    column=j + 1,
                 ) from None
         label = None
         if layout.label is not None:
@@ -384,7 +454,12 @@ def read_csv_chunks(
     stream: BinaryIO, source: str, options: ReadOptions, *, tab: bool = False
 ) -> Iterator[PredictionChunk]:
     """Chunks of a CSV (or, with ``tab``, TSV) file with a header row."""
-    header_bytes = stream.readline()
+    max_line = limit("XENT_MAX_LINE_BYTES")
+    header_bytes = stream.readline(max_line + 1)
+    if len(header_bytes) > max_line:
+        raise DataError(
+            too_long("the header", max_line, "XENT_MAX_LINE_BYTES"), source=source, line=1
+        )
     if header_bytes.startswith(BOM):
         header_bytes = header_bytes[len(BOM) :]
     if not header_bytes.strip():
@@ -394,28 +469,41 @@ def read_csv_chunks(
             line=1 if header_bytes else None,
         )
     header_text = decode(header_bytes, source, 1).rstrip("\r\n")
-    delimiter = options.delimiter or ("\t" if tab else sniff_delimiter(header_text))
-    header = next(csv.reader([header_text], delimiter=delimiter))
+    delimiter = options.delimiter or ("\t" if tab else sniff_delimiter(header_text, source))
+    header = split_header(header_text, delimiter, source)
     layout = CsvLayout.from_header(header, options, source)
     parser = CsvChunkParser(layout, delimiter, options, source)
     position = len(header_bytes)
-    parsed = (
-        parser.parse(piece, position + piece.consumed) for piece in text_chunks(stream, source, 2)
-    )
+    pieces = text_chunks(stream, source, 2)
     if parser.arrow is None:
-        yield from parsed
+        for piece in pieces:
+            yield parser.parse(piece, position + piece.consumed)
     else:
         # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.
-        yield from read_ahead(parsed)
+        yield from read_ahead(pieces, lambda piece: parser.parse(piece, position + piece.consumed))
 
 
-def read_ahead(items: Iterator):
-    """The items of ``items``, the next one computed in a thread while this one is used."""
+def read_ahead(pieces: Iterator, parse):
+    """``parse(piece)`` for each piece, the next one parsed in a thread while this one is
+    used. The pieces are read here, in the calling thread: the worker never blocks on a
+    read, so Ctrl-C on a pipe that stays open is not left waiting for it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    done = object()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(next, items, done)
-        while (item := future.result()) is not done:
-            future = pool.submit(next, items, done)
-            yield item
+        pending = None
+        pieces = iter(pieces)
+        while True:
+            try:
+                piece = next(pieces)
+            except StopIteration:
+                break
+            except Exception:  # a bad read (not UTF-8) comes after the rows before it
+                if pending is not None:
+                    yield pending.result()
+                raise
+            future = pool.submit(parse, piece)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()

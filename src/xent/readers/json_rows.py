@@ -20,16 +20,23 @@ from ..errors import DataError
 from .arguments import resolve_classes
 from .chunks import CHUNK_ROWS, ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
 from .csv_rows import BOM, decode
+from .limits import check_json_depth, limit, too_long
 
 VALUE_KEYS = ("pred", "logits")
 
 
+def _json(value, limit: int = 40) -> str:
+    """A JSON value as text for a message, cut short: it may be a whole document."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _number_list(value, what: str, n: int | None) -> list[float]:
     if not isinstance(value, list) or not value:
-        raise DataError(f"{what} must be a non-empty list of numbers")
+        raise DataError(f"{what} must be a non-empty list of numbers, got {_json(value)}")
     for i, x in enumerate(value, start=1):
         if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise DataError(f"{what} value {i} is {json.dumps(x)}, not a number")
+            raise DataError(f"{what} value {i} is {_json(x)}, not a number")
     if n is not None and len(value) != n:
         raise DataError(f"{what} has {len(value)} values, expected {n} (one per class)")
     return [float(x) for x in value]
@@ -75,11 +82,13 @@ class JsonRowBuilder:
             if str(value) in self.options.ignore_labels:
                 return n  # ignored: one past the last class, as LabelLookup does
             if not 0 <= value < n:
-                raise DataError(f"label index {value} is out of range for {n} classes")
+                raise DataError(f"label index {value} is out of range: expected 0 to {n - 1}")
             return value
         if isinstance(value, list):
             return _number_list(value, "label", n)
-        raise DataError(f"label must be a class name, an index or a list, got {json.dumps(value)}")
+        raise DataError(
+            f"label must be a class name, an index or a list of numbers, got {_json(value)}"
+        )
 
     def sample_weight(self, value) -> float:
         key = self.options.sample_weights
@@ -94,13 +103,18 @@ class JsonRowBuilder:
         try:
             if row is not None:
                 if not isinstance(row, dict):
-                    raise DataError(f"expected an object, got {json.dumps(row)[:40]}")
+                    raise DataError(
+                        f'expected an object such as {{"label": "dog", "pred": [0.9, 0.1]}}, '
+                        f"got {_json(row)}"
+                    )
                 label_key = self.options.label_column
                 if label_key not in row:
-                    raise DataError(f"no {label_key!r} key")
+                    raise DataError(f"no {label_key!r} key (--label-column names another)")
                 keys = [k for k in VALUE_KEYS if k in row]
                 if len(keys) != 1:
-                    raise DataError('expected one of "pred" and "logits"')
+                    raise DataError(
+                        'expected a "pred" key (probabilities) or a "logits" key, not both'
+                    )
                 if self.key is None:
                     self.key = keys[0]
                 elif keys[0] != self.key:
@@ -156,13 +170,23 @@ def read_jsonl_chunks(
 ) -> Iterator[PredictionChunk]:
     builder = JsonRowBuilder(options, source, "line")
     position = 0
-    for number, raw in enumerate(stream, start=1):
+    max_line = limit("XENT_MAX_LINE_BYTES")
+    max_depth = limit("XENT_MAX_JSON_DEPTH")
+    number = 0
+    while raw := stream.readline(max_line + 1):
+        number += 1
         position += len(raw)
+        if len(raw) > max_line:
+            raise DataError(
+                too_long("the line", max_line, "XENT_MAX_LINE_BYTES"), source=source, line=number
+            )
         if number == 1 and raw.startswith(BOM):
             raw = raw[len(BOM) :]
         text = decode(raw, source, number)
         if not text.strip():
             continue
+        if raw.count(b"[") + raw.count(b"{") > max_depth:
+            check_json_depth(raw, source, number)
         try:
             row = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as error:
@@ -209,12 +233,20 @@ def _document_rows(data, options: ReadOptions, source: str) -> Iterable[tuple]:
 def read_json_chunks(
     stream: BinaryIO, source: str, options: ReadOptions
 ) -> Iterator[PredictionChunk]:
-    raw = stream.read()
+    max_bytes = limit("XENT_MAX_JSON_BYTES")
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise DataError(
+            too_long("the JSON document", max_bytes, "XENT_MAX_JSON_BYTES")
+            + ": JSON Lines, one row a line, is read in chunks at any size",
+            source=source,
+        )
     if raw.startswith(BOM):
         raw = raw[len(BOM) :]
     text = decode(raw, source, 1)
     if not text.strip():
         raise DataError("the file is empty: expected a JSON object or list", source=source)
+    check_json_depth(raw, source)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
