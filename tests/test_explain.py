@@ -203,8 +203,26 @@ def test_saved_pictures_are_well_formed_and_hold_the_numbers(tmp_path, command):
 def test_unwritable_picture_is_one_line(tmp_path):
     target = tmp_path / "missing" / "out.svg"
     result = runner.invoke(app, ["compute", "-l", "dog", "-p", ARTICLE, "--save-svg", str(target)])
-    assert result.exit_code == 1
-    assert result.stderr == f"xent: {target}: cannot write the file: No such file or directory\n"
+    assert result.exit_code == 2  # the option names a place that cannot be written
+    assert result.stderr == (
+        f"xent: {target}: cannot write in {target.parent}: No such file or directory\n"
+    )
+
+
+def test_failed_picture_leaves_the_old_file(tmp_path, monkeypatch):
+    from rich.console import Console
+
+    target = tmp_path / "out.svg"
+    target.write_text("old")
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Console, "export_svg", fail)
+    result = runner.invoke(app, ["compute", "-l", "dog", "-p", ARTICLE, "--save-svg", str(target)])
+    assert result.exit_code == 130
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.svg"]
 
 
 # --------------------------------------------------------------------------- bad input

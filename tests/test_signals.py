@@ -42,8 +42,9 @@ def big_csv(tmp_path_factory) -> Path:
     return path
 
 
-def interrupt_reading_stdin(args, env, cwd=None):
-    """Start ``xent ARGS`` on a pipe that stays open, feed it rows, press Ctrl-C."""
+def interrupt_reading_stdin(args, env, cwd=None, signum=signal.SIGINT):
+    """Start ``xent ARGS`` on a pipe that stays open, feed it rows, press Ctrl-C (or send
+    another signal)."""
     process = subprocess.Popen(
         [str(SCRIPT), *args],
         stdin=subprocess.PIPE,
@@ -56,7 +57,7 @@ def interrupt_reading_stdin(args, env, cwd=None):
     process.stdin.write(HEADER + ROW * 10_000)
     process.stdin.flush()
     time.sleep(0.3)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     try:
         stdout, stderr = process.communicate(timeout=20)
     finally:
@@ -142,6 +143,18 @@ def test_interrupted_run_leaves_the_old_file(env, tmp_path):
         ["compute", "-r", "none", "-f", "csv", "--output", str(out)], env
     )
     assert (status, stdout, stderr) == (130, b"", b"xent: interrupted\n")
+    assert out.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]
+
+
+def test_terminated_run_leaves_the_old_file(env, tmp_path):
+    out = tmp_path / "rows.csv"
+    out.write_text("old\n")
+    status, stdout, stderr = interrupt_reading_stdin(
+        ["compute", "-r", "none", "-f", "csv", "--output", str(out)], env, signum=signal.SIGTERM
+    )
+    assert (status, stdout) == (143, b"")
+    assert b"Traceback" not in stderr
     assert out.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]
 

@@ -1,12 +1,22 @@
 """The ``xent`` script's entry point: Ctrl-C while the command line is still being
-imported (Typer, the commands) is one line and exit 130 too, not a traceback."""
+imported (Typer, the commands) is one line and exit 130 too, not a traceback; and a
+SIGTERM ends xent the way Ctrl-C does, unwinding, so ``--output`` removes its temporary
+file and leaves FILE as it was."""
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
+def _terminate(signum, frame) -> None:
+    # SystemExit unwinds through every `finally` (the atomic --output cleans up) and is
+    # not caught as an error; 143 = 128 + SIGTERM, as a shell reports a terminated job.
+    raise SystemExit(128 + signal.SIGTERM)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         from xent.cli import main as run
     except KeyboardInterrupt:

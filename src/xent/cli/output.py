@@ -8,64 +8,15 @@ never clobbered.
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import contextmanager, redirect_stdout
 
-from ..errors import UsageError
+from ..atomic import atomic_text_file
 
 OUTPUT_HELP = (
     "Write the output to FILE instead of stdout, atomically: FILE is replaced only when "
     "the command succeeds (- is stdout)."
 )
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_text_file(path: str, *, source: str = "--output"):
-    """A text stream whose content replaces ``path`` on success, and vanishes on failure."""
-    import tempfile
-
-    target = os.path.realpath(path)  # through a symlink: the link stays, its file changes
-    if os.path.isdir(target):
-        raise UsageError(f"{path} is a directory: expected a file name", source=source)
-    directory, name = os.path.split(target)
-    try:
-        stream = tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=directory,
-            prefix=f".{name}.",
-            suffix=".tmp",
-            delete=False,
-        )
-    except OSError as error:
-        raise UsageError(
-            f"cannot write in {directory or '.'}: {error.strerror}", source=source
-        ) from None
-    try:
-        with stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        try:  # the new file keeps the old one's permissions, or gets the usual ones
-            mode = os.stat(target).st_mode & 0o7777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(stream.name, mode)
-        os.replace(stream.name, target)
-    except BaseException:
-        try:
-            os.unlink(stream.name)
-        except OSError:
-            pass
-        raise
 
 
 @contextmanager

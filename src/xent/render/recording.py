@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from ..errors import XentError
+from ..atomic import atomic_text_file
 
 
 def save_recording(
@@ -26,13 +26,11 @@ def save_recording(
         color_system="truecolor",
     )
     console.print(renderable)
-    for path, save in ((svg, console.save_svg), (html, console.save_html)):
-        if path is None:
-            continue
-        try:
-            if save is console.save_svg:
-                save(path, title="xent", clear=False)
-            else:
-                save(path, clear=False)
-        except OSError as error:
-            raise XentError(f"cannot write the file: {error.strerror}", source=path) from None
+    # Exported first, then written atomically: a failure leaves no half-written picture.
+    for path, export in (
+        (svg, lambda: console.export_svg(title="xent", clear=False)),
+        (html, lambda: console.export_html(clear=False)),
+    ):
+        if path is not None:
+            with atomic_text_file(path, source=path) as stream:
+                stream.write(export())
