@@ -122,11 +122,13 @@ def batch_metrics(targets: list, q: np.ndarray, options: TrainingOptions) -> dic
     """Top-k accuracy, Brier score and ECE of a batch (labels as given, not smoothed)."""
     p = _dense(targets, q.shape[1])
     k = options.top_k
+    # The same keys as a file's summary, so scripts read either the same way.
     return {
-        f"top_{k}_accuracy": metrics.top_k_accuracy(p, q, k=k),
+        "top_k_accuracy": metrics.top_k_accuracy(p, q, k=k),
+        "k": k,
         "brier_score": float(metrics.brier_score(p, q)),
-        "expected_calibration_error": metrics.expected_calibration_error(p, q, bins=options.bins),
-        "ece_bins": options.bins,
+        "ece": metrics.expected_calibration_error(p, q, bins=options.bins),
+        "bins": options.bins,
     }
 
 

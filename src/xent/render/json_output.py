@@ -83,9 +83,10 @@ def report_to_dict(report) -> dict:
         notes=list(report.notes),
     )
     if getattr(report, "metrics", None):  # batch metrics: top-k accuracy, Brier, ECE
-        data["metrics"] = {
-            name: v if isinstance(v, int) else json_number(v) for name, v in report.metrics.items()
-        }
+        data.update(
+            (name, v if isinstance(v, int) else json_number(v))
+            for name, v in report.metrics.items()
+        )
     return data
 
 

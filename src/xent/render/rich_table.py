@@ -147,8 +147,12 @@ def report_renderable(report, precision: int = 4) -> Group:
     else:
         parts.append(Text(f"in {unit} (log base {base_label(report.base)})", style="dim"))
     metrics = getattr(report, "metrics", None)
-    if metrics:  # beside the loss of a batch; ece_bins is a setting, shown with the ECE
-        shown = [(n.replace("_", " "), v, "") for n, v in metrics.items() if n != "ece_bins"]
+    if metrics:  # beside the loss of a batch
+        shown = [
+            (f"top-{metrics['k']} accuracy", metrics["top_k_accuracy"], ""),
+            ("Brier score", metrics["brier_score"], ""),
+            (f"ECE ({metrics['bins']} bins)", metrics["ece"], ""),
+        ]
         parts.append(_summary(shown, "", precision))
     parts += [Text(note, style="dim") for note in report.notes]
     return Group(*parts)
