@@ -272,3 +272,40 @@ def test_bad_json(tmp_path, name, content, message):
 def test_missing_file_is_usage_error(tmp_path):
     with pytest.raises(UsageError, match="no such file"):
         read_all(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("on_error", ["raise", "skip"])
+def test_worker_processes_read_as_the_main_process_does(tmp_path, monkeypatch, on_error):
+    """Many chunks, parsed by worker processes or here: the same rows, lines and errors."""
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 256)
+    rows = [f"{'ab'[i % 2]},0.25,0.75\n" for i in range(300)]
+    rows[40] = "cat,0.5,0.5\n"  # unknown label
+    rows[120] = "a,x,0.5\n"  # not a number
+    rows[200] = "b,0.5\n"  # ragged
+    path = write(tmp_path, "p.csv", "label,a,b\n" + "".join(rows))
+    results = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("XENT_CSV_WORKERS", workers)
+        try:
+            _, values, labels, lines, skipped = read_all(
+                path, csv_reader="numpy", on_error=on_error
+            )
+            results.append(
+                (values.tolist(), labels.tolist(), lines.tolist(), [str(e) for e in skipped])
+            )
+        except DataError as error:
+            results.append(str(error))
+    assert results[0] == results[1]
+    if on_error == "raise":
+        assert results[0].endswith("p.csv:42:1: unknown label 'cat': the classes are a, b")
+    else:
+        assert [s.split(":")[1] for s in results[0][3]] == ["42", "122", "202"]
+        assert len(results[0][2]) == 297
+
+
+def test_workers_setting_must_be_a_positive_number(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 64)
+    monkeypatch.setenv("XENT_CSV_WORKERS", "none")
+    path = write(tmp_path, "p.csv", "label,a,b\n" + "a,0.25,0.75\n" * 20)
+    with pytest.raises(UsageError, match="XENT_CSV_WORKERS: 'none' is not a number of workers"):
+        read_all(path, csv_reader="numpy")

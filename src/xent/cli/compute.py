@@ -100,7 +100,7 @@ def compute(
         False,
         "--from-logits",
         help="The --pred values (or a file's class columns) are logits, as Keras' "
-        "from_logits=True; a JSON \"logits\" key says so by itself.",
+        'from_logits=True; a JSON "logits" key says so by itself.',
     ),
     label_smoothing: float = typer.Option(
         0.0,

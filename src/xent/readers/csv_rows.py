@@ -15,7 +15,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import BinaryIO, NamedTuple
 
@@ -176,6 +176,16 @@ def use_arrow(options: ReadOptions) -> bool:
     return available
 
 
+def label_texts(lines: list[str], layout: CsvLayout, d: str) -> list[str]:
+    """The label field of each line, without a Python loop of our own per line."""
+    j = layout.label
+    if j == 0:
+        return list(map(itemgetter(0), map(str.partition, lines, repeat(d))))
+    if j == layout.n_fields - 1:
+        return list(map(itemgetter(2), map(str.rpartition, lines, repeat(d))))
+    return list(map(itemgetter(j), map(str.split, lines, repeat(d))))
+
+
 class CsvChunkParser:
     """Turns chunks of text into :class:`PredictionChunk` s under one layout."""
 
@@ -193,14 +203,19 @@ class CsvChunkParser:
 
             self.arrow = ArrowChunkParser(self)
 
-    def parse(self, piece: TextChunk, position: int) -> PredictionChunk:
+    def parse(self, piece: TextChunk, position: int, parsed=False) -> PredictionChunk:
+        """The chunk of ``piece``; ``parsed`` is the fast path's result if already computed
+        (by a worker process), ``False`` if not."""
         data, text, first_line = piece.data, piece.text, piece.first_line
         chunk = None
-        if b'"' not in data:
-            if self.arrow is not None:
+        if self.arrow is not None:
+            if b'"' not in data:
                 chunk = self.arrow.parse(data, first_line, piece.newlines)
-            else:
-                chunk = self._fast(data, text, first_line)
+        else:
+            if parsed is False:
+                parsed = self.fast_arrays(data, text)
+            if parsed is not None:
+                chunk = self._chunk(parsed, text, first_line)
         if chunk is None:
             chunk = self._careful(text, first_line)
         chunk.position = position
@@ -208,8 +223,16 @@ class CsvChunkParser:
 
     # -- the fast path: clean chunks, which is nearly all of them
 
-    def _fast(self, data: bytes, text: str, first_line: int) -> PredictionChunk | None:
+    def fast_arrays(self, data: bytes, text: str | None = None):
+        """``(numbers, labels)`` of a clean chunk (labels: class indices, -1 for an unknown
+        label; None with soft labels), or None when the chunk needs the careful path.
+
+        Pure: no errors raised, no state changed, so worker processes can run it."""
+        if b'"' in data:
+            return None
         layout, d = self.layout, self.delimiter
+        if text is None:
+            text = data.decode("utf-8")  # already checked by text_chunks
         if "\r" in text:
             text = text.replace("\r\n", "\n")
             if "\r" in text:
@@ -224,7 +247,7 @@ class CsvChunkParser:
         # too; otherwise count line by line.
         expected = layout.n_fields - 1
         if self.parses_last_field:
-            if count_byte(data, ord(d)) != expected * len(lines):
+            if self.count_delimiters(data) != expected * len(lines):
                 return None
         elif list(map(str.count, lines, repeat(d))).count(expected) != len(lines):
             return None
@@ -242,21 +265,31 @@ class CsvChunkParser:
             return None
         if numbers.shape[0] != len(lines):  # loadtxt passed over a blank line
             return None
+        if layout.target_fields:
+            return numbers, None
+        return numbers, self.lookup.indices(label_texts(lines, layout, d))
+
+    def count_delimiters(self, data: bytes) -> int:
+        encoded = self.delimiter.encode()
+        return count_byte(data, encoded[0]) if len(encoded) == 1 else data.count(encoded)
+
+    def _chunk(self, parsed, text: str, first_line: int) -> PredictionChunk:
+        numbers, labels = parsed
+        layout = self.layout
         n_classes = len(layout.value_fields)
         values, targets = numbers[:, :n_classes], numbers[:, n_classes:]
-        line_numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
+        n = numbers.shape[0]
+        line_numbers = np.arange(first_line, first_line + n, dtype=np.int64)
         chunk = PredictionChunk(layout.classes, values, line_numbers)
         if layout.target_fields:
             chunk.targets = targets
             return chunk
-        j = layout.label
-        if j == 0:
-            texts = list(map(itemgetter(0), map(str.partition, lines, repeat(d))))
-        elif j == layout.n_fields - 1:
-            texts = list(map(itemgetter(2), map(str.rpartition, lines, repeat(d))))
-        else:
-            texts = list(map(itemgetter(j), map(str.split, lines, repeat(d))))
-        return self.with_labels(chunk, self.lookup.indices(texts), texts.__getitem__)
+
+        def text_of(i: int) -> str:  # only for an unknown label's message: rare
+            lines = text.replace("\r\n", "\n").split("\n")
+            return label_texts([lines[i]], layout, self.delimiter)[0]
+
+        return self.with_labels(chunk, labels, text_of)
 
     def with_labels(self, chunk: PredictionChunk, labels: np.ndarray, text_of) -> PredictionChunk:
         """Set the chunk's class indices; a label not in the vocabulary (index -1) is an
@@ -358,14 +391,90 @@ def read_csv_chunks(
     layout = CsvLayout.from_header(header, options, source)
     parser = CsvChunkParser(layout, delimiter, options, source)
     position = len(header_bytes)
-    parsed = (
-        parser.parse(piece, position + piece.consumed) for piece in text_chunks(stream, source, 2)
-    )
-    if parser.arrow is None:
-        yield from parsed
-    else:
+    pieces = text_chunks(stream, source, 2)
+    if parser.arrow is not None:
         # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.
-        yield from read_ahead(parsed)
+        yield from read_ahead(parser.parse(piece, position + piece.consumed) for piece in pieces)
+        return
+    first = next(pieces, None)
+    second = next(pieces, None) if first is not None else None
+    workers = csv_workers()
+    rest = chain((first, second), pieces) if second is not None else (first,)
+    if first is None:
+        return
+    if second is None or workers < 2:  # one chunk (or one core): no workers to start
+        for piece in rest:
+            yield parser.parse(piece, position + piece.consumed)
+        return
+    for piece, parsed in parse_in_workers(parser, rest, workers):
+        yield parser.parse(piece, position + piece.consumed, parsed)
+
+
+def csv_workers() -> int:
+    """Worker processes for the NumPy reader's parsing: ``$XENT_CSV_WORKERS``, else one
+    per core (at most 4). 1 parses in the main process."""
+    text = os.environ.get("XENT_CSV_WORKERS")
+    if text is None:
+        return min(os.cpu_count() or 1, 4)
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise UsageError(
+            f"{text!r} is not a number of workers (1 or more)", source="XENT_CSV_WORKERS"
+        )
+    return workers
+
+
+_worker_parser: CsvChunkParser | None = None
+
+
+def _start_worker(parser: CsvChunkParser) -> None:
+    global _worker_parser
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
+    _worker_parser = parser
+
+
+def _parse_in_worker(data: bytes):
+    return _worker_parser.fast_arrays(data)
+
+
+def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], workers: int):
+    """``(piece, fast_arrays(piece))`` in input order, parsed by ``workers`` processes.
+
+    ``numpy.loadtxt`` holds the GIL, so threads would not help: processes, forked (cheap:
+    NumPy is already imported), each given whole chunks. At most two chunks a worker are
+    in flight, so memory stays flat. Without ``fork`` (Windows, macOS' default) the
+    chunks are parsed here.
+    """
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield from ((piece, False) for piece in pieces)
+        return
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(parser,),
+    )
+    try:
+        waiting: deque = deque()
+        for piece in pieces:
+            waiting.append((piece, pool.submit(_parse_in_worker, piece.data)))
+            if len(waiting) >= 2 * workers:
+                piece, future = waiting.popleft()
+                yield piece, future.result()
+        while waiting:
+            piece, future = waiting.popleft()
+            yield piece, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def read_ahead(items: Iterator):
