@@ -123,7 +123,7 @@ def count_byte(data: bytes, byte: int) -> int:
 
 class TextChunk(NamedTuple):
     data: bytes
-    text: str
+    text: str | None  # None: decode ``data`` again when needed (it is valid UTF-8)
     first_line: int
     newlines: int
     consumed: int  # bytes of the stream consumed so far
@@ -206,7 +206,8 @@ class CsvChunkParser:
     def parse(self, piece: TextChunk, position: int, parsed=False) -> PredictionChunk:
         """The chunk of ``piece``; ``parsed`` is the fast path's result if already computed
         (by a worker process), ``False`` if not."""
-        data, text, first_line = piece.data, piece.text, piece.first_line
+        data, first_line = piece.data, piece.first_line
+        text = piece.text
         chunk = None
         if self.arrow is not None:
             if b'"' not in data:
@@ -215,8 +216,10 @@ class CsvChunkParser:
             if parsed is False:
                 parsed = self.fast_arrays(data, text)
             if parsed is not None:
-                chunk = self._chunk(parsed, text, first_line)
+                chunk = self._chunk(parsed, data, first_line)
         if chunk is None:
+            if text is None:
+                text = data.decode("utf-8")  # already checked by text_chunks
             chunk = self._careful(text, first_line)
         chunk.position = position
         return chunk
@@ -273,7 +276,7 @@ class CsvChunkParser:
         encoded = self.delimiter.encode()
         return count_byte(data, encoded[0]) if len(encoded) == 1 else data.count(encoded)
 
-    def _chunk(self, parsed, text: str, first_line: int) -> PredictionChunk:
+    def _chunk(self, parsed, data: bytes, first_line: int) -> PredictionChunk:
         numbers, labels = parsed
         layout = self.layout
         n_classes = len(layout.value_fields)
@@ -285,8 +288,11 @@ class CsvChunkParser:
             chunk.targets = targets
             return chunk
 
+        lines: list[str] = []
+
         def text_of(i: int) -> str:  # only for an unknown label's message: rare
-            lines = text.replace("\r\n", "\n").split("\n")
+            if not lines:
+                lines.extend(data.decode("utf-8").replace("\r\n", "\n").split("\n"))
             return label_texts([lines[i]], layout, self.delimiter)[0]
 
         return self.with_labels(chunk, labels, text_of)
@@ -466,7 +472,9 @@ def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], worker
     try:
         waiting: deque = deque()
         for piece in pieces:
-            waiting.append((piece, pool.submit(_parse_in_worker, piece.data)))
+            # The text is dropped while the chunk waits: it is decoded again only if needed.
+            future = pool.submit(_parse_in_worker, piece.data)
+            waiting.append((piece._replace(text=None), future))
             if len(waiting) >= 2 * workers:
                 piece, future = waiting.popleft()
                 yield piece, future.result()
