@@ -284,7 +284,7 @@ def test_worker_processes_read_as_the_main_process_does(tmp_path, monkeypatch, o
     rows[200] = "b,0.5\n"  # ragged
     path = write(tmp_path, "p.csv", "label,a,b\n" + "".join(rows))
     results = []
-    for workers in ("1", "2"):
+    for workers in ("0", "1", "2"):
         monkeypatch.setenv("XENT_CSV_WORKERS", workers)
         try:
             _, values, labels, lines, skipped = read_all(
@@ -295,7 +295,7 @@ def test_worker_processes_read_as_the_main_process_does(tmp_path, monkeypatch, o
             )
         except DataError as error:
             results.append(str(error))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
     if on_error == "raise":
         assert results[0].endswith("p.csv:42:1: unknown label 'cat': the classes are a, b")
     else:
@@ -307,5 +307,5 @@ def test_workers_setting_must_be_a_positive_number(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 64)
     monkeypatch.setenv("XENT_CSV_WORKERS", "none")
     path = write(tmp_path, "p.csv", "label,a,b\n" + "a,0.25,0.75\n" * 20)
-    with pytest.raises(UsageError, match="XENT_CSV_WORKERS: 'none' is not a number of workers"):
+    with pytest.raises(UsageError, match="'none' is not a number of worker processes"):
         read_all(path, csv_reader="numpy")

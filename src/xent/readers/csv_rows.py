@@ -24,8 +24,10 @@ import numpy as np
 from ..errors import DataError, UsageError
 from .chunks import ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
 
-# Bytes read per chunk: a few MB keeps memory flat and NumPy's per-call cost negligible.
-CHUNK_BYTES = 1 << 22
+# Bytes read per chunk: 1 MiB keeps memory flat and NumPy's per-call cost negligible, and
+# measured faster than 4 MiB for both readers (1M x 10: NumPy 1.46 s against 1.60 s,
+# pyarrow 1.10 s against 1.29 s; peak memory 49 MB against 96 MB).
+CHUNK_BYTES = 1 << 20
 DELIMITERS = (",", "\t", ";")
 BOM = b"\xef\xbb\xbf"
 
@@ -408,7 +410,7 @@ def read_csv_chunks(
     rest = chain((first, second), pieces) if second is not None else (first,)
     if first is None:
         return
-    if second is None or workers < 2:  # one chunk (or one core): no workers to start
+    if second is None or workers == 0:  # one chunk (or one core): no workers to start
         for piece in rest:
             yield parser.parse(piece, position + piece.consumed)
         return
@@ -418,17 +420,18 @@ def read_csv_chunks(
 
 def csv_workers() -> int:
     """Worker processes for the NumPy reader's parsing: ``$XENT_CSV_WORKERS``, else one
-    per core (at most 4). 1 parses in the main process."""
+    per core but one (the main process reads and scores), at most 3. 0 parses here."""
     text = os.environ.get("XENT_CSV_WORKERS")
     if text is None:
-        return min(os.cpu_count() or 1, 4)
+        return max(0, min((os.cpu_count() or 1) - 1, 3))
     try:
         workers = int(text)
     except ValueError:
-        workers = 0
-    if workers < 1:
+        workers = -1
+    if workers < 0:
         raise UsageError(
-            f"{text!r} is not a number of workers (1 or more)", source="XENT_CSV_WORKERS"
+            f"{text!r} is not a number of worker processes (0 or more)",
+            source="XENT_CSV_WORKERS",
         )
     return workers
 
@@ -452,8 +455,8 @@ def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], worker
     """``(piece, fast_arrays(piece))`` in input order, parsed by ``workers`` processes.
 
     ``numpy.loadtxt`` holds the GIL, so threads would not help: processes, forked (cheap:
-    NumPy is already imported), each given whole chunks. At most two chunks a worker are
-    in flight, so memory stays flat. Without ``fork`` (Windows, macOS' default) the
+    NumPy is already imported), each given whole chunks. At most two chunks a worker (and
+    one more) are in flight, so memory stays flat. Without ``fork`` (Windows, macOS' default) the
     chunks are parsed here.
     """
     import multiprocessing
@@ -475,7 +478,7 @@ def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], worker
             # The text is dropped while the chunk waits: it is decoded again only if needed.
             future = pool.submit(_parse_in_worker, piece.data)
             waiting.append((piece._replace(text=None), future))
-            if len(waiting) >= 2 * workers:
+            if len(waiting) > 2 * workers:
                 piece, future = waiting.popleft()
                 yield piece, future.result()
         while waiting:
