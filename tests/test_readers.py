@@ -309,3 +309,23 @@ def test_workers_setting_must_be_a_positive_number(tmp_path, monkeypatch):
     path = write(tmp_path, "p.csv", "label,a,b\n" + "a,0.25,0.75\n" * 20)
     with pytest.raises(UsageError, match="'none' is not a number of worker processes"):
         read_all(path, csv_reader="numpy")
+
+
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_labels_found_in_the_bytes_match_the_text(tmp_path, position, ending):
+    """Labels anywhere in the row, non-ASCII names, spaces, indices, no final newline."""
+    names = ["dog", "狐狸", "a b", "x" * 40]
+    labels = ["dog", "狐狸", " dog", "a b", "1", "x" * 40, "3", "dog "]
+    rows = []
+    for label in labels * 5:
+        cells = ["0.25", "0.25", "0.25", "0.25"]
+        at = {"first": 0, "middle": 2, "last": 4}[position]
+        rows.append(",".join(cells[:at] + [label] + cells[at:]))
+    header = ["dog", "狐狸", "a b", "x" * 40]
+    header.insert({"first": 0, "middle": 2, "last": 4}[position], "label")
+    path = write(tmp_path, "p.csv", ",".join(header) + "\n" + "\n".join(rows) + ending)
+    classes, _, found, lines, _ = read_all(path, csv_reader="numpy")
+    assert classes == names
+    assert found.tolist() == [0, 1, 0, 2, 1, 3, 3, 0] * 5
+    assert lines.tolist() == list(range(2, 42))

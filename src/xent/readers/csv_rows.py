@@ -272,7 +272,45 @@ class CsvChunkParser:
             return None
         if layout.target_fields:
             return numbers, None
-        return numbers, self.lookup.indices(label_texts(lines, layout, d))
+        labels = self.labels_from_bytes(data, len(lines))
+        if labels is None:
+            labels = self.lookup.indices(label_texts(lines, layout, d))
+        return numbers, labels
+
+    def labels_from_bytes(self, data: bytes, n: int) -> np.ndarray | None:
+        """Class indices of the label field of the ``n`` lines of a clean chunk (each line
+        has exactly the header's number of delimiters), found by array operations on the
+        bytes instead of a string per line: the few distinct labels are decoded and looked
+        up once. None when the chunk does not suit (CR, NUL, a long label)."""
+        delimiter = self.delimiter.encode()
+        if len(delimiter) != 1 or b"\r" in data or b"\0" in data:
+            return None
+        layout = self.layout
+        a = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(a == 10)
+        if ends.size < n:  # the last line has no newline
+            ends = np.append(ends, a.size)
+        ends = ends[:n]
+        starts = np.zeros(n, dtype=ends.dtype)
+        starts[1:] = ends[:-1] + 1
+        delimiters = np.flatnonzero(a == delimiter[0])
+        if delimiters.size != n * (layout.n_fields - 1):
+            return None
+        delimiters = delimiters.reshape(n, layout.n_fields - 1)
+        j = layout.label
+        first = starts if j == 0 else delimiters[:, j - 1] + 1
+        last = ends if j == layout.n_fields - 1 else delimiters[:, j]
+        lengths = last - first
+        width = max(int(lengths.max()), 1)
+        if width > 64:
+            return None
+        columns = np.arange(width)
+        cells = a[np.minimum(first[:, None] + columns, a.size - 1)]
+        cells[columns >= lengths[:, None]] = 0  # "S" strings end at the first NUL
+        keys = cells.view(f"S{width}").ravel()
+        names, inverse = np.unique(keys, return_inverse=True)
+        found = self.lookup.indices([name.decode("utf-8") for name in names])
+        return found[inverse.ravel()]
 
     def count_delimiters(self, data: bytes) -> int:
         encoded = self.delimiter.encode()
