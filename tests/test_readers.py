@@ -313,7 +313,7 @@ def test_workers_setting_must_be_a_positive_number(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("position", ["first", "middle", "last"])
 @pytest.mark.parametrize("ending", ["\n", ""])
-def test_labels_found_in_the_bytes_match_the_text(tmp_path, position, ending):
+def test_labels_in_any_field_non_ascii_spaced_or_indices(tmp_path, position, ending):
     """Labels anywhere in the row, non-ASCII names, spaces, indices, no final newline."""
     names = ["dog", "狐狸", "a b", "x" * 40]
     labels = ["dog", "狐狸", " dog", "a b", "1", "x" * 40, "3", "dog "]

@@ -272,45 +272,7 @@ class CsvChunkParser:
             return None
         if layout.target_fields:
             return numbers, None
-        labels = self.labels_from_bytes(data, len(lines))
-        if labels is None:
-            labels = self.lookup.indices(label_texts(lines, layout, d))
-        return numbers, labels
-
-    def labels_from_bytes(self, data: bytes, n: int) -> np.ndarray | None:
-        """Class indices of the label field of the ``n`` lines of a clean chunk (each line
-        has exactly the header's number of delimiters), found by array operations on the
-        bytes instead of a string per line: the few distinct labels are decoded and looked
-        up once. None when the chunk does not suit (CR, NUL, a long label)."""
-        delimiter = self.delimiter.encode()
-        if len(delimiter) != 1 or b"\r" in data or b"\0" in data:
-            return None
-        layout = self.layout
-        a = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(a == 10)
-        if ends.size < n:  # the last line has no newline
-            ends = np.append(ends, a.size)
-        ends = ends[:n]
-        starts = np.zeros(n, dtype=ends.dtype)
-        starts[1:] = ends[:-1] + 1
-        delimiters = np.flatnonzero(a == delimiter[0])
-        if delimiters.size != n * (layout.n_fields - 1):
-            return None
-        delimiters = delimiters.reshape(n, layout.n_fields - 1)
-        j = layout.label
-        first = starts if j == 0 else delimiters[:, j - 1] + 1
-        last = ends if j == layout.n_fields - 1 else delimiters[:, j]
-        lengths = last - first
-        width = max(int(lengths.max()), 1)
-        if width > 64:
-            return None
-        columns = np.arange(width)
-        cells = a[np.minimum(first[:, None] + columns, a.size - 1)]
-        cells[columns >= lengths[:, None]] = 0  # "S" strings end at the first NUL
-        keys = cells.view(f"S{width}").ravel()
-        names, inverse = np.unique(keys, return_inverse=True)
-        found = self.lookup.indices([name.decode("utf-8") for name in names])
-        return found[inverse.ravel()]
+        return numbers, self.lookup.indices(label_texts(lines, layout, d))
 
     def count_delimiters(self, data: bytes) -> int:
         encoded = self.delimiter.encode()
@@ -490,12 +452,13 @@ def _parse_in_worker(data: bytes):
 
 
 def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], workers: int):
-    """``(piece, fast_arrays(piece))`` in input order, parsed by ``workers`` processes.
+    """``(piece, fast_arrays(piece) or False)`` in input order: of every ``workers + 1``
+    chunks, ``workers`` are parsed by worker processes and one here (``False``: the caller
+    parses it), so one worker already uses two cores.
 
     ``numpy.loadtxt`` holds the GIL, so threads would not help: processes, forked (cheap:
-    NumPy is already imported), each given whole chunks. At most two chunks a worker (and
-    one more) are in flight, so memory stays flat. Without ``fork`` (Windows, macOS' default) the
-    chunks are parsed here.
+    NumPy is already imported), each given whole chunks. At most two chunks a worker are
+    in flight, so memory stays flat. Without ``fork`` (Windows) every chunk is parsed here.
     """
     import multiprocessing
     from collections import deque
@@ -512,16 +475,19 @@ def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], worker
     )
     try:
         waiting: deque = deque()
-        for piece in pieces:
-            # The text is dropped while the chunk waits: it is decoded again only if needed.
-            future = pool.submit(_parse_in_worker, piece.data)
-            waiting.append((piece._replace(text=None), future))
-            if len(waiting) > 2 * workers:
+        for i, piece in enumerate(pieces):
+            if i % (workers + 1) == workers:
+                waiting.append((piece, None))  # this process's share
+            else:
+                # The text is dropped while the chunk waits; decoded again only if needed.
+                future = pool.submit(_parse_in_worker, piece.data)
+                waiting.append((piece._replace(text=None), future))
+            if len(waiting) > 2 * workers + 1:
                 piece, future = waiting.popleft()
-                yield piece, future.result()
+                yield piece, False if future is None else future.result()
         while waiting:
             piece, future = waiting.popleft()
-            yield piece, future.result()
+            yield piece, False if future is None else future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
