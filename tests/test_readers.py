@@ -329,3 +329,12 @@ def test_labels_in_any_field_non_ascii_spaced_or_indices(tmp_path, position, end
     assert classes == names
     assert found.tolist() == [0, 1, 0, 2, 1, 3, 3, 0] * 5
     assert lines.tolist() == list(range(2, 42))
+
+
+def test_auto_reader_takes_numpy_for_wide_rows(monkeypatch):
+    pytest.importorskip("pyarrow")
+    monkeypatch.delenv("XENT_CSV_READER", raising=False)
+    assert csv_rows.use_arrow(ReadOptions(), 11)
+    assert not csv_rows.use_arrow(ReadOptions(), csv_rows.ARROW_MAX_FIELDS + 1)
+    assert csv_rows.use_arrow(ReadOptions(csv_reader="arrow"), 1001)
+    assert not csv_rows.use_arrow(ReadOptions(csv_reader="numpy"), 11)
