@@ -1,22 +1,31 @@
-"""Time ``xent compute --file`` against pandas + scikit-learn on the same generated file.
+"""Time ``xent compute --file`` against what a user would use instead, on generated files.
 
 One command: generates the data if it is missing (fixed seed), runs each method as its own
 process, alternating, ``--repeat`` times, checks that every method's mean cross-entropy
-agrees with pandas + scikit-learn to 1e-9, and prints the median wall time, the peak RSS
-of each process (from ``wait4``), and the speed-up over pandas + scikit-learn.
+agrees with pandas + scikit-learn to 1e-9, and prints the median wall time, the peak
+memory of each run (resident set; with worker processes, their proportional share added),
+and the ratios to pandas + scikit-learn and to the fastest CSV parse of the machine (the
+best of ``numpy.loadtxt``, ``pyarrow.csv.read_csv`` and ``polars.read_csv``, each parsing
+the file alone).
 
-    python benchmarks/run.py                       # 1,000,000 rows x 10 classes
+    python benchmarks/run.py                        # 1,000,000 rows x 10 classes
     python benchmarks/run.py --rows 200000 --classes 1000 --repeat 3
+    python benchmarks/run.py --scaling              # xent at 10^4 ... 10^6 rows
+    python benchmarks/run.py --scaling --max-rows 10000000   # ... 10^7 rows (a 1 GB file)
+    python benchmarks/run.py --all                  # start-up, both files, scaling to 10^7
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,26 +43,53 @@ labels = pd.Categorical(frame.pop("label"), categories=frame.columns).codes
 print(repr(log_loss(labels, frame.to_numpy(), labels=range(frame.shape[1]))))
 """
 
+# The references parse the whole file and nothing else: the floor for any CSV reader.
+PARSE_ONLY = {
+    "parse only: numpy.loadtxt": (
+        "numpy",
+        "import sys, numpy as np\n"
+        "k = len(open(sys.argv[1]).readline().split(','))\n"
+        "print(np.loadtxt(sys.argv[1], delimiter=',', skiprows=1, usecols=range(1, k),"
+        " comments=None, quotechar=None).shape[0])\n",
+    ),
+    "parse only: pyarrow.csv.read_csv": (
+        "pyarrow",
+        "import sys, pyarrow.csv as c\nprint(c.read_csv(sys.argv[1]).num_rows)\n",
+    ),
+    "parse only: polars.read_csv": (
+        "polars",
+        "import sys, polars as pl\nprint(pl.read_csv(sys.argv[1]).height)\n",
+    ),
+}
 
-def methods(path: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+Method = tuple[list[str], dict[str, str]]
+
+
+def have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def xent_command() -> str:
+    return shutil.which("xent", path=str(Path(sys.executable).parent)) or "xent"
+
+
+def xent_methods(path: Path) -> dict[str, Method]:
+    command = [xent_command(), "compute", "--file", str(path), "-f", "plain"]
+    # The default install has no pyarrow: XENT_CSV_READER=numpy reads as it does.
+    found = {"xent, default install (NumPy reader)": (command, {"XENT_CSV_READER": "numpy"})}
+    if have("pyarrow"):
+        # As installed with the extra: pyarrow for up to 128 columns, else NumPy.
+        found["xent[fast] (pyarrow reader)"] = (command, {"XENT_CSV_READER": "auto"})
+    return found
+
+
+def methods(path: Path) -> dict[str, Method]:
     """name -> (command, extra environment). The first is the reference."""
-    xent = shutil.which("xent", path=str(Path(sys.executable).parent)) or "xent"
-    found = {
-        "pandas + sklearn": ([sys.executable, "-c", PANDAS_SKLEARN, str(path)], {}),
-        "xent (NumPy reader)": (
-            [xent, "compute", "--file", str(path), "-f", "plain"],
-            {"XENT_CSV_READER": "numpy"},
-        ),
-    }
-    try:
-        import pyarrow  # noqa: F401
-
-        found["xent[fast] (pyarrow reader)"] = (
-            [xent, "compute", "--file", str(path), "-f", "plain"],
-            {"XENT_CSV_READER": "arrow"},
-        )
-    except ImportError:
-        pass
+    found = {"pandas + sklearn": ([sys.executable, "-c", PANDAS_SKLEARN, str(path)], {})}
+    found.update(xent_methods(path))
+    for name, (module, code) in PARSE_ONLY.items():
+        if have(module):
+            found[name] = ([sys.executable, "-c", code, str(path)], {})
     return found
 
 
@@ -70,14 +106,139 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, float(out.decode().strip())
 
 
+def _tree_pss_kib(pid: int) -> int:
+    """Proportional set size of a process and all its descendants (KiB), from /proc: pages
+    shared after ``fork`` are split between the processes, not counted in each."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as status:
+                for line in status:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as children:
+                    todo += [int(c) for c in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
 def peak_rss_mib(command: list[str], env: dict[str, str]) -> float:
-    """Peak resident memory of one run, from the kernel's rusage of that very process."""
+    """Peak memory of one run: the larger of the process's own peak resident set
+    (``wait4``) and the peak of the proportional set size summed over the process and its
+    workers (sampled every 5 ms)."""
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env}
     )
+    peak = [0]
+    finished = threading.Event()
+
+    def sample() -> None:
+        while not finished.is_set():
+            peak[0] = max(peak[0], _tree_pss_kib(process.pid))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, _, usage = os.wait4(process.pid, 0)
+    finished.set()
+    sampler.join()
     process.returncode = 0
-    return usage.ru_maxrss / 1024  # KiB on Linux
+    return max(peak[0], usage.ru_maxrss) / 1024  # KiB on Linux
+
+
+def data_file(args, rows: int, classes: int) -> Path:
+    path = args.data / f"preds_{rows}x{classes}_seed{args.seed}.csv"
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr, flush=True)
+        generate(path, rows, classes, args.seed)
+    return path
+
+
+def timed(todo: dict[str, Method], repeat: int):
+    """Medians of ``repeat`` alternating runs, the printed numbers and peak memory."""
+    times: dict[str, list[float]] = {name: [] for name in todo}
+    values: dict[str, float] = {}
+    for _ in range(repeat):  # alternate, so a noisy moment hits every method alike
+        for name, (command, env) in todo.items():
+            wall, value = run_once(command, env)
+            times[name].append(wall)
+            values[name] = value
+    memory = {name: peak_rss_mib(command, env) for name, (command, env) in todo.items()}
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    return medians, values, memory
+
+
+def compare(args, rows: int, classes: int, repeat: int) -> None:
+    path = data_file(args, rows, classes)
+    size = path.stat().st_size / 2**20
+    print(f"\n### {rows:,} rows x {classes} classes ({size:,.0f} MiB CSV), {repeat} runs each\n")
+    todo = methods(path)
+    medians, values, memory = timed(todo, repeat)
+    reference_name = next(iter(todo))
+    reference = values[reference_name]
+    parses = [medians[name] for name in todo if name.startswith("parse only")]
+    fastest = min(parses) if parses else float("nan")
+    print("| method | median wall s | peak RSS MiB | vs pandas + sklearn | vs fastest parse |")
+    print("|---|---:|---:|---:|---:|")
+    worst_gap = 0.0
+    for name in todo:
+        median = medians[name]
+        if not name.startswith("parse only"):
+            worst_gap = max(worst_gap, abs(values[name] - reference))
+        speed_up = medians[reference_name] / median
+        print(
+            f"| {name} | {median:.2f} | {memory[name]:,.0f} | {speed_up:.2f}x faster "
+            f"| {median / fastest:.2f}x the time |"
+        )
+    print(
+        f"\nmean cross-entropy (pandas + sklearn): {reference!r}; largest difference of the "
+        f"xent methods: {worst_gap:.1e} (limit 1e-9)"
+    )
+    if worst_gap > 1e-9:
+        raise SystemExit("the methods disagree by more than 1e-9")
+
+
+def scaling(args, classes: int = 10) -> None:
+    sizes = [10**k for k in range(4, 8) if 10**k <= args.max_rows]
+    print(f"\n### Cost growth: xent alone, {classes} classes, median of {args.repeat} runs\n")
+    header = "| rows | MiB |"
+    rule = "|---:|---:|"
+    names = list(xent_methods(Path("x")))
+    for name in names:
+        header += f" {name}: s | µs a row | peak RSS MiB |"
+        rule += "---:|---:|---:|"
+    print(header)
+    print(rule)
+    for rows in sizes:
+        path = data_file(args, rows, classes)
+        todo = xent_methods(path)
+        medians, values, memory = timed(todo, args.repeat)
+        line = f"| {rows:,} | {path.stat().st_size / 2**20:,.1f} |"
+        for name in names:
+            per_row = medians[name] / rows * 1e6
+            line += f" {medians[name]:.3f} | {per_row:.2f} | {memory[name]:.0f} |"
+        print(line, flush=True)
+        if len(set(round(v, 9) for v in values.values())) > 1:
+            raise SystemExit(f"the xent readers disagree at {rows} rows: {values}")
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("xent", "numpy", "typer", "pandas", "scikit-learn", "pyarrow", "polars"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            pass
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; " + ", ".join(found)
+    )
 
 
 def main() -> None:
@@ -87,45 +248,29 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=HERE / "data")
-    args = parser.parse_args()
-
-    path = args.data / f"preds_{args.rows}x{args.classes}_seed{args.seed}.csv"
-    if not path.exists():
-        print(f"generating {path} ...", file=sys.stderr)
-        generate(path, args.rows, args.classes, args.seed)
-    size = path.stat().st_size / 2**20
-    print(f"{path.name}: {args.rows:,} rows x {args.classes} classes, {size:.0f} MiB")
-
-    todo = methods(path)
-    times: dict[str, list[float]] = {name: [] for name in todo}
-    values: dict[str, float] = {}
-    for _ in range(args.repeat):  # alternate, so a noisy moment hits every method alike
-        for name, (command, env) in todo.items():
-            wall, value = run_once(command, env)
-            times[name].append(wall)
-            values[name] = value
-    memory = {name: peak_rss_mib(command, env) for name, (command, env) in todo.items()}
-
-    reference_name = next(iter(todo))
-    reference = values[reference_name]
-    base_time = statistics.median(times[reference_name])
-    print("\n| method | median wall s | peak RSS MiB | speed-up | mean cross-entropy |")
-    print("|---|---|---|---|---|")
-    worst_gap = 0.0
-    for name in todo:
-        median = statistics.median(times[name])
-        gap = abs(values[name] - reference)
-        worst_gap = max(worst_gap, gap)
-        print(
-            f"| {name} | {median:.3f} | {memory[name]:.0f} | {base_time / median:.2f}x "
-            f"| {values[name]!r} |"
-        )
-    print(
-        f"\nruns per method: {args.repeat}; largest difference from {reference_name}: "
-        f"{worst_gap:.1e}"
+    parser.add_argument("--scaling", action="store_true", help="time xent at 10^4 rows and up")
+    parser.add_argument("--max-rows", type=int, default=1_000_000, help="of --scaling")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="start-up, 1,000,000 x 10, 200,000 x 1,000 and scaling to 10^7 rows (long)",
     )
-    if worst_gap > 1e-9:
-        raise SystemExit("the methods disagree by more than 1e-9")
+    args = parser.parse_args()
+    print(versions(), flush=True)
+    if args.all:
+        from startup import startup_table
+
+        print(f"\n### Start-up, median of {args.repeat * 6 + 1} alternating runs\n")
+        print(startup_table(args.repeat * 6 + 1), flush=True)
+        compare(args, 1_000_000, 10, args.repeat)
+        compare(args, 200_000, 1000, max(args.repeat - 2, 1))
+        args.max_rows = max(args.max_rows, 10_000_000)
+        args.repeat = max(args.repeat - 2, 1)
+        scaling(args)
+    elif args.scaling:
+        scaling(args, args.classes)
+    else:
+        compare(args, args.rows, args.classes, args.repeat)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ ARTICLE = ["--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2"]
 
 
 def commands() -> dict[str, list[str]]:
-    xent = shutil.which("xent") or str(Path(sys.executable).with_name("xent"))
+    xent = shutil.which("xent", path=str(Path(sys.executable).parent)) or "xent"
     py = sys.executable
     return {
         'python -c "pass"': [py, "-c", "pass"],
@@ -33,26 +33,31 @@ def commands() -> dict[str, list[str]]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=31)
-    args = parser.parse_args()
+def startup_table(runs: int) -> str:
+    """Alternating runs of each command; a Markdown table of medians and ratios."""
     cmds = commands()
     times: dict[str, list[float]] = {name: [] for name in cmds}
     for cmd in cmds.values():  # warm the page cache once
         subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    for _ in range(args.runs):
+    for _ in range(runs):
         for name, cmd in cmds.items():
             start = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
             times[name].append(time.perf_counter() - start)
     floor = statistics.median(times['python -c "import numpy"'])
-    print(f"median of {args.runs} alternating runs, Python {sys.version.split()[0]}\n")
-    print("| command | median ms | × import numpy |")
-    print("|---|---:|---:|")
+    lines = ["| command | median ms | × import numpy |", "|---|---:|---:|"]
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"| `{name}` | {median * 1000:.0f} | {median / floor:.2f} |")
+        lines.append(f"| `{name}` | {median * 1000:.0f} | {median / floor:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=31)
+    args = parser.parse_args()
+    print(f"median of {args.runs} alternating runs, Python {sys.version.split()[0]}\n")
+    print(startup_table(args.runs))
 
 
 if __name__ == "__main__":

@@ -306,3 +306,25 @@ def test_integer_one_hot_vectors_are_distributions_not_indices():
     )
     with pytest.raises(ValueError, match="match neither"):
         xent.cross_entropy([0, 1, 2], pred)
+
+
+@pytest.mark.parametrize("clip", [None, 1e-3])
+@pytest.mark.parametrize("renormalize", [False, True])
+def test_log_at_the_label_only_matches_the_full_matrix(clip, renormalize):
+    """Class-index targets take log Q at the label alone: the same numbers, bit for bit."""
+    rng = np.random.default_rng(7)
+    q = rng.dirichlet(np.ones(6) * 0.3, size=200)
+    q[:5, 0] = 0.0  # zero probabilities: infinite losses unless clipped
+    q /= q.sum(axis=1, keepdims=True)
+    if renormalize:
+        q *= 0.8
+    labels = rng.integers(0, 6, size=200)
+    labels[:5] = 0
+    from xent import engine
+
+    full = -engine.log_predictions(q, clip=clip, renormalize=renormalize)
+    expected = full[np.arange(200), labels]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = engine.cross_entropy(labels, q, clip=clip, renormalize=renormalize, reduction="none")
+    np.testing.assert_array_equal(got, expected)

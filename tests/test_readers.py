@@ -281,3 +281,86 @@ def test_bad_json(tmp_path, name, content, message):
 def test_missing_file_is_usage_error(tmp_path):
     with pytest.raises(UsageError, match="no such file"):
         read_all(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("on_error", ["raise", "skip"])
+def test_worker_processes_read_as_the_main_process_does(tmp_path, monkeypatch, on_error):
+    """Many chunks, parsed by worker processes or here: the same rows, lines and errors."""
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 256)
+    rows = [f"{'ab'[i % 2]},0.25,0.75\n" for i in range(300)]
+    rows[40] = "cat,0.5,0.5\n"  # unknown label
+    rows[120] = "a,x,0.5\n"  # not a number
+    rows[200] = "b,0.5\n"  # ragged
+    path = write(tmp_path, "p.csv", "label,a,b\n" + "".join(rows))
+    results = []
+    for workers in ("0", "1", "2"):
+        monkeypatch.setenv("XENT_CSV_WORKERS", workers)
+        try:
+            _, values, labels, lines, skipped = read_all(
+                path, csv_reader="numpy", on_error=on_error
+            )
+            results.append(
+                (values.tolist(), labels.tolist(), lines.tolist(), [str(e) for e in skipped])
+            )
+        except DataError as error:
+            results.append(str(error))
+    assert results[0] == results[1] == results[2]
+    if on_error == "raise":
+        assert results[0].endswith(
+            "p.csv:42:1: unknown label 'cat': the classes are a, b (or an index 0 to 1)"
+        )
+    else:
+        assert [s.split(":")[1] for s in results[0][3]] == ["42", "122", "202"]
+        assert len(results[0][2]) == 297
+
+
+def test_workers_setting_must_be_a_positive_number(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 64)
+    monkeypatch.setenv("XENT_CSV_WORKERS", "none")
+    path = write(tmp_path, "p.csv", "label,a,b\n" + "a,0.25,0.75\n" * 20)
+    with pytest.raises(UsageError, match="'none' is not a number of worker processes"):
+        read_all(path, csv_reader="numpy")
+
+
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_labels_in_any_field_non_ascii_spaced_or_indices(tmp_path, position, ending):
+    """Labels anywhere in the row, non-ASCII names, spaces, indices, no final newline."""
+    names = ["dog", "狐狸", "a b", "x" * 40]
+    labels = ["dog", "狐狸", " dog", "a b", "1", "x" * 40, "3", "dog "]
+    rows = []
+    for label in labels * 5:
+        cells = ["0.25", "0.25", "0.25", "0.25"]
+        at = {"first": 0, "middle": 2, "last": 4}[position]
+        rows.append(",".join(cells[:at] + [label] + cells[at:]))
+    header = ["dog", "狐狸", "a b", "x" * 40]
+    header.insert({"first": 0, "middle": 2, "last": 4}[position], "label")
+    path = write(tmp_path, "p.csv", ",".join(header) + "\n" + "\n".join(rows) + ending)
+    classes, _, found, lines, _ = read_all(path, csv_reader="numpy")
+    assert classes == names
+    assert found.tolist() == [0, 1, 0, 2, 1, 3, 3, 0] * 5
+    assert lines.tolist() == list(range(2, 42))
+
+
+def test_auto_reader_takes_numpy_for_wide_rows(monkeypatch):
+    pytest.importorskip("pyarrow")
+    monkeypatch.delenv("XENT_CSV_READER", raising=False)
+    assert csv_rows.use_arrow(ReadOptions(), 11)
+    assert not csv_rows.use_arrow(ReadOptions(), csv_rows.ARROW_MAX_FIELDS + 1)
+    assert csv_rows.use_arrow(ReadOptions(csv_reader="arrow"), 1001)
+    assert not csv_rows.use_arrow(ReadOptions(csv_reader="numpy"), 11)
+
+
+@pytest.mark.parametrize("workers", ["0", "1", "2"])
+def test_a_bad_row_is_reported_before_a_bad_byte_after_it(tmp_path, monkeypatch, workers):
+    """Reading runs ahead of parsing (to feed the workers); an undecodable byte near the
+    end must still come after the error of a row before it, in file order."""
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 256)
+    monkeypatch.setenv("XENT_CSV_WORKERS", workers)
+    rows = [f"{'ab'[i % 2]},0.25,0.75\n" for i in range(100)]
+    rows[10] = "a,x,0.5\n"  # line 12
+    path = tmp_path / "p.csv"
+    path.write_bytes(("label,a,b\n" + "".join(rows)).encode() + b"a,0.5,0.5\n\xf0\x90\x80")
+    with pytest.raises(DataError) as caught:
+        read_all(path, csv_reader="numpy")
+    assert str(caught.value).endswith("p.csv:12:2: 'x' is not a number")

@@ -237,6 +237,32 @@ def _predictions(pred, logits, clip, renormalize, tolerance) -> tuple[np.ndarray
         return q, np.log(q)
 
 
+def _neg_log_at_labels(q: np.ndarray, target: np.ndarray, clip, renormalize, tolerance):
+    """-log Q at the label of each row, exactly as ``-log_predictions(q)[row, label]``
+    (same checks, same errors, in the same order), without the logs of the other classes:
+    renormalizing and clipping act value by value, so they commute with the gather."""
+    if clip is not None and not (0 < clip < 0.5):
+        raise ValueError(f"clip must be in (0, 0.5), got {clip!r}")
+    rows = q.reshape(-1, q.shape[-1])
+    if renormalize:
+        check_distribution(rows, tolerance=np.inf)  # values in [0, 1] and no NaN; any sum
+        sums = rows.sum(axis=-1)
+        if (sums == 0).any():
+            i = int(np.flatnonzero(sums == 0)[0])
+            raise InvalidProbabilities("prediction is all zeros: cannot renormalize", row=i)
+    else:
+        check_distribution(rows, tolerance=tolerance)
+    labels = target.reshape(-1)
+    check_indices(labels, rows.shape[1])
+    picked = rows[np.arange(rows.shape[0]), labels]
+    if renormalize:
+        picked = picked / sums
+    if clip is not None:
+        picked = np.clip(picked, clip, 1 - clip)
+    with np.errstate(divide="ignore"):
+        return -np.log(picked).reshape(q.shape[:-1])
+
+
 def check_indices(labels, n_classes: int) -> None:
     """Raise ``DataError`` for the first class index outside [0, n_classes)."""
     flat = np.asarray(labels).reshape(-1)
@@ -329,10 +355,17 @@ def cross_entropy(
     >>> float(cross_entropy(0, [0.4, 0.3, 0.05, 0.05, 0.2]))  # the article's dog
     0.916290731874155
     """
+    target = np.asarray(target)
+    if pred is not None and logits is None:
+        q = _as_float_array(pred, "prediction")
+        if _is_index_target(target, q):
+            # Checked in full, but log Q taken only at the label: one log a row, not K.
+            per_row = _neg_log_at_labels(q, target, clip, renormalize, tolerance)
+            _warn_if_infinite(per_row)
+            return reduce_rows(_in_base(per_row, base), reduction)
     log_q = log_predictions(
         pred, logits=logits, clip=clip, renormalize=renormalize, tolerance=tolerance
     )
-    target = np.asarray(target)
     if _is_index_target(target, log_q):
         # A gather of log Q at the label: no pass over the other classes' logs.
         rows = log_q.reshape(-1, log_q.shape[-1])
