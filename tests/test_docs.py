@@ -1,0 +1,64 @@
+"""The shell examples in the README files print what they say they print.
+
+Every ``$ xent ...`` line in a ``console`` or ``sh`` block is run (as if piped: no
+terminal, so ``--format auto`` is plain); the lines after it, up to the next ``$`` or the
+end of the block, are its expected output (stdout and stderr), with ``...`` matching
+anything, as in doctest. A command shown without output must succeed.
+"""
+
+import doctest
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from xent.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ["README.md", "examples/README.md", "docs/conventions.md"]
+BLOCK = re.compile(r"^```(?:console|sh|shell)\n(.*?)^```", re.M | re.S)
+
+
+def examples():
+    for name in DOCS:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for block in BLOCK.findall(text):
+            command, expected = None, []
+            for line in block.splitlines() + ["$"]:
+                if line.startswith("$"):
+                    if command is not None:
+                        yield pytest.param(command, "\n".join(expected), id=f"{name}: {command}")
+                    command, expected = line[1:].strip() or None, []
+                elif command is not None:
+                    expected.append(line)
+
+
+def argv(command: str) -> tuple[list[str], str | None]:
+    """The arguments of ``xent ...`` and its stdin (``cat FILE | xent ...``)."""
+    words = shlex.split(command, comments=True)
+    stdin = None
+    if words[0] == "cat" and words[2] == "|":
+        stdin, words = (ROOT / words[1]).read_text(encoding="utf-8"), words[3:]
+    if words[-2:] == ["|", "cat"]:  # "as if piped" is how the tests run anyway
+        words = words[:-2]
+    assert words[0] == "xent" and "|" not in words, command
+    return words[1:], stdin
+
+
+@pytest.mark.parametrize("command, expected", list(examples()))
+def test_documented_example(command, expected, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("XENT_CLASSES", raising=False)
+    args, stdin = argv(command)
+    # Pictures are written to a temporary folder, not beside the docs.
+    args = [re.sub(r"^\w+\.(svg|html)$", lambda m: str(tmp_path / m.group(0)), a) for a in args]
+    result = CliRunner().invoke(app, args, input=stdin)
+    if not expected.strip():
+        assert result.exit_code == 0, result.output
+        return
+    checker = doctest.OutputChecker()
+    got = result.output.rstrip("\n") + "\n"
+    want = expected.rstrip("\n") + "\n"
+    assert checker.check_output(want, got, doctest.ELLIPSIS), f"\nwanted:\n{want}\ngot:\n{got}"
