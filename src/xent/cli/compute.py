@@ -30,7 +30,6 @@ from .app import (
     render_report,
     sources,
 )
-from .file_input import FileJob, run_file
 from .training_flags import refuse_vector_only_options
 
 
@@ -256,6 +255,8 @@ def compute(
         if labels or pred or logits:
             raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
         refuse_vector_only_options(options)
+        from .file_input import FileJob, run_file  # only file mode needs it
+
         job = FileJob(
             path=file,
             logits=from_logits,
