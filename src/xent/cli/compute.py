@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from enum import Enum
 from typing import List, Optional
 
 import typer
 
-from ..errors import InvalidProbabilities, UsageError
+from ..errors import UsageError
 from ..units import parse_base
 from .app import (
     BaseOption,
@@ -25,10 +24,6 @@ from .app import (
     Terminal,
     XentCommand,
     app,
-    locate,
-    predictions,
-    render_report,
-    sources,
 )
 from .training_flags import refuse_vector_only_options
 
@@ -288,85 +283,22 @@ def compute(
         )
         run_file(job, read_options)
         return
-    from ..readers.arguments import parse_label, resolve_classes
-    from ..training import training_report
-    from .training_flags import drop_ignored, multi_label_report, refuse_vector_only_flags
+    from .vectors import run_vectors
 
-    refuse_vector_only_flags(sample_weights)
-    if from_logits:  # Keras' from_logits=True: the same numbers as --logits
-        if logits:
-            raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
-        pred, logits = None, pred
-    vectors, pred_option = predictions(pred, logits)
-    pred_option = "--pred" if from_logits else pred_option
-    if not labels:
-        raise UsageError(
-            "no label: give the true class with --labels (a name, an index, or one value per class)"
-        )
-    if len(labels) not in (1, len(vectors)):
-        raise UsageError(
-            f"{len(labels)} labels for {len(vectors)} predictions: give one label for all, "
-            "or one per prediction",
-            source="--labels",
-        )
-    # Sources are numbered before ignored rows are left out, so errors name the user's rows.
-    pred_sources, label_sources = (
-        sources(pred_option, len(vectors)),
-        sources("--labels", len(labels)),
+    run_vectors(
+        labels=labels,
+        pred=pred,
+        logits=logits,
+        from_logits=from_logits,
+        classes=classes,
+        base=log_base,
+        reduction=reduction.value,
+        clip=clip,
+        renormalize=renormalize,
+        options=options,
+        sample_weights=sample_weights,
+        fmt=fmt,
+        precision=precision,
+        save_svg=save_svg,
+        save_html=save_html,
     )
-    labels, vectors, label_sources, pred_sources, ignored = drop_ignored(
-        labels, vectors, label_sources, pred_sources, options
-    )
-    if multi_label:
-        report = multi_label_report(
-            labels,
-            vectors,
-            label_sources,
-            pred_sources,
-            bool(pred),
-            classes,
-            log_base,
-            reduction.value,
-            clip,
-            options,
-        )
-        return render_report(report, fmt, precision)
-    binary = len(vectors[0]) == 1
-    n_classes = 2 if binary else len(vectors[0])
-    names, note = resolve_classes(n_classes, option=classes, environ=os.environ)
-    if binary:
-        # One value is the probability (or logit) of the second class.
-        vectors = [[1.0 - v[0], v[0]] if pred else [0.0, v[0]] for v in vectors]
-    targets = [
-        parse_label(text, names, source=src, binary=binary)
-        for text, src in zip(labels, label_sources)
-    ]
-    if len(targets) == 1 and len(vectors) > 1:
-        targets, labels, label_sources = (
-            targets * len(vectors),
-            list(labels) * len(vectors),
-            label_sources * len(vectors),
-        )
-    try:
-        report = training_report(
-            targets,
-            list(labels),
-            names,
-            pred=vectors if pred else None,
-            logits=vectors if logits else None,
-            base=log_base,
-            reduction=reduction.value,
-            clip=clip,
-            renormalize=renormalize,
-            notes=[n for n in (note, ignored) if n],
-            options=options,
-        )
-    except InvalidProbabilities as error:
-        hint = (
-            ""
-            if renormalize or error.what != "prediction"
-            else " (--renormalize divides by the sum)"
-        )
-        error.message += hint
-        raise locate(error, {"label": label_sources, "pred": pred_sources}) from None
-    render_report(report, fmt, precision, svg=save_svg, html=save_html)
