@@ -7,6 +7,7 @@ anything, as in doctest. A command shown without output must succeed.
 """
 
 import doctest
+import math
 import re
 import shlex
 from pathlib import Path
@@ -62,3 +63,23 @@ def test_documented_example(command, expected, tmp_path, monkeypatch):
     got = result.output.rstrip("\n") + "\n"
     want = expected.rstrip("\n") + "\n"
     assert checker.check_output(want, got, doctest.ELLIPSIS), f"\nwanted:\n{want}\ngot:\n{got}"
+
+
+@pytest.mark.parametrize(
+    "command, reference",
+    [
+        # Each command's --help example, and its number derived by hand.
+        ("entropy", -sum(q * math.log(q) for q in (0.4, 0.3, 0.05, 0.05, 0.2))),
+        ("kl", 0.5 * math.log(0.5 / 0.4) + 0.5 * math.log(0.5 / 0.6)),
+        ("js", 1.0),  # disjoint distributions: 1 bit
+    ],
+)
+def test_help_examples_print_their_numbers(command, reference):
+    runner = CliRunner()
+    text = runner.invoke(app, [command, "--help"]).stdout
+    shown = re.search(r"Example \((?:[^)]*, )?([0-9.]+) (nats|bits?)", text)
+    line = re.search(rf"^\s+(xent {command} .*)$", text, re.M).group(1)
+    args, _ = argv(line)
+    printed = float(runner.invoke(app, [*args, "--format", "plain"]).stdout)
+    assert printed == pytest.approx(reference, rel=1e-12)
+    assert float(shown.group(1)) == round(reference, 4)
