@@ -526,3 +526,14 @@ def test_torch_formula_property(xent_cli, monkeypatch, rows, classes, seed, alph
     expected = torch_cross_entropy(y, p, w.tolist(), alpha, s=s.tolist())
     assert data["cross_entropy"] == pytest.approx(expected, rel=REL)
     assert data["ignored_rows"] == int((y == -100).sum())
+
+
+def test_a_weight_column_that_is_also_the_label_is_a_usage_error(xent_cli, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("label,a,b\na,0.5,0.5\n")
+    result = xent_cli("compute", "-i", path, "--sample-weights", "label")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "xent: --sample-weights: 'label' is also named by --label-column: the weights need a "
+        "column of their own\n"
+    )

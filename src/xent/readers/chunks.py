@@ -11,7 +11,7 @@ from itertools import repeat
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, UsageError
 from .arguments import shown
 
 ON_ERROR = ("raise", "skip")
@@ -35,6 +35,25 @@ class ReadOptions:
     csv_reader: str | None = None  # auto, numpy or arrow; None = $XENT_CSV_READER or auto
     sample_weights: str | None = None  # a column (JSON key) of per-row weights, not a class
     ignore_labels: tuple[str, ...] = ()  # label texts read as "ignored" (class index K)
+
+    def __post_init__(self) -> None:
+        # A column has one role: a weight column that is also the label (or a soft label,
+        # or ignored) would be read twice and give confusing errors.
+        weights = self.sample_weights
+        if weights is None:
+            return
+        roles = [
+            ("--label-column", () if self.label_columns else (self.label_column,)),
+            ("--label-columns", self.label_columns),
+            ("--ignore-columns", self.ignore_columns),
+        ]
+        for option, names in roles:
+            if weights in names:
+                raise UsageError(
+                    f"{weights!r} is also named by {option}: the weights need a column of "
+                    "their own",
+                    source="--sample-weights",
+                )
 
 
 @dataclass
