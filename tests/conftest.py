@@ -14,3 +14,12 @@ def xent_cli(monkeypatch):
         return runner.invoke(app, [str(a) for a in args], input=input, env=env)
 
     return run
+
+
+@pytest.fixture(params=["numpy", "arrow"])
+def reader(request, monkeypatch):
+    """Each CSV reader in turn: the default NumPy one and the optional pyarrow one."""
+    if request.param == "arrow":
+        pytest.importorskip("pyarrow")  # the optional xent[fast] reader
+    monkeypatch.setenv("XENT_CSV_READER", request.param)
+    return request.param

@@ -5,14 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(params=["numpy", "arrow"])
-def reader(request, monkeypatch):
-    if request.param == "arrow":
-        pytest.importorskip("pyarrow")
-    monkeypatch.setenv("XENT_CSV_READER", request.param)
-    return request.param
-
-
 def one_line_error(result, status=1):
     assert result.exit_code == status, (result.stdout, result.stderr, result.exception)
     assert result.stderr.count("\n") == 1, result.stderr

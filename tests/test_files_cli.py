@@ -19,14 +19,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ANIMALS = ["dog", "fox", "horse", "eagle", "squirrel"]
 
 
-@pytest.fixture(params=["numpy", "arrow"])
-def reader(request, monkeypatch):
-    if request.param == "arrow":
-        pytest.importorskip("pyarrow")  # the optional xent[fast] reader
-    monkeypatch.setenv("XENT_CSV_READER", request.param)
-    return request.param
-
-
 def animals():
     with open(EXAMPLES / "animals.csv") as f:
         rows = list(csv.DictReader(f))

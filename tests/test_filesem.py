@@ -24,14 +24,6 @@ from xent.readers import csv_rows
 REL = 1e-9
 
 
-@pytest.fixture(params=["numpy", "arrow"])
-def reader(request, monkeypatch):
-    if request.param == "arrow":
-        pytest.importorskip("pyarrow")  # the optional xent[fast] reader
-    monkeypatch.setenv("XENT_CSV_READER", request.param)
-    return request.param
-
-
 def random_rows(rows: int, classes: int, seed: int, *, ignore_every: int = 0):
     """Softmax of N(0, 2) logits, labels, sample weights in [0, 3) and, every
     ``ignore_every`` rows, the label -100 (PyTorch's default ignore index)."""

@@ -77,11 +77,8 @@ class ArrowChunkParser:
         numbers = np.empty((n, len(columns)))
         for j, column in enumerate(columns):
             numbers[:, j] = column
-        values, targets, weights = parser.split(numbers)
-        lines = np.arange(first_line, first_line + n, dtype=np.int64)
-        chunk = PredictionChunk(layout.classes, values, lines, sample_weights=weights)
+        chunk = parser.numbers_chunk(numbers, first_line)
         if layout.target_fields:
-            chunk.targets = targets
             return chunk
         # Each Arrow chunk has its own dictionary: map its few names, then its codes.
         names: list[str] = []

@@ -359,15 +359,21 @@ class CsvChunkParser:
         encoded = self.delimiter.encode()
         return count_byte(data, encoded[0]) if len(encoded) == 1 else data.count(encoded)
 
+    def numbers_chunk(self, numbers: np.ndarray, first_line: int) -> PredictionChunk:
+        """The chunk of parsed numbers (rows from ``first_line`` on), without class-index
+        labels: the values, the soft-label targets if any, the sample weights if any."""
+        values, targets, weights = self.split(numbers)
+        lines = np.arange(first_line, first_line + numbers.shape[0], dtype=np.int64)
+        chunk = PredictionChunk(self.layout.classes, values, lines, sample_weights=weights)
+        if self.layout.target_fields:
+            chunk.targets = targets
+        return chunk
+
     def _chunk(self, parsed, data: bytes, first_line: int) -> PredictionChunk:
         numbers, labels = parsed
         layout = self.layout
-        values, targets, weights = self.split(numbers)
-        n = numbers.shape[0]
-        line_numbers = np.arange(first_line, first_line + n, dtype=np.int64)
-        chunk = PredictionChunk(layout.classes, values, line_numbers, sample_weights=weights)
+        chunk = self.numbers_chunk(numbers, first_line)
         if layout.target_fields:
-            chunk.targets = targets
             return chunk
 
         lines: list[str] = []
