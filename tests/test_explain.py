@@ -261,3 +261,10 @@ def test_example_files_hold_the_article_predictions():
         assert [float(row_csv[c]) for c in CLASSES] == q
         assert [row_json[c] for c in CLASSES] == q
         assert math.fsum(q) == pytest.approx(1, abs=1e-12)
+
+
+def test_unknown_label_with_two_classes_is_named_as_in_compute():
+    # Two probabilities are two classes, not a binary prediction: 'cat' is an unknown class.
+    result = runner.invoke(app, ["explain", "-l", "cat", "-p", "0.5,0.5"])
+    assert result.exit_code == 1
+    assert result.stderr == "xent: --labels: unknown class 'cat': the classes are 0, 1\n"

@@ -86,11 +86,12 @@ def explain(
     vectors, pred_option = predictions(pred, logits)
     if not labels:
         raise UsageError("no label: give the true class with --labels (a name or an index)")
-    if len(vectors[0]) == 1:
+    binary = len(vectors[0]) == 1
+    if binary:
         # One value is the probability (or logit) of the second class, as in compute.
         vectors = [[1.0 - v[0], v[0]] if pred else [0.0, v[0]] for v in vectors]
     names, note = resolve_classes(len(vectors[0]), option=classes, environ=os.environ)
-    target = parse_label(labels, names, source="--labels", binary=len(names) == 2)
+    target = parse_label(labels, names, source="--labels", binary=binary)
     try:
         lesson = build_lesson(
             target,
