@@ -4,6 +4,8 @@
 >>> float(cross_entropy(0, [0.4, 0.3, 0.05, 0.05, 0.2]))
 0.916290731874155
 
+Files and rows take the one pipeline of the command line (``score_file``, ``score_rows``).
+
 The engine needs NumPy; it is imported on first use so that ``xent --help`` and the CLI's
 start-up do not pay for it.
 """
@@ -39,6 +41,13 @@ _MODULE_OF = {
     "brier_score": "metrics",
     "expected_calibration_error": "metrics",
     "top_k_accuracy": "metrics",
+    "score_file": "pipeline",
+    "score_rows": "pipeline",
+    "ScoreOptions": "options",
+    "ReadOptions": "readers.chunks",
+    "Summary": "results",
+    "Report": "results",
+    "Totals": "totals",
 }
 
 __all__ = sorted(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import engine
-from .report import Report, cross_entropy_report
+from .results import Report
 
 
 @dataclass
@@ -55,34 +55,25 @@ class Lesson:
             return self.falls / first
 
 
-def build_lesson(
-    target,
-    label_text: str,
-    classes: list[str],
-    *,
-    pred=None,
-    logits=None,
-    base: float,
-    notes: list[str] | None = None,
-) -> Lesson:
-    """Score each prediction (a list of rows) against the one ``target``."""
-    n = len(pred if pred is not None else logits)
-    report = cross_entropy_report(
-        [target] * n,
-        [label_text] * n,
-        classes,
-        pred=pred,
-        logits=logits,
-        base=base,
-        reduction="none",
-        notes=notes,
-    )
-    p = report.rows.p
+def build_lesson(chunk, options, label_text: str, notes: list[str]) -> Lesson:
+    """Score each prediction of ``chunk`` (one row each, all against one label) through
+    the pipeline, in the asked base and again in nats and bits."""
+    from dataclasses import replace
 
-    def loss(b: float) -> np.ndarray:
-        # The report has already warned about a zero probability; once is enough.
+    from .pipeline import vector_report
+
+    def scored(base: float) -> Report:
+        # The first scoring has already warned about a zero probability; once is enough.
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)
-            return engine.cross_entropy(p, pred, logits=logits, base=b, reduction="none")
+            if base != options.base:
+                warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)
+            return vector_report(
+                chunk,
+                replace(options, base=base),
+                reduction="none",
+                notes=notes,
+                labels=[label_text],
+            )
 
-    return Lesson(report, loss(math.e), loss(2.0))
+    report = scored(options.base)
+    return Lesson(report, scored(math.e).rows.cross_entropy, scored(2.0).rows.cross_entropy)

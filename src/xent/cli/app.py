@@ -11,13 +11,12 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass
-from enum import Enum
 
 import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from ..errors import ExitStatus, InvalidProbabilities, UsageError, XentError
+from ..errors import ExitStatus, XentError
 from .output import OUTPUT_HELP, output_command_class
 
 # Every command writes through --output (atomically) when it is given.
@@ -178,107 +177,10 @@ class Terminal:
         )
 
 
-class OutputFormat(str, Enum):
-    auto = "auto"
-    table = "table"
-    json = "json"
-    csv = "csv"
-    plain = "plain"
-
-
-class Reduction(str, Enum):
-    mean = "mean"
-    sum = "sum"
-    none = "none"
-
-
-# Options shared by the commands.
-ClassesOption = typer.Option(
-    None,
-    "--classes",
-    "-c",
-    metavar="NAMES",
-    help="Class names, comma-separated (default: $XENT_CLASSES; five classes are the "
-    "article's dog,fox,horse,eagle,squirrel; otherwise 0,1,2,...).",
-)
-BaseOption = typer.Option(
-    "e",
-    "--base",
-    "-b",
-    metavar="e|2|10|NUMBER",
-    help="Log base: e (nats, default), 2 (bits), 10 (hartleys) or any positive number but 1.",
-)
-FormatOption = typer.Option(
-    OutputFormat.auto,
-    "--format",
-    "-f",
-    help="table on a terminal; plain (the one number, full precision) when piped; "
-    "json and csv for scripts.",
-)
-PrecisionOption = typer.Option(
-    4, "--precision", min=0, max=17, help="Decimals shown in tables (plain/json/csv are exact)."
-)
-ReductionOption = typer.Option(
-    Reduction.mean,
-    "--reduction",
-    "-r",
-    help="With several samples: their mean, sum, or none (one value per sample).",
-)
-RenormalizeOption = typer.Option(
-    False, "--renormalize", help="Divide each prediction by its sum instead of rejecting it."
-)
-OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-SaveSvgOption = typer.Option(
-    None, "--save-svg", metavar="FILE", help="Also save the table view as an SVG picture."
-)
-SaveHtmlOption = typer.Option(
-    None, "--save-html", metavar="FILE", help="Also save the table view as an HTML page."
-)
-
-
-def sources(option: str, count: int) -> list[str]:
-    """Where each repeated value came from: ``--pred`` or ``--pred (sample 2)``."""
-    return [option] if count == 1 else [f"{option} (sample {i})" for i in range(1, count + 1)]
-
-
-def read_vectors(texts: list[str], option: str) -> list[list[float]]:
-    from ..errors import DataError
-    from ..readers.arguments import parse_vector
-
-    names = sources(option, len(texts))
-    vectors = [parse_vector(text, source=src) for text, src in zip(texts, names)]
-    for vector, src in zip(vectors, names):
-        if len(vector) != len(vectors[0]):
-            raise DataError(
-                f"has {len(vector)} values, but the first prediction has {len(vectors[0])}",
-                source=src,
-            )
-    return vectors
-
-
-def predictions(pred, logits) -> tuple[list[list[float]], str]:
-    if pred and logits:
-        raise UsageError("give the prediction as --pred or as --logits, not both")
-    if not pred and not logits:
-        raise UsageError(
-            "no prediction: give --pred 0.4,0.3,... (probabilities) or --logits 2.0,1.0,..."
-        )
-    option = "--pred" if pred else "--logits"
-    return read_vectors(list(pred or logits), option), option
-
-
-def output_format(fmt: OutputFormat) -> str:
-    if fmt is OutputFormat.auto:
+def output_format(fmt) -> str:
+    if fmt.value == "auto":
         return "table" if Terminal.detect().stdout_is_tty else "plain"
     return fmt.value
-
-
-def locate(error: InvalidProbabilities, origins: dict[str, list[str]]) -> XentError:
-    """Name the argument an engine error came from, by what it was about and its row."""
-    names = origins["label" if error.what == "label" else "pred"]
-    row = error.row or 0
-    error.source = names[row] if row < len(names) else names[-1]
-    return error
 
 
 def save_pictures(renderable_factory, svg: str | None, html: str | None) -> None:
@@ -297,7 +199,7 @@ def save_pictures(renderable_factory, svg: str | None, html: str | None) -> None
 
 
 def render_report(
-    report, fmt: OutputFormat, precision: int, *, svg: str | None = None, html: str | None = None
+    report, fmt, precision: int, *, svg: str | None = None, html: str | None = None
 ) -> None:
     from ..render import render
 

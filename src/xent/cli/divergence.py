@@ -9,22 +9,8 @@ import typer
 
 from ..errors import InvalidProbabilities, UsageError
 from ..units import parse_base, unit_name
-from .app import (
-    BaseOption,
-    ClassesOption,
-    FormatOption,
-    OutputFormat,
-    OutputOption,
-    PrecisionOption,
-    Reduction,
-    ReductionOption,
-    RenormalizeOption,
-    XentCommand,
-    app,
-    output_format,
-    read_vectors,
-    sources,
-)
+from . import options as o
+from .app import XentCommand, app, output_format
 
 POption = typer.Option(
     None, "--p", metavar="P1,P2,...", help="Distribution P, one value per class. Repeatable."
@@ -38,7 +24,7 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> N
     import sys
 
     from ..divergences import divergence
-    from ..readers.arguments import resolve_classes
+    from ..readers.arguments import parse_vectors, resolve_classes, sources
     from ..render.divergence_output import render_divergence
 
     log_base = parse_base(base)
@@ -46,7 +32,7 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> N
         raise UsageError("give both distributions: --p 0.5,0.5 --q 0.9,0.1")
     if len(p) != len(q) and 1 not in (len(p), len(q)):
         raise UsageError(f"{len(p)} --p for {len(q)} --q: give one of them once, or as many")
-    p_rows, q_rows = read_vectors(list(p), "--p"), read_vectors(list(q), "--q")
+    p_rows, q_rows = parse_vectors(list(p), "--p"), parse_vectors(list(q), "--q")
     if len(p_rows[0]) != len(q_rows[0]):
         raise UsageError(
             f"--p has {len(p_rows[0])} values but --q has {len(q_rows[0])}: one per class"
@@ -77,13 +63,13 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> N
 def kl(
     p: Optional[List[str]] = POption,
     q: Optional[List[str]] = QOption,
-    classes: Optional[str] = ClassesOption,
-    base: str = BaseOption,
-    fmt: OutputFormat = FormatOption,
-    precision: int = PrecisionOption,
-    reduction: Reduction = ReductionOption,
-    renormalize: bool = RenormalizeOption,
-    output: Optional[str] = OutputOption,
+    classes: Optional[str] = o.ClassesOption,
+    base: str = o.BaseOption,
+    fmt: o.OutputFormat = o.FormatOption,
+    precision: int = o.PrecisionOption,
+    reduction: o.Reduction = o.ReductionOption,
+    renormalize: bool = o.RenormalizeOption,
+    output: Optional[str] = o.OutputOption,
 ) -> None:
     """Kullback-Leibler divergence KL(P‖Q) = Σ P(i)·log(P(i)/Q(i)).
 
@@ -101,13 +87,13 @@ def kl(
 def js(
     p: Optional[List[str]] = POption,
     q: Optional[List[str]] = QOption,
-    classes: Optional[str] = ClassesOption,
-    base: str = BaseOption,
-    fmt: OutputFormat = FormatOption,
-    precision: int = PrecisionOption,
-    reduction: Reduction = ReductionOption,
-    renormalize: bool = RenormalizeOption,
-    output: Optional[str] = OutputOption,
+    classes: Optional[str] = o.ClassesOption,
+    base: str = o.BaseOption,
+    fmt: o.OutputFormat = o.FormatOption,
+    precision: int = o.PrecisionOption,
+    reduction: o.Reduction = o.ReductionOption,
+    renormalize: bool = o.RenormalizeOption,
+    output: Optional[str] = o.OutputOption,
 ) -> None:
     """Jensen-Shannon divergence JS(P,Q) = ½ KL(P‖M) + ½ KL(Q‖M), M = (P+Q)/2.
 

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import List, Optional
 
 import typer
 
-from ..errors import InvalidProbabilities
 from ..units import parse_base
-from .app import (
-    BaseOption,
-    ClassesOption,
-    FormatOption,
-    OutputFormat,
-    OutputOption,
-    PrecisionOption,
-    Reduction,
-    ReductionOption,
-    RenormalizeOption,
-    SaveHtmlOption,
-    SaveSvgOption,
-    XentCommand,
-    app,
-    locate,
-    predictions,
-    render_report,
-    sources,
-)
+from . import options as o
+from .app import XentCommand, app, render_report
 
 
 @app.command(cls=XentCommand)
@@ -42,15 +23,15 @@ def entropy(
     logits: Optional[List[str]] = typer.Option(
         None, "--logits", metavar="Z1,Z2,...", help="Logits instead of --pred (softmax)."
     ),
-    classes: Optional[str] = ClassesOption,
-    base: str = BaseOption,
-    fmt: OutputFormat = FormatOption,
-    precision: int = PrecisionOption,
-    reduction: Reduction = ReductionOption,
-    renormalize: bool = RenormalizeOption,
-    output: Optional[str] = OutputOption,
-    save_svg: Optional[str] = SaveSvgOption,
-    save_html: Optional[str] = SaveHtmlOption,
+    classes: Optional[str] = o.ClassesOption,
+    base: str = o.BaseOption,
+    fmt: o.OutputFormat = o.FormatOption,
+    precision: int = o.PrecisionOption,
+    reduction: o.Reduction = o.ReductionOption,
+    renormalize: bool = o.RenormalizeOption,
+    output: Optional[str] = o.OutputOption,
+    save_svg: Optional[str] = o.SaveSvgOption,
+    save_html: Optional[str] = o.SaveHtmlOption,
 ) -> None:
     """Entropy H(Q) = −Σ Q(i)·log Q(i) of a distribution: its uncertainty.
 
@@ -58,24 +39,16 @@ def entropy(
     Example (the article's prediction, 1.3492 nats):
       xent entropy --pred 0.4,0.3,0.05,0.05,0.2
     """
-    from ..readers.arguments import resolve_classes
-    from ..report import entropy_report
+    from ..options import ScoreOptions
+    from ..pipeline import vector_report
+    from ..readers.arguments import distribution_chunk
 
-    log_base = parse_base(base)
-    vectors, option = predictions(pred, logits)
-    if len(vectors[0]) == 1:
-        vectors = [[1.0 - v[0], v[0]] if pred else [0.0, v[0]] for v in vectors]
-    names, note = resolve_classes(len(vectors[0]), option=classes, environ=os.environ)
-    try:
-        report = entropy_report(
-            vectors,
-            names,
-            base=log_base,
-            reduction=reduction.value,
-            logits=bool(logits),
-            renormalize=renormalize,
-            notes=[note] if note else None,
-        )
-    except InvalidProbabilities as error:
-        raise locate(error, {"label": [], "pred": sources(option, len(vectors))}) from None
+    vectors, option = o.predictions(pred, logits)
+    options = ScoreOptions(logits=bool(logits), base=parse_base(base), renormalize=renormalize)
+    chunk, notes = distribution_chunk(
+        vectors, list(o.names(classes, "--classes")) or None, option=option
+    )
+    report = vector_report(
+        chunk, options, reduction=reduction.value, notes=notes, labels=[""] * len(vectors)
+    )
     render_report(report, fmt, precision, svg=save_svg, html=save_html)

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from typing import List, Optional
 
 import typer
 
-from ..errors import InvalidProbabilities, UsageError
+from ..errors import UsageError
 from ..units import parse_base
-from .app import (
-    BaseOption,
-    ClassesOption,
-    OutputFormat,
-    OutputOption,
-    PrecisionOption,
-    SaveHtmlOption,
-    SaveSvgOption,
-    XentCommand,
-    app,
-    locate,
-    output_format,
-    predictions,
-    save_pictures,
-    sources,
-)
+from . import options as o
+from .app import XentCommand, app, output_format, save_pictures
 
 
 class Language(str, Enum):
@@ -53,22 +38,22 @@ def explain(
     logits: Optional[List[str]] = typer.Option(
         None, "--logits", metavar="Z1,Z2,...", help="Logits instead of --pred (softmax)."
     ),
-    classes: Optional[str] = ClassesOption,
-    base: str = BaseOption,
+    classes: Optional[str] = o.ClassesOption,
+    base: str = o.BaseOption,
     lang: Language = typer.Option(
         Language.en, "--lang", help="Language of the explanation: en, or zh (the article's)."
     ),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.auto,
+    fmt: o.OutputFormat = typer.Option(
+        o.OutputFormat.auto,
         "--format",
         "-f",
         help="table on a terminal (with bars of P against Q); plain text when piped; "
         "json (the steps and every number, full precision) for scripts. Not csv.",
     ),
-    precision: int = PrecisionOption,
-    output: Optional[str] = OutputOption,
-    save_svg: Optional[str] = SaveSvgOption,
-    save_html: Optional[str] = SaveHtmlOption,
+    precision: int = o.PrecisionOption,
+    output: Optional[str] = o.OutputOption,
+    save_svg: Optional[str] = o.SaveSvgOption,
+    save_html: Optional[str] = o.SaveHtmlOption,
 ) -> None:
     """Explain the cross-entropy step by step: the formula, the numbers, the vanishing
     terms, the entropy, KL divergence, perplexity and the log base.
@@ -80,33 +65,17 @@ def explain(
                    --pred 0.98,0.005,0.005,0.005,0.005 --lang zh
     """
     from ..lesson import build_lesson
-    from ..readers.arguments import parse_label, resolve_classes
+    from ..options import ScoreOptions
+    from ..readers.arguments import vector_chunk
 
-    log_base = parse_base(base)
-    vectors, pred_option = predictions(pred, logits)
+    vectors, option = o.predictions(pred, logits)
     if not labels:
         raise UsageError("no label: give the true class with --labels (a name or an index)")
-    binary = len(vectors[0]) == 1
-    if binary:
-        # One value is the probability (or logit) of the second class, as in compute.
-        vectors = [[1.0 - v[0], v[0]] if pred else [0.0, v[0]] for v in vectors]
-    names, note = resolve_classes(len(vectors[0]), option=classes, environ=os.environ)
-    target = parse_label(labels, names, source="--labels", binary=binary)
-    try:
-        lesson = build_lesson(
-            target,
-            labels,
-            names,
-            pred=vectors if pred else None,
-            logits=vectors if logits else None,
-            base=log_base,
-            notes=[note] if note else None,
-        )
-    except InvalidProbabilities as error:
-        raise locate(
-            error,
-            {"label": ["--labels"], "pred": sources(pred_option, len(vectors))},
-        ) from None
+    options = ScoreOptions(logits=bool(logits), base=parse_base(base))
+    chunk, notes = vector_chunk(
+        [labels], vectors, list(o.names(classes, "--classes")) or None, options, option=option
+    )
+    lesson = build_lesson(chunk, options, labels, notes)
     from ..render import explain as view
 
     shown = output_format(fmt)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from ..errors import DataError, UsageError
 
 # The article's five animals: the built-in vocabulary for five-class vectors.
 ARTICLE_CLASSES = ("dog", "fox", "horse", "eagle", "squirrel")
 ARTICLE_NOTE = "classes: the article's dog, fox, horse, eagle, squirrel (see --classes)"
-
-_SEPARATORS = re.compile(r"[,\s]+")
 
 
 def to_float(text: str) -> float:
@@ -25,11 +21,6 @@ def shown(value, limit: int = 40) -> str:
     """``repr(value)``, cut short for an error message: the value may be a whole file."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
-
-
-def split_values(text: str) -> list[str]:
-    """Split ``"0.4, 0.3,0.05"`` on commas and/or white space."""
-    return _SEPARATORS.split(text.strip()) if text.strip() else []
 
 
 def parse_vector(text: str, *, source: str) -> list[float]:
@@ -99,6 +90,11 @@ def parse_label(text: str, classes: list[str], *, source: str, binary: bool = Fa
             return classes.index(token)
         if binary:
             (y,) = parse_vector(token, source=source)
+            if not 0 <= y <= 1:
+                raise DataError(
+                    f"binary label {shown(token)} is not 0 or 1 (or a soft label in [0, 1])",
+                    source=source,
+                )
             return [1.0 - y, y]
         try:
             index = int(token)
@@ -120,3 +116,213 @@ def parse_label(text: str, classes: list[str], *, source: str, binary: bool = Fa
             f"{len(values)} values given, but there are {len(classes)} classes", source=source
         )
     return values
+
+
+def sources(option: str, count: int) -> list[str]:
+    """Where each repeated value came from: ``--pred`` or ``--pred (sample 2)``."""
+    return [option] if count == 1 else [f"{option} (sample {i})" for i in range(1, count + 1)]
+
+
+def parse_vectors(texts: list[str], option: str) -> list[list[float]]:
+    """Repeated ``--pred`` values: one vector each, all of one length."""
+    names = sources(option, len(texts))
+    vectors = [parse_vector(text, source=src) for text, src in zip(texts, names)]
+    for vector, src in zip(vectors, names):
+        if len(vector) != len(vectors[0]):
+            raise DataError(
+                f"has {len(vector)} values, but the first prediction has {len(vectors[0])}",
+                source=src,
+            )
+    return vectors
+
+
+def _is_number(text: str) -> bool:
+    try:
+        to_float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_multi_label(text: str, classes: list[str], *, source: str) -> list[float]:
+    """One value in [0, 1] per class, or ``dog,eagle``: the positive classes by name.
+
+    Values come first, so with the numbered default classes ``0,1`` is a 0 and a 1.
+    """
+    tokens = [t.strip() for t in text.replace("|", ",").split(",")]
+    if not all(_is_number(t) for t in tokens):
+        unknown = [t for t in tokens if t not in classes]
+        if unknown:
+            raise DataError(
+                f"unknown class {shown(unknown[0])}: the classes are {', '.join(classes)}",
+                source=source,
+            )
+        return [1.0 if name in tokens else 0.0 for name in classes]
+    values = parse_vector(text, source=source)
+    if len(values) != len(classes):
+        raise DataError(
+            f"{len(values)} values given, but there are {len(classes)} classes "
+            "(multi-label: one 0/1 per class, or the names of the positive classes)",
+            source=source,
+        )
+    outside = [v for v in values if not 0 <= v <= 1]
+    if outside:
+        raise DataError(
+            f"multi-label value {outside[0]!r} is outside [0, 1]: give 0/1 per class",
+            source=source,
+        )
+    return values
+
+
+def _ignored(text: str, options) -> bool:
+    text = text.strip()
+    if options.ignore_label is not None and text == options.ignore_label:
+        return True
+    if options.ignore_index is not None:
+        try:
+            return int(text) == options.ignore_index
+        except ValueError:
+            return False
+    return False
+
+
+def vector_chunk(
+    labels: list[str],
+    vectors: list[list[float]],
+    classes: list[str] | None,
+    options,
+    *,
+    option: str = "--pred",
+    sample_weights: list[float] | None = None,
+    environ: dict[str, str] | None = None,
+):
+    """Rows given as arguments as one chunk, the same as a file's: labels parsed against
+    the classes, every row knowing the argument it came from. Returns the chunk and the
+    notes to show (default class names)."""
+    import os
+
+    import numpy as np
+
+    from ..errors import UsageError
+    from .chunks import PredictionChunk
+
+    if not labels:
+        raise UsageError(
+            "no label: give the true class with --labels (a name, an index, or one value per class)"
+        )
+    n = len(vectors)
+    if len(labels) not in (1, n):
+        raise UsageError(
+            f"{len(labels)} labels for {n} predictions: give one label for all, "
+            "or one per prediction",
+            source="--labels",
+        )
+    pred_sources = sources(option, n)
+    label_sources = sources("--labels", len(labels))
+    if len(labels) == 1 and n > 1:
+        labels, label_sources = labels * n, label_sources * n
+    weights = None
+    if sample_weights is not None:
+        if len(sample_weights) != n:
+            raise UsageError(
+                f"{len(sample_weights)} weights for {n} predictions: give one per --pred",
+                source="--sample-weights",
+            )
+        weights = np.asarray(sample_weights, dtype=np.float64)
+        if not (np.isfinite(weights) & (weights >= 0)).all():
+            raise UsageError(
+                "sample weights must be finite and non-negative", source="--sample-weights"
+            )
+    binary = len(vectors[0]) == 1 and not options.multi_label
+    names, note = resolve_classes(
+        2 if binary else len(vectors[0]),
+        option=",".join(classes) if classes else None,
+        environ=os.environ if environ is None else environ,
+    )
+    values = np.asarray(vectors, dtype=np.float64)
+    chunk = PredictionChunk(
+        classes=names,
+        values=values,
+        lines=np.arange(1, n + 1),
+        numbered="sample",
+        sample_weights=weights,
+        task="binary" if binary else "multiclass",
+        origins={
+            "prediction": pred_sources,
+            "logits": pred_sources,
+            "label": label_sources,
+            "labels": label_sources,
+        },
+    )
+    if options.multi_label:
+        targets = [parse_multi_label(t, names, source=s) for t, s in zip(labels, label_sources)]
+        chunk.targets = np.asarray(targets, dtype=np.float64)
+        chunk.task = "multilabel"
+        return chunk, [note] if note else []
+    k = len(names)
+    parsed = [
+        len(names)
+        if _ignored(text, options)
+        else parse_label(text, names, source=src, binary=binary)
+        for text, src in zip(labels, label_sources)
+    ]
+    if all(isinstance(p, int) for p in parsed):
+        chunk.labels = np.asarray(parsed, dtype=np.intp)
+    else:
+        if options.weights is not None and any(isinstance(p, int) for p in parsed):
+            raise UsageError(
+                "with --weights give every label as a class or every label as a "
+                "distribution: PyTorch divides the mean by the weights of the classes "
+                "for the first, by the number of rows for the second",
+                source="--weights",
+            )
+        if options.ignoring and any(isinstance(p, int) and p == k for p in parsed):
+            raise UsageError(
+                "the labels are distributions: PyTorch's ignore_index needs class labels",
+                source="--ignore-index" if options.ignore_label is None else "--ignore-label",
+            )
+        targets = np.zeros((n, k))
+        for i, p in enumerate(parsed):
+            if isinstance(p, int):
+                targets[i, p] = 1.0
+            else:
+                targets[i] = p
+        chunk.targets = targets
+    return chunk, [note] if note else []
+
+
+def distribution_chunk(
+    vectors: list[list[float]],
+    classes: list[str] | None,
+    *,
+    option: str = "--pred",
+    environ: dict[str, str] | None = None,
+):
+    """Distributions given as arguments (``xent entropy``): one value is the binary
+    distribution (1 − p, p)."""
+    import os
+
+    import numpy as np
+
+    from .chunks import PredictionChunk
+
+    n = len(vectors)
+    values = np.asarray(vectors, dtype=np.float64)
+    task = "entropy"
+    if values.shape[1] == 1:
+        values = np.column_stack([1.0 - values[:, 0], values[:, 0]])
+    names, note = resolve_classes(
+        values.shape[1],
+        option=",".join(classes) if classes else None,
+        environ=os.environ if environ is None else environ,
+    )
+    origin = sources(option, n)
+    chunk = PredictionChunk(
+        classes=names,
+        values=values,
+        lines=np.arange(1, n + 1),
+        numbered="sample",
+        task=task,
+        origins={"prediction": origin, "distribution": origin, "logits": origin},
+    )
+    return chunk, [note] if note else []

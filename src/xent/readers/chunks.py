@@ -77,6 +77,10 @@ class PredictionChunk:
     numbered: str = "line"  # or "row": rows of a JSON document, numbered by position
     logits: bool = False  # the file says these are logits (a JSON "logits" key)
     sample_weights: np.ndarray | None = None  # from ReadOptions.sample_weights
+    task: str = "multiclass"  # or "binary", "multilabel", "entropy" (see xent.scorer)
+    # Where each row came from, for rows given as arguments: per kind of value
+    # ("prediction", "label", ...) the argument of each row (``--pred (sample 2)``).
+    origins: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return self.values.shape[0]

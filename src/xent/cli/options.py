@@ -1,0 +1,338 @@
+"""Every option of the command line, declared once and shared by the commands.
+
+Grouped into help panels (input, conventions, metrics, output) so ``--help`` reads in
+sections; the helpers at the end turn option values into the library's plain
+:class:`~xent.options.ScoreOptions` and :class:`~xent.readers.chunks.ReadOptions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import typer
+
+from ..errors import UsageError
+from .output import OUTPUT_HELP
+
+INPUT = "Input"
+FILES = "Files"
+CONVENTIONS = "Conventions (PyTorch, scikit-learn, Keras)"
+METRICS = "Metrics"
+OUTPUT = "Output"
+
+
+class OutputFormat(str, Enum):
+    auto = "auto"
+    table = "table"
+    json = "json"
+    csv = "csv"
+    plain = "plain"
+
+
+class Reduction(str, Enum):
+    mean = "mean"
+    sum = "sum"
+    none = "none"
+
+
+ClassesOption = typer.Option(
+    None,
+    "--classes",
+    "-c",
+    metavar="NAMES",
+    help="Class names, comma-separated (default: $XENT_CLASSES; five classes are the "
+    "article's dog,fox,horse,eagle,squirrel; otherwise 0,1,2,...).",
+    rich_help_panel=INPUT,
+)
+BaseOption = typer.Option(
+    "e",
+    "--base",
+    "-b",
+    metavar="e|2|10|NUMBER",
+    help="Log base: e (nats, default), 2 (bits), 10 (hartleys) or any positive number but 1.",
+    rich_help_panel=OUTPUT,
+)
+FormatOption = typer.Option(
+    OutputFormat.auto,
+    "--format",
+    "-f",
+    help="table on a terminal; plain (the one number, full precision) when piped; "
+    "json and csv for scripts.",
+    rich_help_panel=OUTPUT,
+)
+PrecisionOption = typer.Option(
+    4,
+    "--precision",
+    min=0,
+    max=17,
+    help="Decimals shown in tables (plain/json/csv are exact).",
+    rich_help_panel=OUTPUT,
+)
+ReductionOption = typer.Option(
+    Reduction.mean,
+    "--reduction",
+    "-r",
+    help="With several samples: their mean, sum, or none (one value per sample).",
+    rich_help_panel=OUTPUT,
+)
+RenormalizeOption = typer.Option(
+    False,
+    "--renormalize",
+    help="Divide each prediction by its sum instead of rejecting it.",
+    rich_help_panel=CONVENTIONS,
+)
+OutputOption = typer.Option(
+    None, "--output", "-o", metavar="FILE", help=OUTPUT_HELP, rich_help_panel=OUTPUT
+)
+SaveSvgOption = typer.Option(
+    None,
+    "--save-svg",
+    metavar="FILE",
+    help="Also save the table view as an SVG picture.",
+    rich_help_panel=OUTPUT,
+)
+SaveHtmlOption = typer.Option(
+    None,
+    "--save-html",
+    metavar="FILE",
+    help="Also save the table view as an HTML page.",
+    rich_help_panel=OUTPUT,
+)
+
+
+def predictions(pred, logits) -> tuple[list[list[float]], str]:
+    if pred and logits:
+        raise UsageError("give the prediction as --pred or as --logits, not both")
+    if not pred and not logits:
+        raise UsageError(
+            "no prediction: give --pred 0.4,0.3,... (probabilities) or --logits 2.0,1.0,..."
+        )
+    from ..readers.arguments import parse_vectors
+
+    option = "--pred" if pred else "--logits"
+    return parse_vectors(list(pred or logits), option), option
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class OnError(str, Enum):
+    raise_ = "raise"
+    skip = "skip"
+
+
+LabelsOption = typer.Option(
+    None,
+    "--labels",
+    "-l",
+    metavar="LABEL",
+    help="The true class: a name (dog), an index (0), or one value per class "
+    "(1,0,0,0,0 one-hot; 0.9,0.1,0,0,0 soft). Repeat once per --pred, or give one for all.",
+    rich_help_panel=INPUT,
+)
+PredOption = typer.Option(
+    None,
+    "--pred",
+    "-p",
+    metavar="Q1,Q2,...",
+    help="Predicted probabilities, one per class (a single value: binary, P(class 1)). "
+    "Repeat for several samples.",
+    rich_help_panel=INPUT,
+)
+LogitsOption = typer.Option(
+    None,
+    "--logits",
+    metavar="Z1,Z2,...",
+    help="Logits instead of --pred (softmax by an exact log-sum-exp; one value: sigmoid).",
+    rich_help_panel=INPUT,
+)
+FileOption = typer.Option(
+    None,
+    "--file",
+    "-i",
+    metavar="PATH",
+    help="A prediction file (CSV, TSV, JSON, JSON Lines), one row per sample; - for "
+    "stdin. Piped stdin is read when no vectors are given.",
+    rich_help_panel=FILES,
+)
+InputFormatOption = typer.Option(
+    None,
+    "--input-format",
+    help="The file's format (default: from the extension, else from the content).",
+    rich_help_panel=FILES,
+)
+LabelColumnOption = typer.Option(
+    "label",
+    "--label-column",
+    metavar="NAME",
+    help="The column (JSON key) holding each row's class name or index; with "
+    "--multi-label the positive class names, separated by |.",
+    rich_help_panel=FILES,
+)
+LabelColumnsOption = typer.Option(
+    None,
+    "--label-columns",
+    metavar="NAMES",
+    help="Soft labels: the columns holding P(class), one per class in class order, "
+    "comma-separated (instead of --label-column); with --multi-label, 0/1 per class.",
+    rich_help_panel=FILES,
+)
+DelimiterOption = typer.Option(
+    None,
+    "--delimiter",
+    "-d",
+    metavar="CHAR",
+    help="CSV field delimiter (default: detected from the header: comma, tab or ;). '\\t' for tab.",
+    rich_help_panel=FILES,
+)
+IgnoreColumnsOption = typer.Option(
+    None,
+    "--ignore-columns",
+    metavar="NAMES",
+    help="Columns that are neither the label nor a class (ids, text), comma-separated. "
+    "Every other column is a class.",
+    rich_help_panel=FILES,
+)
+OnErrorOption = typer.Option(
+    OnError.raise_,
+    "--on-error",
+    help="raise: stop at the first bad row (exit 1). skip: leave bad rows out, and say "
+    "how many and which.",
+    rich_help_panel=FILES,
+)
+FromLogitsOption = typer.Option(
+    False,
+    "--from-logits",
+    help="The --pred values (or a file's class columns) are logits, as Keras' "
+    'from_logits=True; a JSON "logits" key says so by itself.',
+    rich_help_panel=CONVENTIONS,
+)
+ClipOption = typer.Option(
+    None,
+    "--clip",
+    metavar="EPS",
+    help="Clip predictions to [EPS, 1-EPS] first, like scikit-learn and Keras "
+    "(avoids an infinite loss when Q(i) = 0).",
+    rich_help_panel=CONVENTIONS,
+)
+LabelSmoothingOption = typer.Option(
+    0.0,
+    "--label-smoothing",
+    metavar="ALPHA",
+    help="Smooth the label to (1-ALPHA)·P + ALPHA/K, as PyTorch's "
+    "CrossEntropyLoss(label_smoothing=ALPHA) and Keras do.",
+    rich_help_panel=CONVENTIONS,
+)
+WeightsOption = typer.Option(
+    None,
+    "--weights",
+    metavar="W1,W2,...",
+    help="Class weights, PyTorch's CrossEntropyLoss(weight=...): each class's term is "
+    "multiplied by its weight, and the mean divides by the sum of the weights of the "
+    "true classes (by the number of rows for distribution labels).",
+    rich_help_panel=CONVENTIONS,
+)
+SampleWeightsOption = typer.Option(
+    None,
+    "--sample-weights",
+    metavar="COLUMN|W1,W2,...",
+    help="Per-row weights: a file's numeric column (JSON key), or one number per --pred. "
+    "The mean is Σ s·loss / Σ s, scikit-learn's log_loss(sample_weight=...) (with "
+    "--weights, Σ s·loss / Σ s·w[label]); accuracy and the metrics are weighted too.",
+    rich_help_panel=CONVENTIONS,
+)
+IgnoreIndexOption = typer.Option(
+    None,
+    "--ignore-index",
+    metavar="N",
+    help="Leave out rows whose label is the index N (PyTorch's ignore_index, e.g. -100; "
+    "also the rows of class N). Ignored rows are counted, in no statistic.",
+    rich_help_panel=CONVENTIONS,
+)
+IgnoreLabelOption = typer.Option(
+    None,
+    "--ignore-label",
+    metavar="NAME",
+    help="Leave out rows whose label is NAME.",
+    rich_help_panel=CONVENTIONS,
+)
+MultiLabelOption = typer.Option(
+    False,
+    "--multi-label",
+    help="Each class is its own yes/no: labels are 0/1 per class (or the positive class "
+    "names, dog,eagle; in a file dog|eagle), predictions independent probabilities or "
+    "logits (sigmoid); the loss is the mean binary cross-entropy (PyTorch BCEWithLogitsLoss).",
+    rich_help_panel=CONVENTIONS,
+)
+TopKOption = typer.Option(
+    1,
+    "--top-k",
+    metavar="K",
+    help="Top-K accuracy: the fraction of rows whose true class is among the K most "
+    "probable (scikit-learn's top_k_accuracy_score). Beside it, the Brier score: the "
+    "mean over rows of Σ (Q(i) − P(i))².",
+    rich_help_panel=METRICS,
+)
+BinsOption = typer.Option(
+    15,
+    "--bins",
+    metavar="B",
+    help="The expected calibration error over B equal-width bins of confidence (the top "
+    "probability), ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|.",
+    rich_help_panel=METRICS,
+)
+WorstOption = typer.Option(
+    0,
+    "--worst",
+    min=0,
+    metavar="K",
+    help="Also list the K rows with the highest loss, with their line numbers.",
+    rich_help_panel=METRICS,
+)
+
+
+def names(text: str | None, option: str) -> tuple[str, ...]:
+    from ..readers.arguments import parse_class_names
+
+    return tuple(parse_class_names(text, source=option)) if text else ()
+
+
+def delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise UsageError(f"{text!r} is not one character", source="--delimiter")
+    return text
+
+
+def class_weights(text: str | None) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    from ..errors import DataError
+    from ..readers.arguments import parse_vector
+
+    try:
+        return tuple(parse_vector(text, source="--weights"))
+    except DataError as error:  # a weight that is not a number is a usage error here
+        raise UsageError(error.message, source="--weights") from None
+
+
+@dataclass(frozen=True)
+class View:
+    """How a command's result is shown: the output options, read once."""
+
+    fmt: OutputFormat
+    precision: int
+    reduction: str = "mean"
+    svg: str | None = None
+    html: str | None = None
+
+    @property
+    def pictures(self) -> bool:
+        return self.svg is not None or self.html is not None

@@ -1,0 +1,329 @@
+"""What the renderers draw: a :class:`Summary` of many rows, and a :class:`Report` of a
+few rows with every class's contribution. Both are read off the same
+:class:`~xent.totals.Totals`; a Report also keeps the rows' per-class detail."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import engine
+from .options import ScoreOptions
+from .totals import Totals
+from .units import unit_name
+
+WEIGHTING_NOTES = {
+    "pytorch_class_weights": "class weights (PyTorch CrossEntropyLoss weight=): the mean is "
+    "Σ l_n / Σ w[y_n]",
+    "sklearn_sample_weight": "sample weights (scikit-learn log_loss sample_weight=): the mean "
+    "is Σ s_n·l_n / Σ s_n; accuracy and the metrics are weighted too",
+    "pytorch_class_weights+sklearn_sample_weight": "class and sample weights: the mean is "
+    "Σ s_n·l_n / Σ s_n·w[y_n]; accuracy and the metrics are weighted by s_n",
+}
+
+MULTI_LABEL_NOTE = (
+    "multi-label: each class is its own yes/no (sigmoid); a row's loss is the mean of its "
+    "classes' binary cross-entropies (PyTorch BCEWithLogitsLoss, Keras binary_crossentropy)"
+)
+
+
+@dataclass(frozen=True)
+class WorstRow:
+    row: int  # 1-based position among the scored rows
+    line: int  # the line (or, for a JSON document, row) it came from
+    label: str
+    predicted: str
+    cross_entropy: float
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    name: str
+    rows: int  # rows of this class (multi-label: rows where it is positive)
+    mean: float  # mean loss of the rows of this class (multi-label: of its column)
+    share: float  # this class's part of the summed loss
+    accuracy: float
+    top_k_accuracy: float = math.nan
+    brier_score: float = math.nan
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The batch metrics (see :mod:`xent.metrics`), weighted by sample weights."""
+
+    k: int
+    top_k_accuracy: float
+    brier_score: float
+    bins: int
+    ece: float
+
+
+@dataclass
+class Summary:
+    """Everything a many-row run reports; losses are in ``base``."""
+
+    source: str
+    classes: list[str]
+    rows: int
+    mean: float
+    sum: float
+    std: float
+    min: float
+    max: float
+    accuracy: float
+    base: float
+    reduction: str
+    per_class: list[ClassSummary]
+    worst: list[WorstRow]
+    skipped: int
+    skipped_lines: list[int]
+    numbered: str = "line"
+    infinite: int = 0
+    notes: list[str] = field(default_factory=list)
+    ignored: int = 0  # rows left out by --ignore-index / --ignore-label
+    weighted: str | None = None  # the weighting convention, when there is one
+    metrics: Metrics | None = None
+    task: str = "multiclass"
+
+    @property
+    def unit(self) -> str:
+        return unit_name(self.base)
+
+    @property
+    def perplexity(self) -> float:
+        return float(engine.perplexity(self.mean, base=self.base))
+
+    @property
+    def cross_entropy(self) -> float:
+        """The reduced loss: the mean, or the sum with ``--reduction sum``."""
+        return self.sum if self.reduction == "sum" else self.mean
+
+
+# The name of 0.1, kept for the Python API.
+FileSummary = Summary
+
+
+def weighting(options: ScoreOptions, sample_weights: bool) -> str | None:
+    """Which framework's weighted mean the mean is, if any."""
+    if options.weights is not None and sample_weights:
+        return "pytorch_class_weights+sklearn_sample_weight"
+    if options.weights is not None:
+        return "pytorch_class_weights"
+    return "sklearn_sample_weight" if sample_weights else None
+
+
+def summarize(
+    totals: Totals,
+    options: ScoreOptions,
+    *,
+    source: str,
+    reduction: str = "mean",
+    numbered: str = "line",
+    task: str = "multiclass",
+) -> Summary:
+    n = totals.rows
+    nan = math.nan
+    total = totals.loss.value
+    if reduction == "mean":
+        mean = totals.mean(source)
+    else:  # the sum, or the rows themselves: a mean that does not exist is no error here
+        mean = totals.mean(source) if n and totals.mean_divisor > 0 else nan
+    samples = totals.sample_total.value if totals.sample_weighted else float(n)
+    class_samples = totals.class_samples if totals.sample_weighted else totals.class_rows
+    multi_label = task == "multilabel"
+    if multi_label:  # a column's mean is over every row
+        class_divisors = np.full(len(totals.classes), samples)
+        class_samples = class_divisors
+    elif totals.weighted and options.weights is not None:
+        class_divisors = totals.class_divisor
+    else:
+        class_divisors = class_samples
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # A class whose rows weigh 0 has no mean (smoothing may still give it a sum).
+        class_means = np.where(class_divisors > 0, totals.class_loss / class_divisors, nan)
+        shares = totals.class_loss / total if total else np.zeros_like(totals.class_loss)
+        class_accuracy = totals.class_correct / class_samples
+        class_top_k = totals.class_top_k / class_samples
+        class_brier = totals.class_brier / class_samples
+    per_class = [
+        ClassSummary(
+            name,
+            int(totals.class_rows[i]),
+            float(class_means[i]),
+            float(shares[i]),
+            float(class_accuracy[i]),
+            float(class_top_k[i]) if totals.has_metrics else nan,
+            float(class_brier[i]) if totals.has_metrics else nan,
+        )
+        for i, name in enumerate(totals.classes)
+    ]
+    run_metrics = None
+    if totals.has_metrics and samples > 0:
+        run_metrics = Metrics(
+            k=totals.top_k,
+            top_k_accuracy=totals.top_k_hits.value / samples,
+            brier_score=totals.brier.value / samples,
+            bins=totals.bins,
+            ece=totals.ece(),
+        )
+    weighted = weighting(options, totals.sample_weighted)
+    summary = Summary(
+        source=source,
+        classes=totals.classes,
+        rows=n,
+        mean=mean,
+        sum=total,
+        std=totals.std,
+        min=totals.min if n else nan,
+        max=totals.max if n else nan,
+        accuracy=totals.correct.value / samples if n and samples > 0 else nan,
+        base=options.base,
+        reduction=reduction,
+        per_class=per_class,
+        worst=[WorstRow(*row) for row in totals.worst_rows()],
+        skipped=totals.skipped,
+        skipped_lines=list(totals.skipped_lines),
+        numbered=numbered,
+        infinite=totals.infinite,
+        ignored=totals.ignored,
+        weighted=weighted,
+        metrics=run_metrics,
+        task=task,
+    )
+    summary.notes.extend(run_notes(totals, options, weighted, numbered, task))
+    return summary
+
+
+def run_notes(
+    totals: Totals, options: ScoreOptions, weighted, numbered: str, task: str
+) -> list[str]:
+    """What a reader of the numbers must know: the conventions applied, rows left out."""
+    said = []
+    if task == "binary":
+        said.append(
+            "binary: one column is P(class 1); the loss is scikit-learn's log_loss "
+            "(binary cross-entropy)"
+        )
+    if task == "multilabel":
+        said.append(MULTI_LABEL_NOTE)
+    if weighted:
+        said.append(WEIGHTING_NOTES[weighted])
+    alpha = options.label_smoothing
+    if alpha and task == "multilabel":
+        said.append(f"label smoothing {alpha:g} (Keras): each label becomes y·(1 - a) + a/2")
+    elif alpha:
+        said.append(
+            f"label smoothing {alpha:g} (PyTorch): the target is (1 - {alpha:g})·P + {alpha:g}/K"
+        )
+    if totals.ignored:
+        what = (
+            f"--ignore-index {options.ignore_index}"
+            if options.ignore_index is not None
+            else f"--ignore-label {options.ignore_label}"
+        )
+        said.append(
+            f"{totals.ignored:,} rows ignored ({what}, PyTorch's ignore_index): in no statistic"
+        )
+    if totals.infinite:
+        said.append(
+            f"{totals.infinite:,} rows give probability 0 to their label: infinite loss "
+            "(--clip 1e-15 clips the predictions, as scikit-learn does)"
+        )
+    if totals.skipped:
+        said.append(skipped_note(totals, numbered))
+    return said
+
+
+def skipped_note(totals, numbered: str) -> str:
+    """``skipped 3 bad rows (lines 4, 9, 12)``, of totals or a summary."""
+    shown = ", ".join(map(str, totals.skipped_lines))
+    more = ", ..." if totals.skipped > len(totals.skipped_lines) else ""
+    return f"skipped {totals.skipped:,} bad rows ({numbered}s {shown}{more})"
+
+
+@dataclass
+class Report:
+    """A few rows scored against their labels, with every class's part.
+
+    ``kind`` is ``cross_entropy`` (P = label, Q = prediction) or ``entropy`` (P = Q).
+    ``rows`` holds each row's per-class :class:`~xent.scorer.Detail`; the reduced numbers
+    come from the run's totals (so a weighted mean divides by the weights).
+    """
+
+    kind: str
+    classes: list[str]
+    labels: list[str]
+    rows: object  # xent.scorer.Detail, arrays with a row per sample
+    base: float
+    reduction: str
+    cross_entropy: float
+    entropy: float
+    kl_divergence: float
+    perplexity: float
+    contributions: np.ndarray  # per class, reduced like the loss: they sum to it
+    notes: list[str] = field(default_factory=list)
+    # Metrics beside the loss for a batch (top-k accuracy, Brier, ECE), by name.
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def unit(self) -> str:
+        return unit_name(self.base)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.rows.cross_entropy.shape[0])
+
+    @property
+    def headline(self) -> float:
+        """The one number of this report: the loss, or the entropy for ``entropy``."""
+        return self.entropy if self.kind == "entropy" else self.cross_entropy
+
+
+def report(
+    totals: Totals,
+    rows,
+    options: ScoreOptions,
+    *,
+    kind: str,
+    labels: list[str],
+    reduction: str,
+    notes: list[str],
+    task: str = "multiclass",
+) -> Report:
+    """The contribution table of a few rows: their detail, reduced as the totals say."""
+    summed = reduction == "sum"
+    divisor = 1.0 if summed else totals.mean_divisor
+    plain_divisor = 1.0 if summed else float(totals.rows)
+    if totals.sample_weighted and not summed:
+        plain_divisor = totals.sample_total.value
+    loss = totals.loss.value if summed else totals.mean()
+    mean = totals.mean()
+    metric_values: dict[str, float] = {}
+    if totals.rows > 1 and totals.has_metrics:
+        metric_values = {
+            "top_k_accuracy": totals.top_k_hits.value / plain_divisor,
+            "k": totals.top_k,
+            "brier_score": totals.brier.value / plain_divisor,
+            "ece": totals.ece(),
+            "bins": totals.bins,
+        }
+    summary_notes = run_notes(
+        totals, options, weighting(options, totals.sample_weighted), "row", task
+    )
+    return Report(
+        kind=kind,
+        classes=totals.classes,
+        labels=labels,
+        rows=rows,
+        base=options.base,
+        reduction=reduction,
+        cross_entropy=loss,
+        entropy=totals.entropy.value / plain_divisor,
+        kl_divergence=totals.kl.value / plain_divisor,
+        perplexity=float(engine.perplexity(mean, base=options.base)),
+        contributions=totals.column_terms / divisor,
+        notes=notes + summary_notes,
+        metrics=metric_values,
+    )

@@ -1,0 +1,354 @@
+"""Mergeable totals of scored rows: sums, counts and fixed-size arrays, never the rows.
+
+:class:`Totals` has the shape of Spark's and Dask's aggregators: ``add(scored)`` takes a
+scored chunk, ``merge(other)`` adds another's totals (a worker's, a partition's), and
+``summary()`` turns them into a :class:`~xent.results.Summary`. Everything kept is a count,
+a sum, a min or max, a fixed-size array (per class, per calibration bin) or the bounded
+K worst rows, so memory does not grow with the rows and any split of the rows, merged,
+gives what one pass gives: counts, histograms, min, max and the worst rows exactly; sums
+to rounding, since each chunk's sum is correctly rounded (``math.fsum``) and chunk sums
+are added without further rounding (:class:`ExactSum`, Shewchuk's partials).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import metrics
+from .errors import DataError
+
+# How many skipped rows a summary names by line (all of them are counted).
+SKIPPED_SHOWN = 5
+
+
+class ExactSum:
+    """A float sum without rounding error: Shewchuk's non-overlapping partials (the
+    algorithm behind ``math.fsum``), so the order in which chunks arrive does not matter."""
+
+    __slots__ = ("partials",)
+
+    def __init__(self) -> None:
+        self.partials: list[float] = []
+
+    def add(self, x: float) -> None:
+        partials = []
+        for y in self.partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                partials.append(lo)
+            x = hi
+        partials.append(x)
+        self.partials = partials if all(map(math.isfinite, partials)) else [math.fsum(partials)]
+
+    def add_array(self, values: np.ndarray) -> None:
+        self.add(math.fsum(values.tolist()) if values.size else 0.0)
+
+    def merge(self, other: ExactSum) -> None:
+        for x in other.partials:
+            self.add(x)
+
+    @property
+    def value(self) -> float:
+        return math.fsum(self.partials)
+
+
+def _weigh(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """s·values with 0·inf = 0: a row of weight 0 counts for nothing, even an infinite one."""
+    if weights is None:
+        return values
+    return np.where(weights > 0, weights * values, 0.0)
+
+
+class Totals:
+    """Running totals of a scoring run (see the module docstring)."""
+
+    def __init__(
+        self,
+        classes: list[str],
+        *,
+        worst: int = 0,
+        top_k: int = 1,
+        bins: int = 15,
+        columns: bool = False,
+    ) -> None:
+        self.classes = list(classes)
+        k = len(self.classes)
+        self.top_k, self.bins, self.worst = top_k, bins, worst
+        self.rows = 0
+        self.skipped = 0
+        self.skipped_lines: list[int] = []
+        self.ignored = 0
+        self.infinite = 0
+        self.loss = ExactSum()  # Σ s·l
+        self.divisor = ExactSum()  # Σ s·d, when the mean is weighted
+        self.weighted = False
+        self.sample_total = ExactSum()  # Σ s
+        self.sample_weighted = False
+        # The spread, by Chan et al.'s merge of (weight, mean, M2).
+        self.spread_weight = 0.0
+        self.spread_mean = 0.0
+        self.spread_m2 = 0.0
+        self.min = math.inf
+        self.max = -math.inf
+        self.correct = ExactSum()  # Σ s·[arg-max is the label]
+        self.class_rows = np.zeros(k, dtype=np.int64)
+        self.class_loss = np.zeros(k)
+        self.class_divisor = np.zeros(k)
+        self.class_samples = np.zeros(k)
+        self.class_correct = np.zeros(k)
+        # The metrics (top-k, Brier, calibration bins), when the chunks carry probabilities.
+        self.has_metrics = False
+        self.top_k_hits = ExactSum()
+        self.brier = ExactSum()
+        self.class_top_k = np.zeros(k)
+        self.class_brier = np.zeros(k)
+        self.calibration = np.zeros((3, bins))
+        # Per class column (multi-label rows, or a contribution table): Σ of each
+        # column's terms, of P, Q and −log Q, and Σ of H(P) and KL per row.
+        self.columns = columns
+        self.column_terms = np.zeros(k)
+        self.column_p = np.zeros(k)
+        self.column_q = np.zeros(k)
+        self.column_neg_log_q = np.zeros(k)
+        self.entropy = ExactSum()
+        self.kl = ExactSum()
+        self._worst = (
+            np.zeros(0),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.intp),
+            np.zeros(0, np.intp),
+        )
+
+    # ----------------------------------------------------------------------- add
+
+    def add(self, scored) -> None:
+        """Add a scored chunk (:class:`xent.scorer.ScoredRows`)."""
+        self.skip([_number(error) for error in scored.skipped])
+        self.ignored += scored.ignored
+        losses = np.asarray(scored.losses, dtype=np.float64)
+        n = losses.size
+        if n == 0:
+            return
+        s = scored.sample_weights
+        terms = _weigh(losses, s)
+        self.loss.add_array(terms)
+        self.infinite += int(n - np.isfinite(terms).sum())
+        self._add_spread(losses, terms, scored.denominators)
+        first_row = self.rows + 1
+        self.rows += n
+        self.min = min(self.min, float(losses.min()))
+        self.max = max(self.max, float(losses.max()))
+        if s is not None:
+            self.sample_weighted = True
+            self.sample_total.add_array(s)
+        if scored.columns is not None:
+            self._add_multi_label(scored, s)
+        else:
+            self._add_by_label(scored, terms, s)
+        if scored.columns is None and scored.probabilities is not None:
+            self._add_metrics(scored, s)
+        if scored.detail is not None:
+            self._add_detail(scored.detail, s)
+        if self.worst and scored.labels is not None:
+            self._keep_worst(first_row, scored.lines, scored.labels, scored.predicted, losses)
+
+    def skip(self, lines: list[int | None]) -> None:
+        self.skipped += len(lines)
+        room = SKIPPED_SHOWN - len(self.skipped_lines)
+        if room > 0:
+            self.skipped_lines += [line for line in lines[:room] if line is not None]
+
+    def _add_spread(self, losses, terms, denominators) -> None:
+        n = losses.size
+        if denominators is None:
+            weight, mean = float(n), float(terms.sum()) / n
+            with np.errstate(invalid="ignore"):
+                m2 = float(((losses - mean) ** 2).sum())
+        else:
+            # x_n = s_n·l_n / v_n counted v_n times (v_n = s_n·d_n): its weighted mean is
+            # the run's mean; rows of weight 0 count for nothing.
+            self.weighted = True
+            v = np.asarray(denominators, dtype=np.float64)
+            self.divisor.add_array(v)
+            counts = v > 0
+            weight = float(v.sum())
+            with np.errstate(invalid="ignore", divide="ignore"):
+                x = np.where(counts, terms / np.where(counts, v, 1.0), 0.0)
+                mean = float((v * x).sum() / weight) if weight else 0.0
+                m2 = float(np.where(counts, v * (x - mean) ** 2, 0.0).sum())
+        self._merge_spread(weight, mean, m2)
+
+    def _merge_spread(self, weight: float, mean: float, m2: float) -> None:
+        merged = self.spread_weight + weight
+        if merged > 0:
+            delta = mean - self.spread_mean
+            self.spread_m2 += m2 + delta * delta * self.spread_weight * weight / merged
+            self.spread_mean += delta * weight / merged
+        self.spread_weight = merged
+
+    def _add_by_label(self, scored, terms, s) -> None:
+        k = len(self.classes)
+        labels = scored.labels
+        hits = (labels == scored.predicted).astype(np.float64)
+        self.class_rows += np.bincount(labels, minlength=k)
+        self.class_loss += np.bincount(labels, weights=terms, minlength=k)
+        if scored.denominators is not None:
+            self.class_divisor += np.bincount(labels, weights=scored.denominators, minlength=k)
+        weighted_hits = _weigh(hits, s)
+        self.correct.add_array(weighted_hits)
+        self.class_correct += np.bincount(labels, weights=weighted_hits, minlength=k)
+        if s is not None:
+            self.class_samples += np.bincount(labels, weights=s, minlength=k)
+
+    def _add_multi_label(self, scored, s) -> None:
+        """Multi-label rows: the per-class table is by class column (every row has a term
+        for every class), its accuracy each class's yes/no at 0.5; a row is correct when
+        every class is (scikit-learn's accuracy_score for multi-label rows)."""
+        columns = scored.columns if s is None else scored.columns * s[:, None]
+        positive = scored.positives >= 0.5
+        agree = (scored.probabilities >= 0.5) == positive
+        self.class_loss += columns.sum(axis=0)
+        self.class_rows += positive.sum(axis=0).astype(np.int64)
+        self.class_correct += (agree if s is None else agree * s[:, None]).sum(axis=0)
+        self.correct.add_array(_weigh(agree.all(axis=1).astype(np.float64), s))
+
+    def _add_metrics(self, scored, s) -> None:
+        k = len(self.classes)
+        labels, q = scored.labels, scored.probabilities
+        self.has_metrics = True
+        hits = _weigh(metrics.top_k_hits(labels, q, self.top_k), s)
+        brier = _weigh(metrics.brier_rows(labels, scored.targets, q), s)
+        self.top_k_hits.add_array(hits)
+        self.brier.add_array(brier)
+        self.class_top_k += np.bincount(labels, weights=hits, minlength=k)
+        self.class_brier += np.bincount(labels, weights=brier, minlength=k)
+        self.calibration += metrics.calibration_bins(labels, q, self.bins, s)
+
+    def _add_detail(self, detail, s) -> None:
+        def column_sum(values):
+            return (values if s is None else values * s[:, None]).sum(axis=0)
+
+        with np.errstate(invalid="ignore"):
+            self.column_terms += column_sum(detail.contribution)
+            self.column_p += column_sum(detail.p)
+            self.column_q += column_sum(detail.q)
+            self.column_neg_log_q += column_sum(detail.neg_log_q)
+        self.entropy.add_array(_weigh(detail.entropy, s))
+        self.kl.add_array(_weigh(detail.kl_divergence, s))
+
+    def _keep_worst(self, first_row, lines, labels, predicted, losses) -> None:
+        k = min(self.worst, losses.size)
+        top = np.argpartition(-losses, k - 1)[:k] if k < losses.size else np.arange(k)
+        self._merge_worst(
+            (losses[top], first_row + top, np.asarray(lines)[top], labels[top], predicted[top])
+        )
+
+    def _merge_worst(self, other) -> None:
+        both = [np.concatenate([mine, theirs]) for mine, theirs in zip(self._worst, other)]
+        # Highest loss first; equal losses in input order.
+        order = np.lexsort((both[1], -both[0]))[: self.worst]
+        self._worst = tuple(column[order] for column in both)
+
+    # ----------------------------------------------------------------------- merge
+
+    def merge(self, other: Totals) -> Totals:
+        """Add another run's totals over later rows (a worker's, a partition's) to these."""
+        if other.classes != self.classes:
+            raise DataError(
+                f"the classes differ: {', '.join(self.classes)} and {', '.join(other.classes)}"
+            )
+        self.skip(other.skipped_lines)
+        self.skipped += other.skipped - len(other.skipped_lines)
+        self.ignored += other.ignored
+        self.infinite += other.infinite
+        if other.rows:
+            worst = list(other._worst)
+            worst[1] = worst[1] + self.rows  # their row numbers follow ours
+            self._merge_worst(tuple(worst))
+        self.rows += other.rows
+        for name in (
+            "loss",
+            "divisor",
+            "sample_total",
+            "correct",
+            "top_k_hits",
+            "brier",
+            "entropy",
+            "kl",
+        ):
+            getattr(self, name).merge(getattr(other, name))
+        self.weighted |= other.weighted
+        self.sample_weighted |= other.sample_weighted
+        self.has_metrics |= other.has_metrics
+        self._merge_spread(other.spread_weight, other.spread_mean, other.spread_m2)
+        self.min, self.max = min(self.min, other.min), max(self.max, other.max)
+        for name in (
+            "class_rows",
+            "class_loss",
+            "class_divisor",
+            "class_samples",
+            "class_correct",
+            "class_top_k",
+            "class_brier",
+            "calibration",
+            "column_terms",
+            "column_p",
+            "column_q",
+            "column_neg_log_q",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    # ----------------------------------------------------------------------- results
+
+    @property
+    def mean_divisor(self) -> float:
+        """What the mean divides by: Σ s·d when weighted, Σ s with sample weights, else n."""
+        if self.weighted:
+            return self.divisor.value
+        return self.sample_total.value if self.sample_weighted else float(self.rows)
+
+    def mean(self, source: str | None = None) -> float:
+        if not self.rows:
+            return math.nan
+        divisor = self.mean_divisor
+        if not divisor > 0:
+            raise DataError(
+                f"the weights of the {self.rows:,} rows that count sum to 0: the weighted "
+                "mean is undefined",
+                source=source,
+            )
+        return self.loss.value / divisor
+
+    @property
+    def std(self) -> float:
+        if self.infinite or not self.rows or not self.spread_weight > 0:
+            return math.nan
+        return math.sqrt(self.spread_m2 / self.spread_weight)
+
+    def worst_rows(self):
+        losses, rows, lines, labels, predicted = self._worst
+        return [
+            (
+                int(rows[i]),
+                int(lines[i]),
+                self.classes[labels[i]],
+                self.classes[predicted[i]],
+                float(losses[i]),
+            )
+            for i in range(len(rows))
+        ]
+
+    def ece(self) -> float:
+        return metrics.ece_from_bins(self.calibration)
+
+
+def _number(error: DataError) -> int | None:
+    """The line (or, in a JSON document, the row) an error is about."""
+    return error.line if error.line is not None else getattr(error, "number", None)
