@@ -23,28 +23,15 @@ __all__ = ["DIVERGENCES", "Divergence", "divergence", "js_divergence", "js_terms
 DIVERGENCES = ("kl", "js")
 
 
-def _rel_entr(p: np.ndarray, log_p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
-    """p · (log p − log q) with 0 where p = 0 (whatever q is)."""
-    with np.errstate(invalid="ignore"):
-        return np.where(p > 0, p * (log_p - log_q), 0.0)
-
-
-def _logs(*arrays: np.ndarray):
-    with np.errstate(divide="ignore"):
-        return tuple(np.log(a) for a in arrays)
-
-
 def kl_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-class terms P(i) log(P(i)/Q(i)) in nats; +inf where Q(i) = 0 < P(i)."""
-    log_p, log_q = _logs(p, q)
-    return _rel_entr(p, log_p, log_q)
+    return engine.rel_entr(p, q)
 
 
 def js_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-class terms ½ P log(P/M) + ½ Q log(Q/M) in nats; each is >= 0 and finite."""
     m = 0.5 * (p + q)
-    log_p, log_q, log_m = _logs(p, q, m)
-    return 0.5 * (_rel_entr(p, log_p, log_m) + _rel_entr(q, log_q, log_m))
+    return 0.5 * (engine.rel_entr(p, m) + engine.rel_entr(q, m))
 
 
 def _checked(p, q, renormalize: bool, tolerance: float | None):

@@ -7,7 +7,8 @@ same numbers (H_b = H_e / ln b). Rows are samples and the last axis is the class
 Conventions (the same as scipy.special.xlogy / rel_entr):
 - 0 * log 0 = 0: a class with P(i) = 0 contributes nothing, whatever Q(i) is.
 - P(i) > 0 with Q(i) = 0 gives +inf, honestly, with a ``ZeroProbabilityWarning``.
-- Logits go through a log-sum-exp log-softmax, exact for logits of any magnitude.
+- Logits go through log_softmax (or log_sigmoid for a binary prediction), each within a
+  few ulps of the exact value for logits of any magnitude.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ __all__ = [
     "invalid_distribution_rows",
     "kl_divergence",
     "log_predictions",
+    "log_sigmoid",
     "log_softmax",
     "normalize_rows",
     "reduce_rows",
     "perplexity",
+    "rel_entr",
+    "rel_entr_from_logs",
     "softmax",
     "target_distribution",
 ]
@@ -87,10 +91,38 @@ def _as_float_array(values, what: str) -> np.ndarray:
     return array
 
 
-def _neg_xlogy(p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
-    """-p * log q with the convention 0 * log 0 = 0 (also when log q is -inf)."""
+def _neg_xlogy(p: np.ndarray, log_q) -> np.ndarray:
+    """-p * log q with the convention 0 * log 0 = 0 (also when log q is -inf or NaN).
+
+    The one place that says what a class with P(i) = 0 contributes: nothing. The
+    cross-entropy's terms are this, and so are the relative entropy's (:func:`rel_entr`).
+    """
     with np.errstate(invalid="ignore"):
         return np.where(p > 0, -p * log_q, 0.0)
+
+
+def rel_entr_from_logs(p, log_p, log_q) -> np.ndarray:
+    """p (log p - log q) elementwise, 0 where p = 0 and +inf where log q = -inf < log p.
+
+    The relative entropy's terms when log q is what is known (log Q of logits keeps
+    digits that Q = e^(log Q) loses); :func:`rel_entr` takes p and q. They sum to
+    KL(P || Q), and they are computed here and nowhere else.
+    """
+    with np.errstate(invalid="ignore"):  # -inf - -inf where p = q = 0, a term that is 0
+        log_q_over_p = np.subtract(log_q, log_p)
+    return _neg_xlogy(np.asarray(p, dtype=np.float64), log_q_over_p) + 0.0  # 0.0, not -0.0
+
+
+def rel_entr(p, q) -> np.ndarray:
+    """p (log p - log q) elementwise, as ``scipy.special.rel_entr`` for p, q >= 0: 0 where
+    p = 0, +inf where q = 0 < p. They sum to KL(P || Q).
+
+    >>> rel_entr([0.5, 0.5, 0.0], [0.25, 0.75, 0.0]).tolist()
+    [0.34657359027997264, -0.2027325540540822, 0.0]
+    """
+    p = np.asarray(p, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return rel_entr_from_logs(p, np.log(p), np.log(np.asarray(q, dtype=np.float64)))
 
 
 def _non_negative(kl: np.ndarray) -> np.ndarray:
@@ -167,17 +199,79 @@ def check_distribution(p, *, tolerance: float | None = None, what: str = "predic
     raise error
 
 
-def log_softmax(logits, axis: int = -1) -> np.ndarray:
-    """log(softmax(z)) by log-sum-exp: [1000, -1000, 0] gives [0, -2000, -1000] exactly."""
-    z = np.asarray(logits, dtype=np.float64)
-    if not np.isfinite(z).all():
-        rows = z.reshape(-1, z.shape[-1])
+def _raise_if_not_finite(rows: np.ndarray) -> None:
+    """InvalidProbabilities for the first of ``rows`` (a 2-D view) with a NaN or an inf."""
+    if not np.isfinite(rows).all():
         i = int(np.flatnonzero(~np.isfinite(rows).all(axis=1))[0])
         error = InvalidProbabilities(f"logits must be finite numbers, got {rows[i]}", row=i)
         error.what = "logits"
         raise error
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _exact_difference(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(d, e) with d = fl(a - b) and d + e = a - b exactly (Knuth's TwoSum); ``b``
+    broadcasts against ``a``. Where a - b overflows, d is inf and e is NaN."""
+    d = a - b
+    e = d + b  # the a that d holds
+    part = d - e  # the -b that d holds
+    np.subtract(a, e, out=e)
+    part += b
+    e -= part
+    return d, e
+
+
+def log_softmax(logits, axis: int = -1) -> np.ndarray:
+    """log(softmax(z)), to within a few ulps of the exact value for logits of any size.
+
+    With m = z[a] a largest logit, log softmax(z)_i = (z_i - m) - log1p(s') where
+    s' = sum over i != a of e^(z_i - m) (a tied maximum counts 1). Two roundings would
+    still spoil it, and both are undone:
+
+    - ``shifted - log(sum(exp(shifted)))`` takes the log of 1 + s', which has lost the
+      digits of s' below 1e-16: -log_softmax([30, 0, 0, 0])[0] came out 2.804e-13 where
+      the exact value is log1p(3 e^-30) = 2.807286890651659e-13. log1p(s') keeps them.
+    - z_i - m is rounded by up to half an ulp, which exp turns into a relative error of
+      up to 2.8e-14 for z_i - m = -500, all of which lands in s' and the -log softmax of
+      the largest logit. The rounding error is recovered exactly (TwoSum) and put back:
+      e^(d + err) = e^d (1 + err).
+
+    >>> float(-log_softmax([30.0, 0.0, 0.0, 0.0])[0])
+    2.807286890651659e-13
+    >>> log_softmax([1000.0, -1000.0, 0.0]).tolist()
+    [0.0, -2000.0, -1000.0]
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    _raise_if_not_finite(z.reshape(-1, z.shape[-1]))
+    z = np.moveaxis(z, axis, -1)
+    top = z.argmax(axis=-1)[..., np.newaxis]
+    m = np.take_along_axis(z, top, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d, err = _exact_difference(z, m)
+    if z.size and not math.isfinite(float(z.min()) - float(m.max())):
+        err[np.isinf(d)] = 0.0  # logits 1.8e308 apart: that log-probability is -inf, rightly
+    with np.errstate(under="ignore"):
+        terms = np.exp(d)
+        err_terms = terms * err
+        terms += err_terms
+    np.put_along_axis(terms, top, 0.0, axis=-1)  # the 1 of log1p
+    d -= np.log1p(terms.sum(axis=-1, keepdims=True))
+    d += err
+    return np.moveaxis(d, -1, axis)
+
+
+def log_sigmoid(logits) -> tuple[np.ndarray, np.ndarray]:
+    """(log sigma(z), log(1 - sigma(z))) for the logit z of a binary prediction, each to
+    within a few ulps for any finite z: log sigma(z) = min(z, 0) - log1p(e^-|z|), and
+    1 - sigma(z) = sigma(-z). Two non-positive terms, so nothing cancels.
+
+    >>> [float(v) for v in log_sigmoid(40.0)]
+    [-4.248354255291589e-18, -40.0]
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    _raise_if_not_finite(z.reshape(len(z), -1) if z.ndim else z.reshape(1, 1))  # row: sample
+    with np.errstate(under="ignore"):
+        tail = np.log1p(np.exp(-np.abs(z)))
+    return np.minimum(z, 0.0) - tail, np.minimum(-z, 0.0) - tail
 
 
 def softmax(logits, axis: int = -1) -> np.ndarray:
@@ -405,9 +499,9 @@ def kl_divergence(
     two entropies, so a small divergence keeps its digits.
     """
     p, _, log_q = _target_and_predictions(target, pred, logits, clip, renormalize, tolerance)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * (np.log(p) - log_q), 0.0)
-    per_row = _non_negative(terms.sum(axis=-1))
+    with np.errstate(divide="ignore"):
+        log_p = np.log(p)
+    per_row = _non_negative(rel_entr_from_logs(p, log_p, log_q).sum(axis=-1))
     _warn_if_infinite(per_row)
     return reduce_rows(_in_base(per_row, base), reduction)
 
@@ -444,9 +538,9 @@ def breakdown(
     row totals H(P, Q), H(P), KL(P || Q) and perplexity. No reduction."""
     p, q, log_q = _target_and_predictions(target, pred, logits, clip, renormalize, tolerance)
     terms = _neg_xlogy(p, log_q)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore"):
         log_p = np.log(p)
-        kl_terms = np.where(p > 0, p * (log_p - log_q), 0.0)
+    kl_terms = rel_entr_from_logs(p, log_p, log_q)
     ce_nats = terms.sum(axis=-1)
     _warn_if_infinite(ce_nats)
     return Breakdown(
@@ -483,9 +577,9 @@ def binary_cross_entropy(
 ):
     """-(y log p + (1 - y) log(1 - p)) for a probability p (or logit) of the positive class.
 
-    ``target`` y may be 0/1 or soft, in [0, 1]. From logits, log p = -log(1 + e^-z) and
-    log(1 - p) = -log(1 + e^z) by ``logaddexp``, finite for logits of any magnitude
-    (PyTorch's ``binary_cross_entropy_with_logits``).
+    ``target`` y may be 0/1 or soft, in [0, 1]. From logits, log p and log(1 - p) come
+    from :func:`log_sigmoid`, exact and finite for logits of any magnitude (PyTorch's
+    ``binary_cross_entropy_with_logits``).
     """
     if (pred is None) == (logits is None):
         raise ValueError("give exactly one of pred and logits")
@@ -493,16 +587,10 @@ def binary_cross_entropy(
     if not ((y >= 0) & (y <= 1)).all():
         raise InvalidProbabilities("binary label must be in [0, 1]")
     if logits is not None and clip is None:
-        z = np.asarray(logits, dtype=np.float64)
-        if not np.isfinite(z).all():
-            raise InvalidProbabilities("logits must be finite numbers")
-        log_p, log_not_p = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+        log_p, log_not_p = log_sigmoid(logits)
     else:
         if logits is not None:
-            z = np.asarray(logits, dtype=np.float64)
-            if not np.isfinite(z).all():
-                raise InvalidProbabilities("logits must be finite numbers")
-            p = 1.0 / (1.0 + np.exp(-z))
+            p = np.exp(log_sigmoid(logits)[0])  # to be clipped, as probabilities are
         else:
             p = np.asarray(pred, dtype=np.float64)
             if not ((p >= 0) & (p <= 1)).all():
