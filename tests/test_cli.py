@@ -221,13 +221,12 @@ DATA_ERRORS = [
     ),
     (
         ["compute", "-l", "dog", "-p", "1.4,-0.3,0.05,0.05,0.2"],
-        "xent: --pred: prediction value 1 is 1.4, outside [0, 1]: "
-        "[1.4, -0.3, 0.05, 0.05, 0.2] (--renormalize divides by the sum)",
+        # --renormalize cannot help a negative value: no hint
+        "xent: --pred: prediction value 1 is 1.4, outside [0, 1]: [1.4, -0.3, 0.05, 0.05, 0.2]",
     ),
     (
         ["compute", "-l", "dog", "-p", "nan,0.3,0.05,0.05,0.2"],
-        "xent: --pred: prediction value 1 is nan, outside [0, 1]: "
-        "[nan, 0.3, 0.05, 0.05, 0.2] (--renormalize divides by the sum)",
+        "xent: --pred: prediction value 1 is nan, outside [0, 1]: [nan, 0.3, 0.05, 0.05, 0.2]",
     ),
     (
         ["compute", "-l", "7", "-p", "0.4,0.3,0.05,0.05,0.2"],
@@ -266,7 +265,8 @@ DATA_ERRORS = [
     ),
     (
         ["entropy", "-p", "0.5,0.6"],
-        "xent: --pred: prediction sums to 1.1, not 1 (tolerance 2e-06): [0.5, 0.6]",
+        "xent: --pred: prediction sums to 1.1, not 1 (tolerance 2e-06): [0.5, 0.6] "
+        "(--renormalize divides by the sum)",
     ),
 ]
 

@@ -224,7 +224,7 @@ BAD = [
     (
         "label,a,b\na,0.5,0.5\nb,1.5,-0.5\n",
         "",
-        ":3: prediction value 1 is 1.5, outside [0, 1]: [1.5, -0.5]" + RENORMALIZE,
+        ":3: prediction value 1 is 1.5, outside [0, 1]: [1.5, -0.5]",  # negative: no hint
     ),
     ("", "", ": the file is empty: expected a header row, then one row per sample"),
     (

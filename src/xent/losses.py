@@ -14,16 +14,19 @@ import math
 import numpy as np
 
 from . import engine
-from .errors import DataError
+from .errors import DataError, XentError
 from .options import ScoreOptions
 
 __all__ = ["cross_entropy", "multilabel_cross_entropy"]
 
 
 def _options(**values) -> ScoreOptions:
+    alpha = values.get("label_smoothing", 0.0)
+    if not 0.0 <= alpha <= 1.0:  # PyTorch's own range check; NaN fails it too
+        raise ValueError(f"label_smoothing must be in [0, 1], got {alpha!r}")
     try:
         return ScoreOptions(**values)
-    except DataError as error:  # the API's callers get Python's error for a bad argument
+    except XentError as error:  # the API's callers get Python's error for a bad argument
         raise ValueError(error.message) from None
 
 

@@ -75,11 +75,14 @@ def check(options: ScoreOptions) -> None:
         raise UsageError("class weights must be finite and non-negative", source="--weights")
     if options.ignore_index is not None and options.ignore_label is not None:
         raise UsageError("give --ignore-index or --ignore-label, not both")
-    _bounded(options.top_k, 1, MAX_TOP_K, "--top-k", "a number of classes")
-    _bounded(options.bins, 1, MAX_BINS, "--bins", "a number of bins")
-    _bounded(options.worst, 0, MAX_WORST, "--worst", "a number of rows")
+    _bounded(options.top_k, 1, MAX_TOP_K, "--top-k", "number of classes")
+    _bounded(options.bins, 1, MAX_BINS, "--bins", "number of bins")
+    _bounded(options.worst, 0, MAX_WORST, "--worst", "number of rows")
 
 
 def _bounded(value: int, low: int, high: int, option: str, what: str) -> None:
-    if not low <= value <= high:
-        raise UsageError(f"{value} is not {what} from {low} to {high:,}", source=option)
+    if value < low:
+        kind = "positive" if low == 1 else "non-negative"
+        raise UsageError(f"{value} is not a {kind} {what}", source=option)
+    if value > high:
+        raise UsageError(f"{value:,} is more than the {high:,} {what}s allowed", source=option)

@@ -75,10 +75,11 @@ def _check_not_all_ignored(totals: Totals, options: ScoreOptions, source: str | 
         else f"{options.ignore_label!r} (--ignore-label)"
     )
     also = f" and {totals.skipped:,} rows are skipped as bad" if totals.skipped else ""
+    every = "" if totals.skipped else "all "
     raise DataError(
-        f"every row is ignored: {totals.ignored:,} labels are {how}{also}, so there is no "
-        "loss to average (PyTorch would print nan)",
-        source=source,
+        f"every row is ignored: {every}{totals.ignored:,} labels are {how}{also}, so there "
+        "is no loss to average (PyTorch would print nan)",
+        source=source or None,
     )
 
 
@@ -169,10 +170,21 @@ def vector_report(
     """Score a one-chunk source of arguments into its contribution table."""
     import numpy as np
 
-    run = score_chunks([chunk], options, source="--pred", detail=True)
+    run = score_chunks([chunk], options, source="", detail=True)
     details = run.details[0] if run.details else None
     if details is None:  # every row ignored is an error above; this is never reached
         raise DataError("no rows")
+    if run.totals.infinite:
+        import warnings
+
+        from .engine import ZeroProbabilityWarning
+
+        warnings.warn(
+            "a prediction gives probability 0 to a class the label gives mass to: the "
+            "cross-entropy is infinite (clip the predictions to avoid it)",
+            ZeroProbabilityWarning,
+            stacklevel=2,
+        )
     kept = labels if len(labels) == len(chunk) else [labels[0]] * len(chunk)
     if run.totals.ignored:
         keep = ~np.isin(chunk.labels, _ignored(chunk, options))

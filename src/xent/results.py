@@ -197,7 +197,13 @@ def summarize(
 
 
 def run_notes(
-    totals: Totals, options: ScoreOptions, weighted, numbered: str, task: str
+    totals: Totals,
+    options: ScoreOptions,
+    weighted,
+    numbered: str,
+    task: str,
+    *,
+    rows: bool = True,
 ) -> list[str]:
     """What a reader of the numbers must know: the conventions applied, rows left out."""
     said = []
@@ -226,7 +232,7 @@ def run_notes(
         said.append(
             f"{totals.ignored:,} rows ignored ({what}, PyTorch's ignore_index): in no statistic"
         )
-    if totals.infinite:
+    if totals.infinite and rows:  # a table of rows shows the inf itself, with a warning
         said.append(
             f"{totals.infinite:,} rows give probability 0 to their label: infinite loss "
             "(--clip 1e-15 clips the predictions, as scikit-learn does)"

@@ -388,8 +388,13 @@ def rows_of(chunk, which):
     def pick(array):
         return None if array is None else array[which]
 
+    origins = chunk.origins
+    if origins:
+        kept = np.arange(len(chunk))[which]
+        origins = {kind: [names[i] for i in kept] for kind, names in origins.items()}
     return replace(
         chunk,
+        origins=origins,
         values=chunk.values[which],
         lines=chunk.lines[which],
         labels=pick(chunk.labels),
@@ -417,9 +422,11 @@ def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions) -> None
 def place(error: DataError, chunk, source: str) -> DataError:
     """Give an error about a row of the chunk the place that row came from: an argument
     (``--pred (sample 2)``), a file's line, or a JSON document's row."""
+    origins = chunk.origins
+    if not source and not origins:
+        return error  # a Python caller: the row index of its array is the place
     row = error.row or 0
     error.row = None
-    origins = getattr(chunk, "origins", None)
     if origins:
         names = origins.get(getattr(error, "what", "prediction"), origins["prediction"])
         error.source = names[min(row, len(names) - 1)]
