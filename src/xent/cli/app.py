@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import ExitStatus, XentError
-from .output import OUTPUT_HELP, output_command_class
+from .output import output_command_class
 
 # Every command writes through --output (atomically) when it is given.
 XentCommand = output_command_class()
