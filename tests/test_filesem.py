@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import brier_score_loss, log_loss, top_k_accuracy_score
 
+import references
 from xent.readers import chunks as chunk_module
 from xent.readers import csv_rows
 
@@ -63,41 +64,9 @@ def run_json(xent_cli, *args, input=None):
 
 
 def torch_cross_entropy(y, q, w=None, alpha=0.0, ignore_index=-100, s=None, reduction="mean"):
-    """PyTorch's nn.CrossEntropyLoss(weight=w, label_smoothing=alpha,
-    ignore_index=ignore_index) on log(q), written out row by row (ATen's
-    cross_entropy_loss_label_smoothing); ``s`` multiplies each row as scikit-learn's
-    sample_weight does (numerator and denominator)."""
-    n, k = q.shape
-    w = [1.0] * k if w is None else list(w)
-    s = [1.0] * n if s is None else list(s)
-    numerator = denominator = 0.0
-    for i in range(n):
-        if y[i] == ignore_index:
-            continue
-        nll = -math.log(q[i][y[i]])
-        smooth = sum(w[c] * -math.log(q[i][c]) for c in range(k))
-        loss = (1 - alpha) * w[y[i]] * nll + alpha / k * smooth
-        numerator += s[i] * loss
-        denominator += s[i] * w[y[i]]
-    return numerator if reduction == "sum" else numerator / denominator
-
-
-def literal_ece(y, q, bins, s):
-    """Guo et al.'s ECE with the bins ((b-1)/B, b/B], one bin at a time, weighted."""
-    confidence = q.max(axis=1)
-    correct = (q.argmax(axis=1) == y).astype(float)
-    total = 0.0
-    for b in range(1, bins + 1):
-        lower, upper = (b - 1) / bins, b / bins
-        inside = (confidence > lower) & (confidence <= upper)
-        if b == 1:
-            inside |= confidence <= lower
-        if s[inside].sum() == 0:
-            continue
-        accuracy = np.average(correct[inside], weights=s[inside])
-        mean_confidence = np.average(confidence[inside], weights=s[inside])
-        total += s[inside].sum() / s.sum() * abs(accuracy - mean_confidence)
-    return total
+    """The PyTorch reference (tests/references.py) on probabilities."""
+    with np.errstate(divide="ignore"):
+        return references.torch_cross_entropy(np.log(q), y, w, ignore_index, alpha, s, reduction)
 
 
 # -- scikit-learn's sample weights ---------------------------------------------------------
@@ -288,7 +257,7 @@ def test_metrics_agree_with_sklearn_and_literal_ece(
     if classes > 2:
         sk = brier_score_loss(y, p, labels=labels, sample_weight=s, scale_by_half=False)
         assert data["brier_score"] == pytest.approx(sk, rel=REL)
-    assert data["ece"] == pytest.approx(literal_ece(y, p, bins, s), rel=REL, abs=1e-15)
+    assert data["ece"] == pytest.approx(references.ece(y, p, bins, s), rel=REL, abs=1e-15)
 
 
 def test_metrics_unweighted_and_in_the_table(xent_cli, tmp_path):
@@ -299,7 +268,7 @@ def test_metrics_unweighted_and_in_the_table(xent_cli, tmp_path):
     assert data["top_k_accuracy"] == pytest.approx(
         top_k_accuracy_score(y, p, k=2, labels=range(4)), rel=REL
     )
-    assert data["ece"] == pytest.approx(literal_ece(y, p, 15, np.ones(100)), rel=REL)
+    assert data["ece"] == pytest.approx(references.ece(y, p, 15, np.ones(100)), rel=REL)
     table = xent_cli(
         "compute", "-i", path, "--ignore-columns", "id,w", "--top-k", "2", "-f", "table"
     )

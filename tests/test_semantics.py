@@ -14,6 +14,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.special import log_softmax as scipy_log_softmax
 from sklearn.metrics import brier_score_loss, log_loss, top_k_accuracy_score
 
+import references
 import xent
 from xent import engine
 from xent.divergences import divergence
@@ -24,59 +25,20 @@ REL = 1e-9  # the issue's bar: the frameworks' numbers to 1e-9 relative
 PROPERTIES = settings(max_examples=40, deadline=None)
 
 
-def _log_softmax_row(z):
-    m = max(z)
-    lse = m + math.log(sum(math.exp(v - m) for v in z))
-    return [v - lse for v in z]
-
-
 def torch_cross_entropy(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0):
-    """PyTorch's nn.CrossEntropyLoss(reduction="mean") for class-index targets, by hand.
-
-    From its documentation and ATen's cross_entropy_loss_label_smoothing:
-        l_n  = (1 - a) * w[y_n] * (-log p[n, y_n]) + (a / K) * sum_c w[c] * (-log p[n, c])
-        loss = sum over kept rows of l_n / sum over kept rows of w[y_n]
-    where p = softmax(logits) and kept rows are those with y_n != ignore_index.
-    """
-    k = len(logits[0])
-    w = weight or [1.0] * k
-    num = den = 0.0
-    for z, y in zip(logits, target):
-        if y == ignore_index:
-            continue
-        logp = _log_softmax_row(z)
-        nll = -w[y] * logp[y]
-        smooth = sum(-w[c] * logp[c] for c in range(k))
-        num += (1 - label_smoothing) * nll + label_smoothing / k * smooth
-        den += w[y]
-    return num / den
+    """The PyTorch reference (tests/references.py) on logits, class targets."""
+    log_q = [references.log_softmax_row(z) for z in logits]
+    return references.torch_cross_entropy(log_q, target, weight, ignore_index, label_smoothing)
 
 
 def torch_cross_entropy_soft(logits, target, weight=None, label_smoothing=0.0):
-    """PyTorch's mean for probability targets: target smoothed to (1 - a) p + a / K,
-    l_n = -sum_c w[c] * t[n, c] * log p[n, c], and the mean divides by N, not by weights."""
-    k = len(logits[0])
-    w = weight or [1.0] * k
-    total = 0.0
-    for z, p in zip(logits, target):
-        logp = _log_softmax_row(z)
-        t = [(1 - label_smoothing) * pc + label_smoothing / k for pc in p]
-        total += sum(-w[c] * t[c] * logp[c] for c in range(k))
-    return total / len(logits)
+    """The same for probability targets."""
+    log_q = [references.log_softmax_row(z) for z in logits]
+    rows = [list(map(float, p)) for p in target]
+    return references.torch_cross_entropy(log_q, rows, weight, label_smoothing=label_smoothing)
 
 
-def torch_bce_with_logits(logits, target, weight=None):
-    """PyTorch's BCEWithLogitsLoss(weight=w, reduction="mean"): the mean over all N*K
-    elements of -w_c [y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], which PyTorch
-    evaluates with the log-sum-exp trick as w_c [max(x, 0) - x y + log(1 + e^-|x|)]."""
-    k = len(logits[0])
-    w = weight or [1.0] * k
-    total = 0.0
-    for z, y in zip(logits, target):
-        for c in range(k):
-            x = z[c]
-            total += w[c] * (max(x, 0.0) - x * y[c] + math.log1p(math.exp(-abs(x))))
-    return total / (len(logits) * k)
+torch_bce_with_logits = references.torch_bce_with_logits
 
 
 # --------------------------------------------------------------------------- worked examples
@@ -467,30 +429,11 @@ def test_brier_agrees_with_scikit_learn(batch):
     assert xent.brier_score(y, q) == pytest.approx(expected, rel=1e-12)
 
 
-def _ece_reference(y, q, bins):
-    """Guo et al. (2017), literally: B_m = rows with confidence in ((m-1)/M, m/M]."""
-    from fractions import Fraction
-
-    total = 0.0
-    conf = q.max(axis=1)
-    right = q.argmax(axis=1) == y
-    for m in range(1, bins + 1):
-        lo, hi = Fraction(m - 1, bins), Fraction(m, bins)
-        members = [i for i, c in enumerate(conf) if lo < Fraction(c) <= hi]
-        if m == 1:
-            members += [i for i, c in enumerate(conf) if c == 0]
-        if members:
-            acc = sum(right[i] for i in members) / len(members)
-            avg = sum(conf[i] for i in members) / len(members)
-            total += len(members) / len(y) * abs(acc - avg)
-    return total
-
-
 @PROPERTIES
 @given(batches(scale=5.0), st.integers(1, 20))
 def test_ece_agrees_with_the_definition(batch, bins):
     z, y = batch
     q = engine.softmax(z)
     assert xent.expected_calibration_error(y, q, bins=bins) == pytest.approx(
-        _ece_reference(y, q, bins), rel=1e-9, abs=1e-15
+        references.ece(y, q, bins), rel=1e-9, abs=1e-15
     )

@@ -1,0 +1,184 @@
+"""One pipeline: arguments and files meet the same scorer and the same mergeable totals."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss
+
+import references
+import xent
+from xent.options import ScoreOptions
+from xent.readers.chunks import PredictionChunk
+from xent.scorer import score_chunk
+from xent.totals import Totals
+
+RNG = np.random.default_rng(7)
+
+
+def random_chunk(n=400, k=6, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, k)) * 2
+    q = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    labels = rng.integers(0, k, n)
+    s = rng.uniform(0, 3, n)
+    return PredictionChunk(
+        classes=[f"c{i}" for i in range(k)],
+        values=q,
+        lines=np.arange(2, n + 2),
+        labels=labels,
+        sample_weights=s,
+    )
+
+
+def totals_of(chunks, options):
+    totals = Totals(chunks[0].classes, worst=options.worst, top_k=options.top_k, bins=options.bins)
+    for chunk in chunks:
+        totals.add(score_chunk(chunk, options, source="t", metrics=True))
+    return totals
+
+
+def split(chunk, cuts):
+    from xent.scorer import rows_of
+
+    edges = [0, *cuts, len(chunk)]
+    return [rows_of(chunk, slice(a, b)) for a, b in zip(edges, edges[1:])]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_merging_random_splits_gives_what_one_pass_gives(seed):
+    chunk = random_chunk(seed=seed)
+    options = ScoreOptions(weights=(1, 2, 0.5, 1, 3, 1), label_smoothing=0.1, worst=7, top_k=2)
+    whole = totals_of([chunk], options)
+    cuts = sorted(np.random.default_rng(seed).choice(np.arange(1, len(chunk)), 4, replace=False))
+    parts = [totals_of([piece], options) for piece in split(chunk, cuts)]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged.merge(part)
+    # Counts, histograms, min, max and the worst rows exactly; sums to rounding.
+    assert merged.rows == whole.rows
+    assert np.array_equal(merged.class_rows, whole.class_rows)
+    assert (merged.min, merged.max) == (whole.min, whole.max)
+    assert merged.worst_rows() == whole.worst_rows()
+    assert merged.mean() == pytest.approx(whole.mean(), rel=1e-15)
+    assert merged.std == pytest.approx(whole.std, rel=1e-12)
+    np.testing.assert_allclose(merged.calibration, whole.calibration, rtol=1e-13)
+    assert merged.ece() == pytest.approx(whole.ece(), rel=1e-12)
+    # ...and the PyTorch reference (weights, smoothing, sample weights) agrees.
+    expected = references.torch_cross_entropy(
+        np.log(chunk.values), chunk.labels, options.weights, -100, 0.1, chunk.sample_weights
+    )
+    assert merged.mean() == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_empty_part_and_an_all_ignored_part_merge_as_nothing():
+    chunk = random_chunk(n=50)
+    options = ScoreOptions(ignore_index=0)
+    whole = totals_of([chunk], options)
+    ignored = random_chunk(n=5, seed=3)
+    ignored.labels[:] = 0
+    merged = totals_of([chunk], options).merge(totals_of([ignored], options))
+    assert merged.rows == whole.rows and merged.mean() == whole.mean()
+    assert merged.ignored == whole.ignored + 5
+
+
+ARTICLE = ["--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2"]
+ROWS = [
+    ("dog", [0.4, 0.3, 0.05, 0.05, 0.2]),
+    ("fox", [0.1, 0.6, 0.1, 0.1, 0.1]),
+    ("horse", [0.2, 0.2, 0.2, 0.2, 0.2]),
+]
+OPTION_SETS = [
+    [],
+    ["--label-smoothing", "0.2"],
+    ["--weights", "1,2,3,0.5,1"],
+    ["--weights", "1,2,3,0.5,1", "--label-smoothing", "0.1"],
+    ["--clip", "0.1"],
+    ["--ignore-label", "fox"],
+    ["--ignore-index", "2"],
+    ["--top-k", "2", "--bins", "4"],
+]
+
+
+@pytest.mark.parametrize("extra", OPTION_SETS)
+def test_vectors_and_a_file_give_the_same_numbers_for_every_option(xent_cli, tmp_path, extra):
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "label,dog,fox,horse,eagle,squirrel\n"
+        + "".join(f"{y},{','.join(map(str, q))}\n" for y, q in ROWS)
+    )
+    args = []
+    for y, q in ROWS:
+        args += ["--labels", y, "--pred", ",".join(map(str, q))]
+    vectors = json.loads(xent_cli("compute", *args, *extra, "-f", "json").stdout)
+    file = json.loads(xent_cli("compute", "-i", str(path), *extra, "-f", "json").stdout)
+    assert vectors["cross_entropy"] == file["mean"]
+    for key in ("top_k_accuracy", "brier_score", "ece"):
+        assert vectors[key] == pytest.approx(file[key], rel=1e-15)
+
+
+def test_sample_weights_on_vectors_are_one_per_pred(xent_cli):
+    args = ["-l", "dog", "-p", "0.4,0.3,0.05,0.05,0.2", "-l", "fox", "-p", "0.1,0.6,0.1,0.1,0.1"]
+    result = xent_cli("compute", *args, "--sample-weights", "1,3", "-f", "plain")
+    expected = log_loss(
+        [0, 1],
+        [[0.4, 0.3, 0.05, 0.05, 0.2], [0.1, 0.6, 0.1, 0.1, 0.1]],
+        sample_weight=[1, 3],
+        labels=range(5),
+    )
+    assert float(result.stdout) == pytest.approx(expected, rel=1e-15)
+
+
+def test_binary_vectors_are_sklearn_log_loss(xent_cli):
+    result = xent_cli("compute", "-l", "1", "-p", "0.8", "-l", "0", "-p", "0.3", "-f", "plain")
+    assert float(result.stdout) == pytest.approx(log_loss([1, 0], [0.8, 0.3]), rel=1e-15)
+
+
+def test_a_binary_label_that_is_not_0_or_1_says_so(xent_cli):
+    result = xent_cli("compute", "-l", "2", "--pred", "0.2")
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "xent: --labels: binary label '2' is not 0 or 1 (or a soft label in [0, 1])\n"
+    )
+
+
+def test_a_binary_prediction_outside_0_1_names_the_value_typed(xent_cli):
+    result = xent_cli("compute", "-l", "1", "--pred", "1.5")
+    assert result.exit_code == 1
+    assert (
+        result.stderr == "xent: --pred: binary prediction 1.5 is outside [0, 1]: give P(class 1)\n"
+    )
+
+
+def test_multi_label_vectors_are_bce_with_logits(xent_cli):
+    logits = [[1.5, -0.5, 3.0], [-2.0, 0.25, 0.0]]
+    y = [[1, 0, 1], [0, 0, 1]]
+    args = []
+    for row, labels in zip(logits, ["a,c", "c"]):
+        args += ["-l", labels, "--logits", ",".join(map(str, row))]
+    result = xent_cli("compute", *args, "--multi-label", "-c", "a,b,c", "-f", "plain")
+    assert result.exit_code == 0, result.stderr
+    assert float(result.stdout) == pytest.approx(
+        references.torch_bce_with_logits(logits, y), rel=1e-14
+    )
+
+
+def test_the_confident_logit_loss_is_exact(xent_cli):
+    result = xent_cli("compute", "--labels", "0", "--logits", "30,0,0,0", "-f", "plain")
+    assert float(result.stdout) == pytest.approx(math.log1p(3 * math.exp(-30)), rel=1e-15)
+
+
+def test_the_python_api_of_rows_and_files(tmp_path):
+    report = xent.score_rows(["dog"], [[0.4, 0.3, 0.05, 0.05, 0.2]])
+    assert report.cross_entropy == pytest.approx(-math.log(0.4), rel=1e-15)
+    path = tmp_path / "p.csv"
+    path.write_text("label,a,b\na,0.7,0.3\nb,0.4,0.6\n")
+    summary = xent.score_file(str(path), xent.ScoreOptions(label_smoothing=0.1))
+    expected = references.torch_cross_entropy(
+        np.log([[0.7, 0.3], [0.4, 0.6]]), [0, 1], None, -100, 0.1
+    )
+    assert summary.rows == 2 and summary.mean == pytest.approx(expected, rel=1e-15)
