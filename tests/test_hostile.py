@@ -166,3 +166,28 @@ def test_a_regular_file_is_still_replaced_atomically(tmp_path):
 def test_closed_stdout_is_one_line():
     result = shell(f'"$XENT" {" ".join(ARTICLE)} >&-')
     one_line_error(result, 2, "stdout is closed")
+
+
+# --------------------------------------------------------------------------- 4, 9. stdin
+
+
+def test_vectors_need_no_stdin_even_when_it_is_closed():
+    result = shell(f'"$XENT" {" ".join(ARTICLE)} <&-')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == EXACT
+
+
+def test_closed_stdin_is_no_input():
+    result = shell('"$XENT" compute <&-')
+    one_line_error(result, 2, "no input", "stdin is closed")
+
+
+@pytest.mark.parametrize("args", [["compute"], ["compute", "--file", "-"]])
+def test_empty_stdin_is_no_input(args):
+    result = run(*args, stdin=subprocess.DEVNULL)
+    one_line_error(result, 2, "no input", "stdin is empty")
+
+
+def test_a_header_without_rows_is_still_bad_data():
+    result = run("compute", input="label,a,b\n")
+    one_line_error(result, 1, "<stdin>", "no rows")
