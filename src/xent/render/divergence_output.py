@@ -10,8 +10,8 @@ import csv
 import json
 import math
 
-from . import full_precision
-from .json_output import json_number
+from .numbers import full_precision, json_number
+from .text import ascii_json, require_encodable
 
 TITLES = {
     "kl": ("kl_divergence", "KL(P‖Q) = Σ P(i)·log(P(i)/Q(i))"),
@@ -67,9 +67,10 @@ def render_divergence(result, fmt: str, out, *, classes, base, unit, reduction, 
         data = divergence_to_dict(
             result, classes=classes, base=base, unit=unit, reduction=reduction
         )
-        json.dump(data, out, indent=2, ensure_ascii=False, allow_nan=False)
+        json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
         out.write("\n")
     elif fmt == "csv":
+        require_encodable(out, [unit], "unit")
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["row", key, "unit"])
         for n, v in enumerate(result.per_row.tolist()):
@@ -87,7 +88,8 @@ def _render_table(result, out, title, classes, unit, reduction, precision) -> No
     from rich.table import Table
     from rich.text import Text
 
-    from .rich_table import bar, number
+    from .numbers import number
+    from .rich_table import bar
 
     how = "sum" if reduction == "sum" else "mean"
     n_rows = result.per_row.shape[0]

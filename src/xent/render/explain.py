@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 from ..units import UNIT_NAMES, base_label
 from .explain_text import texts
-from .json_output import json_number
+from .numbers import json_number, number
+from .text import ascii_json
 
 INDENT = "   "
 
@@ -29,8 +30,6 @@ class Step(NamedTuple):
 
 def _number(x: float, precision: int) -> str:
     # The table's formatting, so the terminal, the SVG and plain text agree.
-    from .rich_table import number
-
     return number(x, precision)
 
 
@@ -291,7 +290,8 @@ def explain_to_dict(lesson, lang: str = "en", precision: int = 4) -> dict:
 
 
 def render_explain_json(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
-    json.dump(explain_to_dict(lesson, lang, precision), out, indent=2, ensure_ascii=False)
+    data = explain_to_dict(lesson, lang, precision)
+    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out))
     out.write("\n")
 
 

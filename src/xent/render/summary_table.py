@@ -11,7 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..units import base_label
-from .rich_table import bar, number
+from .numbers import number
+from .rich_table import bar
 
 
 def _percent(x: float) -> str:
