@@ -82,14 +82,11 @@ def render_divergence(result, fmt: str, out, *, classes, base, unit, reduction, 
 
 
 def _render_table(result, out, title, classes, unit, reduction, precision) -> None:
-    from rich import box
     from rich.console import Console, Group
-    from rich.markup import escape
-    from rich.table import Table
     from rich.text import Text
 
+    from .layout import Column, bar, fitted_table
     from .numbers import number
-    from .rich_table import bar
 
     how = "sum" if reduction == "sum" else "mean"
     n_rows = result.per_row.shape[0]
@@ -97,20 +94,27 @@ def _render_table(result, out, title, classes, unit, reduction, precision) -> No
     terms = getattr(result.terms, how)(axis=0)
     finite = terms[terms < math.inf]
     scale = max(float(finite.max()) if finite.size else 0.0, 0.0)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("class", "P", "Q", "term", ""):
-        table.add_column(name, justify="left" if name in ("class", "") else "right")
+    columns = [
+        Column("class", "left"),
+        Column("P"),
+        Column("Q"),
+        Column("term"),
+        Column("", "left", is_bar=True),
+    ]
+    rows = []
     for i, name in enumerate(classes):
         t = float(terms[i])
         share = (t / scale if scale else 0.0) if math.isfinite(t) else math.inf
-        table.add_row(
-            escape(name),
-            number(result.p[:, i].mean(), precision),
-            number(result.q[:, i].mean(), precision),
-            number(t, precision),
-            bar(share) if t > 0 else "",
+        rows.append(
+            [
+                name,
+                number(result.p[:, i].mean(), precision),
+                number(result.q[:, i].mean(), precision),
+                number(t, precision),
+                bar(share) if t > 0 else "",
+            ]
         )
-    parts.append(table)
+    parts.append(fitted_table(columns, rows))
     value = _reduced(result.per_row, reduction)
     label = TITLES[result.kind][0].replace("_", " ") + ("" if n_rows == 1 else f" ({how})")
     parts.append(Text(f"{label}  {number(value, precision)} {unit}", style="bold"))
