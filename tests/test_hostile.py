@@ -191,3 +191,174 @@ def test_empty_stdin_is_no_input(args):
 def test_a_header_without_rows_is_still_bad_data():
     result = run("compute", input="label,a,b\n")
     one_line_error(result, 1, "<stdin>", "no rows")
+
+
+# --------------------------------------------------------------------------- 4. encodings
+
+
+def on_terminal(*args, env=None):
+    """``xent args`` with stdout on a pseudo-terminal (``script``), its output as text."""
+    if not Path("/usr/bin/script").exists() and not Path("/bin/script").exists():
+        pytest.skip("no script(1) for a pseudo-terminal")
+    import shlex
+
+    command = " ".join(shlex.quote(a) for a in [str(SCRIPT), *args])
+    result = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        capture_output=True,
+        env=environment(**(env or {})),
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    return result.returncode, result.stdout.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ARTICLE,
+        ["explain", "--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2"],
+        ["explain", "--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2", "--lang", "zh"],
+        ["kl", "--p", "0.5,0.5", "--q", "0.4,0.6"],
+    ],
+)
+def test_an_ascii_terminal_gets_ascii(args):
+    status, out = on_terminal(*args, env={"PYTHONIOENCODING": "ascii", "TERM": "dumb"})
+    assert status == 0, out
+    assert "internal error" not in out and "Traceback" not in out
+    assert out.isascii()
+    assert "0.9163" in out or "0.0204" in out
+
+
+@pytest.mark.parametrize("args", [ARTICLE, ["explain", *ARTICLE[1:], "-f", "plain"]])
+def test_an_ascii_pipe_gets_ascii_text(args):
+    result = run(*args, env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.isascii()
+
+
+def test_csv_that_the_encoding_cannot_hold_is_refused_before_the_header(tmp_path):
+    data = tmp_path / "p.csv"
+    data.write_text("label,ça,b\nça,0.5,0.5\n", encoding="utf-8")
+    for args in (["-r", "none", "-f", "csv"], ["-f", "csv"], ["-f", "plain", "--worst", "1"]):
+        result = run("compute", "--file", str(data), *args, env={"PYTHONIOENCODING": "ascii"})
+        one_line_error(result, 2, "class name", "ascii", "PYTHONIOENCODING")
+        assert result.stdout == ""
+    vectors = run(
+        *ARTICLE[:1], "--labels", "ça", "--pred", "0.5,0.5", "--classes", "ça,b", "-f", "csv"
+    )
+    assert vectors.returncode == 0 and "ça" in vectors.stdout  # UTF-8: exact
+    utf8 = run("compute", "--file", str(data), "-f", "csv", "-o", str(tmp_path / "out.csv"))
+    assert utf8.returncode == 0, utf8.stderr
+    assert "ça" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_json_on_an_ascii_stream_is_escaped_and_exact(tmp_path):
+    import json
+
+    result = run(
+        "compute",
+        "--labels",
+        "ça",
+        "--pred",
+        "0.5,0.5",
+        "--classes",
+        "ça,b",
+        "-f",
+        "json",
+        env={"PYTHONIOENCODING": "ascii"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.isascii()
+    assert json.loads(result.stdout)["classes"] == ["ça", "b"]
+
+
+# --------------------------------------------------------------------------- 6. escapes
+
+RED = "\x1b[31mred"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compute", "--labels", "0", "--pred", "0.5,0.5"],
+        ["compute", "--labels", "0", "--pred", "0.5,0.5", "--pred", "0.6,0.4"],
+        ["explain", "--labels", "0", "--pred", "0.5,0.5", "--pred", "0.6,0.4"],
+        ["kl", "--p", "0.5,0.5", "--q", "0.4,0.6"],
+    ],
+)
+@pytest.mark.parametrize("fmt", ["table", "plain"])
+def test_escape_sequences_in_class_names_never_reach_the_terminal(args, fmt):
+    result = run(*args, "--classes", f"{RED},b", "-f", fmt)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    if fmt == "table" and (args.count("--pred") < 2 or args[0] == "explain"):  # class names
+        assert "\\x1b[31mred" in result.stdout
+
+
+def test_escape_sequences_in_a_file_header(tmp_path):
+    data = tmp_path / "p.csv"
+    data.write_text(f"label,{RED},b\n{RED},0.5,0.5\n")
+    for args in (["-f", "table", "--worst", "1"], ["-f", "table", "-r", "none"]):
+        result = run("compute", "--file", str(data), *args)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\\x1b[31mred" in result.stdout
+    csv = run("compute", "--file", str(data), "-f", "csv")
+    assert RED in csv.stdout  # machine formats keep the exact text
+
+
+def test_error_lines_escape_control_characters():
+    result = run("compute", "--labels", "x\ny", "--pred", "0.5,0.5", "--classes", f"{RED},b")
+    one_line_error(result, 1)
+    assert "\x1b" not in result.stderr
+    assert "\\x1b[31mred" in result.stderr
+
+
+# --------------------------------------------------------------------------- 8. widths
+
+
+def numbers_in(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\d+\.\d+", text))
+
+
+@pytest.mark.parametrize("columns", [80, 50, 40, 30, 24])
+@pytest.mark.parametrize("precision", [4, 17])
+def test_narrow_terminals_never_cut_a_number(columns, precision):
+    wide = run(*ARTICLE, "-f", "table", "--precision", str(precision), env={"COLUMNS": "200"})
+    narrow = run(
+        *ARTICLE, "-f", "table", "--precision", str(precision), env={"COLUMNS": str(columns)}
+    )
+    assert narrow.returncode == 0, narrow.stderr
+    assert "…" not in narrow.stdout
+    assert numbers_in(wide.stdout) <= numbers_in(narrow.stdout)
+    assert all(len(line) <= columns for line in narrow.stdout.splitlines())
+    for name in ("dog", "fox", "horse", "eagle", "squirrel"):
+        assert name in narrow.stdout
+
+
+def test_bars_go_first():
+    narrow = run(*ARTICLE, "-f", "table", env={"COLUMNS": "60"})
+    assert "█" not in narrow.stdout and "0.9163" in narrow.stdout and "P (label)" in narrow.stdout
+
+
+@pytest.mark.parametrize("columns", [30, 40])
+def test_explain_keeps_class_names_on_a_narrow_terminal(columns):
+    args = ["explain", "--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2"]
+    result = run(*args, "--pred", "0.98,0.005,0.005,0.005,0.005", "-f", "table",
+                 env={"COLUMNS": str(columns)})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    for name in ("dog", "fox", "horse", "eagle", "squirrel"):
+        assert name in result.stdout
+
+
+def test_precision_zero_is_decimals():
+    result = run(*ARTICLE, "-f", "table", "--precision", "0")
+    import re
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"cross-entropy H\(P,Q\) +1 +nats", result.stdout)  # 0.9163, no decimals
+    assert re.search(r"perplexity +2 ", result.stdout)  # 2.5, rounded half to even
+    assert "9.2e-01" not in result.stdout
