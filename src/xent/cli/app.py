@@ -34,9 +34,20 @@ EXIT_STATUS_HELP = (
 
 
 def error_line(message: str) -> None:
-    """The one line a user sees for a problem: ``xent: --pred: value 2 is 'x', not a number``."""
-    sys.stderr.write(f"xent: {message}\n")
-    sys.stderr.flush()
+    """The one line a user sees for a problem: ``xent: --pred: value 2 is 'x', not a number``.
+
+    Control characters from the input (an ESC in a class name, a newline) are written as
+    escapes (``\\x1b``): one line, and nothing that reaches a terminal raw.
+    """
+    if sys.stderr is None:  # stderr closed (2>&-): nowhere to say it
+        return
+    from ..render.text import visible
+
+    try:
+        sys.stderr.write(f"xent: {visible(message)}\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -58,6 +69,16 @@ class _Interrupted(Exception):
 
 class _PipeClosed(Exception):
     """stdout's reader went away (Typer would exit 1 on EPIPE)."""
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull, so that the interpreter's final flush of what stdout still
+    holds does not fail again (Python's signal docs, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 class XentGroup(TyperGroup):
@@ -87,6 +108,8 @@ class XentGroup(TyperGroup):
         except XentError as error:
             error_line(str(error))
             status = error.exit_status
+            if getattr(error, "stdout", False):  # stdout failed (> /dev/full): say it once
+                _silence_stdout()
         except ClickUsageError as error:
             if type(error).__name__ == "NoArgsIsHelpError":  # bare `xent`: show the help
                 sys.stdout.write(error.format_message() + "\n")
@@ -103,8 +126,7 @@ class XentGroup(TyperGroup):
             # The reader went away (`xent ... | head -1`): say nothing more. Point stdout at
             # devnull so the interpreter's final flush does not fail again (Python's
             # signal docs, "Note on SIGPIPE").
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _silence_stdout()
             status = ExitStatus.OK
         except Exception as error:  # a bug in xent, not a problem with the input
             if os.environ.get("XENT_DEBUG"):

@@ -1,9 +1,14 @@
-"""``--output FILE``: write a command's output atomically.
+"""``--output FILE``, and stdout itself: where a command's output goes.
 
-The output goes to a temporary file in FILE's directory, which is renamed over FILE only
-when the command succeeds (``os.replace`` is atomic on POSIX and Windows). A failed or
-interrupted run removes the temporary file and leaves FILE as it was: never half-written,
-never clobbered.
+``--output FILE`` is written as :mod:`xent.atomic` says: a regular file atomically (a
+temporary file in its directory, renamed over FILE only when the command succeeds), a
+device, a FIFO or /dev/stdout straight through, never replaced.
+
+stdout is wrapped so that a failed write (``> /dev/full``) is one line, not a traceback,
+and so that text the stream's encoding cannot hold (``PYTHONIOENCODING=ascii``) is written
+with ASCII symbols or escapes instead of crashing: machine formats check what they write
+before the first byte (csv refuses, json writes ``\\u`` escapes), so only text for people
+ever falls back.
 """
 
 from __future__ import annotations
@@ -11,23 +16,67 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager, redirect_stdout
 
-from ..atomic import atomic_text_file
+from ..atomic import OutputError, atomic_text_file, reason
 
 OUTPUT_HELP = (
-    "Write the output to FILE instead of stdout, atomically: FILE is replaced only when "
-    "the command succeeds (- is stdout)."
+    "Write the output to FILE instead of stdout: a regular file is replaced atomically, "
+    "only when the command succeeds; a device, FIFO or /dev/stdout is written into "
+    "(- is stdout)."
 )
+
+
+class SafeStdout:
+    """sys.stdout for a command: write errors are :class:`OutputError`, and characters the
+    encoding cannot hold become ASCII symbols or escapes (see :func:`xent.render.text.fallback`)."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def _fail(self, error: OSError) -> OutputError:
+        failure = OutputError(reason(error), source="stdout")
+        failure.stdout = True
+        return failure
+
+    def write(self, text: str) -> int:
+        try:
+            return self._inner.write(text)
+        except UnicodeEncodeError:
+            from ..render.text import fallback
+
+            return self.write(fallback(text, self.encoding))
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._fail(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._inner.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._fail(error) from None
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._inner, "encoding", None) or "utf-8"
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
 
 
 @contextmanager
 def output_to(path: str | None):
-    """stdout for the command: ``sys.stdout`` itself, or an atomic file for ``--output``.
+    """stdout for the command: ``sys.stdout`` (wrapped), or a file for ``--output``.
 
     ``sys.stdout`` is redirected, so every renderer (and the format auto-detection, which
     sees a file, not a terminal) writes to the file without knowing it.
     """
     if path is None or path == "-":
-        yield sys.stdout
+        if sys.stdout is None:
+            raise OutputError("stdout is closed: nowhere to write the output (give -o FILE)")
+        with redirect_stdout(SafeStdout(sys.stdout)) as stream:
+            yield stream
         return
     with atomic_text_file(path) as stream, redirect_stdout(stream):
         yield stream

@@ -28,6 +28,10 @@ EXTENSIONS = {
     ".ndjson": "jsonl",
 }
 STDIN = "-"
+NO_INPUT = (
+    "no input: {what}; give --labels and --pred (or --logits), a file with --file, "
+    "or pipe rows in (see 'xent compute --help')"
+)
 
 
 def source_name(path: str) -> str:
@@ -52,6 +56,8 @@ def sniff_format(head: bytes) -> str:
 @contextmanager
 def open_binary(path: str):
     if path == STDIN:
+        if sys.stdin is None:  # closed (<&-): nothing was given
+            raise UsageError(NO_INPUT.format(what="stdin is closed"))
         yield sys.stdin.buffer
         return
     try:
@@ -104,6 +110,9 @@ def read_prediction_chunks(
     options = options or ReadOptions()
     source = source_name(path)
     with open_binary(path) as stream:
+        if path == STDIN and (hasattr(stream, "peek") or stream.seekable()):
+            if not peek(stream, 1):  # zero bytes: no input at all (a header alone is data)
+                raise UsageError(NO_INPUT.format(what="stdin is empty"))
         fmt = input_format(path, stream, options)
         if fmt in ("csv", "tsv"):
             chunks = read_csv_chunks(stream, source, options, tab=fmt == "tsv")

@@ -6,19 +6,10 @@ people (Rich, imported only when a table is drawn).
 
 from __future__ import annotations
 
-import math
+from .numbers import full_precision
 
 FORMATS = ("auto", "table", "json", "csv", "plain")
-
-
-def full_precision(x: float) -> str:
-    """The shortest text that reads back as the same float: ``0.916290731874155``."""
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return repr(x)
+__all__ = ["FORMATS", "full_precision", "render", "render_summary"]
 
 
 def render(report, fmt: str, out, *, precision: int = 4) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 
-from . import full_precision
+from .numbers import full_precision
+from .text import require_encodable
 
 
 def render_csv(report, out) -> None:
     rows = report.rows
+    labels = [] if report.kind == "entropy" else list(report.labels)
+    require_encodable(out, [*labels, report.unit], "label")
     writer = csv.writer(out, lineterminator="\n")
     if report.kind == "entropy":
         writer.writerow(["row", "entropy", "perplexity", "unit"])

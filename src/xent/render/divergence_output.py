@@ -10,8 +10,8 @@ import csv
 import json
 import math
 
-from . import full_precision
-from .json_output import json_number
+from .numbers import full_precision, json_number
+from .text import ascii_json, require_encodable
 
 TITLES = {
     "kl": ("kl_divergence", "KL(P‖Q) = Σ P(i)·log(P(i)/Q(i))"),
@@ -67,9 +67,10 @@ def render_divergence(result, fmt: str, out, *, classes, base, unit, reduction, 
         data = divergence_to_dict(
             result, classes=classes, base=base, unit=unit, reduction=reduction
         )
-        json.dump(data, out, indent=2, ensure_ascii=False, allow_nan=False)
+        json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
         out.write("\n")
     elif fmt == "csv":
+        require_encodable(out, [unit], "unit")
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["row", key, "unit"])
         for n, v in enumerate(result.per_row.tolist()):
@@ -81,13 +82,11 @@ def render_divergence(result, fmt: str, out, *, classes, base, unit, reduction, 
 
 
 def _render_table(result, out, title, classes, unit, reduction, precision) -> None:
-    from rich import box
     from rich.console import Console, Group
-    from rich.markup import escape
-    from rich.table import Table
     from rich.text import Text
 
-    from .rich_table import bar, number
+    from .layout import Column, bar, fitted_table
+    from .numbers import number
 
     how = "sum" if reduction == "sum" else "mean"
     n_rows = result.per_row.shape[0]
@@ -95,20 +94,27 @@ def _render_table(result, out, title, classes, unit, reduction, precision) -> No
     terms = getattr(result.terms, how)(axis=0)
     finite = terms[terms < math.inf]
     scale = max(float(finite.max()) if finite.size else 0.0, 0.0)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("class", "P", "Q", "term", ""):
-        table.add_column(name, justify="left" if name in ("class", "") else "right")
+    columns = [
+        Column("class", "left"),
+        Column("P"),
+        Column("Q"),
+        Column("term"),
+        Column("", "left", is_bar=True),
+    ]
+    rows = []
     for i, name in enumerate(classes):
         t = float(terms[i])
         share = (t / scale if scale else 0.0) if math.isfinite(t) else math.inf
-        table.add_row(
-            escape(name),
-            number(result.p[:, i].mean(), precision),
-            number(result.q[:, i].mean(), precision),
-            number(t, precision),
-            bar(share) if t > 0 else "",
+        rows.append(
+            [
+                name,
+                number(result.p[:, i].mean(), precision),
+                number(result.q[:, i].mean(), precision),
+                number(t, precision),
+                bar(share) if t > 0 else "",
+            ]
         )
-    parts.append(table)
+    parts.append(fitted_table(columns, rows))
     value = _reduced(result.per_row, reduction)
     label = TITLES[result.kind][0].replace("_", " ") + ("" if n_rows == 1 else f" ({how})")
     parts.append(Text(f"{label}  {number(value, precision)} {unit}", style="bold"))

@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 from ..units import UNIT_NAMES, base_label
 from .explain_text import texts
-from .json_output import json_number
+from .numbers import json_number, number
+from .text import ascii_json, visible
 
 INDENT = "   "
 
@@ -29,8 +30,6 @@ class Step(NamedTuple):
 
 def _number(x: float, precision: int) -> str:
     # The table's formatting, so the terminal, the SVG and plain text agree.
-    from .rich_table import number
-
     return number(x, precision)
 
 
@@ -235,7 +234,8 @@ def explain_text(lesson, lang: str = "en", precision: int = 4) -> str:
         out += _wrap(c.meaning, lang)
     if lesson.report.notes:
         out += ["", *lesson.report.notes]
-    return "\n".join(out) + "\n"
+    # Text from the input (class names, the label) never reaches a terminal raw.
+    return "\n".join(visible(line) for line in out) + "\n"
 
 
 def render_explain_plain(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
@@ -291,7 +291,8 @@ def explain_to_dict(lesson, lang: str = "en", precision: int = 4) -> dict:
 
 
 def render_explain_json(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
-    json.dump(explain_to_dict(lesson, lang, precision), out, indent=2, ensure_ascii=False)
+    data = explain_to_dict(lesson, lang, precision)
+    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out))
     out.write("\n")
 
 
@@ -300,26 +301,25 @@ def render_explain_json(lesson, out, *, lang: str = "en", precision: int = 4) ->
 
 def _substitution_table(lesson, i: int, lang: str, precision: int):
     """The substitution as a table, with bars of P (green) against Q (cyan) per class."""
-    from rich import box
     from rich.console import Group
-    from rich.markup import escape
-    from rich.table import Table
     from rich.text import Text
 
-    from .rich_table import bar
+    from .layout import Column, bar, fitted_table
 
     t = texts(lang)
     rows = lesson.report.rows
     num = lambda x: _number(x, precision)  # noqa: E731
     log = log_symbol(lesson.report.base)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("")
-    table.add_column(t["column_class"])
-    table.add_column("P", justify="right")
-    table.add_column("Q", justify="right")
-    table.add_column("P vs Q", no_wrap=True)
-    table.add_column(f"P·(−{log} Q)", justify="right", no_wrap=True)
-    table.add_column("")
+    columns = [
+        Column("", "left", is_bar=True),
+        Column(t["column_class"], "left"),
+        Column("P"),
+        Column("Q"),
+        Column("P vs Q", "left", is_bar=True),
+        Column(f"P·(−{log} Q)"),
+        Column("", "left"),
+    ]
+    cells, styles = [], []
     for k, name in enumerate(lesson.report.classes):
         p, q = float(rows.p[i, k]), float(rows.q[i, k])
         bars = Text.assemble(
@@ -331,36 +331,20 @@ def _substitution_table(lesson, i: int, lang: str, precision: int):
             if counts
             else "0"
         )
-        table.add_row(
-            "+" if k else "",
-            escape(name),
-            num(p),
-            num(q),
-            bars,
-            value,
-            t["counts"] if counts else t["vanishes"],
-            style="bold" if counts else "dim",
-        )
+        note = t["counts"] if counts else t["vanishes"]
+        cells.append(["+" if k else "", name, num(p), num(q), bars, value, note])
+        styles.append("bold" if counts else "dim")
     terms = " + ".join(num(c) for c in rows.contribution[i])
     total = Text(f"= {terms} = {num(rows.cross_entropy[i])}", style="bold")
-    return Group(table, total)
+    return Group(fitted_table(columns, cells, styles=styles, key=1), total)
 
 
 def _comparison_table(c: Comparison, n_classes: int):
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
+    from .layout import Column, fitted_table
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for k, name in enumerate(c.header):
-        table.add_column(escape(name), justify="left" if k == 0 else "right")
-    for r, row in enumerate(c.rows):
-        table.add_row(
-            *(escape(cell) for cell in row),
-            end_section=r == n_classes - 1,
-            style="bold" if r == n_classes else None,
-        )
-    return table
+    columns = [Column(name, "left" if k == 0 else "right") for k, name in enumerate(c.header)]
+    styles = ["bold" if r == n_classes else None for r in range(len(c.rows))]
+    return fitted_table(columns, c.rows, styles=styles, sections=(n_classes - 1,))
 
 
 def _indent(renderable):
@@ -376,7 +360,7 @@ def explain_renderable(lesson, lang: str = "en", precision: int = 4):
 
     t = texts(lang)
     heading, in_unit = _heading(lesson, lang)
-    parts = [Text(heading, style="bold"), Text(in_unit, style="dim")]
+    parts = [Text(visible(heading), style="bold"), Text(in_unit, style="dim")]
     for i in range(lesson.n_predictions):
         q = _q_text(lesson, i, precision)
         parts += [Text(""), Text(t["prediction"].format(n=i + 1, q=q), style="bold magenta")]
@@ -385,15 +369,15 @@ def explain_renderable(lesson, lang: str = "en", precision: int = 4):
             if step.key == "substitute":
                 body = _substitution_table(lesson, i, lang, precision)
             else:
-                body = Text("\n".join(step.lines), style="cyan")
+                body = Text("\n".join(visible(line) for line in step.lines), style="cyan")
             parts.append(_indent(body))
             if i == 0:
-                parts.append(_indent(Text(step.meaning, style="italic")))
+                parts.append(_indent(Text(visible(step.meaning), style="italic")))
     if lesson.n_predictions > 1:
         c = comparison(lesson, lang, precision)
-        parts += [Text(""), Text(c.title, style="bold")]
+        parts += [Text(""), Text(visible(c.title), style="bold")]
         parts.append(_indent(_comparison_table(c, len(lesson.report.classes))))
-        parts.append(_indent(Text(c.meaning, style="italic")))
+        parts.append(_indent(Text(visible(c.meaning), style="italic")))
     if lesson.report.notes:
-        parts += [Text(""), *(Text(note, style="dim") for note in lesson.report.notes)]
+        parts += [Text(""), *(Text(visible(note), style="dim") for note in lesson.report.notes)]
     return Group(*parts)

@@ -7,14 +7,9 @@ Non-finite numbers become the strings ``"inf"``, ``"-inf"`` and ``"nan"``, which
 from __future__ import annotations
 
 import json
-import math
 
-from . import full_precision
-
-
-def json_number(x):
-    x = float(x)
-    return x if math.isfinite(x) else full_precision(x)
+from .numbers import json_number
+from .text import ascii_json
 
 
 def _per_class(report, p, q, neg_log_q, contribution) -> list[dict]:
@@ -91,7 +86,8 @@ def report_to_dict(report) -> dict:
 
 
 def render_json(report, out) -> None:
-    json.dump(report_to_dict(report), out, indent=2, ensure_ascii=False, allow_nan=False)
+    data = report_to_dict(report)
+    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
     out.write("\n")
 
 

@@ -5,7 +5,7 @@ With ``--reduction none`` there is one number per sample, one per line.
 
 from __future__ import annotations
 
-from . import full_precision
+from .numbers import full_precision
 
 
 def render_plain(report, out) -> None:

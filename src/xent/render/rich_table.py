@@ -1,74 +1,52 @@
 """``table``: the per-class contribution table, drawn with Rich for people on a terminal.
 
 Rich is imported here, not at start-up. It decides colour from the terminal, ``NO_COLOR``
-and ``FORCE_COLOR``; we don't second-guess it. User text (class names, labels) is escaped
-before it goes into markup.
+and ``FORCE_COLOR``; we don't second-guess it. User text (class names, labels) is never
+markup, and its control characters are shown as escapes; a table too wide for the terminal
+drops its bars, then stacks its rows (:mod:`xent.render.layout`): numbers are never cut.
 """
 
 from __future__ import annotations
 
 import math
 
-from rich import box
 from rich.console import Console, Group
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from ..units import base_label
+from .layout import BAR_WIDTH, Column, bar, fitted_table
+from .numbers import number
+from .text import visible
 
-BAR_WIDTH = 10
-_EIGHTHS = " ▏▎▍▌▋▊▉"
-
-
-def number(x: float, precision: int) -> str:
-    """Fixed decimals for ordinary sizes, scientific for tiny or huge ones, 0 for zero."""
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    if x == 0 or x == 1:
-        return str(int(x))  # one-hot labels read best as 0 and 1
-    if 10.0**-precision <= abs(x) < 1e6:
-        return f"{x:.{precision}f}"
-    return f"{x:.{precision}g}" if abs(x) >= 1e6 else f"{x:.{max(precision - 2, 1)}e}"
+__all__ = ["BAR_WIDTH", "bar", "class_table", "number", "render_table", "report_renderable"]
 
 
-def bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    """A horizontal bar of ``fraction`` (0 to 1) of ``width`` cells, in eighths."""
-    if not math.isfinite(fraction):
-        return "█" * width
-    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
-    full, part = divmod(eighths, 8)
-    return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)
+def _summary(rows: list[tuple[str, float]], unit: str, precision: int):
+    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    cells = [
+        [name, number(value, precision), shown_unit[0] if shown_unit else unit]
+        for name, value, *shown_unit in rows
+    ]
+    return fitted_table(columns, cells, grid=True)
 
 
-def _summary(rows: list[tuple[str, float]], unit: str, precision: int) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(justify="right")
-    grid.add_column(style="dim")
-    for name, value, *shown_unit in rows:
-        grid.add_row(name, number(value, precision), shown_unit[0] if shown_unit else unit)
-    return grid
-
-
-def class_table(report, sample: int, precision: int) -> Table:
+def class_table(report, sample: int, precision: int):
     """One row per class: P, Q, -log Q, the contribution P * (-log Q) and its bar."""
     rows = report.rows
     entropy_kind = report.kind == "entropy"
     contribution = rows.contribution[sample]
     finite = contribution[contribution < math.inf]
     scale = max(float(finite.max()) if finite.size else 0.0, 0.0)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("class")
+    columns = [Column("class", "left")]
     if not entropy_kind:
-        table.add_column("P (label)", justify="right")
-    table.add_column("Q" if not entropy_kind else "P", justify="right")
-    table.add_column("−log Q" if not entropy_kind else "−log P", justify="right")
-    table.add_column("P·(−log Q)" if not entropy_kind else "−P·log P", justify="right")
-    table.add_column("", no_wrap=True, style="cyan")
+        columns.append(Column("P (label)"))
+    columns += [
+        Column("Q" if not entropy_kind else "P"),
+        Column("−log Q" if not entropy_kind else "−log P"),
+        Column("P·(−log Q)" if not entropy_kind else "−P·log P"),
+        Column("", "left", "cyan", is_bar=True),
+    ]
+    cells, styles = [], []
     for i, name in enumerate(report.classes):
         c = float(contribution[i])
         share = (c / scale if scale else 0.0) if math.isfinite(c) else math.inf
@@ -78,44 +56,45 @@ def class_table(report, sample: int, precision: int) -> Table:
             number(rows.neg_log_q[sample, i], precision),
         ]
         true_class = not entropy_kind and rows.p[sample, i] > 0
-        table.add_row(
-            escape(name) + (" ◀" if true_class else ""),
-            *values,
-            number(c, precision),
-            bar(share) if c > 0 else "",
-            style="bold green" if true_class else None,
+        cells.append(
+            [
+                visible(name) + (" ◀" if true_class else ""),
+                *values,
+                number(c, precision),
+                bar(share) if c > 0 else "",
+            ]
         )
-    return table
+        styles.append("bold green" if true_class else None)
+    return fitted_table(columns, cells, styles=styles)
 
 
-def sample_table(report, precision: int) -> Table:
+def sample_table(report, precision: int):
     """One row per sample, then the reduction."""
     rows = report.rows
     entropy_kind = report.kind == "entropy"
     how = "mean" if report.reduction == "none" else report.reduction
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_footer=True)
-    table.add_column("#", justify="right", footer=how)
+    columns, footer = [Column("#")], [how]
     if not entropy_kind:
-        table.add_column("label", footer="")
-        table.add_column("H(P,Q)", justify="right", footer=number(report.cross_entropy, precision))
-    table.add_column(
-        "H(P)" if not entropy_kind else "H",
-        justify="right",
-        footer=number(report.entropy, precision),
-    )
+        columns += [Column("label", "left"), Column("H(P,Q)")]
+        footer += ["", number(report.cross_entropy, precision)]
+    columns.append(Column("H(P)" if not entropy_kind else "H"))
+    footer.append(number(report.entropy, precision))
     if not entropy_kind:
-        table.add_column("KL(P‖Q)", justify="right", footer=number(report.kl_divergence, precision))
-    table.add_column("perplexity", justify="right", footer=number(report.perplexity, precision))
+        columns.append(Column("KL(P‖Q)"))
+        footer.append(number(report.kl_divergence, precision))
+    columns.append(Column("perplexity"))
+    footer.append(number(report.perplexity, precision))
+    cells = []
     for i in range(report.n_samples):
-        cells = [str(i + 1)]
+        row = [str(i + 1)]
         if not entropy_kind:
-            cells += [escape(report.labels[i]), number(rows.cross_entropy[i], precision)]
-        cells.append(number(rows.entropy[i], precision))
+            row += [report.labels[i], number(rows.cross_entropy[i], precision)]
+        row.append(number(rows.entropy[i], precision))
         if not entropy_kind:
-            cells.append(number(rows.kl_divergence[i], precision))
-        cells.append(number(rows.perplexity[i], precision))
-        table.add_row(*cells)
-    return table
+            row.append(number(rows.kl_divergence[i], precision))
+        row.append(number(rows.perplexity[i], precision))
+        cells.append(row)
+    return fitted_table(columns, cells, footer=footer)
 
 
 def report_renderable(report, precision: int = 4) -> Group:
@@ -127,7 +106,7 @@ def report_renderable(report, precision: int = 4) -> Group:
             title = "Entropy H(P) = −Σ P(i)·log P(i)"
             totals = [("entropy H(P)", report.entropy), ("perplexity", report.perplexity, "")]
         else:
-            title = f"Cross-entropy H(P,Q) = −Σ P(i)·log Q(i), label {escape(report.labels[0])}"
+            title = f"Cross-entropy H(P,Q) = −Σ P(i)·log Q(i), label {visible(report.labels[0])}"
             totals = [
                 ("cross-entropy H(P,Q)", report.cross_entropy),
                 ("entropy H(P)", report.entropy),
@@ -154,7 +133,7 @@ def report_renderable(report, precision: int = 4) -> Group:
             (f"ECE ({metrics['bins']} bins)", metrics["ece"], ""),
         ]
         parts.append(_summary(shown, "", precision))
-    parts += [Text(note, style="dim") for note in report.notes]
+    parts += [Text(visible(note), style="dim") for note in report.notes]
     return Group(*parts)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import json
 
-from . import full_precision
-from .json_output import json_number
+from .numbers import full_precision, json_number
+from .text import ascii_json, require_encodable, visible
 
 ROW_HEADER = ["row", "label", "cross_entropy", "predicted", "line"]
 
@@ -28,7 +28,9 @@ class RowWriter:
 
     def _start(self) -> None:
         self.started = True
+        self.ascii_json = ascii_json(self.out)
         if self.fmt == "csv":
+            require_encodable(self.out, self.classes, "class name")
             csv.writer(self.out, lineterminator="\n").writerow(self.header)
         elif self.fmt == "table":
             self.out.write(f"{'row':>8}  {'line':>8}  {'cross-entropy':>14}  label → predicted\n")
@@ -54,7 +56,10 @@ class RowWriter:
             keys = [*self.header[:2], "cross_entropy", "predicted", self.header[-1]]
             self.out.write(
                 "".join(
-                    json.dumps(dict(zip(keys, (r, lab, json_number(x), p, n))), ensure_ascii=False)
+                    json.dumps(
+                        dict(zip(keys, (r, lab, json_number(x), p, n))),
+                        ensure_ascii=self.ascii_json,
+                    )
                     + "\n"
                     for r, lab, x, p, n in zip(
                         rows, labels, scored.losses.tolist(), predicted, lines
@@ -65,7 +70,7 @@ class RowWriter:
             shown = f"{{:>14.{self.precision}f}}"
             self.out.write(
                 "".join(
-                    f"{r:>8}  {n:>8}  {shown.format(float(x))}  {lab} → {p}\n"
+                    f"{r:>8}  {n:>8}  {shown.format(float(x))}  {visible(lab)} → {visible(p)}\n"
                     for r, n, x, lab, p in zip(rows, lines, losses, labels, predicted)
                 )
             )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import json
 
-from . import full_precision
-from .json_output import json_number
+from .numbers import full_precision, json_number
+from .text import ascii_json, require_encodable
 
 WORST_HEADER = ["row", "line", "label", "predicted", "cross_entropy"]
 # Appended after the original columns, so that scripts reading those by position still work.
@@ -82,7 +82,8 @@ def summary_to_dict(summary) -> dict:
 
 
 def render_summary_json(summary, out) -> None:
-    json.dump(summary_to_dict(summary), out, indent=2, ensure_ascii=False, allow_nan=False)
+    data = summary_to_dict(summary)
+    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
     out.write("\n")
 
 
@@ -95,6 +96,8 @@ def render_summary_plain(summary, out) -> None:
 
 
 def render_worst_csv(summary, out) -> None:
+    names = [text for w in summary.worst for text in (w.label, w.predicted)]
+    require_encodable(out, [*names, summary.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(WORST_HEADER)
     for w in summary.worst:
@@ -107,6 +110,7 @@ def render_summary_csv(summary, out) -> None:
     if summary.worst:
         render_worst_csv(summary, out)
         return
+    require_encodable(out, [*(c.name for c in summary.per_class), summary.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["class", "rows", "mean_cross_entropy", "share", "accuracy", "unit", *CSV_METRICS]

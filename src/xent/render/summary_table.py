@@ -1,17 +1,17 @@
-"""``table`` for a file: the summary, the per-class table and the worst rows, with Rich."""
+"""``table`` for a file: the summary, the per-class table and the worst rows, with Rich; each
+table fits the terminal (:mod:`xent.render.layout`)."""
 
 from __future__ import annotations
 
 import math
 
-from rich import box
 from rich.console import Console, Group
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from ..units import base_label
-from .rich_table import bar, number
+from .layout import Column, bar, fitted_table
+from .numbers import number
+from .text import visible
 
 
 def _percent(x: float) -> str:
@@ -20,71 +20,65 @@ def _percent(x: float) -> str:
 
 def summary_renderable(summary, precision: int = 4) -> Group:
     unit = summary.unit
-    title = f"Cross-entropy of {escape(summary.source)}: {summary.rows:,} rows"
+    title = f"Cross-entropy of {visible(summary.source)}: {summary.rows:,} rows"
     parts = [Text(title, style="bold")]
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(justify="right")
-    grid.add_column(style="dim")
-    grid.add_row("mean cross-entropy", number(summary.mean, precision), unit)
-    grid.add_row("sum", number(summary.sum, precision), unit)
-    grid.add_row("standard deviation", number(summary.std, precision), unit)
-    grid.add_row(
-        "min / max", f"{number(summary.min, precision)} / {number(summary.max, precision)}", unit
-    )
-    grid.add_row("perplexity", number(summary.perplexity, precision), "")
-    grid.add_row("accuracy (arg-max)", _percent(summary.accuracy), "")
+    grid = [
+        ["mean cross-entropy", number(summary.mean, precision), unit],
+        ["sum", number(summary.sum, precision), unit],
+        ["standard deviation", number(summary.std, precision), unit],
+        ["min / max", f"{number(summary.min, precision)} / {number(summary.max, precision)}", unit],
+        ["perplexity", number(summary.perplexity, precision), ""],
+        ["accuracy (arg-max)", _percent(summary.accuracy), ""],
+    ]
     m = summary.metrics
     if m is not None:
         if m.k != 1:
-            grid.add_row(f"top-{m.k} accuracy", _percent(m.top_k_accuracy), "")
-        grid.add_row("Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2")
-        grid.add_row("calibration error", number(m.ece, precision), f"ECE, {m.bins} bins")
+            grid.append([f"top-{m.k} accuracy", _percent(m.top_k_accuracy), ""])
+        grid.append(["Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2"])
+        grid.append(["calibration error", number(m.ece, precision), f"ECE, {m.bins} bins"])
     if summary.ignored:
-        grid.add_row("ignored", f"{summary.ignored:,}", "rows, in no statistic")
+        grid.append(["ignored", f"{summary.ignored:,}", "rows, in no statistic"])
     if summary.skipped:
         shown = ", ".join(map(str, summary.skipped_lines))
         more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
-        grid.add_row("skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}")
-    parts.append(grid)
+        grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
+    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    parts.append(fitted_table(columns, grid, grid=True))
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for name, justify in (
-        ("class", "left"),
-        ("rows", "right"),
-        ("mean loss", "right"),
-        ("share of loss", "right"),
-        ("", "left"),
-        ("accuracy", "right"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=not name)
+    columns = [
+        Column("class", "left"),
+        Column("rows"),
+        Column("mean loss"),
+        Column("share of loss"),
+        Column("", "left", is_bar=True),
+        Column("accuracy"),
+    ]
     largest = max((c.share for c in summary.per_class if math.isfinite(c.share)), default=0.0)
-    for c in summary.per_class:
-        table.add_row(
-            escape(c.name),
+    rows = [
+        [
+            c.name,
             f"{c.rows:,}",
             number(c.mean, precision) if c.rows else "–",
             _percent(c.share),
             bar(c.share / largest if largest > 0 else 0.0),
             _percent(c.accuracy),
-        )
-    parts.append(table)
+        ]
+        for c in summary.per_class
+    ]
+    parts.append(fitted_table(columns, rows))
 
     if summary.worst:
-        worst = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="worst rows", title_justify="left")
-        for name in ("row", summary.numbered, "label", "predicted", "cross-entropy"):
-            worst.add_column(name, justify="left" if name in ("label", "predicted") else "right")
-        for w in summary.worst:
-            worst.add_row(
-                str(w.row),
-                str(w.line),
-                escape(w.label),
-                escape(w.predicted),
-                number(w.cross_entropy, precision),
-            )
-        parts.append(worst)
+        columns = [
+            Column(name, "left" if name in ("label", "predicted") else "right")
+            for name in ("row", summary.numbered, "label", "predicted", "cross-entropy")
+        ]
+        rows = [
+            [str(w.row), str(w.line), w.label, w.predicted, number(w.cross_entropy, precision)]
+            for w in summary.worst
+        ]
+        parts.append(fitted_table(columns, rows, title="worst rows"))
     parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
-    parts += [Text(note, style="dim") for note in summary.notes]
+    parts += [Text(visible(note), style="dim") for note in summary.notes]
     return Group(*parts)
 
 
