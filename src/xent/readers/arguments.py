@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from ..errors import DataError, UsageError
 
 # The article's five animals: the built-in vocabulary for five-class vectors.
 ARTICLE_CLASSES = ("dog", "fox", "horse", "eagle", "squirrel")
 ARTICLE_NOTE = "classes: the article's dog, fox, horse, eagle, squirrel (see --classes)"
-
-_SEPARATORS = re.compile(r"[,\s]+")
 
 
 def to_float(text: str) -> float:
@@ -25,11 +21,6 @@ def shown(value, limit: int = 40) -> str:
     """``repr(value)``, cut short for an error message: the value may be a whole file."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
-
-
-def split_values(text: str) -> list[str]:
-    """Split ``"0.4, 0.3,0.05"`` on commas and/or white space."""
-    return _SEPARATORS.split(text.strip()) if text.strip() else []
 
 
 def parse_vector(text: str, *, source: str) -> list[float]:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ..errors import DataError, UsageError
 from .chunks import PredictionChunk, ReadOptions
-from .csv_rows import BOM, read_csv_chunks
+from .csv_rows import read_csv_chunks
 from .json_rows import read_json_chunks, read_jsonl_chunks
+from .text_chunks import BOM
 
 INPUT_FORMATS = ("csv", "tsv", "json", "jsonl")
 EXTENSIONS = {

@@ -19,8 +19,8 @@ import numpy as np
 from ..errors import DataError
 from .arguments import resolve_classes
 from .chunks import CHUNK_ROWS, ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
-from .csv_rows import BOM, decode
 from .limits import check_json_depth, limit, too_long
+from .text_chunks import BOM, decode
 
 VALUE_KEYS = ("pred", "logits")
 
