@@ -22,6 +22,9 @@ MULTI_LABEL_SEPARATOR = "|"
 # NumPy's per-call overhead vanishes, small enough that memory stays flat.
 CHUNK_ROWS = 50_000
 
+# The classes of a binary file (one value column, P(class 1)) without --classes NEG,POS.
+BINARY_CLASSES = ["0", "1"]
+
 
 @dataclass(frozen=True)
 class ReadOptions:
@@ -102,6 +105,38 @@ class PredictionChunk:
 
     def __len__(self) -> int:
         return self.values.shape[0]
+
+
+def task_of(options: ReadOptions, n_values: int, labelled: bool) -> str:
+    """``multiclass``, ``binary`` or ``multilabel`` for a file of ``n_values`` value columns
+    (``labelled``: it has a label or soft-label columns; rows of distributions do not)."""
+    if not labelled:
+        return "multiclass"
+    if options.multi_label:
+        return "multilabel"
+    return "binary" if n_values == 1 else "multiclass"
+
+
+def class_names(options: ReadOptions, task: str, names: list[str]) -> list[str]:
+    """The class names: ``--classes``, else the value columns' names (for a binary file,
+    whose one column is P(class 1), ``0`` and ``1``)."""
+    if task == "binary":
+        if options.classes and len(options.classes) != 2:
+            raise UsageError(
+                f"{len(options.classes)} class names given, but a binary file (one value "
+                f"column, {', '.join(names)}) has two classes: use --classes NEG,POS",
+                source="--classes",
+            )
+        return list(options.classes) or list(BINARY_CLASSES)
+    if options.classes:
+        if len(options.classes) != len(names):
+            raise UsageError(
+                f"{len(options.classes)} class names given, but the file has "
+                f"{len(names)} class columns ({', '.join(names)})",
+                source="--classes",
+            )
+        return list(options.classes)
+    return list(names)
 
 
 class LabelLookup:

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 from ..errors import DataError, UsageError
 from .arguments import shown
-from .chunks import ReadOptions
+from .chunks import ReadOptions, class_names, task_of
 
 DELIMITERS = (",", "\t", ";")
-BINARY_CLASSES = ["0", "1"]
 
 
 def split_header(header: str, delimiter: str, source: str) -> list[str]:
@@ -54,38 +53,6 @@ def sniff_delimiter(header: str) -> str:
         if count > best_count:
             best, best_count = delimiter, count
     return best
-
-
-def task_of(options: ReadOptions, n_values: int, labelled: bool) -> str:
-    """``multiclass``, ``binary`` or ``multilabel`` for a file of ``n_values`` value columns
-    (``labelled``: it has a label or soft-label columns; rows of distributions do not)."""
-    if not labelled:
-        return "multiclass"
-    if options.multi_label:
-        return "multilabel"
-    return "binary" if n_values == 1 else "multiclass"
-
-
-def class_names(options: ReadOptions, task: str, names: list[str]) -> list[str]:
-    """The class names: ``--classes``, else the value columns' names (for a binary file,
-    whose one column is P(class 1), ``0`` and ``1``)."""
-    if task == "binary":
-        if options.classes and len(options.classes) != 2:
-            raise UsageError(
-                f"{len(options.classes)} class names given, but a binary file (one value "
-                f"column, {', '.join(names)}) has two classes: use --classes NEG,POS",
-                source="--classes",
-            )
-        return list(options.classes) or list(BINARY_CLASSES)
-    if options.classes:
-        if len(options.classes) != len(names):
-            raise UsageError(
-                f"{len(options.classes)} class names given, but the file has "
-                f"{len(names)} class columns ({', '.join(names)})",
-                source="--classes",
-            )
-        return list(options.classes)
-    return list(names)
 
 
 @dataclass(frozen=True)
