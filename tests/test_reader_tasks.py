@@ -349,13 +349,13 @@ def test_a_multi_label_csv_in_many_chunks(tmp_path, reader, monkeypatch):
 
 def test_a_multi_label_with_an_unknown_class_names_line_and_column(tmp_path, reader):
     path = tmp_path / "m.csv"
-    path.write_text("id,label,dog,fox\n1,dog,0.9,0.1\n2,dog|cat,0.9,0.1\n")
+    path.write_text("id,label,dog,fox\n1,dog||fox,0.9,0.1\n2,dog| |cat,0.9,0.1\n")
     assert error_of(path, multi_label=True, ignore_columns=("id",)) == (
-        f"{path}:3:2: unknown class 'cat' in the multi-label 'dog|cat': the classes are "
+        f"{path}:3:2: unknown class 'cat' in the multi-label 'dog| |cat': the classes are "
         "dog, fox (a row names its positive classes separated by |)"
     )
     chunk = read(path, multi_label=True, ignore_columns=("id",), on_error="skip")
-    assert chunk.targets.tolist() == [[1.0, 0.0]] and [e.line for e in chunk.skipped] == [3]
+    assert chunk.targets.tolist() == [[1.0, 1.0]] and [e.line for e in chunk.skipped] == [3]
 
 
 def test_multi_label_from_label_columns(tmp_path, reader):

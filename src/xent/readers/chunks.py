@@ -233,6 +233,7 @@ class MultiLabelLookup:
 
     def unknown(self, text: str, names: list[str] | None = None) -> str:
         names = self.split(text) if names is None else names
+        names = [n for n in names if n.strip()]
         bad = next(n for n in names if self.single.indices([n.strip()])[0] < 0)
         return (
             f"unknown class {shown(bad)} in the multi-label {shown(text)}: the classes are "
