@@ -54,7 +54,8 @@ class Table:
 
 @st.composite
 def tables(draw, max_rows: int = 8, max_classes: int = 6) -> Table:
-    classes = draw(st.lists(NAME, min_size=1, max_size=max_classes, unique=True))
+    # Two classes at least: a file with one value column is a binary file (P(class 1)).
+    classes = draw(st.lists(NAME, min_size=2, max_size=max_classes, unique=True))
     n = len(classes)
     rows = draw(st.integers(1, max_rows))
     labels, pred = [], []

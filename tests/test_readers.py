@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from xent.errors import DataError, UsageError
-from xent.readers import csv_rows
+from xent.readers import csv_parse, csv_rows
 from xent.readers.chunks import ReadOptions
 from xent.readers.files import read_prediction_chunks, sniff_format
 
@@ -345,10 +345,10 @@ def test_labels_in_any_field_non_ascii_spaced_or_indices(tmp_path, position, end
 def test_auto_reader_takes_numpy_for_wide_rows(monkeypatch):
     pytest.importorskip("pyarrow")
     monkeypatch.delenv("XENT_CSV_READER", raising=False)
-    assert csv_rows.use_arrow(ReadOptions(), 11)
-    assert not csv_rows.use_arrow(ReadOptions(), csv_rows.ARROW_MAX_FIELDS + 1)
-    assert csv_rows.use_arrow(ReadOptions(csv_reader="arrow"), 1001)
-    assert not csv_rows.use_arrow(ReadOptions(csv_reader="numpy"), 11)
+    assert csv_parse.use_arrow(ReadOptions(), 11)
+    assert not csv_parse.use_arrow(ReadOptions(), csv_parse.ARROW_MAX_FIELDS + 1)
+    assert csv_parse.use_arrow(ReadOptions(csv_reader="arrow"), 1001)
+    assert not csv_parse.use_arrow(ReadOptions(csv_reader="numpy"), 11)
 
 
 @pytest.mark.parametrize("workers", ["0", "1", "2"])

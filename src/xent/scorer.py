@@ -111,7 +111,12 @@ def _score(chunk, options: ScoreOptions, detail: bool, metrics: bool) -> ScoredR
     if options.multi_label or chunk.task == "multilabel":
         return _multi_label(chunk, options, detail)
     logits = options.logits or chunk.logits
-    values = _two_classes(chunk.values, logits) if chunk.task == "binary" else chunk.values
+    values = chunk.values
+    if chunk.task == "binary":
+        values = _two_classes(values, logits)
+        if chunk.targets is not None and chunk.targets.shape[1] == 1:  # y = P(class 1)
+            y = chunk.targets[:, 0]
+            chunk = replace(chunk, targets=np.column_stack([1.0 - y, y]))
     k = values.shape[1]
     w = class_weights(options, k, chunk.classes)
     alpha = options.label_smoothing

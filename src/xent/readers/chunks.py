@@ -15,10 +15,15 @@ from ..errors import DataError, UsageError
 from .arguments import shown
 
 ON_ERROR = ("raise", "skip")
+TASKS = ("multiclass", "binary", "multilabel")
+MULTI_LABEL_SEPARATOR = "|"
 
 # Rows per chunk for the readers that build rows one at a time (JSON): big enough that
 # NumPy's per-call overhead vanishes, small enough that memory stays flat.
 CHUNK_ROWS = 50_000
+
+# The classes of a binary file (one value column, P(class 1)) without --classes NEG,POS.
+BINARY_CLASSES = ["0", "1"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,9 @@ class ReadOptions:
     """How to read a prediction file; the defaults read ``label,<class>,<class>,...``."""
 
     input_format: str | None = None  # csv, tsv, json, jsonl; None = from the name or content
-    label_column: str = "label"
+    # None: no label column, every other column holds values (rows of distributions, for
+    # entropy, kl and js): the chunks' labels and targets stay None.
+    label_column: str | None = "label"
     label_columns: tuple[str, ...] = ()  # soft labels: one column per class, in class order
     delimiter: str | None = None  # None = detected from the header
     ignore_columns: tuple[str, ...] = ()
@@ -35,6 +42,9 @@ class ReadOptions:
     csv_reader: str | None = None  # auto, numpy or arrow; None = $XENT_CSV_READER or auto
     sample_weights: str | None = None  # a column (JSON key) of per-row weights, not a class
     ignore_labels: tuple[str, ...] = ()  # label texts read as "ignored" (class index K)
+    # Each row has any number of positive classes: the label column names them separated
+    # by "|" (or --label-columns hold 0/1 per class), the values are K probabilities.
+    multi_label: bool = False
 
     def __post_init__(self) -> None:
         # A column has one role: a weight column that is also the label (or a soft label,
@@ -43,7 +53,10 @@ class ReadOptions:
         if weights is None:
             return
         roles = [
-            ("--label-column", () if self.label_columns else (self.label_column,)),
+            (
+                "--label-column",
+                () if self.label_columns or self.label_column is None else (self.label_column,),
+            ),
             ("--label-columns", self.label_columns),
             ("--ignore-columns", self.ignore_columns),
         ]
@@ -60,6 +73,17 @@ class ReadOptions:
 class PredictionChunk:
     """A block of rows: predictions (probabilities or logits, as the file holds them) and
     their labels, as class indices or as soft label distributions.
+
+    ``task`` says how to read them (``classes`` always has the K class names):
+
+    - ``multiclass``: ``values`` (n, K); ``labels`` (n,) class indices, K for an ignored
+      label, or ``targets`` (n, K) soft labels; neither for rows of distributions
+      (``ReadOptions.label_column=None``).
+    - ``binary``: ``values`` (n, 1), P(class 1) or its logit; ``classes`` the two names
+      (``--classes NEG,POS``, else ``0``, ``1``); ``labels`` (n,) 0 or 1 (2: ignored), or
+      ``targets`` (n, 1) the probability y of class 1 (a soft label).
+    - ``multilabel``: ``values`` (n, K), K independent probabilities (or logits);
+      ``targets`` (n, K) 0/1 (or soft) per class; ``labels`` None.
 
     ``lines`` are 1-based line numbers in the file (for JSON documents, the line where the
     row starts). ``skipped`` holds the errors of the rows dropped by ``on_error="skip"``.
@@ -86,6 +110,38 @@ class PredictionChunk:
         return self.values.shape[0]
 
 
+def task_of(options: ReadOptions, n_values: int, labelled: bool) -> str:
+    """``multiclass``, ``binary`` or ``multilabel`` for a file of ``n_values`` value columns
+    (``labelled``: it has a label or soft-label columns; rows of distributions do not)."""
+    if not labelled:
+        return "multiclass"
+    if options.multi_label:
+        return "multilabel"
+    return "binary" if n_values == 1 else "multiclass"
+
+
+def class_names(options: ReadOptions, task: str, names: list[str]) -> list[str]:
+    """The class names: ``--classes``, else the value columns' names (for a binary file,
+    whose one column is P(class 1), ``0`` and ``1``)."""
+    if task == "binary":
+        if options.classes and len(options.classes) != 2:
+            raise UsageError(
+                f"{len(options.classes)} class names given, but a binary file (one value "
+                f"column, {', '.join(names)}) has two classes: use --classes NEG,POS",
+                source="--classes",
+            )
+        return list(options.classes) or list(BINARY_CLASSES)
+    if options.classes:
+        if len(options.classes) != len(names):
+            raise UsageError(
+                f"{len(options.classes)} class names given, but the file has "
+                f"{len(names)} class columns ({', '.join(names)})",
+                source="--classes",
+            )
+        return list(options.classes)
+    return list(names)
+
+
 class LabelLookup:
     """Label text to class index: a class name, or else a class index ``0..K-1``.
 
@@ -93,8 +149,11 @@ class LabelLookup:
     not labels already map to K, one past the last class, which scoring leaves out.
     """
 
-    def __init__(self, classes: list[str], ignored: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, classes: list[str], ignored: tuple[str, ...] = (), binary: bool = False
+    ) -> None:
         self.classes = classes
+        self.binary = binary
         self.index = {name: i for i, name in enumerate(classes)}
         for i in range(len(classes)):
             self.index.setdefault(str(i), i)
@@ -109,14 +168,81 @@ class LabelLookup:
         return np.array(found, dtype=np.intp)
 
     def unknown(self, text: str) -> str:
-        classes = (
-            ", ".join(map(shown, self.classes[:12]))
-            if any(not c.isprintable() or "," in c or not c for c in self.classes[:12])
-            else ", ".join(self.classes[:12])
-        )
-        classes += ", ..." if len(self.classes) > 12 else ""
+        if self.binary:
+            named = "" if self.classes == ["0", "1"] else f" (here {', '.join(self.classes)})"
+            return (
+                f"unknown label {shown(text)}: a binary file's labels are 0/1 or the two "
+                f"names given by --classes NEG,POS{named}"
+            )
+        classes = known_classes(self.classes)
         classes += f" (or an index 0 to {len(self.classes) - 1})"
         return f"unknown label {shown(text)}: the classes are {classes}"
+
+
+def known_classes(classes: list[str]) -> str:
+    """The first class names, for a message."""
+    shown_names = (
+        ", ".join(map(shown, classes[:12]))
+        if any(not c.isprintable() or "," in c or not c for c in classes[:12])
+        else ", ".join(classes[:12])
+    )
+    return shown_names + (", ..." if len(classes) > 12 else "")
+
+
+class MultiLabelLookup:
+    """Multi-label text to a row of K targets: ``dog|eagle`` names the positive classes
+    (by name or index), an empty text none.
+
+    ``indices`` gives each text a code into a table of target rows that lives until
+    ``reset`` (once per chunk: the table holds the chunk's distinct texts only).
+    """
+
+    def __init__(self, classes: list[str]) -> None:
+        self.classes = classes
+        self.single = LabelLookup(classes)
+        self.reset()
+
+    def reset(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.rows: list[np.ndarray] = []
+
+    def row(self, names: list[str]) -> np.ndarray | None:
+        """The 0/1 targets of these positive class names; None if one is not a class."""
+        found = self.single.indices([n.strip() for n in names if n.strip()])
+        if (found < 0).any():
+            return None
+        row = np.zeros(len(self.classes))
+        row[found] = 1.0
+        return row
+
+    def split(self, text: str) -> list[str]:
+        return text.split(MULTI_LABEL_SEPARATOR) if text.strip() else []
+
+    def indices(self, texts: list[str]) -> np.ndarray:
+        """A code per text into the table of target rows, -1 where a name is not a class."""
+        codes = self.codes
+        for text in set(texts).difference(codes):
+            row = self.row(self.split(text))
+            if row is None:
+                codes[text] = -1
+            else:
+                codes[text] = len(self.rows)
+                self.rows.append(row)
+        return np.array([codes[t] for t in texts], dtype=np.intp)
+
+    def targets(self, codes: np.ndarray) -> np.ndarray:
+        table = np.array(self.rows).reshape(len(self.rows), len(self.classes))
+        return table[codes]
+
+    def unknown(self, text: str, names: list[str] | None = None) -> str:
+        names = self.split(text) if names is None else names
+        names = [n for n in names if n.strip()]
+        bad = next(n for n in names if self.single.indices([n.strip()])[0] < 0)
+        return (
+            f"unknown class {shown(bad)} in the multi-label {shown(text)}: the classes are "
+            f"{known_classes(self.classes)} (a row names its positive classes separated "
+            f"by {MULTI_LABEL_SEPARATOR})"
+        )
 
 
 class ErrorPolicy:

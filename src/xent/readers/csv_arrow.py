@@ -10,12 +10,16 @@ row, a cell that is not a number, an empty cell, a blank line) goes to the caref
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .chunks import PredictionChunk
+
+if TYPE_CHECKING:
+    from .csv_parse import CsvChunkParser
 
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray | None:
@@ -32,7 +36,7 @@ def _floats(column: pa.ChunkedArray) -> np.ndarray | None:
 
 
 class ArrowChunkParser:
-    def __init__(self, parser) -> None:
+    def __init__(self, parser: CsvChunkParser) -> None:
         self.parser = parser
         layout = parser.layout
         names = [f"f{i}" for i in range(layout.n_fields)]
@@ -55,6 +59,7 @@ class ArrowChunkParser:
         self.mapping_cache: dict[str, int] = {}
 
     def parse(self, data: bytes, first_line: int, newlines: int) -> PredictionChunk | None:
+        """The chunk of clean ``data``, or None for the careful path."""
         parser, layout = self.parser, self.parser.layout
         if data.startswith(b"\xef\xbb\xbf"):
             return None  # pyarrow would drop a BOM here, where it is part of a label
@@ -78,7 +83,7 @@ class ArrowChunkParser:
         for j, column in enumerate(columns):
             numbers[:, j] = column
         chunk = parser.numbers_chunk(numbers, first_line)
-        if layout.target_fields:
+        if layout.label is None:
             return chunk
         # Each Arrow chunk has its own dictionary: map its few names, then its codes.
         names: list[str] = []

@@ -1,10 +1,20 @@
 """JSON and JSON Lines prediction files.
 
-- JSON Lines: one object a line, ``{"label": "dog", "pred": [0.4, 0.3, 0.05, 0.05, 0.2]}``
-  (``"logits"`` instead of ``"pred"`` for logits; a list as the label is a soft label).
-- JSON: the columns ``{"classes": [...], "labels": [...], "pred": [[...], ...]}`` (or
-  ``"logits"``), or a list of row objects as in JSON Lines. A JSON document is parsed
-  whole, so its rows are numbered by position ("row 3") rather than by line.
+A row is an object in one of two shapes, fixed by the first row:
+
+- a list of values: ``{"label": "dog", "pred": [0.4, 0.3, 0.05, 0.05, 0.2]}`` (``"logits"``
+  instead of ``"pred"`` for logits; a list as the label is a soft label);
+- one number per class, as pandas ``to_json(orient="records")`` writes a data frame:
+  ``{"label": "dog", "dog": 0.4, "fox": 0.3, ...}``; the classes are the first object's
+  keys, in order, less the label, the ``--sample-weights`` and ``--ignore-columns`` keys.
+
+JSON Lines holds one row object a line; a JSON document is a list of row objects, or the
+columns ``{"classes": [...], "labels": [...], "pred": [[...], ...]}``. A document is parsed
+whole, so its rows are numbered by position ("row 3") rather than by line.
+
+One value a row (one ``pred`` value, or one number key) makes a binary file; with
+``label_column=None`` the rows hold no label at all; with ``multi_label`` a label names the
+positive classes, as a list of names or a ``|``-separated text.
 """
 
 from __future__ import annotations
@@ -16,13 +26,26 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..errors import DataError
-from .arguments import resolve_classes
-from .chunks import CHUNK_ROWS, ErrorPolicy, LabelLookup, PredictionChunk, ReadOptions
-from .csv_rows import BOM, decode
-from .limits import check_json_depth, limit, too_long
+from ..errors import DataError, UsageError
+from .arguments import resolve_classes, shown
+from .chunks import (
+    CHUNK_ROWS,
+    ErrorPolicy,
+    LabelLookup,
+    MultiLabelLookup,
+    PredictionChunk,
+    ReadOptions,
+    class_names,
+    task_of,
+)
+from .limits import check_json_depth, limit, read_at_most, too_long
+from .text_chunks import BOM, decode
 
 VALUE_KEYS = ("pred", "logits")
+SHAPES = (
+    'a "pred" (or "logits") list, or one number per class key (as pandas '
+    'to_json(orient="records") writes)'
+)
 
 
 def _json(value, limit: int = 40) -> str:
@@ -31,11 +54,21 @@ def _json(value, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _keys(keys: Iterable[str], limit: int = 8) -> str:
+    keys = list(keys)
+    text = ", ".join(map(shown, keys[:limit]))
+    return text + (", ..." if len(keys) > limit else "")
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def _number_list(value, what: str, n: int | None) -> list[float]:
     if not isinstance(value, list) or not value:
         raise DataError(f"{what} must be a non-empty list of numbers, got {_json(value)}")
     for i, x in enumerate(value, start=1):
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
+        if not _is_number(x):
             raise DataError(f"{what} value {i} is {_json(x)}, not a number")
     if n is not None and len(value) != n:
         raise DataError(f"{what} has {len(value)} values, expected {n} (one per class)")
@@ -50,9 +83,18 @@ class JsonRowBuilder:
         self.source = source
         self.numbered = numbered  # "line" (JSON Lines) or "row" (a JSON document)
         self.policy = ErrorPolicy(options.on_error)
-        self.classes: list[str] | None = list(options.classes) or None
-        self.lookup: LabelLookup | None = None
+        self.document_classes: list[str] | None = None  # a JSON document's "classes"
+        self.classes: list[str] | None = None
+        self.task = "multiclass"
+        self.lookup: LabelLookup | MultiLabelLookup | None = None
         self.key: str | None = None  # "pred" or "logits", fixed by the first row
+        self.class_keys: list[str] | None = None  # or one key per class, as pandas writes
+        label_key = options.label_column if not options.label_columns else None
+        self.label_key = label_key
+        self.labelled = label_key is not None or bool(options.label_columns)
+        self.other_keys = {label_key, options.sample_weights, *options.ignore_columns}
+        self.other_keys |= set(options.label_columns)
+        self.other_keys.discard(None)
         self._reset()
 
     def _reset(self) -> None:
@@ -66,70 +108,212 @@ class JsonRowBuilder:
             return error
         return DataError(message, source=self.source, line=where, column=column)
 
-    def _set_classes(self, n: int) -> None:
-        if self.classes is None:
-            self.classes, _ = resolve_classes(n, option=None, environ={})
-        self.lookup = LabelLookup(self.classes, self.options.ignore_labels)
+    # -- the shape of the rows and the classes, from the first row
+
+    def _shape(self, row: dict) -> None:
+        """Fix the shape from the first row object: a value list, or a key per class."""
+        lists = [k for k in VALUE_KEYS if isinstance(row.get(k), list)]
+        if len(lists) == 2:
+            raise DataError('has both a "pred" and a "logits" list: expected one of them')
+        if lists:
+            self.key = lists[0]
+            return
+        keys = [k for k in row if k not in self.other_keys]
+        if not keys:
+            found = f"the keys {_keys(row)}" if row else "an empty object"
+            raise DataError(f"no predictions: expected {SHAPES}; found {found}")
+        not_numbers = [k for k in keys if not _is_number(row[k])]
+        if not_numbers:
+            k = not_numbers[0]
+            raise DataError(
+                f"expected {SHAPES}; found the key {shown(k)} holding {_json(row[k])} "
+                "(--ignore-columns leaves a key out)"
+            )
+        self.class_keys = keys
+        self.known_keys = set(keys) | self.other_keys
+
+    def _set_classes(self, n_values: int) -> None:
+        options = self.options
+        self.task = task_of(options, n_values, self.labelled)
+        if self.task == "binary" and not options.classes and self.document_classes:
+            if len(self.document_classes) != 2:
+                raise DataError(
+                    f'"classes" has {len(self.document_classes)} names, but the rows hold one '
+                    "value each (a binary file, P(class 1)): expected the two class names"
+                )
+            self.classes = list(self.document_classes)
+        elif self.task == "binary" or self.class_keys is not None:
+            names = self.class_keys or [self.key or "pred"]
+            self.classes = class_names(options, self.task, names)
+        elif options.classes:
+            self.classes = list(options.classes)
+        elif self.document_classes is not None:
+            self.classes = list(self.document_classes)
+        else:
+            self.classes, _ = resolve_classes(n_values, option=None, environ={})
+        if self.task == "multilabel":
+            self.lookup = MultiLabelLookup(self.classes)
+        else:
+            self.lookup = LabelLookup(
+                self.classes, options.ignore_labels, binary=self.task == "binary"
+            )
+
+    # -- one row's parts
+
+    def _record_values(self, row: dict) -> list[float]:
+        """The numbers of a row with one key per class (the first row's keys)."""
+        values = []
+        for k in self.class_keys:
+            if k not in row:
+                if any(isinstance(row.get(key), list) for key in VALUE_KEYS):
+                    raise DataError(
+                        "has a value list, but the first row has one number per class key "
+                        f"({_keys(self.class_keys)}): the rows must have one shape"
+                    )
+                raise DataError(f"no {shown(k)} key, which the first row has (a class)")
+            x = row[k]
+            if not _is_number(x):
+                raise DataError(f"the value of {shown(k)} is {_json(x)}, not a number")
+            values.append(float(x))
+        if len(row) > len(values):
+            extra = [k for k in row if k not in self.known_keys]
+            if extra:
+                raise DataError(
+                    f"has the key {shown(extra[0])}, which the first row does not have "
+                    f"(its classes: {_keys(self.class_keys)}; --ignore-columns leaves a key out)"
+                )
+        return values
+
+    def _row_parts(self, row) -> tuple:
+        """(label, values, weight, soft-label targets) of a row object."""
+        if not isinstance(row, dict):
+            raise DataError(
+                f'expected an object such as {{"label": "dog", "pred": [0.9, 0.1]}}, '
+                f"got {_json(row)}"
+            )
+        label = None
+        if self.label_key is not None:
+            if self.label_key not in row:
+                raise DataError(f"no {self.label_key!r} key (--label-column names another)")
+            label = row[self.label_key]
+        if self.key is None and self.class_keys is None:
+            self._shape(row)
+        if self.key is not None:
+            keys = [k for k in VALUE_KEYS if k in row]
+            if len(keys) != 1:
+                if not keys:
+                    raise DataError(
+                        f'no "{self.key}" list, which the first row has: the rows must '
+                        f"have one shape; found the keys {_keys(row)}"
+                    )
+                raise DataError('has both a "pred" and a "logits" key: expected one of them')
+            if keys[0] != self.key:
+                raise DataError(f'has "{keys[0]}", but the first row has "{self.key}"')
+            values = row[self.key]
+        else:
+            values = self._record_values(row)
+        weight = None
+        if self.options.sample_weights is not None:
+            if self.options.sample_weights not in row:
+                raise DataError(f"no {self.options.sample_weights!r} key (--sample-weights)")
+            weight = row[self.options.sample_weights]
+        targets = None
+        if self.options.label_columns:
+            targets = []
+            for k in self.options.label_columns:
+                if k not in row:
+                    raise DataError(f"no {k!r} key (--label-columns)")
+                if not _is_number(row[k]):
+                    raise DataError(f"label {shown(k)} is {_json(row[k])}, not a number")
+                targets.append(float(row[k]))
+        return label, values, weight, targets
 
     def label(self, value):
+        """A class index, or a list of per-class targets (a soft or multi-label), or for a
+        binary file a float: the probability of class 1."""
+        if self.task == "multilabel":
+            return self.multi_label(value)
         n = len(self.classes)
         if isinstance(value, str):
             i = int(self.lookup.indices([value])[0])
             if i < 0:
                 raise DataError(self.lookup.unknown(value))
             return i
+        if self.task == "binary":
+            if isinstance(value, bool):
+                return int(value)
+            if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
+                return value  # a soft label: the probability of class 1
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             if str(value) in self.options.ignore_labels:
                 return n  # ignored: one past the last class, as LabelLookup does
             if not 0 <= value < n:
+                if self.task == "binary":
+                    raise DataError(self.lookup.unknown(str(value)))
                 raise DataError(f"label index {value} is out of range: expected 0 to {n - 1}")
             return value
-        if isinstance(value, list):
+        if isinstance(value, list) and self.task != "binary":
             return _number_list(value, "label", n)
+        if self.task == "binary":
+            raise DataError(self.lookup.unknown(_json(value)))
         raise DataError(
             f"label must be a class name, an index or a list of numbers, got {_json(value)}"
         )
 
+    def multi_label(self, value) -> list[float]:
+        """Positive classes as ``"dog|eagle"`` or ``["dog", "eagle"]`` (or a 0/1 list)."""
+        lookup = self.lookup
+        if isinstance(value, str):
+            names = lookup.split(value)
+        elif isinstance(value, list) and all(isinstance(x, str) for x in value):
+            names = value
+        elif isinstance(value, list):
+            return _number_list(value, "label", len(self.classes))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            names = [str(value)]
+        else:
+            raise DataError(
+                "a multi-label is a list of class names or names separated by |, "
+                f"got {_json(value)}"
+            )
+        row = lookup.row(names)
+        if row is None:
+            raise DataError(
+                lookup.unknown(value if isinstance(value, str) else _json(value), names)
+            )
+        return row.tolist()
+
     def sample_weight(self, value) -> float:
         key = self.options.sample_weights
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not _is_number(value):
             raise DataError(f"sample weight {key!r} is {json.dumps(value)}, not a number")
         if not (math.isfinite(value) and value >= 0):
             raise DataError(f"sample weight {key!r} is {value!r}, not a finite non-negative number")
         return float(value)
 
     def add(self, row, where: int, label=None, values=None, weight=None) -> None:
-        """One row: an object with a label key and a pred/logits key (or the parts)."""
+        """One row: a row object (or, with ``row`` None, its parts)."""
         try:
+            targets = None
             if row is not None:
-                if not isinstance(row, dict):
-                    raise DataError(
-                        f'expected an object such as {{"label": "dog", "pred": [0.9, 0.1]}}, '
-                        f"got {_json(row)}"
-                    )
-                label_key = self.options.label_column
-                if label_key not in row:
-                    raise DataError(f"no {label_key!r} key (--label-column names another)")
-                keys = [k for k in VALUE_KEYS if k in row]
-                if len(keys) != 1:
-                    raise DataError(
-                        'expected a "pred" key (probabilities) or a "logits" key, not both'
-                    )
-                if self.key is None:
-                    self.key = keys[0]
-                elif keys[0] != self.key:
-                    raise DataError(f'has "{keys[0]}", but the first row has "{self.key}"')
-                label, values = row[label_key], row[self.key]
-                if self.options.sample_weights is not None:
-                    if self.options.sample_weights not in row:
-                        raise DataError(
-                            f"no {self.options.sample_weights!r} key (--sample-weights)"
-                        )
-                    weight = row[self.options.sample_weights]
+                label, values, weight, targets = self._row_parts(row)
             if self.lookup is None:
                 self._set_classes(len(values) if isinstance(values, list) else 0)
-            numbers = _number_list(values, self.key or "pred", len(self.classes))
-            target = self.label(label)
+            n_values = 1 if self.task == "binary" else len(self.classes)
+            numbers = _number_list(values, self.key or "pred", n_values)
+            if targets is not None:
+                if len(targets) != n_values:
+                    raise UsageError(
+                        f"{len(targets)} label columns for {n_values} class columns",
+                        source="--label-columns",
+                    )
+                target = targets[0] if self.task == "binary" else targets
+            elif self.labelled:
+                target = self.label(label)
+            else:
+                target = None
             if self.options.sample_weights is not None:
                 weight = self.sample_weight(weight)
         except DataError as error:
@@ -146,19 +330,29 @@ class JsonRowBuilder:
 
     def chunk(self, position: int) -> PredictionChunk:
         n_classes = len(self.classes) if self.classes else 0
-        values = np.array(self.values, dtype=np.float64).reshape(len(self.values), n_classes)
+        n_values = 1 if self.task == "binary" else n_classes
+        values = np.array(self.values, dtype=np.float64).reshape(len(self.values), n_values)
         chunk = PredictionChunk(
             list(self.classes or []), values, np.array(self.lines, dtype=np.int64)
         )
         chunk.skipped, chunk.position, chunk.numbered = self.skipped, position, self.numbered
         chunk.logits = self.key == "logits"
+        chunk.task = self.task
         if self.options.sample_weights is not None:
             chunk.sample_weights = np.array(self.weights, dtype=np.float64)
-        if any(isinstance(t, list) for t in self.labels):
+        n = len(self.labels)
+        if not self.labelled:
+            pass
+        elif self.task == "binary":
+            if any(isinstance(t, float) for t in self.labels):
+                chunk.targets = np.array(self.labels, dtype=np.float64).reshape(n, 1)
+            else:
+                chunk.labels = np.array(self.labels, dtype=np.intp)
+        elif self.task == "multilabel" or any(isinstance(t, list) for t in self.labels):
             eye = np.eye(n_classes)
             chunk.targets = np.array(
                 [t if isinstance(t, list) else eye[t] for t in self.labels], dtype=np.float64
-            ).reshape(len(self.labels), n_classes)
+            ).reshape(n, n_classes)
         else:
             chunk.labels = np.array(self.labels, dtype=np.intp)
         self._reset()
@@ -202,17 +396,23 @@ def read_jsonl_chunks(
 
 
 def _document_rows(data, options: ReadOptions, source: str) -> Iterable[tuple]:
-    """(row object or None, label, values) per row of a JSON document."""
+    """(row object or None, label, values, weight) per row of a JSON document."""
     if isinstance(data, list):
         return ((row, None, None, None) for row in data)
     if not isinstance(data, dict):
         raise DataError(
             'expected an object with "labels" and "pred", or a list of rows', source=source
         )
+    labelled = options.label_column is not None
     keys = [k for k in VALUE_KEYS if k in data]
-    if len(keys) != 1 or "labels" not in data:
-        raise DataError('expected the keys "labels" and one of "pred" and "logits"', source=source)
-    labels, values = data["labels"], data[keys[0]]
+    if len(keys) != 1 or (labelled and "labels" not in data):
+        wanted = '"labels" and one of' if labelled else "one of"
+        raise DataError(f'expected the keys {wanted} "pred" and "logits"', source=source)
+    values = data[keys[0]]
+    if labelled:
+        labels = data["labels"]
+    else:  # rows of distributions: no labels
+        labels = [None] * len(values) if isinstance(values, list) else None
     if not isinstance(labels, list) or not isinstance(values, list):
         raise DataError(f'"labels" and "{keys[0]}" must be lists', source=source)
     if len(labels) != len(values):
@@ -234,7 +434,7 @@ def read_json_chunks(
     stream: BinaryIO, source: str, options: ReadOptions
 ) -> Iterator[PredictionChunk]:
     max_bytes = limit("XENT_MAX_JSON_BYTES")
-    raw = stream.read(max_bytes + 1)
+    raw = read_at_most(stream, max_bytes)
     if len(raw) > max_bytes:
         raise DataError(
             too_long("the JSON document", max_bytes, "XENT_MAX_JSON_BYTES")
@@ -259,9 +459,11 @@ def read_json_chunks(
         if classes is not None and not options.classes:
             if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
                 raise DataError('"classes" must be a list of names', source=source)
-            builder.classes = classes
+            builder.document_classes = classes
         if "logits" in data:
             builder.key = "logits"
+        elif "pred" in data:
+            builder.key = "pred"
     for number, (row, label, values, weight) in enumerate(_document_rows(data, options, source), 1):
         builder.add(row, number, label, values, weight)
         if builder.full():

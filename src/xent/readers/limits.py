@@ -22,12 +22,19 @@ LIMITS = {
     "XENT_MAX_JSON_DEPTH": 64,
 }
 
+# A larger limit is taken as this one (which no file reaches): the bounds are passed to
+# read calls, which take at most a C ssize_t.
+MAX_LIMIT = 1 << 48
+# Bytes read at a time by read_at_most.
+READ_BLOCK = 1 << 24
+
 # Bytes scanned at a time for the nesting depth: a few temporary arrays of this size.
 DEPTH_BLOCK = 1 << 24
 
 
 def limit(name: str) -> int:
-    """The bound ``name``: the environment's value, else the default."""
+    """The bound ``name``: the environment's value (at most ``MAX_LIMIT``), else the
+    default."""
     text = os.environ.get(name, "").strip()
     if not text:
         return LIMITS[name]
@@ -40,7 +47,21 @@ def limit(name: str) -> int:
             f"{text!r} is not a limit: use a positive whole number (default {LIMITS[name]})",
             source=name,
         )
-    return value
+    return min(value, MAX_LIMIT)
+
+
+def read_at_most(stream, size: int) -> bytes:
+    """The stream's bytes up to ``size + 1`` of them (one more than the bound says it is
+    too long), read in blocks: one read of ``size`` bytes would allocate them all."""
+    parts = []
+    total = 0
+    while total <= size:
+        block = stream.read(min(READ_BLOCK, size + 1 - total))
+        if not block:
+            break
+        parts.append(block)
+        total += len(block)
+    return b"".join(parts)
 
 
 def too_long(what: str, size: int, name: str) -> str:
