@@ -182,3 +182,37 @@ def test_the_python_api_of_rows_and_files(tmp_path):
         np.log([[0.7, 0.3], [0.4, 0.6]]), [0, 1], None, -100, 0.1
     )
     assert summary.rows == 2 and summary.mean == pytest.approx(expected, rel=1e-15)
+
+
+def test_a_binary_file_is_sklearn_log_loss(xent_cli, tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_text("label,prob\n1,0.9\n0,0.2\n1,0.4\n")
+    result = xent_cli("compute", "-i", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["mean"] == pytest.approx(log_loss([1, 0, 1], [0.9, 0.2, 0.4]), rel=1e-15)
+    assert any(note.startswith("binary:") for note in data["notes"])
+
+
+def test_a_multi_label_file_is_bce(xent_cli, tmp_path):
+    path = tmp_path / "tags.csv"
+    path.write_text("label,a,b,c\na|c,0.8,0.1,0.7\n,0.2,0.3,0.1\n")
+    result = xent_cli("compute", "-i", str(path), "--multi-label", "-f", "plain")
+    assert result.exit_code == 0, result.stderr
+    y = np.array([[1, 0, 1], [0, 0, 0]])
+    q = np.array([[0.8, 0.1, 0.7], [0.2, 0.3, 0.1]])
+    expected = -(y * np.log(q) + (1 - y) * np.log1p(-q)).mean()
+    assert float(result.stdout) == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("name", ["animals.csv", "animals.jsonl", "article.csv", "article.json"])
+def test_every_example_file_scores(xent_cli, name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / name
+    result = xent_cli("compute", "-i", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["rows"] > 0 and math.isfinite(data["mean"])
+    if name.startswith("article"):  # the article's two predictions for a dog
+        assert data["mean"] == pytest.approx((-math.log(0.4) - math.log(0.98)) / 2, rel=1e-15)

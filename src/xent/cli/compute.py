@@ -102,5 +102,6 @@ def compute(
         on_error=on_error.value,
         sample_weights=sample_weights,
         ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
+        multi_label=multi_label,
     )
     score_file_command(file, options, read, view)
