@@ -373,7 +373,6 @@ def test_all_sample_weights_zero_is_an_error_not_nan(xent_cli):
     "args, source, status",
     [
         (["--sample-weights", "w", "-l", "0", "--pred", "0.5,0.5"], "--sample-weights", 2),
-        (["--multi-label"], "--multi-label", 2),
         (["--weights", "1,2,3"], "--weights: 3 weights for 2 classes", 2),
         (["--label-columns", "ya,yb", "--ignore-index", "0"], "--ignore-index", 2),
         (["--save-svg", "x.svg", "-r", "none"], "--save-svg", 2),
