@@ -13,7 +13,7 @@ import csv
 import importlib.util
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, count, repeat
 from operator import itemgetter
@@ -287,6 +287,7 @@ class CsvChunkParser:
     def _check_weights(self, chunk: PredictionChunk) -> None:
         """A sample weight must be finite and non-negative; a bad one names its line."""
         weights = chunk.sample_weights
+        assert weights is not None and self.layout.weight_field is not None  # parse() checks
         bad = ~(np.isfinite(weights) & (weights >= 0))
         if not bad.any():
             return
@@ -390,6 +391,7 @@ class CsvChunkParser:
         error naming its line (``text_of(i)`` is row i's label text)."""
         unknown = np.flatnonzero(labels < 0)
         for i in unknown:
+            assert self.layout.label is not None  # hard labels: a label field
             error = DataError(
                 self.lookup.unknown(text_of(i)),
                 source=self.source,
@@ -410,7 +412,8 @@ class CsvChunkParser:
     def _careful(self, text: str, first_line: int) -> PredictionChunk:
         layout = self.layout
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
-        rows, lines, labels, skipped = [], [], [], []
+        rows, lines, labels = [], [], []
+        skipped: list[DataError] = []
         line = first_line
         for row in self._rows(reader, first_line):
             row_line, line = line, first_line + reader.line_num
@@ -424,8 +427,8 @@ class CsvChunkParser:
             rows.append(numbers)
             lines.append(row_line)
             labels.append(label)
-        numbers = np.array(rows, dtype=np.float64).reshape(len(rows), len(self.fields))
-        values, targets, weights = self.split(numbers)
+        array = np.array(rows, dtype=np.float64).reshape(len(rows), len(self.fields))
+        values, targets, weights = self.split(array)
         chunk = PredictionChunk(
             layout.classes, values, np.array(lines, dtype=np.int64), sample_weights=weights
         )
@@ -577,10 +580,11 @@ def _start_worker(parser: CsvChunkParser) -> None:
 
 
 def _parse_in_worker(data: bytes):
+    assert _worker_parser is not None  # set by _start_worker
     return _worker_parser.fast_arrays(data)
 
 
-def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], workers: int):
+def parse_in_workers(parser: CsvChunkParser, pieces: Iterable[TextChunk], workers: int):
     """``(piece, fast_arrays(piece) or False)`` in input order: of every ``workers + 1``
     chunks, ``workers`` are parsed by worker processes and one here (``False``: the caller
     parses it), so one worker already uses two cores.

@@ -56,7 +56,10 @@ class JsonRowBuilder:
         self._reset()
 
     def _reset(self) -> None:
-        self.values, self.labels, self.lines, self.skipped = [], [], [], []
+        self.values: list[list[float]] = []
+        self.labels: list[int | list[float]] = []
+        self.lines: list[int] = []
+        self.skipped: list[DataError] = []
         self.weights: list[float] = []
 
     def error(self, message: str, where: int, column: int | None = None) -> DataError:
@@ -128,6 +131,7 @@ class JsonRowBuilder:
                     weight = row[self.options.sample_weights]
             if self.lookup is None:
                 self._set_classes(len(values) if isinstance(values, list) else 0)
+            assert self.classes is not None  # set with the lookup
             numbers = _number_list(values, self.key or "pred", len(self.classes))
             target = self.label(label)
             if self.options.sample_weights is not None:

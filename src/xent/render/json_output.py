@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
 from . import full_precision
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def json_number(x):
@@ -18,6 +22,8 @@ def json_number(x):
 
 
 def _per_class(report, p, q, neg_log_q, contribution) -> list[dict]:
+    keys: tuple[str, ...]
+    columns: tuple[np.ndarray, ...]
     if report.kind == "entropy":
         keys = ("class", "p", "neg_log_p", "contribution")
         columns = (q, neg_log_q, contribution)
@@ -45,7 +51,7 @@ def report_to_dict(report) -> dict:
     rows = report.rows
     samples = []
     for i in range(report.n_samples):
-        sample = {"row": i + 1}
+        sample: dict[str, object] = {"row": i + 1}
         if report.kind != "entropy":
             sample["label"] = report.labels[i]
         sample.update(

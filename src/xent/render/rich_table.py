@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -44,7 +44,9 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
     return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)
 
 
-def _summary(rows: list[tuple[str, float]], unit: str, precision: int) -> Table:
+def _summary(
+    rows: list[tuple[str, float] | tuple[str, float, str]], unit: str, precision: int
+) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(justify="right")
@@ -121,7 +123,8 @@ def sample_table(report, precision: int) -> Table:
 def report_renderable(report, precision: int = 4) -> Group:
     """The whole picture of a report, for a console to print (or record)."""
     unit = report.unit
-    parts = []
+    parts: list[RenderableType] = []
+    totals: list[tuple[str, float] | tuple[str, float, str]]
     if report.n_samples == 1:
         if report.kind == "entropy":
             title = "Entropy H(P) = −Σ P(i)·log P(i)"
@@ -148,7 +151,7 @@ def report_renderable(report, precision: int = 4) -> Group:
         parts.append(Text(f"in {unit} (log base {base_label(report.base)})", style="dim"))
     metrics = getattr(report, "metrics", None)
     if metrics:  # beside the loss of a batch
-        shown = [
+        shown: list[tuple[str, float] | tuple[str, float, str]] = [
             (f"top-{metrics['k']} accuracy", metrics["top_k_accuracy"], ""),
             ("Brier score", metrics["brier_score"], ""),
             (f"ECE ({metrics['bins']} bins)", metrics["ece"], ""),

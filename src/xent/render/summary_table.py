@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -21,7 +22,7 @@ def _percent(x: float) -> str:
 def summary_renderable(summary, precision: int = 4) -> Group:
     unit = summary.unit
     title = f"Cross-entropy of {escape(summary.source)}: {summary.rows:,} rows"
-    parts = [Text(title, style="bold")]
+    parts: list[RenderableType] = [Text(title, style="bold")]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(justify="right")
@@ -57,7 +58,7 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         ("", "left"),
         ("accuracy", "right"),
     ):
-        table.add_column(name, justify=justify, no_wrap=not name)
+        table.add_column(name, justify=cast(JustifyMethod, justify), no_wrap=not name)
     largest = max((c.share for c in summary.per_class if math.isfinite(c.share)), default=0.0)
     for c in summary.per_class:
         table.add_row(
