@@ -25,6 +25,7 @@ class XentError(Exception):
     ``source`` is an argument (``--pred``) or a file name, ``line`` and ``column`` are 1-based.
     ``row`` is the 0-based row of a batch for errors raised by the engine, which knows rows
     but not where they came from; whoever does know replaces it with a source and a line.
+    ``number`` is the 1-based row of a JSON document, for errors placed by row, not by line.
     """
 
     exit_status = ExitStatus.BAD_DATA
@@ -44,6 +45,7 @@ class XentError(Exception):
         self.line = line
         self.column = column
         self.row = row
+        self.number: int | None = None
 
     def where(self) -> str:
         parts = [str(p) for p in (self.source, self.line, self.column) if p is not None]
@@ -70,4 +72,4 @@ class InvalidProbabilities(DataError):
     ``what`` says which: ``prediction``, ``label``, ``distribution`` or ``logits``.
     """
 
-    what = "prediction"
+    what: str = "prediction"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +14,9 @@ from . import engine
 from .options import ScoreOptions
 from .totals import Totals
 from .units import unit_name
+
+if TYPE_CHECKING:
+    from .scorer import Detail
 
 WEIGHTING_NOTES = {
     "pytorch_class_weights": "class weights (PyTorch CrossEntropyLoss weight=): the mean is "
@@ -261,7 +265,7 @@ class Report:
     kind: str
     classes: list[str]
     labels: list[str]
-    rows: object  # xent.scorer.Detail, arrays with a row per sample
+    rows: Detail  # arrays with a row per sample
     base: float
     reduction: str
     cross_entropy: float

@@ -81,7 +81,7 @@ def score_chunk(
                 except DataError as error:
                     skipped.append(error)
             chunk = rows_of(chunk, ~bad)
-            skipped.sort(key=lambda error: error.line or getattr(error, "number", 0))
+            skipped.sort(key=lambda error: error.line or error.number or 0)
     if not len(chunk):
         empty = np.zeros(0, dtype=np.intp)
         return ScoredRows(chunk.lines, empty, empty, np.zeros(0), skipped, ignored)
@@ -120,6 +120,10 @@ def _score(chunk, options: ScoreOptions, detail: bool, metrics: bool) -> ScoredR
     k = values.shape[1]
     w = class_weights(options, k, chunk.classes)
     alpha = options.label_smoothing
+    q: np.ndarray | None
+    log_q: np.ndarray | None
+    p: np.ndarray | None
+    terms: np.ndarray | None
     if chunk.task == "entropy":
         q, log_q = engine._predictions(
             *_pred_or_logits(values, logits), None, options.renormalize, options.tolerance
@@ -147,7 +151,7 @@ def _score(chunk, options: ScoreOptions, detail: bool, metrics: bool) -> ScoredR
         )
         losses = neg_log if w is None else engine._neg_xlogy(w[labels], -neg_log)
         terms = None
-        q = log_q = p = None
+        q, log_q, p = None, None, None
     else:
         q, log_q = engine._predictions(
             *_pred_or_logits(values, logits), options.clip, options.renormalize, options.tolerance
@@ -310,7 +314,9 @@ def _two_classes(values: np.ndarray, logits: bool) -> np.ndarray:
     return np.column_stack([1.0 - v, v])
 
 
-def _pred_or_logits(values: np.ndarray, logits: bool):
+def _pred_or_logits(
+    values: np.ndarray, logits: bool
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     return (None, values) if logits else (values, None)
 
 

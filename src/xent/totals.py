@@ -13,6 +13,7 @@ are added without further rounding (:class:`ExactSum`, Shewchuk's partials).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -117,7 +118,7 @@ class Totals:
         self.column_neg_log_q = np.zeros(k)
         self.entropy = ExactSum()
         self.kl = ExactSum()
-        self._worst = (
+        self._worst: tuple[np.ndarray, ...] = (
             np.zeros(0),
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
@@ -158,7 +159,7 @@ class Totals:
         if self.worst and scored.labels is not None:
             self._keep_worst(first_row, scored.lines, scored.labels, scored.predicted, losses)
 
-    def skip(self, lines: list[int | None]) -> None:
+    def skip(self, lines: Sequence[int | None]) -> None:
         self.skipped += len(lines)
         room = SKIPPED_SHOWN - len(self.skipped_lines)
         if room > 0:
@@ -351,4 +352,4 @@ class Totals:
 
 def _number(error: DataError) -> int | None:
     """The line (or, in a JSON document, the row) an error is about."""
-    return error.line if error.line is not None else getattr(error, "number", None)
+    return error.line if error.line is not None else error.number

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .app import Terminal, error_line, save_pictures
 from .options import View
+
+if TYPE_CHECKING:
+    from ..render.rows_output import RowWriter
 
 # Inputs smaller than this finish before a progress bar would be worth drawing.
 PROGRESS_BYTES = 16 << 20
@@ -122,7 +126,7 @@ class RowOutput:
 
     def __init__(self, fmt: str, precision: int) -> None:
         self.fmt, self.precision = fmt, precision
-        self.writer = None
+        self.writer: RowWriter | None = None
 
     def __call__(self, scored, chunk) -> None:
         if self.writer is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..errors import DataError, UsageError
 
 # The article's five animals: the built-in vocabulary for five-class vectors.
@@ -53,7 +55,7 @@ def parse_class_names(text: str, *, source: str) -> list[str]:
 
 
 def resolve_classes(
-    n_classes: int, *, option: str | None, environ: dict[str, str]
+    n_classes: int, *, option: str | None, environ: Mapping[str, str]
 ) -> tuple[list[str], str | None]:
     """The class names for ``n_classes`` classes, and a note to show when they are a default.
 
@@ -255,8 +257,8 @@ def vector_chunk(
         },
     )
     if options.multi_label:
-        targets = [parse_multi_label(t, names, source=s) for t, s in zip(labels, label_sources)]
-        chunk.targets = np.asarray(targets, dtype=np.float64)
+        rows = [parse_multi_label(t, names, source=s) for t, s in zip(labels, label_sources)]
+        chunk.targets = np.asarray(rows, dtype=np.float64)
         chunk.task = "multilabel"
         return chunk, [note] if note else []
     k = len(names)

@@ -117,6 +117,7 @@ def render_summary_csv(summary, out) -> None:
     )
     m = summary.metrics
     k, bins = ("", "") if m is None else (m.k, m.bins)
+    extra: tuple[object, ...]
     for c in summary.per_class:
         cells = (c.mean, c.share, c.accuracy)
         extra = (full_precision(c.top_k_accuracy), k, full_precision(c.brier_score), "", bins)
