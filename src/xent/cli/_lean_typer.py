@@ -1,8 +1,8 @@
 """Import Typer without the modules that a computation never uses.
 
 ``import typer`` also imports, at once, what only a few rare paths need: its shell
-completion (``typer.completion``, shellingham), ``subprocess`` and ``platform`` (for
-``typer.launch``), ``urllib.parse`` (``pathlib`` takes it for ``Path.as_uri``) and
+completion (``typer.completion``, shellingham), ``subprocess`` (for ``typer.launch``),
+``urllib.parse`` (``pathlib`` takes it for ``Path.as_uri``) and
 ``difflib`` (to suggest a command for a typo). Together about a third of Typer's import
 time, paid by every ``xent`` command.
 
@@ -15,7 +15,6 @@ changes but when the import happens; if anything goes wrong, Typer is imported p
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 
@@ -23,7 +22,6 @@ import types
 DEFERRED: dict[str, tuple[str, ...]] = {
     "typer.completion": ("get_completion_inspect_parameters",),
     "subprocess": (),
-    "platform": (),
     "urllib.parse": ("quote_from_bytes",),
     "difflib": ("get_close_matches",),
 }
@@ -34,7 +32,10 @@ def _real(name: str) -> types.ModuleType:
     if isinstance(module, _StandIn):
         del sys.modules[name]
         module = None
-    return module or importlib.import_module(name)
+    if module is None:
+        __import__(name)  # the import statement's way: `python -X importtime` shows it
+        module = sys.modules[name]
+    return module
 
 
 def _wrapper(module: str, function: str):
