@@ -6,7 +6,9 @@ package knows Typer and exit statuses, the layers below know neither.
 
 from __future__ import annotations
 
-from . import compute, divergence, entropy, explain  # noqa: F401  (registers the commands)
+# _lean_typer first (imports sort it first too): Typer without what xent never uses.
+# The commands register themselves on the app.
+from . import _lean_typer, compute, divergence, entropy, explain  # noqa: F401
 from .app import app
 
 __all__ = ["app", "main"]

@@ -144,6 +144,18 @@ class XentGroup(TyperGroup):
         return status
 
 
+def _completion_wanted(args: list[str] | None = None) -> bool:
+    """Typer's shell completion (``--install-completion``, ``--show-completion`` and the
+    shell's own requests through ``$_XENT_COMPLETE``) costs a few ms of imports on every
+    start: set it up only when it can be used, or listed (the top-level help)."""
+    if os.environ.get("_XENT_COMPLETE"):
+        return True
+    args = sys.argv[1:] if args is None else args
+    if not args or args[0] in ("-h", "--help"):  # bare `xent` prints the help too
+        return True
+    return any(a.startswith(("--install-completion", "--show-completion")) for a in args)
+
+
 app = typer.Typer(
     cls=XentGroup,
     name="xent",
@@ -155,7 +167,7 @@ app = typer.Typer(
         "  xent entropy --pred 0.4,0.3,0.05,0.05,0.2\n\n" + EXIT_STATUS_HELP
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=_completion_wanted(),
     rich_markup_mode=None,  # plain Click help: no Rich import for --help
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -1,0 +1,94 @@
+"""Start-up: what a command imports, and shell completion, in real subprocesses.
+
+Shell scripts call xent in loops, so each start counts (``benchmarks/startup.py``):
+``--help`` imports no NumPy, and no command imports the parts of Typer it never uses
+(``xent.cli._lean_typer``), while completion and typo suggestions still work.
+"""
+
+import os
+import subprocess
+import sys
+
+ARTICLE = ["compute", "--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2", "--format", "plain"]
+# Imported by `import typer` but used by none of the commands' usual paths.
+NEVER_AT_START = ["typer.completion", "shellingham", "subprocess", "difflib", "urllib.parse"]
+
+
+def run(*args, env=None):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("XENT_", "_XENT"))}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=environment, timeout=60
+    )
+
+
+def imported(*args) -> set[str]:
+    """The modules ``python -X importtime -m xent ARGS`` imports."""
+    result = run("-X", "importtime", "-m", "xent", *args)
+    assert result.returncode == 0, result.stderr
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_help_imports_no_numpy():
+    modules = imported("--help")
+    assert "typer" in modules  # the parse worked
+    assert not {m for m in modules if m == "numpy" or m.startswith("numpy.")}
+    assert "rich" not in modules
+
+
+def test_a_computation_skips_what_typer_imports_for_nothing():
+    # sys.modules at the end: a module imported any way at all is there.
+    code = (
+        "import sys; from xent.cli import main; sys.argv = ['xent', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {NEVER_AT_START!r} if m in sys.modules), file=sys.stderr)"
+    )
+    result = run("-c", code, *ARTICLE)
+    assert result.stdout == "0.916290731874155\n"
+    assert result.stderr.strip() == "[]"
+
+
+def test_completion_options_are_listed_in_the_help():
+    result = run("-m", "xent", "--help")
+    assert "--install-completion" in result.stdout
+    assert "--show-completion" in result.stdout
+
+
+def test_show_completion_prints_the_script():
+    no_detection = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    result = run("-m", "xent", "--show-completion", "bash", env=no_detection)
+    assert result.returncode == 0, result.stderr
+    assert "_XENT_COMPLETE=complete_bash" in result.stdout
+    assert "complete -o default -F _xent_completion xent" in result.stdout
+
+
+def test_the_shell_completes_a_command_and_an_option():
+    env = {"_XENT_COMPLETE": "complete_bash", "COMP_WORDS": "xent comp", "COMP_CWORD": "1"}
+    assert run("-m", "xent", env=env).stdout.split() == ["compute"]
+    env.update(COMP_WORDS="xent compute --for", COMP_CWORD="2")
+    assert run("-m", "xent", env=env).stdout.split() == ["--format"]
+
+
+def test_a_typo_still_gets_a_suggestion():
+    result = run("-m", "xent", "comput")  # difflib, imported only now
+    assert result.returncode == 2
+    assert "Did you mean 'compute'?" in result.stderr
+
+
+def test_lean_typer_leaves_real_modules_behind():
+    code = (
+        "import sys, xent.cli, typer.main\n"
+        "import subprocess, difflib, urllib.parse\n"
+        "from xent.cli._lean_typer import _StandIn\n"
+        "assert not any(isinstance(m, _StandIn) for m in list(sys.modules.values()))\n"
+        "assert subprocess.run is typer.main.subprocess.run\n"
+        "from pathlib import Path\n"
+        "print(Path('/a b').as_uri())\n"
+    )
+    result = run("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "file:///a%20b\n"
