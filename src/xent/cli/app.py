@@ -168,7 +168,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=_completion_wanted(),
-    rich_markup_mode=None,  # plain Click help: no Rich import for --help
+    rich_markup_mode="rich",  # help in panels (Rich is imported for --help only)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -243,7 +243,7 @@ SampleWeightsOption = typer.Option(
     metavar="COLUMN|W1,W2,...",
     help="Per-row weights: a file's numeric column (JSON key), or one number per --pred. "
     "The mean is Σ s·loss / Σ s, scikit-learn's log_loss(sample_weight=...) (with "
-    "--weights, Σ s·loss / Σ s·w[label]); accuracy and the metrics are weighted too.",
+    "--weights, Σ s·loss / Σ s·w\\[label]); accuracy and the metrics are weighted too.",
     rich_help_panel=CONVENTIONS,
 )
 IgnoreIndexOption = typer.Option(
