@@ -88,7 +88,8 @@ def torchmetrics_calibration_error(confidence, accuracy, bins, norm="l1"):
     documented formula: bins [e_(b-1), e_b) of linspace(0, 1, B + 1) (torch.bucketize with
     right=True), plus one bin of its own for a confidence of exactly 1.0 (torchmetrics
     issue #3510); per bin acc_b and conf_b are means, p_b = n_b / N, and
-    l1 = Σ p_b |acc_b − conf_b|, max = max_b |acc_b − conf_b|, l2 = sqrt(Σ p_b (acc_b − conf_b)²)."""
+    l1 = Σ p_b |acc_b − conf_b|, max = max_b |acc_b − conf_b|,
+    l2 = sqrt(Σ p_b (acc_b − conf_b)²)."""
     confidence = np.asarray(confidence, dtype=float)
     accuracy = np.asarray(accuracy, dtype=float)
     edges = np.linspace(0.0, 1.0, bins + 1)

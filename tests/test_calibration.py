@@ -52,7 +52,9 @@ def totals_of(chunks, bins=15):
 
 
 def test_the_bin_rule_at_0_1_and_the_edges():
-    edges = np.array([0.0, 0.05, 0.1, np.nextafter(0.1, 1), 0.5, np.nextafter(0.5, 1), 0.7, 0.95, 1.0])
+    edges = np.array(
+        [0.0, 0.05, 0.1, np.nextafter(0.1, 1), 0.5, np.nextafter(0.5, 1), 0.7, 0.95, 1.0]
+    )
     which = metrics.bin_index(edges, 10)
     # 0 in the first bin; an edge closes the bin that ends there; 1.0 in the last.
     assert which.tolist() == [0, 0, 0, 1, 4, 5, 6, 9, 9]
@@ -102,7 +104,9 @@ def test_ece_mce_rms_agree_with_torchmetrics_formula(seed, bins):
     totals = totals_of([chunk_of(y, q)], bins)
     conf, acc = q.max(axis=1), (q.argmax(axis=1) == y).astype(float)
     ece, mce, rms = totals.calibration_errors()
-    assert ece == pytest.approx(references.torchmetrics_calibration_error(conf, acc, bins), rel=1e-9)
+    assert ece == pytest.approx(
+        references.torchmetrics_calibration_error(conf, acc, bins), rel=1e-9
+    )
     assert mce == pytest.approx(
         references.torchmetrics_calibration_error(conf, acc, bins, "max"), rel=1e-9
     )
@@ -144,9 +148,7 @@ def test_torchmetrics_puts_a_confidence_of_1_in_a_bin_of_its_own():
     ours = metrics.ece_from_bins(metrics.class_calibration_bins(y, q, 10)[1])
     # xent: one last bin (0.9, 1], mean confidence 0.975 and accuracy 0.75.
     assert ours == pytest.approx(0.225, rel=1e-12)
-    theirs = float(
-        functional.binary_calibration_error(torch.tensor(p), torch.tensor(y), n_bins=10)
-    )
+    theirs = float(functional.binary_calibration_error(torch.tensor(p), torch.tensor(y), n_bins=10))
     # torchmetrics: the two 1.0s alone (gap 0.5), the 0.95s in [0.9, 1.0) (gap 0.05).
     assert theirs == pytest.approx(0.5 * 0.5 + 0.5 * 0.05, rel=1e-12)
     assert theirs == pytest.approx(references.torchmetrics_calibration_error(p, y, 10))

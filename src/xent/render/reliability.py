@@ -111,6 +111,7 @@ def reliability_svg(summary, size: int = 480) -> str:
     pad, strip = 56, 60
     plot = size - 2 * pad
     height = size + strip
+
     def x(v: float) -> float:
         return pad + v * plot
 
@@ -135,9 +136,7 @@ def reliability_svg(summary, size: int = 480) -> str:
             f'<text x="{x(v):.1f}" y="{pad + plot + 16}" text-anchor="middle">{v:.1f}</text>'
         )
         out.append(f'<text x="{pad - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.1f}</text>')
-    out.append(
-        f'<text x="{size / 2}" y="{pad + plot + 34}" text-anchor="middle">confidence</text>'
-    )
+    out.append(f'<text x="{size / 2}" y="{pad + plot + 34}" text-anchor="middle">confidence</text>')
     out.append(
         f'<text x="16" y="{size / 2}" text-anchor="middle" '
         f'transform="rotate(-90 16 {size / 2})">accuracy</text>'

@@ -63,9 +63,7 @@ def render_reliability_csv(summary, out) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RELIABILITY_HEADER)
     for row in reliability_rows(summary):
-        writer.writerow(
-            [v if isinstance(v, int) else full_precision(v) for v in row]
-        )
+        writer.writerow([v if isinstance(v, int) else full_precision(v) for v in row])
 
 
 def render_reliability_json(summary, out) -> None:
@@ -200,8 +198,6 @@ def render_summary_csv(summary, out) -> None:
         extra = (full_precision(m.top_k_accuracy), k, full_precision(m.brier_score))
         extra += (full_precision(m.ece), bins)
         binary = "" if math.isnan(m.binary_ece) else full_precision(m.binary_ece)
-        extra += tuple(
-            full_precision(x) for x in (m.mce, m.rms_calibration_error, m.classwise_ece)
-        )
+        extra += tuple(full_precision(x) for x in (m.mce, m.rms_calibration_error, m.classwise_ece))
         extra += (full_precision(m.adaptive_ece), binary)
     writer.writerow(["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra])
