@@ -244,3 +244,73 @@ def test_the_reliability_rows_and_their_wilson_intervals():
         ci = scipy_stats.binomtest(k, rows).proportion_ci(0.95, method="wilson")
         assert (w_low, w_high) == pytest.approx((ci.low, ci.high), rel=1e-9, abs=1e-12)
         assert (w_low, w_high) == pytest.approx(references.wilson(k, rows), rel=1e-9, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def test_reliability_rows_svg_and_table(xent_cli, tmp_path):
+    import csv
+    import json
+    import xml.dom.minidom
+
+    y, q = random_batch(n=300, seed=2)
+    path = tmp_path / "p.csv"
+    with open(path, "w") as f:
+        f.write("label,a,b,c,d\n")
+        for label, row in zip(y, q):
+            f.write("abcd"[label] + "," + ",".join(repr(float(v)) for v in row) + "\n")
+    svg = tmp_path / "r.svg"
+    result = xent_cli(
+        "compute",
+        "-i",
+        path,
+        "--reliability",
+        "-f",
+        "csv",
+        "--bins",
+        "10",
+        "--reliability-svg",
+        svg,
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert len(rows) == 10 and sum(int(r["rows"]) for r in rows) == 300
+    totals = totals_of([chunk_of(y, q)], 10)
+    for row, expected in zip(rows, totals.reliability()):
+        assert float(row["accuracy"]) == pytest.approx(expected[5], nan_ok=True)
+        assert float(row["wilson_low"]) == pytest.approx(expected[6], nan_ok=True)
+    document = xml.dom.minidom.parse(str(svg))
+    bars = [
+        r for r in document.getElementsByTagName("rect") if r.getAttribute("class") == "accuracy"
+    ]
+    assert len(bars) == sum(1 for r in rows if int(r["rows"]))
+    data = json.loads(xent_cli("compute", "-i", path, "--reliability", "-f", "json").stdout)
+    assert data["interval"] == "wilson, 95%" and len(data["reliability"]) == 15
+    table = xent_cli("compute", "-i", path, "--reliability", "-f", "table", env={"COLUMNS": "80"})
+    assert "95% interval" in table.stdout and "|" in table.stdout
+
+
+def test_reliability_needs_a_file_and_a_summary(xent_cli, tmp_path):
+    result = xent_cli("compute", "-l", "0", "--pred", "0.7,0.3", "--reliability")
+    assert result.exit_code == 2 and "--file" in result.stderr
+    (tmp_path / "p.csv").write_text("label,a,b\na,0.7,0.3\n")
+    result = xent_cli("compute", "-i", tmp_path / "p.csv", "--reliability", "-r", "none")
+    assert result.exit_code == 2 and "--reduction none" in result.stderr
+
+
+def test_binary_files_report_the_binary_ece(xent_cli, tmp_path):
+    import json
+
+    p = np.array([0.0, 0.2, 0.5, 0.9, 1.0, 0.7])
+    y = np.array([0, 0, 1, 1, 1, 0])
+    path = tmp_path / "b.csv"
+    path.write_text("label,p\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(y, p)))
+    data = json.loads(xent_cli("compute", "-i", path, "--clip", "1e-15", "-f", "json").stdout)
+    expected = references.torchmetrics_calibration_error(p, y, 15)  # no edge, 1.0 right
+    q = np.column_stack([1 - p, p])
+    ours = metrics.ece_from_bins(metrics.class_calibration_bins(y, q, 15)[1])
+    assert data["binary_ece"] == pytest.approx(ours, rel=1e-12)
+    # The 1.0 (label 1) sits alone in torchmetrics' extra bin with gap 0; in xent it
+    # shares (14/15, 1] with nothing else either: the two agree here.
+    assert data["binary_ece"] == pytest.approx(expected, rel=1e-12)

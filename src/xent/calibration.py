@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -120,17 +121,17 @@ def _root(sums: TemperatureSums, i: int) -> tuple[float, float]:
     return root, float(_hermite(b[i], b[i + 1], f[i], f[i + 1], g[i], g[i + 1], root))
 
 
-def _bracket(sums: TemperatureSums) -> tuple[int | None, str | None]:
+def _bracket(sums: TemperatureSums) -> tuple[int | None, str]:
     """The index i with f'(β_i) ≤ 0 < f'(β_{i+1}) (betas ascending), or None and why."""
     g = sums.slope
     if not np.any(g):
-        return None, "flat"
+        return None, "flat"  # every row's values are equal
     rising = np.flatnonzero(g > 0)  # f' is 0 only in the limit (or by underflow)
     if not rising.size:
         return None, "low"  # still falling at the largest β: T below the grid
     if rising[0] == 0:
         return None, "high"  # already rising at the smallest β: T above the grid
-    return int(rising[0] - 1), None
+    return int(rising[0] - 1), ""
 
 
 @dataclass
@@ -162,7 +163,7 @@ class TemperatureFit:
         return self.loss_after
 
 
-def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarray]:
+def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarray, Any]:
     """The rows the scorer keeps, as (z, t): log-probabilities (logits become their
     log-softmax), and the target term."""
     chunk, _ = _drop_ignored(chunk, options)

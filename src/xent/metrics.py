@@ -258,7 +258,8 @@ def adaptive_ece_from_fine(fine: np.ndarray, bins: int) -> tuple[float, float]:
     starts = np.concatenate([[0], ends[:-1]])
     coarse = np.add.reduceat(fine, starts, axis=1)
     overshoot = np.maximum(running[at] - targets, 0.0)
-    bound = 2.0 * float(overshoot.sum()) / float(total)
+    # Both ECEs lie in [0, 1]: the bound is never more than 1.
+    bound = min(1.0, 2.0 * float(overshoot.sum()) / float(total))
     return ece_from_bins(coarse), bound
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -118,7 +118,8 @@ class _spooled:
     """A path to read more than once: the file itself, or stdin copied to a temporary file."""
 
     def __init__(self, path: str) -> None:
-        self.path, self.temporary = path, None
+        self.path = path
+        self.temporary: Any = None
 
     def __enter__(self) -> str:
         if self.path != "-":

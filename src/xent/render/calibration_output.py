@@ -82,7 +82,7 @@ def render_fit(fit, fmt: str, out, *, source: str, unit: str, precision: int = 4
             ["accuracy", f"{100 * fit.accuracy:.1f}%", "unchanged by T"],
         ]
         columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
-        parts = [
+        parts: list = [
             Text(f"Temperature scaling of {visible(source)}: {fit.rows:,} rows", style="bold"),
             fitted_table(columns, grid, grid=True),
             *(Text(visible(note), style="dim") for note in fit.notes),

@@ -58,7 +58,7 @@ def reliability_renderable(summary, precision: int = 4):
 
     m = summary.metrics
     title = f"Reliability of {visible(summary.source)}: {summary.rows:,} rows"
-    parts = [Text(title, style="bold")]
+    parts: list = [Text(title, style="bold")]
     if m is None:
         parts.append(Text("no rows with probabilities: no diagram", style="dim"))
         return Group(*parts)
