@@ -81,3 +81,50 @@ def ece(y, q, bins, s=None):
         mean_confidence = np.average(confidence[inside], weights=s[inside])
         total += s[inside].sum() / s.sum() * abs(accuracy - mean_confidence)
     return total
+
+
+def torchmetrics_calibration_error(confidence, accuracy, bins, norm="l1"):
+    """torchmetrics' calibration_error (norm l1, max or l2, no debiasing), from its
+    documented formula: bins [e_(b-1), e_b) of linspace(0, 1, B + 1) (torch.bucketize with
+    right=True), plus one bin of its own for a confidence of exactly 1.0 (torchmetrics
+    issue #3510); per bin acc_b and conf_b are means, p_b = n_b / N, and
+    l1 = Σ p_b |acc_b − conf_b|, max = max_b |acc_b − conf_b|,
+    l2 = sqrt(Σ p_b (acc_b − conf_b)²)."""
+    confidence = np.asarray(confidence, dtype=float)
+    accuracy = np.asarray(accuracy, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.searchsorted(edges, confidence, side="right") - 1  # B for exactly 1.0
+    gaps, shares = [], []
+    for b in range(bins + 1):
+        inside = which == b
+        if not inside.any():
+            continue
+        gaps.append(abs(accuracy[inside].mean() - confidence[inside].mean()))
+        shares.append(inside.sum() / confidence.size)
+    gaps, shares = np.array(gaps), np.array(shares)
+    if norm == "l1":
+        return float((gaps * shares).sum())
+    if norm == "max":
+        return float(gaps.max())
+    return float(np.sqrt((gaps**2 * shares).sum()))
+
+
+def equal_mass_ece(confidence, accuracy, bins):
+    """ECE with B equal-count bins: the rows sorted by confidence, split as evenly as
+    np.array_split splits them (netcal's and Nixon et al.'s adaptive binning, when B
+    divides N)."""
+    order = np.argsort(confidence, kind="stable")
+    c, a = np.asarray(confidence)[order], np.asarray(accuracy)[order]
+    total = 0.0
+    for part_c, part_a in zip(np.array_split(c, bins), np.array_split(a, bins)):
+        if part_c.size:
+            total += part_c.size / c.size * abs(part_a.mean() - part_c.mean())
+    return total
+
+
+def wilson(k, n, z=1.959963984540054):
+    """Wilson's score interval (1927): (p + z²/2n ± z·sqrt(p(1−p)/n + z²/4n²)) / (1 + z²/n)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half

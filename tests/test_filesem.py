@@ -277,7 +277,8 @@ def test_metrics_unweighted_and_in_the_table(xent_cli, tmp_path):
     csv_out = xent_cli("compute", "-i", path, "--ignore-columns", "id,w", "-f", "csv").stdout
     header, *rows = csv_out.splitlines()
     assert header == (
-        "class,rows,mean_cross_entropy,share,accuracy,unit,top_k_accuracy,k,brier_score,ece,bins"
+        "class,rows,mean_cross_entropy,share,accuracy,unit,top_k_accuracy,k,brier_score,ece,bins,"
+        "mce,rms_calibration_error,classwise_ece,adaptive_ece,binary_ece"
     )
     assert float(rows[-1].split(",")[9]) == pytest.approx(data["ece"], rel=1e-15)
 

@@ -1,8 +1,30 @@
-"""Metrics reported beside the loss: top-k accuracy, Brier score, expected calibration error.
+"""Metrics reported beside the loss: top-k accuracy, Brier score, calibration errors.
 
 Pure NumPy. Targets are class indices, or distributions (their most probable class is the
 true class for accuracy and calibration; the Brier score uses the whole distribution).
 Predictions are probabilities, one row per sample.
+
+**Calibration bins.** Every calibration number is read off fixed-size histograms that add
+up over chunks (so a file is streamed and split work merges): per bin, the weight of its
+rows, the sum of their (weighted) confidence and the sum of their (weighted) correctness.
+The rule, for B equal-width bins with edges e_b = the double nearest b/B (e_0 = 0,
+e_B = 1): bin b (1-based) holds the confidences c with e_{b-1} < c <= e_b, closed on the
+right (Guo et al. 2017), except the first, which also holds c = 0: [0, e_1]. A confidence
+exactly on an edge goes to the bin that ends there, and 1.0 to the last bin.
+
+- ECE = Σ_b (W_b/W)·|acc_b − conf_b|; MCE = max over non-empty bins of |acc_b − conf_b|;
+  RMS = sqrt(Σ_b (W_b/W)·(acc_b − conf_b)²) (torchmetrics' l1, max and l2 norms).
+- Classwise ECE (Kull et al. 2019): each class c's own probability q_c binned against
+  [label = c], the ECE of each class, averaged over the K classes; binary ECE is class 1's
+  (P(class 1) against the 0/1 label: torchmetrics' binary_calibration_error).
+- Equal-mass (adaptive) ECE: B bins holding equal weight. Streamed from a fine histogram
+  of the top-label confidence, 2^16 equal-width bins (j/2^16, (j+1)/2^16] (exact: c·2^16
+  is exact in binary floating point), cut where the running weight first reaches b·W/B.
+  The bins' sums are exact for those cuts; they differ from cuts at the exact quantiles
+  only by the rows in the fine bins that hold a cut, so the result is within
+  :func:`adaptive_ece_from_fine`'s bound (2 × the weight of those fine bins / W) of the
+  ECE with exact equal-mass bins, and each cut is within 2^-16 of that quantile's
+  confidence.
 """
 
 from __future__ import annotations
@@ -13,13 +35,22 @@ from . import engine
 from .errors import DataError
 
 __all__ = [
+    "adaptive_cuts",
+    "adaptive_ece_from_fine",
+    "bin_index",
     "brier_rows",
     "brier_score",
     "calibration_bins",
+    "calibration_counts",
+    "calibration_errors",
+    "class_calibration_bins",
+    "classwise_ece",
     "ece_from_bins",
     "expected_calibration_error",
+    "fine_calibration_bins",
     "top_k_accuracy",
     "top_k_hits",
+    "wilson_interval",
 ]
 
 
@@ -71,25 +102,100 @@ def brier_rows(labels: np.ndarray, p: np.ndarray | None, q: np.ndarray) -> np.nd
     return np.einsum("ij,ij->i", d, d)
 
 
+# The fine histogram behind equal-mass bins: 2^16 equal-width bins of confidence.
+FINE_BINS = 1 << 16
+# Classwise histograms are K × 3 × B numbers: computed while that is at most this many.
+CLASSWISE_CELLS = 1 << 22
+# The normal quantile of a 95% interval (scipy.stats.norm.ppf(0.975)).
+Z_95 = 1.959963984540054
+
+
+def bin_index(confidence: np.ndarray, bins: int) -> np.ndarray:
+    """The 0-based bin of each confidence: bin b holds (e_{b-1}, e_b], e_b the double
+    nearest b/B, and 0 goes to the first bin (see the module docstring)."""
+    bins = int(bins)
+    edges = np.arange(bins + 1) / bins  # each edge b/B correctly rounded
+    # side="left": a confidence equal to an edge belongs to the bin that ends there.
+    return np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
+
+
+def _fine_index(confidence: np.ndarray) -> np.ndarray:
+    """Bin (j/2^16, (j+1)/2^16] of each confidence, 0 in the first: c·2^16 is exact."""
+    return np.clip(np.ceil(confidence * FINE_BINS).astype(np.intp) - 1, 0, FINE_BINS - 1)
+
+
+def _weights(n: int, sample_weight) -> np.ndarray:
+    return np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+
+
+def _histogram(which, confidence, correct, s, size: int) -> np.ndarray:
+    return np.stack(
+        [
+            np.bincount(which, weights=s, minlength=size),
+            np.bincount(which, weights=s * confidence, minlength=size),
+            np.bincount(which, weights=s * correct, minlength=size),
+        ]
+    )
+
+
+def _top_label(labels: np.ndarray, q: np.ndarray):
+    return q.max(axis=1), (q.argmax(axis=1) == labels).astype(np.float64)
+
+
 def calibration_bins(
     labels: np.ndarray, q: np.ndarray, bins: int, sample_weight=None
 ) -> np.ndarray:
     """Per confidence bin: (weight of the rows, sum of weighted confidence, sum of weighted
-    correct), a (3, bins) array that adds up over batches. See
-    :func:`expected_calibration_error`."""
-    confidence = q.max(axis=1)
-    correct = (q.argmax(axis=1) == labels).astype(np.float64)
-    s = np.ones(q.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    edges = np.arange(int(bins) + 1) / int(bins)  # each edge b/B correctly rounded
-    # side="left": a confidence equal to an edge b/B belongs to the bin that ends there.
-    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, int(bins) - 1)
+    correct), a (3, bins) array that adds up over batches. The confidence of a row is its
+    largest probability (the top label). See the module docstring for the bin rule."""
+    confidence, correct = _top_label(labels, q)
+    s = _weights(q.shape[0], sample_weight)
+    return _histogram(bin_index(confidence, bins), confidence, correct, s, int(bins))
+
+
+def calibration_counts(q: np.ndarray, bins: int, sample_weight=None) -> np.ndarray:
+    """Per top-label confidence bin: (rows, Σ s²), a (2, bins) array: the row count, and
+    what the effective sample size (Σ s)²/Σ s² of the Wilson interval needs."""
+    which = bin_index(q.max(axis=1), bins)
+    s = _weights(q.shape[0], sample_weight)
     return np.stack(
         [
-            np.bincount(which, weights=s, minlength=int(bins)),
-            np.bincount(which, weights=s * confidence, minlength=int(bins)),
-            np.bincount(which, weights=s * correct, minlength=int(bins)),
+            np.bincount(which, minlength=int(bins)).astype(np.float64),
+            np.bincount(which, weights=s * s, minlength=int(bins)),
         ]
     )
+
+
+def fine_calibration_bins(labels: np.ndarray, q: np.ndarray, sample_weight=None) -> np.ndarray:
+    """:func:`calibration_bins` with 2^16 bins of width 2^-16: (3, 65536)."""
+    confidence, correct = _top_label(labels, q)
+    s = _weights(q.shape[0], sample_weight)
+    return _histogram(_fine_index(confidence), confidence, correct, s, FINE_BINS)
+
+
+def class_calibration_bins(
+    labels: np.ndarray, q: np.ndarray, bins: int, sample_weight=None
+) -> np.ndarray:
+    """Each class's own probability q_c binned against [label = c]: a (K, 3, bins)
+    array, class c's histogram at [c] (same bins as :func:`calibration_bins`)."""
+    n, k = q.shape
+    bins = int(bins)
+    s = np.broadcast_to(_weights(n, sample_weight)[:, None], (n, k)).ravel()
+    correct = (labels[:, None] == np.arange(k)).ravel().astype(np.float64)
+    confidence = q.ravel()
+    which = (bin_index(confidence, bins).reshape(n, k) + np.arange(k) * bins).ravel()
+    totals = _histogram(which, confidence, correct, s, k * bins)  # (3, K·B)
+    return totals.reshape(3, k, bins).transpose(1, 0, 2).copy()
+
+
+def _gaps(totals: np.ndarray):
+    weight, confidence, correct = totals
+    n = weight.sum()
+    if not n > 0:
+        raise DataError("no rows of positive weight: the calibration error is undefined")
+    full = weight > 0
+    gap = np.abs(correct[full] - confidence[full]) / weight[full]  # |acc_b − conf_b|
+    return gap, weight[full] / n
 
 
 def ece_from_bins(totals: np.ndarray) -> float:
@@ -100,6 +206,72 @@ def ece_from_bins(totals: np.ndarray) -> float:
     if not n > 0:
         raise DataError("no rows of positive weight: the calibration error is undefined")
     return float(np.abs(correct - confidence)[weight > 0].sum() / n)
+
+
+def calibration_errors(totals: np.ndarray) -> tuple[float, float, float]:
+    """(ECE, MCE, RMS calibration error) of a (3, bins) histogram: the l1, max and l2
+    norms of the gap |acc_b − conf_b| over the bins, weighted by the bins' shares."""
+    gap, share = _gaps(totals)
+    rms = float(np.sqrt((share * gap * gap).sum()))
+    return ece_from_bins(totals), float(gap.max()), rms
+
+
+def classwise_ece(class_totals: np.ndarray) -> float:
+    """The mean over classes of each class's ECE (a (K, 3, bins) histogram)."""
+    return float(np.mean([ece_from_bins(t) for t in class_totals]))
+
+
+def _cut_targets(weight: np.ndarray, bins: int):
+    running = np.cumsum(weight)
+    targets = running[-1] * np.arange(1, int(bins)) / int(bins)
+    # The first fine bin at which the running weight reaches b·W/B.
+    at = np.searchsorted(running, targets, side="left")
+    return running, targets, at
+
+
+def adaptive_cuts(weight: np.ndarray, bins: int) -> np.ndarray:
+    """Where equal-mass bins end on the fine grid (exclusive fine-bin indices): after the
+    first fine bin at which the running weight reaches b·W/B, b = 1..B−1, then the end;
+    bins merge when one fine bin holds more than W/B."""
+    _, _, at = _cut_targets(weight, bins)
+    return np.unique(np.append(at + 1, weight.size))
+
+
+def adaptive_ece_from_fine(fine: np.ndarray, bins: int) -> tuple[float, float]:
+    """(ECE of B equal-mass bins, its bound) from a :func:`fine_calibration_bins`
+    histogram.
+
+    The exact equal-mass bins cut at the weighted quantiles b·W/B (splitting a row of a
+    tie across two bins where it must). The cut here falls after a whole fine bin, so
+    each cut moves the weight by which the running weight overshoots b·W/B from one bin
+    to its neighbour; a row moves |acc − conf| ≤ 1 of weight out of one bin's sum and
+    into another's, so |this − exact| ≤ 2·Σ_b overshoot_b / W: the bound returned. It is
+    0 when every cut falls between two fine bins (rows of distinct confidence, N a
+    multiple of B).
+    """
+    weight = fine[0]
+    total = weight.sum()
+    if not total > 0:
+        raise DataError("no rows of positive weight: the calibration error is undefined")
+    running, targets, at = _cut_targets(weight, bins)
+    ends = np.unique(np.append(at + 1, weight.size))
+    starts = np.concatenate([[0], ends[:-1]])
+    coarse = np.add.reduceat(fine, starts, axis=1)
+    overshoot = np.maximum(running[at] - targets, 0.0)
+    # Both ECEs lie in [0, 1]: the bound is never more than 1.
+    bound = min(1.0, 2.0 * float(overshoot.sum()) / float(total))
+    return ece_from_bins(coarse), bound
+
+
+def wilson_interval(correct: float, n: float, z: float = Z_95) -> tuple[float, float]:
+    """Wilson's score interval for a proportion correct/n (n may be an effective size)."""
+    if not n > 0:
+        return (float("nan"), float("nan"))
+    p = min(max(correct / n, 0.0), 1.0)
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return (max(0.0, float(centre - half)), min(1.0, float(centre + half)))
 
 
 def top_k_accuracy(target, pred, k: int = 1, *, sample_weight=None) -> float:

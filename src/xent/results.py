@@ -51,6 +51,7 @@ class ClassSummary:
     accuracy: float
     top_k_accuracy: float = math.nan
     brier_score: float = math.nan
+    ece: float = math.nan  # this class's own ECE (q_c against [label = c])
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,15 @@ class Metrics:
     brier_score: float
     bins: int
     ece: float
+    mce: float = math.nan  # the largest gap of a non-empty bin
+    rms_calibration_error: float = math.nan
+    classwise_ece: float = math.nan  # the mean of the classes' own ECEs
+    adaptive_ece: float = math.nan  # equal-mass bins (from the 2^16-bin histogram)
+    adaptive_ece_bound: float = math.nan  # |adaptive_ece − the exact-quantile ECE| ≤ this
+    binary_ece: float = math.nan  # binary files: P(class 1) against the 0/1 label
+    # The reliability diagram: per equal-width bin (low, high, rows, weight, mean
+    # confidence, accuracy, Wilson 95% low, high); see Totals.reliability.
+    reliability: list = field(default_factory=list)
 
 
 @dataclass
@@ -151,6 +161,9 @@ def summarize(
         class_accuracy = totals.class_correct / class_samples
         class_top_k = totals.class_top_k / class_samples
         class_brier = totals.class_brier / class_samples
+    class_eces = np.full(len(totals.classes), nan)
+    if totals.has_metrics and samples > 0:
+        class_eces = totals.class_eces()
     per_class = [
         ClassSummary(
             name,
@@ -160,18 +173,13 @@ def summarize(
             float(class_accuracy[i]),
             float(class_top_k[i]) if totals.has_metrics else nan,
             float(class_brier[i]) if totals.has_metrics else nan,
+            float(class_eces[i]),
         )
         for i, name in enumerate(totals.classes)
     ]
     run_metrics = None
     if totals.has_metrics and samples > 0:
-        run_metrics = Metrics(
-            k=totals.top_k,
-            top_k_accuracy=totals.top_k_hits.value / samples,
-            brier_score=totals.brier.value / samples,
-            bins=totals.bins,
-            ece=totals.ece(),
-        )
+        run_metrics = calibration_metrics(totals, samples, task)
     weighted = weighting(options, totals.sample_weighted)
     summary = Summary(
         source=source,
@@ -198,6 +206,28 @@ def summarize(
     )
     summary.notes.extend(run_notes(totals, options, weighted, numbered, task))
     return summary
+
+
+def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
+    """Every metric beside the loss, read off the totals' histograms."""
+    ece, mce, rms = totals.calibration_errors()
+    adaptive, bound = totals.adaptive_ece()
+    class_eces = totals.class_eces()
+    binary = float(class_eces[1]) if task == "binary" and class_eces.size == 2 else math.nan
+    return Metrics(
+        k=totals.top_k,
+        top_k_accuracy=totals.top_k_hits.value / samples,
+        brier_score=totals.brier.value / samples,
+        bins=totals.bins,
+        ece=ece,
+        mce=mce,
+        rms_calibration_error=rms,
+        classwise_ece=float(class_eces.mean()),
+        adaptive_ece=adaptive,
+        adaptive_ece_bound=bound,
+        binary_ece=binary,
+        reliability=totals.reliability(),
+    )
 
 
 def run_notes(
@@ -319,6 +349,15 @@ def report(
             "ece": totals.ece(),
             "bins": totals.bins,
         }
+        calibration = calibration_metrics(totals, plain_divisor, task)
+        metric_values.update(
+            mce=calibration.mce,
+            rms_calibration_error=calibration.rms_calibration_error,
+            classwise_ece=calibration.classwise_ece,
+            adaptive_ece=calibration.adaptive_ece,
+        )
+        if task == "binary":
+            metric_values["binary_ece"] = calibration.binary_ece
     summary_notes = run_notes(
         totals, options, weighting(options, totals.sample_weighted), "row", task
     )

@@ -109,6 +109,13 @@ class Totals:
         self.class_top_k = np.zeros(k)
         self.class_brier = np.zeros(k)
         self.calibration = np.zeros((3, bins))
+        # Calibration beyond the top-label ECE (see xent.metrics): rows and Σ s² per bin
+        # (the Wilson intervals), each class's own histogram (classwise and binary ECE;
+        # empty when K·bins is too large), and 2^16 fine bins (equal-mass bins).
+        self.calibration_counts = np.zeros((2, bins))
+        classwise = k * 3 * bins <= metrics.CLASSWISE_CELLS
+        self.class_calibration = np.zeros((k if classwise else 0, 3, bins))
+        self.fine_calibration = np.zeros((3, metrics.FINE_BINS))
         # Per class column (multi-label rows, or a contribution table): Σ of each
         # column's terms, of P, Q and −log Q, and Σ of H(P) and KL per row.
         self.columns = columns
@@ -230,6 +237,10 @@ class Totals:
         self.class_top_k += np.bincount(labels, weights=hits, minlength=k)
         self.class_brier += np.bincount(labels, weights=brier, minlength=k)
         self.calibration += metrics.calibration_bins(labels, q, self.bins, s)
+        self.calibration_counts += metrics.calibration_counts(q, self.bins, s)
+        if self.class_calibration.shape[0]:
+            self.class_calibration += metrics.class_calibration_bins(labels, q, self.bins, s)
+        self.fine_calibration += metrics.fine_calibration_bins(labels, q, s)
 
     def _add_detail(self, detail, s) -> None:
         def column_sum(values):
@@ -298,6 +309,9 @@ class Totals:
             "class_top_k",
             "class_brier",
             "calibration",
+            "calibration_counts",
+            "class_calibration",
+            "fine_calibration",
             "column_terms",
             "column_p",
             "column_q",
@@ -348,6 +362,41 @@ class Totals:
 
     def ece(self) -> float:
         return metrics.ece_from_bins(self.calibration)
+
+    def calibration_errors(self) -> tuple[float, float, float]:
+        """(ECE, MCE, RMS calibration error) of the top-label equal-width bins."""
+        return metrics.calibration_errors(self.calibration)
+
+    def class_eces(self) -> np.ndarray:
+        """Each class's own ECE (NaN for all when the classwise histograms are off)."""
+        if not self.class_calibration.shape[0]:
+            return np.full(len(self.classes), math.nan)
+        return np.array([metrics.ece_from_bins(t) for t in self.class_calibration])
+
+    def adaptive_ece(self) -> tuple[float, float]:
+        """(ECE of equal-mass bins, its bound): see :func:`xent.metrics.adaptive_ece_from_fine`."""
+        return metrics.adaptive_ece_from_fine(self.fine_calibration, self.bins)
+
+    def reliability(self, z: float = metrics.Z_95) -> list[tuple]:
+        """The reliability diagram's rows, one per equal-width bin: (low, high, rows,
+        weight, mean confidence, accuracy, Wilson low, Wilson high); NaN for empty bins.
+        The interval uses the effective size (Σ s)²/Σ s² (the row count when unweighted)."""
+        weight, confidence, correct = self.calibration
+        rows, squares = self.calibration_counts
+        edges = np.arange(self.bins + 1) / self.bins
+        out = []
+        for b in range(self.bins):
+            w = float(weight[b])
+            if w > 0:
+                conf, acc = float(confidence[b]) / w, float(correct[b]) / w
+                size = w * w / float(squares[b])
+                low, high = metrics.wilson_interval(acc * size, size, z)
+            else:
+                conf = acc = low = high = math.nan
+            out.append(
+                (float(edges[b]), float(edges[b + 1]), int(rows[b]), w, conf, acc, low, high)
+            )
+        return out
 
 
 def _number(error: DataError) -> int | None:

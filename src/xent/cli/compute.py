@@ -38,6 +38,8 @@ def compute(
     top_k: int = o.TopKOption,
     bins: int = o.BinsOption,
     worst: int = o.WorstOption,
+    reliability: bool = o.ReliabilityOption,
+    reliability_svg: Optional[str] = o.ReliabilitySvgOption,
     base: str = o.BaseOption,
     fmt: o.OutputFormat = o.FormatOption,
     precision: int = o.PrecisionOption,
@@ -74,7 +76,9 @@ def compute(
         worst=worst,
         skip_bad_rows=on_error is o.OnError.skip,
     )
-    view = o.View(fmt, precision, reduction.value, save_svg, save_html)
+    view = o.View(
+        fmt, precision, reduction.value, save_svg, save_html, reliability, reliability_svg
+    )
     vectors = bool(labels or pred or logits)
     if file is None and not vectors:
         if Terminal.detect().stdin_is_tty:
@@ -83,6 +87,11 @@ def compute(
                 "or pipe a file in (see 'xent compute --help')"
             )
         file = "-"
+    if file is None and (reliability or reliability_svg):
+        raise UsageError(
+            "the reliability diagram is drawn for a file (--file): its bins need many rows",
+            source="--reliability" if reliability else "--reliability-svg",
+        )
     if file is None:
         from .vectors import score_vectors
 

@@ -89,6 +89,11 @@ def score_file_command(path: str, options, read, view: View) -> None:
             "--save-svg/--save-html save the summary: leave out --reduction none",
             source="--save-svg" if view.svg else "--save-html",
         )
+    if per_row and (view.reliability or view.reliability_svg):
+        raise UsageError(
+            "the reliability diagram is of the whole file: leave out --reduction none",
+            source="--reliability" if view.reliability else "--reliability-svg",
+        )
     fmt = view.fmt.value
     if fmt == "auto":
         fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
@@ -99,26 +104,51 @@ def score_file_command(path: str, options, read, view: View) -> None:
             options,
             read,
             reduction=view.reduction,
-            metrics=not per_row and (fmt != "plain" or view.pictures),
+            metrics=not per_row
+            and (fmt != "plain" or view.pictures or view.reliability or view.reliability_svg),
             on_rows=rows,
             progress=progress,
         )
     if rows is not None:
         rows.finish()
+    elif view.reliability:
+        render_reliability(summary, fmt, view.precision)
     else:
         from ..render import render_summary
 
         render_summary(summary, fmt, sys.stdout, precision=view.precision)
     sys.stdout.flush()
     if view.pictures:
-        from ..render.summary_table import summary_renderable
+        if view.reliability:
+            from ..render.reliability import reliability_renderable as renderable
+        else:
+            from ..render.summary_table import summary_renderable as renderable
 
-        save_pictures(lambda: summary_renderable(summary, view.precision), view.svg, view.html)
+        save_pictures(lambda: renderable(summary, view.precision), view.svg, view.html)
+    if view.reliability_svg:
+        from ..render.reliability import save_reliability_svg
+
+        save_reliability_svg(summary, view.reliability_svg)
     if summary.skipped and (per_row or fmt != "table"):
         # Said on stderr too, where a script's log keeps it.
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if per_row and summary.ignored:
         error_line(f"{summary.source}: {summary.ignored:,} rows ignored, not written")
+
+
+def render_reliability(summary, fmt: str, precision: int) -> None:
+    """The reliability diagram: a Rich table, or its rows as csv (also for plain) or json."""
+    if fmt == "table":
+        from ..render.reliability import render_reliability_table
+
+        render_reliability_table(summary, sys.stdout, precision=precision)
+        return
+    from ..render import summary_output
+
+    if fmt == "json":
+        summary_output.render_reliability_json(summary, sys.stdout)
+    else:
+        summary_output.render_reliability_csv(summary, sys.stdout)
 
 
 class RowOutput:

@@ -286,6 +286,21 @@ BinsOption = typer.Option(
     "probability), ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|.",
     rich_help_panel=METRICS,
 )
+ReliabilityOption = typer.Option(
+    False,
+    "--reliability",
+    help="Show the reliability diagram instead of the summary (files): per confidence bin "
+    "(--bins) the rows, mean confidence, accuracy and its 95% Wilson interval; -f csv/json "
+    "write its rows.",
+    rich_help_panel=METRICS,
+)
+ReliabilitySvgOption = typer.Option(
+    None,
+    "--reliability-svg",
+    metavar="FILE",
+    help="Also save the reliability diagram as an SVG picture (files).",
+    rich_help_panel=METRICS,
+)
 WorstOption = typer.Option(
     0,
     "--worst",
@@ -332,6 +347,8 @@ class View:
     reduction: str = "mean"
     svg: str | None = None
     html: str | None = None
+    reliability: bool = False  # the reliability diagram instead of the summary
+    reliability_svg: str | None = None
 
     @property
     def pictures(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 
 from .numbers import full_precision, json_number
 from .text import ascii_json, require_encodable
@@ -12,6 +13,21 @@ from .text import ascii_json, require_encodable
 WORST_HEADER = ["row", "line", "label", "predicted", "cross_entropy"]
 # Appended after the original columns, so that scripts reading those by position still work.
 CSV_METRICS = ["top_k_accuracy", "k", "brier_score", "ece", "bins"]
+# The calibration columns, after those (a class's row has its own ECE in classwise_ece).
+CSV_CALIBRATION = ["mce", "rms_calibration_error", "classwise_ece", "adaptive_ece", "binary_ece"]
+# The reliability diagram's rows (--reliability -f csv/json).
+RELIABILITY_HEADER = [
+    "bin",
+    "low",
+    "high",
+    "rows",
+    "weight",
+    "mean_confidence",
+    "accuracy",
+    "gap",
+    "wilson_low",
+    "wilson_high",
+]
 
 
 def metrics_dict(summary) -> dict:
@@ -23,7 +39,49 @@ def metrics_dict(summary) -> dict:
         "brier_score": None if m is None else json_number(m.brier_score),
         "ece": None if m is None else json_number(m.ece),
         "bins": None if m is None else m.bins,
+        "mce": None if m is None else json_number(m.mce),
+        "rms_calibration_error": None if m is None else json_number(m.rms_calibration_error),
+        "classwise_ece": None if m is None else json_number(m.classwise_ece),
+        "adaptive_ece": None if m is None else json_number(m.adaptive_ece),
+        "adaptive_ece_bound": None if m is None else json_number(m.adaptive_ece_bound),
+        "binary_ece": None if m is None or math.isnan(m.binary_ece) else json_number(m.binary_ece),
     }
+
+
+def reliability_rows(summary) -> list[list]:
+    """The reliability diagram as rows of :data:`RELIABILITY_HEADER` (floats)."""
+    m = summary.metrics
+    if m is None:
+        return []
+    return [
+        [b + 1, low, high, rows, weight, conf, acc, acc - conf, w_low, w_high]
+        for b, (low, high, rows, weight, conf, acc, w_low, w_high) in enumerate(m.reliability)
+    ]
+
+
+def render_reliability_csv(summary, out) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RELIABILITY_HEADER)
+    for row in reliability_rows(summary):
+        writer.writerow([v if isinstance(v, int) else full_precision(v) for v in row])
+
+
+def render_reliability_json(summary, out) -> None:
+    data = {
+        "source": summary.source,
+        "bins": summary.metrics.bins if summary.metrics else None,
+        "interval": "wilson, 95%",
+        **metrics_dict(summary),
+        "reliability": [
+            {
+                name: v if isinstance(v, int) else json_number(v)
+                for name, v in zip(RELIABILITY_HEADER, row)
+            }
+            for row in reliability_rows(summary)
+        ],
+    }
+    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
+    out.write("\n")
 
 
 def summary_to_dict(summary) -> dict:
@@ -64,6 +122,7 @@ def summary_to_dict(summary) -> dict:
                 "accuracy": json_number(c.accuracy),
                 "top_k_accuracy": json_number(c.top_k_accuracy),
                 "brier_score": json_number(c.brier_score),
+                "ece": json_number(c.ece),
             }
             for c in summary.per_class
         ],
@@ -113,7 +172,16 @@ def render_summary_csv(summary, out) -> None:
     require_encodable(out, [*(c.name for c in summary.per_class), summary.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["class", "rows", "mean_cross_entropy", "share", "accuracy", "unit", *CSV_METRICS]
+        [
+            "class",
+            "rows",
+            "mean_cross_entropy",
+            "share",
+            "accuracy",
+            "unit",
+            *CSV_METRICS,
+            *CSV_CALIBRATION,
+        ]
     )
     m = summary.metrics
     k, bins = ("", "") if m is None else (m.k, m.bins)
@@ -121,11 +189,15 @@ def render_summary_csv(summary, out) -> None:
     for c in summary.per_class:
         cells = (c.mean, c.share, c.accuracy)
         extra = (full_precision(c.top_k_accuracy), k, full_precision(c.brier_score), "", bins)
+        extra += ("", "", full_precision(c.ece) if m is not None else "", "", "")
         writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit, *extra])
     cells = (summary.mean, 1.0 if summary.rows else float("nan"), summary.accuracy)
     if m is None:
-        extra = ("", "", "", "", "")
+        extra = ("",) * (len(CSV_METRICS) + len(CSV_CALIBRATION))
     else:
         extra = (full_precision(m.top_k_accuracy), k, full_precision(m.brier_score))
         extra += (full_precision(m.ece), bins)
+        binary = "" if math.isnan(m.binary_ece) else full_precision(m.binary_ece)
+        extra += tuple(full_precision(x) for x in (m.mce, m.rms_calibration_error, m.classwise_ece))
+        extra += (full_precision(m.adaptive_ece), binary)
     writer.writerow(["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra])

@@ -36,6 +36,19 @@ def summary_renderable(summary, precision: int = 4) -> Group:
             grid.append([f"top-{m.k} accuracy", _percent(m.top_k_accuracy), ""])
         grid.append(["Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2"])
         grid.append(["calibration error", number(m.ece, precision), f"ECE, {m.bins} bins"])
+        grid.append(["max calibration error", number(m.mce, precision), "MCE, largest bin gap"])
+        grid.append(["RMS calibration error", number(m.rms_calibration_error, precision), ""])
+        grid.append(
+            [
+                "equal-mass ECE",
+                number(m.adaptive_ece, precision),
+                f"{m.bins} bins of equal weight, ± {number(m.adaptive_ece_bound, 2)}",
+            ]
+        )
+        if not math.isnan(m.classwise_ece):
+            grid.append(["classwise ECE", number(m.classwise_ece, precision), "mean over classes"])
+        if not math.isnan(m.binary_ece):
+            grid.append(["binary ECE", number(m.binary_ece, precision), "P(class 1) vs label"])
     if summary.ignored:
         grid.append(["ignored", f"{summary.ignored:,}", "rows, in no statistic"])
     if summary.skipped:

@@ -1,0 +1,305 @@
+"""Temperature scaling of a prediction file, streamed: the T that minimises the NLL.
+
+Temperature scaling (Guo et al. 2017) divides the logits by T: Q_T = softmax(z/T). For a
+file of probabilities z = log Q, since softmax(log Q / T) is the same family (log-softmax
+differs from the logits by a per-row constant, which softmax ignores). With β = 1/T, the
+summed NLL is
+
+    f(β) = Σ_n s_n [LSE(β·z_n) − β·t_n],   t_n = z_n[y_n] (or Σ_c p_nc·z_nc, soft labels)
+
+convex in β (a log-sum-exp of linear functions minus a linear one), with
+f'(β) = Σ s (E_β[z] − t) and f''(β) = Σ s Var_β[z] ≥ 0 (mean and variance of z under
+softmax(β z)). Each is a sum over rows, so the values at a whole grid of β add up over
+chunks and merge like the other totals (:class:`TemperatureSums`).
+
+**The two passes.** Pass 1 scores the file as ``xent compute`` does (the numbers before)
+and sums f, f', f'' at 33 temperatures log-spaced over [0.01, 100]; f' is increasing, so
+its sign change brackets the optimum between two neighbours (a ratio of 1.33 in T). Pass
+2 sums them at 17 points evenly spaced across that bracket, and the optimum is the root
+of the cubic Hermite interpolant of f' (from f' and f'' at the two points that bracket it,
+1/16 of the bracket apart): an error of order h⁴, far below 1e-6 relative. The loss at
+T is the cubic Hermite interpolant of f there. Memory is flat: 3 × 33 numbers.
+
+A third read (:func:`recalibrate`) scores the recalibrated probabilities (the loss and ECE
+after) and writes them out: binning them needs T, which is known only after pass 2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .errors import DataError, UsageError
+from .options import ScoreOptions
+from .scorer import _bad_rows, _drop_ignored, _pred_or_logits, _two_classes, rows_of, score_chunk
+from .totals import Totals
+
+# Pass 1: temperatures 10^-2 ... 10^2, 8 a decade (T = 1 is one of them).
+COARSE_TEMPERATURES = 10.0 ** np.linspace(-2.0, 2.0, 33)
+FINE_POINTS = 17
+
+
+class TemperatureSums:
+    """f, f' and f'' (see the module docstring) at each β of a grid, summed over rows:
+    arrays made in ``__init__``, filled by ``add``, summed by ``merge``."""
+
+    def __init__(self, betas) -> None:
+        self.betas = np.asarray(betas, dtype=np.float64)
+        g = self.betas.size
+        self.value = np.zeros(g)
+        self.slope = np.zeros(g)
+        self.curvature = np.zeros(g)
+        self.weight = 0.0
+
+    def add(self, z: np.ndarray, t: np.ndarray, s: np.ndarray | None = None) -> None:
+        """Rows of z (log-probabilities or logits, −inf allowed off the target) and their
+        target term t = z[y] (or Σ p·z)."""
+        if not z.shape[0]:
+            return
+        w = np.ones(z.shape[0]) if s is None else np.asarray(s, dtype=np.float64)
+        keep = w > 0
+        z, t, w = z[keep], t[keep], w[keep]
+        finite = np.isfinite(z)
+        zf = np.where(finite, z, 0.0)
+        top = np.max(z, axis=1)
+        gap = top - t  # ≥ 0; the NLL at β is β·gap + log Σ exp(β(z − top))
+        with np.errstate(under="ignore"):
+            for i, beta in enumerate(self.betas):
+                e = np.where(finite, np.exp(beta * (zf - top[:, None])), 0.0)
+                total = e.sum(axis=1)
+                mean = (e * zf).sum(axis=1) / total
+                spread = (e * (zf - mean[:, None]) ** 2).sum(axis=1) / total
+                self.value[i] += math.fsum((w * (beta * gap + np.log(total))).tolist())
+                self.slope[i] += math.fsum((w * (mean - t)).tolist())
+                self.curvature[i] += math.fsum((w * spread).tolist())
+        self.weight += math.fsum(w.tolist())
+
+    def merge(self, other: TemperatureSums) -> TemperatureSums:
+        if not np.array_equal(self.betas, other.betas):
+            raise ValueError("the grids differ")
+        self.value += other.value
+        self.slope += other.slope
+        self.curvature += other.curvature
+        self.weight += other.weight
+        return self
+
+
+def _hermite(x0, x1, y0, y1, d0, d1, x):
+    """The cubic Hermite interpolant of (y, y') at x0 and x1, at x."""
+    h = x1 - x0
+    u = (x - x0) / h
+    h00 = 2 * u**3 - 3 * u**2 + 1
+    h10 = u**3 - 2 * u**2 + u
+    h01 = -2 * u**3 + 3 * u**2
+    h11 = u**3 - u**2
+    return h00 * y0 + h10 * h * d0 + h01 * y1 + h11 * h * d1
+
+
+def _root(sums: TemperatureSums, i: int) -> tuple[float, float]:
+    """The root β of f' between betas[i] and betas[i+1] (f'(i) < 0 ≤ f'(i+1)) and f there:
+    bisection on the cubic Hermite interpolant of f' (a cubic, cheap to evaluate)."""
+    b, g, h, f = sums.betas, sums.slope, sums.curvature, sums.value
+    lo, hi = b[i], b[i + 1]
+
+    def slope(x):
+        return _hermite(b[i], b[i + 1], g[i], g[i + 1], h[i], h[i + 1], x)
+
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if slope(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    root = 0.5 * (lo + hi)
+    return root, float(_hermite(b[i], b[i + 1], f[i], f[i + 1], g[i], g[i + 1], root))
+
+
+def _bracket(sums: TemperatureSums) -> tuple[int | None, str]:
+    """The index i with f'(β_i) ≤ 0 < f'(β_{i+1}) (betas ascending), or None and why."""
+    g = sums.slope
+    if not np.any(g):
+        return None, "flat"  # every row's values are equal
+    rising = np.flatnonzero(g > 0)  # f' is 0 only in the limit (or by underflow)
+    if not rising.size:
+        return None, "low"  # still falling at the largest β: T below the grid
+    if rising[0] == 0:
+        return None, "high"  # already rising at the smallest β: T above the grid
+    return int(rising[0] - 1), ""
+
+
+@dataclass
+class TemperatureFit:
+    """What ``xent calibrate`` reports. Losses in the run's base (mean per row)."""
+
+    temperature: float
+    rows: int
+    loss_before: float  # the mean NLL at T = 1
+    loss_after: float  # at the fitted T (from pass 2's interpolant; pass 3 checks it)
+    ece_before: float
+    ece_after: float = math.nan
+    mce_before: float = math.nan
+    mce_after: float = math.nan
+    accuracy: float = math.nan
+    bins: int = 15
+    base: float = math.e
+    passes: int = 2
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def calibration_loss(self) -> float:
+        """The part of the loss temperature scaling removes: loss − loss at the best T."""
+        return self.loss_before - self.loss_after
+
+    @property
+    def refinement_loss(self) -> float:
+        """The rest: the loss at the best temperature."""
+        return self.loss_after
+
+
+def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarray, Any]:
+    """The rows the scorer keeps, as (z, t): log-probabilities (logits become their
+    log-softmax), and the target term."""
+    chunk, _ = _drop_ignored(chunk, options)
+    if options.skip_bad_rows and len(chunk):
+        bad = _bad_rows(chunk, options)
+        if bad.any():
+            chunk = rows_of(chunk, ~bad)
+    logits = options.logits or chunk.logits
+    values = chunk.values
+    targets = chunk.targets
+    if chunk.task == "binary":
+        values = _two_classes(values, logits)
+        if targets is not None and targets.shape[1] == 1:
+            targets = np.column_stack([1.0 - targets[:, 0], targets[:, 0]])
+    _, z = engine._predictions(
+        *_pred_or_logits(values, logits), options.clip, options.renormalize, options.tolerance
+    )
+    n = z.shape[0]
+    if targets is None:
+        t = z[np.arange(n), chunk.labels]
+    else:
+        t = np.where(targets > 0, targets * np.where(np.isfinite(z), z, 0.0), 0.0).sum(axis=1)
+        t = np.where(((targets > 0) & ~np.isfinite(z)).any(axis=1), -np.inf, t)
+    if n and not np.isfinite(t).all():
+        raise DataError(
+            "a row gives probability 0 to its label: the NLL is infinite at every "
+            "temperature (--clip 1e-15 clips the predictions)"
+        )
+    return z, t, chunk
+
+
+def fit_temperature(
+    chunks: Callable[[], Iterable], options: ScoreOptions, *, source: str
+) -> tuple[TemperatureFit, Totals]:
+    """Fit T in two reads of ``chunks()`` (a function giving a fresh iterator each time)."""
+    if options.multi_label:
+        raise UsageError("temperature scaling of multi-label rows is not supported")
+    coarse = TemperatureSums(np.sort(1.0 / COARSE_TEMPERATURES))
+    totals: Totals | None = None
+    for chunk in chunks():
+        if chunk.task in ("multilabel", "entropy") or (
+            chunk.labels is None and chunk.targets is None
+        ):
+            raise UsageError("temperature scaling needs labelled rows of one class each")
+        scored = score_chunk(chunk, options, source=source, metrics=True)
+        if totals is None:
+            totals = Totals(chunk.classes, top_k=options.top_k, bins=options.bins)
+        totals.add(scored)
+        try:
+            z, t, kept = _log_predictions(chunk, options)
+        except DataError as error:
+            raise DataError(error.message, source=source) from None
+        coarse.add(z, t, kept.sample_weights)
+    if totals is None or not totals.rows:
+        raise DataError("no rows: nothing to calibrate", source=source)
+    notes: list[str] = []
+    i, why = _bracket(coarse)
+    if i is None:
+        temperature = {"flat": 1.0, "low": COARSE_TEMPERATURES[0], "high": COARSE_TEMPERATURES[-1]}[
+            why
+        ]
+        beta = 1.0 / temperature
+        value = float(np.interp(beta, coarse.betas, coarse.value))
+        notes.append(
+            {
+                "flat": "every row's values are equal: no temperature changes the loss",
+                "low": "the loss still falls at T = 0.01 (the predictions rank every row "
+                "right): T is that edge of the search",
+                "high": "the loss still falls at T = 100 (the predictions carry no "
+                "information): T is that edge of the search",
+            }[why]
+        )
+        passes = 1
+    else:
+        fine = TemperatureSums(np.linspace(coarse.betas[i], coarse.betas[i + 1], FINE_POINTS))
+        for chunk in chunks():
+            z, t, kept = _log_predictions(chunk, options)
+            fine.add(z, t, kept.sample_weights)
+        j, _ = _bracket(fine)
+        j = 0 if j is None else j
+        beta, value = _root(fine, j)
+        temperature = 1.0 / beta
+        passes = 2
+    scale = math.log(options.base)
+    samples = coarse.weight
+    ece, mce, _ = totals.calibration_errors()
+    return (
+        TemperatureFit(
+            temperature=float(temperature),
+            rows=totals.rows,
+            loss_before=totals.mean(source),
+            loss_after=value / samples / scale,
+            ece_before=ece,
+            mce_before=mce,
+            accuracy=totals.correct.value
+            / (totals.sample_total.value if totals.sample_weighted else totals.rows),
+            bins=options.bins,
+            base=options.base,
+            passes=passes,
+            notes=notes,
+        ),
+        totals,
+    )
+
+
+def scaled_chunk(chunk, options: ScoreOptions, temperature: float):
+    """The chunk's kept rows with Q_T = softmax(log Q / T) as their probabilities."""
+    z, _, kept = _log_predictions(chunk, options)
+    with np.errstate(under="ignore"):
+        q = np.exp(engine.log_softmax(np.where(np.isfinite(z), z / temperature, -np.inf)))
+    values = q[:, 1:2] if kept.task == "binary" else q
+    return replace(kept, values=values, logits=False, skipped=[])
+
+
+def recalibrate(
+    chunks: Iterable,
+    options: ScoreOptions,
+    fit: TemperatureFit,
+    *,
+    source: str,
+    on_chunk: Callable[[object], None] | None = None,
+) -> TemperatureFit:
+    """The third read: score Q_T (the loss and ECE after), handing each scaled chunk to
+    ``on_chunk`` (which writes ``--output``)."""
+    after = replace(options, logits=False, renormalize=False, clip=None, skip_bad_rows=False)
+    totals: Totals | None = None
+    for chunk in chunks:
+        scaled = scaled_chunk(chunk, options, fit.temperature)
+        if totals is None:
+            totals = Totals(chunk.classes, bins=options.bins)
+        totals.add(score_chunk(scaled, after, source=source, metrics=True))
+        if on_chunk is not None:
+            on_chunk(scaled)
+    if totals is None or not totals.rows:
+        return fit
+    ece, mce, _ = totals.calibration_errors()
+    return replace(
+        fit, ece_after=ece, mce_after=mce, loss_after=totals.mean(source), passes=fit.passes + 1
+    )
