@@ -30,6 +30,7 @@ class Run:
     numbered: str = "line"
     task: str = "multiclass"
     details: list[Detail] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the readers' (chunk.notes)
 
 
 def score_chunks(
@@ -40,10 +41,12 @@ def score_chunks(
     metrics: bool = True,
     detail: bool = False,
     on_rows: Callable[[ScoredRows, object], None] | None = None,
+    check_ignored: bool = True,
 ) -> Run:
     """Score every chunk into one set of totals. ``on_rows(scored, chunk)`` sees each
     scored chunk as it goes (the per-row output); ``detail`` keeps each row's per-class
-    terms (for a contribution table: small inputs only)."""
+    terms (for a contribution table: small inputs only). ``check_ignored``: every row
+    ignored is an error (not for one file of many)."""
     run: Run | None = None
     for chunk in chunks:
         scored = score_chunk(chunk, options, source=source, detail=detail, metrics=metrics)
@@ -55,13 +58,15 @@ def score_chunks(
         elif chunk.task != run.task:
             raise DataError(f"rows of two kinds: {run.task} and {chunk.task}", source=source)
         run.totals.add(scored)
+        run.notes += [note for note in getattr(chunk, "notes", ()) if note not in run.notes]
         if detail and scored.detail is not None:
             run.details.append(scored.detail)
         if on_rows is not None:
             on_rows(scored, chunk)
     if run is None:
         raise DataError("no rows: expected one row per sample", source=source)
-    _check_not_all_ignored(run.totals, options, source)
+    if check_ignored:
+        _check_not_all_ignored(run.totals, options, source)
     return run
 
 
@@ -84,7 +89,7 @@ def _check_not_all_ignored(totals: Totals, options: ScoreOptions, source: str | 
 
 
 def score_file(
-    path: str,
+    path: str | Sequence[str],
     options: ScoreOptions | None = None,
     read=None,
     *,
@@ -92,27 +97,66 @@ def score_file(
     metrics: bool = True,
     on_rows: Callable[[ScoredRows, object], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    by_file: bool = False,
 ) -> Summary:
     """Score a prediction file (``-`` for stdin), streamed, into a :class:`Summary`.
+
+    ``path`` may also be several paths, directories (their files sorted by name) or
+    patterns: one evaluation of all their rows, whose classes must agree; ``by_file`` adds
+    each file's rows and mean to the summary's ``files``.
 
     ``read`` is a :class:`~xent.readers.chunks.ReadOptions` (the label column, the
     delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`.
     """
     from .readers.chunks import ReadOptions
     from .readers.files import read_prediction_chunks, source_name
+    from .readers.sources import expand_paths
 
     options = options or ScoreOptions()
     read = read or ReadOptions()
-    source = source_name(path)
+    paths = expand_paths([path] if isinstance(path, str) else list(path))
+    done = 0  # bytes of the files before this one, for the progress bar
+    first: tuple[str, list[str]] | None = None
 
-    def chunks():
-        for chunk in read_prediction_chunks(path, read):
+    def chunks(file: str):
+        def same_classes(classes: list[str]) -> None:
+            nonlocal first
+            if first is None:
+                first = (source_name(file), classes)
+            elif classes != first[1]:
+                raise DataError(_class_difference(first, source_name(file), classes))
+
+        for chunk in read_prediction_chunks(file, read, on_classes=same_classes):
+            same_classes(chunk.classes)
             yield chunk
             if progress is not None:
-                progress(chunk.position)
+                progress(done + chunk.position)
 
-    run = score_chunks(chunks(), options, source=source, metrics=metrics, on_rows=on_rows)
-    return summarize(
+    run: Run | None = None
+    files = []
+    for file in paths:
+        source = source_name(file)
+        one = score_chunks(
+            chunks(file),
+            options,
+            source=source,
+            metrics=metrics,
+            on_rows=on_rows,
+            check_ignored=len(paths) == 1,
+        )
+        done += _size(file)
+        if by_file:
+            files.append(_file_row(one, options, source))
+        if run is None:
+            run = one
+        else:
+            run.totals.merge(one.totals)
+            run.notes += [note for note in one.notes if note not in run.notes]
+    assert run is not None
+    source = source_name(paths[0]) if len(paths) == 1 else _sources(path, paths)
+    if len(paths) > 1:
+        _check_not_all_ignored(run.totals, options, source)
+    summary = summarize(
         run.totals,
         options,
         source=source,
@@ -120,6 +164,64 @@ def score_file(
         numbered=run.numbered,
         task=run.task,
     )
+    summary.notes[:0] = run.notes
+    if by_file:
+        summary.files = files
+    return summary
+
+
+def _size(path: str) -> int:
+    import os
+
+    try:
+        return os.stat(path).st_size if path != "-" else 0
+    except OSError:
+        return 0
+
+
+def _sources(given, paths: list[str]) -> str:
+    """How a summary of many files names them: the one directory or pattern given, else
+    the first and last file, with the count."""
+    if isinstance(given, str):
+        return f"{given} ({len(paths)} files)"
+    if len(given) == 1:
+        return f"{given[0]} ({len(paths)} files)"
+    if len(paths) == 2:
+        return f"{paths[0]}, {paths[1]}"
+    return f"{paths[0]}, ..., {paths[-1]} ({len(paths)} files)"
+
+
+def _class_difference(first: tuple[str, list[str]], source: str, classes: list[str]) -> str:
+    """Two files' classes differ: which file has which the other has not."""
+    from .readers.chunks import known_classes
+
+    name, theirs = first
+    only_first = [c for c in theirs if c not in classes]
+    only_this = [c for c in classes if c not in theirs]
+    parts = []
+    if only_first:
+        parts.append(f"only in {name}: {known_classes(only_first)}")
+    if only_this:
+        parts.append(f"only in {source}: {known_classes(only_this)}")
+    what = "; ".join(parts) if parts else "the same classes in another order"
+    return (
+        f"{name} and {source} have different classes ({what}): the files of one "
+        "evaluation need the same classes"
+    )
+
+
+def _file_row(run: Run, options: ScoreOptions, source: str):
+    """One file's part of a summary with ``by_file``: its rows and its mean loss."""
+    import math
+
+    from .results import FileRow
+
+    totals = run.totals
+    try:
+        mean = totals.mean(source) if totals.rows else math.nan
+    except DataError:
+        mean = math.nan
+    return FileRow(source, totals.rows, mean, totals.skipped)
 
 
 def score_rows(

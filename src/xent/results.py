@@ -75,6 +75,16 @@ class Metrics:
 
 
 @dataclass
+class FileRow:
+    """One file of a many-file run (``--by-file``): its rows and its mean loss."""
+
+    source: str
+    rows: int
+    mean: float
+    skipped: int = 0
+
+
+@dataclass
 class Summary:
     """Everything a many-row run reports; losses are in ``base``."""
 
@@ -100,6 +110,7 @@ class Summary:
     weighted: str | None = None  # the weighting convention, when there is one
     metrics: Metrics | None = None
     task: str = "multiclass"
+    files: list[FileRow] | None = None  # each file's part, with --by-file
 
     @property
     def unit(self) -> str:

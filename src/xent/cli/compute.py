@@ -15,11 +15,14 @@ from .app import Terminal, XentCommand, app
 
 @app.command(cls=XentCommand)
 def compute(
+    paths: Optional[List[str]] = o.PathsArgument,
     labels: Optional[List[str]] = o.LabelsOption,
     pred: Optional[List[str]] = o.PredOption,
     logits: Optional[List[str]] = o.LogitsOption,
     classes: Optional[str] = o.ClassesOption,
-    file: Optional[str] = o.FileOption,
+    file: Optional[List[str]] = o.FileOption,
+    by_file: bool = o.ByFileOption,
+    pred_array: Optional[str] = o.PredArrayOption,
     input_format: Optional[o.InputFormat] = o.InputFormatOption,
     label_column: str = o.LabelColumnOption,
     label_columns: Optional[str] = o.LabelColumnsOption,
@@ -55,6 +58,7 @@ def compute(
       xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2   (the article's dog)
       xent compute --file preds.csv                  (summary and per-class table)
       cat preds.jsonl | xent compute -r none -f csv  (one loss per row)
+      xent compute --file shards/*.parquet --by-file (many files, one evaluation)
     """
     from ..options import ScoreOptions
     from ..units import parse_base
@@ -80,19 +84,20 @@ def compute(
         fmt, precision, reduction.value, save_svg, save_html, reliability, reliability_svg
     )
     vectors = bool(labels or pred or logits)
-    if file is None and not vectors:
+    files = [*(file or ()), *(paths or ())]
+    if not files and not vectors:
         if Terminal.detect().stdin_is_tty:
             raise UsageError(
                 "no input: give --labels and --pred (or --logits), a file with --file, "
                 "or pipe a file in (see 'xent compute --help')"
             )
-        file = "-"
-    if file is None and (reliability or reliability_svg):
+        files = ["-"]
+    if not files and (reliability or reliability_svg):
         raise UsageError(
             "the reliability diagram is drawn for a file (--file): its bins need many rows",
             source="--reliability" if reliability else "--reliability-svg",
         )
-    if file is None:
+    if not files:
         from .vectors import score_vectors
 
         return score_vectors(labels, pred, logits, classes, options, sample_weights, view)
@@ -106,11 +111,12 @@ def compute(
         label_column=label_column,
         label_columns=o.names(label_columns, "--label-columns"),
         delimiter=o.delimiter(delimiter),
-        ignore_columns=o.names(ignore_columns, "--ignore-columns"),
+        ignore_columns=o.column_names(ignore_columns, "--ignore-columns"),
         classes=o.names(classes, "--classes"),
         on_error=on_error.value,
         sample_weights=sample_weights,
         ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
         multi_label=multi_label,
+        pred_array=pred_array,
     )
-    score_file_command(file, options, read, view)
+    score_file_command(files, options, read, view, by_file=by_file)

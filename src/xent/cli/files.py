@@ -21,25 +21,25 @@ if TYPE_CHECKING:
 PROGRESS_BYTES = 16 << 20
 
 
-def _size(path: str) -> int | None:
+def _size(paths: list[str]) -> int | None:
     import os
 
-    if path == "-":
+    if "-" in paths:
         return None
     try:
-        return os.stat(path).st_size
+        return sum(os.stat(path).st_size for path in paths)
     except OSError:
         return None
 
 
 @contextmanager
-def progress_bar(path: str, terminal: Terminal):
+def progress_bar(paths: list[str], terminal: Terminal):
     """A function to call with the bytes read so far; it draws a Rich bar on stderr once
     the input is large, and only when stderr is a terminal."""
     if not terminal.stderr_is_tty:
         yield lambda position: None
         return
-    total = _size(path)
+    total = _size(paths)
     state: dict = {"progress": None, "task": None}
 
     def update(position: int) -> None:
@@ -75,13 +75,34 @@ def progress_bar(path: str, terminal: Terminal):
             state["progress"].stop()
 
 
-def score_file_command(path: str, options, read, view: View) -> None:
-    """Score ``path`` and render its summary, or its rows with ``--reduction none``."""
+def score_file_command(
+    paths: list[str], options, read, view: View, *, by_file: bool = False
+) -> None:
+    """Score the files (one evaluation) and render the summary, or the rows with
+    ``--reduction none``."""
     from ..pipeline import score_file
+    from ..readers.sources import expand_paths
     from ..results import skipped_note
 
     terminal = Terminal.detect()
     per_row = view.reduction == "none"
+    files = expand_paths(paths)
+    if len(files) > 1 and per_row:
+        raise UsageError(
+            "--reduction none with several files: the rows would be numbered per file; "
+            "score one file at a time",
+            source="--reduction",
+        )
+    if len(files) > 1 and options.worst:
+        raise UsageError(
+            "--worst with several files: its line numbers would be per file; score one "
+            "file at a time",
+            source="--worst",
+        )
+    if by_file and per_row:
+        raise UsageError(
+            "--by-file needs a summary: leave out --reduction none", source="--by-file"
+        )
     if per_row and options.worst:
         raise UsageError("--worst needs a summary: leave out --reduction none", source="--worst")
     if per_row and view.pictures:
@@ -98,9 +119,9 @@ def score_file_command(path: str, options, read, view: View) -> None:
     if fmt == "auto":
         fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
     rows = RowOutput(fmt, view.precision) if per_row else None
-    with progress_bar(path, terminal) as progress:
+    with progress_bar(files, terminal) as progress:
         summary = score_file(
-            path,
+            paths,
             options,
             read,
             reduction=view.reduction,
@@ -108,6 +129,7 @@ def score_file_command(path: str, options, read, view: View) -> None:
             and (fmt != "plain" or view.pictures or view.reliability or view.reliability_svg),
             on_rows=rows,
             progress=progress,
+            by_file=by_file,
         )
     if rows is not None:
         rows.finish()

@@ -119,6 +119,10 @@ class InputFormat(str, Enum):
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
+    parquet = "parquet"
+    feather = "feather"
+    npy = "npy"
+    npz = "npz"
 
 
 class OnError(str, Enum):
@@ -156,8 +160,30 @@ FileOption = typer.Option(
     "--file",
     "-i",
     metavar="PATH",
-    help="A prediction file (CSV, TSV, JSON, JSON Lines), one row per sample; - for "
-    "stdin. Piped stdin is read when no vectors are given.",
+    help="A prediction file (CSV, TSV, JSON, JSON Lines, Parquet, Feather, .npz; may be "
+    "compressed: .gz, .bz2, .xz, .zst), one row per sample; - for stdin. Repeat it, or "
+    "give a glob or a directory: the files are one evaluation. Piped stdin is read when "
+    "no vectors are given.",
+    rich_help_panel=FILES,
+)
+PathsArgument = typer.Argument(
+    None,
+    metavar="[FILES]...",
+    help="More prediction files (what a shell glob after --file expands to).",
+    show_default=False,
+)
+ByFileOption = typer.Option(
+    False,
+    "--by-file",
+    help="With several files: also each file's rows and mean loss.",
+    rich_help_panel=FILES,
+)
+PredArrayOption = typer.Option(
+    None,
+    "--pred-array",
+    metavar="NAME",
+    help="The predictions array of an .npz (default: pred, probs, logits, ...; the labels "
+    "array is --label-column if it names one, else labels, label, y, ...).",
     rich_help_panel=FILES,
 )
 InputFormatOption = typer.Option(
@@ -194,8 +220,9 @@ IgnoreColumnsOption = typer.Option(
     None,
     "--ignore-columns",
     metavar="NAMES",
-    help="Columns that are neither the label nor a class (ids, text), comma-separated. "
-    "Every other column is a class.",
+    help="Columns that are neither the label nor a class (ids, text), comma-separated, "
+    "quoted as in CSV ('' alone, or \"\" in a list, is the column with no name). Every "
+    "other column is a class.",
     rich_help_panel=FILES,
 )
 OnErrorOption = typer.Option(
@@ -315,6 +342,26 @@ def names(text: str | None, option: str) -> tuple[str, ...]:
     from ..readers.arguments import parse_class_names
 
     return tuple(parse_class_names(text, source=option)) if text else ()
+
+
+def column_names(text: str | None, option: str) -> tuple[str, ...]:
+    """Column names, comma-separated and quoted as in CSV: ``id,"a,b"``; the empty name
+    is ``''`` alone or ``""`` in a list (pandas' unnamed index column)."""
+    if text is None:
+        return ()
+    if not text.strip():
+        return ("",)
+    import csv
+
+    try:
+        fields = next(csv.reader([text], skipinitialspace=True, strict=True))
+    except csv.Error as error:
+        raise UsageError(f"not a list of names ({error})", source=option) from None
+    names = tuple(name.strip() for name in fields)
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"column {name!r} is given twice", source=option)
+    return names
 
 
 def delimiter(text: str | None) -> str | None:

@@ -45,6 +45,9 @@ class ReadOptions:
     # Each row has any number of positive classes: the label column names them separated
     # by "|" (or --label-columns hold 0/1 per class), the values are K probabilities.
     multi_label: bool = False
+    # The predictions array of an .npz (default: pred, probs, logits, ...; the labels
+    # array is --label-column when it names one, else labels, label, y, ...).
+    pred_array: str | None = None
 
     def __post_init__(self) -> None:
         # A column has one role: a weight column that is also the label (or a soft label,
@@ -105,9 +108,27 @@ class PredictionChunk:
     # Where each row came from, for rows given as arguments: per kind of value
     # ("prediction", "label", ...) the argument of each row (``--pred (sample 2)``).
     origins: dict[str, list[str]] | None = None
+    # What the summary must say of how the file was read ("left out the unnamed first
+    # column (pandas' index)"): set on a file's first chunk.
+    notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return self.values.shape[0]
+
+
+class Said:
+    """What a reader says of a source before its rows: notes for the summary ("left out
+    the unnamed first column"), its format, and its classes as soon as they are known
+    (``on_classes``: several files must have the same, checked before any row)."""
+
+    def __init__(self, on_classes=None) -> None:
+        self.notes: list[str] = []
+        self.format: str | None = None
+        self.on_classes = on_classes
+
+    def classes(self, names: list[str]) -> None:
+        if self.on_classes is not None:
+            self.on_classes(list(names))
 
 
 def task_of(options: ReadOptions, n_values: int, labelled: bool) -> str:

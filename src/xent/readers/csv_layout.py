@@ -15,13 +15,26 @@ give the task:
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import DataError, UsageError
 from .arguments import shown
 from .chunks import ReadOptions, class_names, task_of
 
 DELIMITERS = (",", "\t", ";")
+
+# The first column of ``df.to_csv()`` (pandas' index: no name), or of a file read back
+# with ``pd.read_csv`` and written again (``Unnamed: 0``): never a class.
+INDEX_NOTE = "left out the unnamed first column (pandas' index)"
+UNNAMED = ("", "Unnamed: 0")
+
+
+def index_column(names: list[str], options: ReadOptions) -> bool:
+    """Whether the first column is pandas' index: unnamed, and named by no option."""
+    if len(names) < 2 or names[0] not in UNNAMED:
+        return False
+    named = {options.label_column, options.sample_weights, *options.label_columns}
+    return names[0] not in named and names[0] not in options.ignore_columns
 
 
 def split_header(header: str, delimiter: str, source: str) -> list[str]:
@@ -66,6 +79,7 @@ class CsvLayout:
     classes: list[str]
     weight_field: int | None = None  # the --sample-weights column
     task: str = "multiclass"
+    notes: list[str] = field(default_factory=list)  # what the summary says of the header
 
     @classmethod
     def from_header(cls, header: list[str], options: ReadOptions, source: str) -> CsvLayout:
@@ -92,6 +106,10 @@ class CsvLayout:
             return position[name]
 
         ignored = {find(name, "--ignore-columns") for name in options.ignore_columns}
+        notes = []
+        if index_column(names, options):
+            ignored.add(0)
+            notes.append(INDEX_NOTE)
         label = None
         target_fields: list[int] = []
         if options.label_columns:
@@ -115,4 +133,4 @@ class CsvLayout:
                 f"{len(target_fields)} label columns for {len(value_fields)} class columns",
                 source="--label-columns",
             )
-        return cls(len(names), label, value_fields, target_fields, classes, weight, task)
+        return cls(len(names), label, value_fields, target_fields, classes, weight, task, notes)

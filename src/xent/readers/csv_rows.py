@@ -12,7 +12,7 @@ from itertools import chain
 from typing import BinaryIO
 
 from ..errors import DataError
-from .chunks import PredictionChunk, ReadOptions
+from .chunks import PredictionChunk, ReadOptions, Said
 from .csv_layout import CsvLayout, sniff_delimiter, split_header
 from .csv_parse import CsvChunkParser
 from .csv_workers import csv_workers, parse_in_workers, read_ahead
@@ -48,10 +48,19 @@ def read_header(stream: BinaryIO, source: str, options: ReadOptions, tab: bool):
 
 
 def read_csv_chunks(
-    stream: BinaryIO, source: str, options: ReadOptions, *, tab: bool = False
+    stream: BinaryIO,
+    source: str,
+    options: ReadOptions,
+    *,
+    tab: bool = False,
+    said: Said | None = None,
 ) -> Iterator[PredictionChunk]:
-    """Chunks of a CSV (or, with ``tab``, TSV) file with a header row."""
+    """Chunks of a CSV (or, with ``tab``, TSV) file with a header row; ``said`` hears of
+    the header's classes and notes (a column left out) before any row is read."""
     position, delimiter, layout = read_header(stream, source, options, tab)
+    if said is not None:
+        said.notes.extend(layout.notes)
+        said.classes(layout.classes)
     parser = CsvChunkParser(layout, delimiter, options, source)
     pieces = text_chunks(stream, source, 2, CHUNK_BYTES)
     if parser.arrow is not None:

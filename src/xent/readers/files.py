@@ -1,9 +1,12 @@
 """One entry point for prediction files: a path or ``-`` in, chunks of arrays out.
 
-The format comes from ``--input-format``, else the file name's extension, else the first
-bytes: ``[`` is a JSON document; ``{`` starts JSON Lines when the first line is a whole
-object and another line follows (or the object is a row, not a document's columns), and a
-JSON document otherwise (an object spanning lines); anything else is CSV.
+Compressed input (gzip, bzip2, xz, zstd: by the magic bytes, which the name's suffix must
+agree with) is decompressed as it is read, then the format is told: ``--input-format``,
+else the magic bytes of a binary format (Parquet, Feather/Arrow IPC, NumPy; see
+``sources``), else the file name's extension, else the first bytes of text: ``[`` is a
+JSON document; ``{`` starts JSON Lines when the first line is a whole object and another
+line follows (or the object is a row, not a document's columns), and a JSON document
+otherwise (an object spanning lines); anything else is CSV.
 """
 
 from __future__ import annotations
@@ -16,13 +19,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DataError, UsageError
-from .chunks import PredictionChunk, ReadOptions
+from .chunks import PredictionChunk, ReadOptions, Said
+from .compressed import SUFFIXES, Counted, compression_of, decompressed
 from .csv_rows import read_csv_chunks
 from .json_rows import VALUE_KEYS, read_json_chunks, read_jsonl_chunks
 from .limits import limit
+from .sources import (
+    BINARY_FORMATS,
+    FORMAT_NAMES,
+    binary_suffix,
+    magic_format,
+    not_read,
+    unreadable,
+)
 from .text_chunks import BOM
 
-INPUT_FORMATS = ("csv", "tsv", "json", "jsonl")
+INPUT_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "feather", "npy", "npz")
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -135,55 +147,106 @@ def open_binary(path: str):
         yield stream
 
 
-def input_format(path: str, stream, options: ReadOptions, head: bytes | None = None):
-    """The format, and the stream to read (the same one, unless its head was read);
-    ``head`` is what was read of it already, with ``stream`` reading it again."""
+def peek(stream):
+    """The first bytes of ``stream`` (as :func:`read_head`) and a stream that reads them
+    again: the same one, sought back, when it can seek."""
+    if stream.seekable():
+        start = stream.tell()
+        head, _ = read_head(stream)
+        stream.seek(start)
+        return head, stream
+    return read_head(stream)
+
+
+def input_format(name: str, head: bytes, options: ReadOptions, source: str) -> str:
+    """The format of a (decompressed) source whose name is ``name`` ("" for stdin) and
+    whose first bytes are ``head``."""
     if options.input_format:
         if options.input_format not in INPUT_FORMATS:
             raise UsageError(
                 f"{options.input_format!r} is not an input format: use " + ", ".join(INPUT_FORMATS),
                 source="--input-format",
             )
-        return options.input_format, stream
-    suffix = Path(path).suffix.lower() if path != STDIN else ""
+        return options.input_format
+    magic = magic_format(head)
+    if magic is not None:
+        return magic
+    named = binary_suffix(name)
+    if named is not None:
+        what = unreadable(head) or "text"
+        raise DataError(f"not a {FORMAT_NAMES[named]} file: it looks like {what}", source=source)
+    other = unreadable(head)
+    if other is not None:
+        raise not_read(other, source)
+    suffix = Path(name).suffix.lower() if name else ""
     if suffix in EXTENSIONS:
-        return EXTENSIONS[suffix], stream
-    if head is None:
-        head, stream = read_head(stream)
-    return sniff_format(head), stream
+        return EXTENSIONS[suffix]
+    return sniff_format(head)
 
 
 def read_prediction_chunks(
-    path: str, options: ReadOptions | None = None
+    path: str, options: ReadOptions | None = None, on_classes=None
 ) -> Iterator[PredictionChunk]:
     """Chunks of rows from the file at ``path`` (``-`` for stdin), read as they are needed.
 
     Raises :class:`DataError` naming the file, line and column of the first problem (or,
     with ``on_error="skip"``, reports skipped rows in each chunk's ``skipped``), and when
-    the file has no rows at all.
+    the file has no rows at all. What the summary must say of how the file was read is in
+    the first chunk's ``notes``. ``on_classes(names)`` is called with the classes as soon
+    as they are known (for a CSV file, before any row is parsed).
     """
     options = options or ReadOptions()
     source = source_name(path)
     with open_binary(path) as stream:
-        head = None
-        if path == STDIN:
-            head, stream = read_head(stream)
-            if not head:  # zero bytes: no input at all (a header alone is data)
-                raise UsageError(NO_INPUT.format(what="stdin is empty"))
-        fmt, stream = input_format(path, stream, options, head)
-        if fmt in ("csv", "tsv"):
-            chunks = read_csv_chunks(stream, source, options, tab=fmt == "tsv")
-        elif fmt == "json":
-            chunks = read_json_chunks(stream, source, options)
-        else:
-            chunks = read_jsonl_chunks(stream, source, options)
         rows = 0
-        for chunk in chunks:
+        said = Said(on_classes)
+        for chunk in _chunks(path, stream, source, options, said):
+            if said.notes:
+                chunk.notes = said.notes + chunk.notes
+                said.notes = []
             rows += len(chunk) + len(chunk.skipped)
             yield chunk
         if rows == 0:
             raise DataError(
                 "no rows: expected one row per sample"
-                + (" after the header" if fmt in ("csv", "tsv") else ""),
+                + (" after the header" if said.format in ("csv", "tsv") else ""),
                 source=source,
             )
+
+
+def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said):
+    """The chunks of an open source; ``said`` gets its format and the notes of its
+    reading."""
+    name = "" if path == STDIN else path
+    head, stream = peek(stream)
+    if path == STDIN and not head:  # zero bytes: no input at all (a header alone is data)
+        raise UsageError(NO_INPUT.format(what="stdin is empty"))
+    kind = compression_of(head)
+    suffix = Path(name).suffix.lower() if name else ""
+    named = SUFFIXES.get(suffix)
+    if named is not None and kind != named:
+        what = f"{kind} data" if kind else (unreadable(head) or "text, not compressed")
+        raise DataError(f"the name ends {suffix}, but it looks like {what}", source=source)
+    counter = None
+    if kind is not None:
+        counter = Counted(stream)
+        stream = decompressed(counter, kind, source)
+        name = name[: -len(suffix)] if named else ""
+        head, stream = peek(stream)
+    fmt = input_format(name, head, options, source)
+    said.format = fmt
+    if fmt in BINARY_FORMATS or fmt == "zip":
+        from .columnar import read_binary_chunks
+
+        plain = path if kind is None and path != STDIN else None
+        chunks = read_binary_chunks(fmt, plain, stream, source, options, said)
+    elif fmt in ("csv", "tsv"):
+        chunks = read_csv_chunks(stream, source, options, tab=fmt == "tsv", said=said)
+    elif fmt == "json":
+        chunks = read_json_chunks(stream, source, options)
+    else:
+        chunks = read_jsonl_chunks(stream, source, options)
+    for chunk in chunks:
+        if counter is not None:
+            chunk.position = counter.count
+        yield chunk

@@ -137,7 +137,32 @@ def summary_to_dict(summary) -> dict:
             for w in summary.worst
         ],
         "notes": list(summary.notes),
+        **(
+            {}
+            if summary.files is None
+            else {
+                "files": [
+                    {
+                        "source": f.source,
+                        "rows": f.rows,
+                        "mean_cross_entropy": json_number(f.mean),
+                        "skipped": f.skipped,
+                    }
+                    for f in summary.files
+                ]
+            }
+        ),
     }
+
+
+def render_files_csv(summary, out) -> None:
+    """``--by-file``: a row per file (its rows and mean loss), then ``(all)``."""
+    require_encodable(out, [*(f.source for f in summary.files), summary.unit], "file name")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["file", "rows", "mean_cross_entropy", "unit"])
+    for f in summary.files:
+        writer.writerow([f.source, f.rows, full_precision(f.mean), summary.unit])
+    writer.writerow(["(all)", summary.rows, full_precision(summary.mean), summary.unit])
 
 
 def render_summary_json(summary, out) -> None:
@@ -147,8 +172,11 @@ def render_summary_json(summary, out) -> None:
 
 
 def render_summary_plain(summary, out) -> None:
-    """The one reduced number; with ``--worst``, the worst rows as CSV."""
-    if summary.worst:
+    """The one reduced number; with ``--worst``, the worst rows as CSV; with
+    ``--by-file``, the files as CSV."""
+    if summary.files is not None:
+        render_files_csv(summary, out)
+    elif summary.worst:
         render_worst_csv(summary, out)
     else:
         out.write(full_precision(summary.cross_entropy) + "\n")
@@ -165,7 +193,10 @@ def render_worst_csv(summary, out) -> None:
 
 def render_summary_csv(summary, out) -> None:
     """One row per class and a last row ``(all)`` for the whole file; with ``--worst``,
-    the worst rows instead."""
+    the worst rows instead; with ``--by-file``, the files."""
+    if summary.files is not None:
+        render_files_csv(summary, out)
+        return
     if summary.worst:
         render_worst_csv(summary, out)
         return

@@ -90,6 +90,13 @@ def summary_renderable(summary, precision: int = 4) -> Group:
             for w in summary.worst
         ]
         parts.append(fitted_table(columns, rows, title="worst rows"))
+    if summary.files is not None:
+        columns = [Column("file", "left"), Column("rows"), Column("mean loss")]
+        rows = [
+            [visible(f.source), f"{f.rows:,}", number(f.mean, precision) if f.rows else "–"]
+            for f in summary.files
+        ]
+        parts.append(fitted_table(columns, rows, title="by file"))
     parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
     parts += [Text(visible(note), style="dim") for note in summary.notes]
     return Group(*parts)
