@@ -157,8 +157,8 @@ def column_groups(
                 "in the same order",
                 source="--q-columns",
             )
-        for option, names in (("--p-columns", p_columns), ("--q-columns", q_columns)):
-            for name in names:
+        for option, group in (("--p-columns", p_columns), ("--q-columns", q_columns)):
+            for name in group:
                 if name not in position:
                     raise UsageError(
                         f"no {name!r} column (columns: {', '.join(columns)})", source=option

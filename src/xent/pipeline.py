@@ -91,18 +91,20 @@ def score_distribution_chunks(
     numbered = "line"
     for chunk in chunks:
         if totals is None:
+            names = chunk.classes
             if kind != "entropy":
                 groups = column_groups(
                     chunk.classes, p_columns, q_columns, classes, source=source or None
                 )
-            totals = RowTotals(chunk.classes if kind == "entropy" else groups.classes)
+                names = groups.classes
+            totals = RowTotals(names)
             numbered = chunk.numbered
         if kind == "entropy":
             entropy_chunk = replace(chunk, task="entropy")
             scored = score_chunk(entropy_chunk, options, source=source, detail=True)
             skipped = scored.skipped
             values, lines = scored.losses, scored.lines
-            terms = scored.detail.contribution if scored.detail is not None else None
+            terms = scored.detail.contribution if scored.detail is not None else values[:, None]
         else:
             values, terms, lines, skipped = _divergence_chunk(chunk, kind, groups, options, source)
         totals.skip([error.line if error.line is not None else error.number for error in skipped])
@@ -128,20 +130,26 @@ def _divergence_chunk(chunk, kind: str, groups, options: ScoreOptions, source: s
 
     skipped = list(chunk.skipped)
     if options.skip_bad_rows and len(chunk):
-        bad = invalid_pair_rows(*rows(chunk), options.renormalize, options.tolerance)
+        p, q = rows(chunk)
+        bad = invalid_pair_rows(p, q, options.renormalize, options.tolerance)
         if bad.any():
             for i in np.flatnonzero(bad):
                 one = rows_of(chunk, slice(i, i + 1))
                 try:
-                    divergence_rows(kind, *rows(one), renormalize=options.renormalize)
+                    p, q = rows(one)
+                    divergence_rows(
+                        kind, p, q, renormalize=options.renormalize, tolerance=options.tolerance
+                    )
                 except InvalidProbabilities as error:
                     skipped.append(place(error, one, source))
             chunk = rows_of(chunk, ~bad)
             skipped.sort(key=lambda error: error.line or error.number or 0)
+    p, q = rows(chunk)
     try:
         terms, values = divergence_rows(
             kind,
-            *rows(chunk),
+            p,
+            q,
             base=options.base,
             renormalize=options.renormalize,
             tolerance=options.tolerance,

@@ -151,7 +151,7 @@ def distribution_summary_renderable(summary, precision: int = 4):
 
     unit = summary.unit
     title = f"{TITLES[summary.kind]} of {visible(summary.source)}: {summary.rows:,} rows"
-    parts = [Text(title, style="bold")]
+    parts: list = [Text(title, style="bold")]
     label = summary.key.replace("_", " ")
     grid = [
         [f"mean {label}", number(summary.mean, precision), unit],
