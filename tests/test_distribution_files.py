@@ -324,3 +324,30 @@ def test_chunks_of_a_file_in_the_python_api(tmp_path):
     totals, numbered = score_distribution_chunks(chunks, "kl", ScoreOptions(), source=path)
     assert numbered == "line" and totals.classes == CLASSES
     assert totals.mean == pytest.approx(rel_entr(p, q).sum(axis=1).mean(), rel=1e-12)
+
+
+def test_exact_sum_keeps_an_infinite_sum_infinite():
+    from xent.totals import ExactSum
+
+    total = ExactSum()
+    for x in (1.0, math.inf, 0.0, 2.5, math.inf):
+        total.add(x)
+    assert total.value == math.inf
+    total.add(-math.inf)
+    assert math.isnan(total.value)
+
+
+def test_an_infinite_kl_over_several_chunks_stays_infinite():
+    chunks = []
+    for _ in range(3):
+        from xent.readers.chunks import PredictionChunk
+
+        chunks.append(
+            PredictionChunk(
+                classes=["p_a", "p_b", "q_a", "q_b"],
+                values=np.array([[1.0, 0.0, 0.0, 1.0], [0.5, 0.5, 0.5, 0.5]]),
+                lines=np.array([2, 3]),
+            )
+        )
+    totals, _ = score_distribution_chunks(chunks, "kl", ScoreOptions(), source="x.csv")
+    assert (totals.rows, totals.infinite, totals.mean) == (6, 3, math.inf)

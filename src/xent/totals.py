@@ -34,6 +34,10 @@ class ExactSum:
         self.partials: list[float] = []
 
     def add(self, x: float) -> None:
+        if not math.isfinite(x) or (self.partials and not math.isfinite(self.partials[-1])):
+            # inf or NaN: no partials to keep (TwoSum of inf gives NaN: inf + 1 stays inf).
+            self.partials = [sum(self.partials, x)]
+            return
         partials = []
         for y in self.partials:
             if abs(x) < abs(y):
