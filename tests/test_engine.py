@@ -130,8 +130,10 @@ def test_six_decimal_rounding_is_tolerated():
 
 def test_renormalize_divides_by_the_sum():
     assert xent.cross_entropy(0, [0.2, 0.2], renormalize=True) == pytest.approx(math.log(2))
-    with pytest.raises(InvalidProbabilities, match="outside"):
-        xent.cross_entropy(0, [2.0, 2.0], renormalize=True)  # not probabilities at all
+    # Any non-negative values: counts, unnormalised scores (scipy.stats.entropy's rule).
+    assert xent.cross_entropy(0, [2.0, 2.0], renormalize=True) == pytest.approx(math.log(2))
+    with pytest.raises(InvalidProbabilities, match=r"prediction value 2 is -1, negative"):
+        xent.cross_entropy(0, [2.0, -1.0], renormalize=True)
 
 
 def test_error_names_the_row_of_a_batch():

@@ -18,7 +18,18 @@ from . import engine
 from .engine import _in_base
 from .errors import DataError
 
-__all__ = ["DIVERGENCES", "Divergence", "divergence", "js_divergence", "js_terms", "kl_terms"]
+__all__ = [
+    "DIVERGENCES",
+    "ColumnGroups",
+    "Divergence",
+    "column_groups",
+    "divergence",
+    "divergence_rows",
+    "invalid_pair_rows",
+    "js_divergence",
+    "js_terms",
+    "kl_terms",
+]
 
 DIVERGENCES = ("kl", "js")
 
@@ -39,7 +50,7 @@ def _checked(p, q, renormalize: bool, tolerance: float | None):
     for values, what in ((p, "p"), (q, "q")):
         array = engine._as_float_array(values, what)
         if renormalize:
-            array = engine.normalize_rows(array)
+            array = engine.normalize_rows(array, what)
         else:
             engine.check_distribution(array, tolerance=tolerance, what=what)
         arrays.append(array)
@@ -102,3 +113,113 @@ def js_divergence(
     """
     d = divergence("js", p, q, base=base, renormalize=renormalize, tolerance=tolerance)
     return engine.reduce_rows(np.asarray(d.per_row), reduction)
+
+
+# --------------------------------------------------------------------------- files
+
+
+class ColumnGroups(NamedTuple):
+    """Where P and Q are in a file's value columns: class names and two column indices."""
+
+    classes: list[str]
+    p: list[int]
+    q: list[int]
+
+
+def column_groups(
+    columns: list[str],
+    p_columns: tuple[str, ...] = (),
+    q_columns: tuple[str, ...] = (),
+    classes: tuple[str, ...] = (),
+    *,
+    source: str | None = None,
+) -> ColumnGroups:
+    """Split a file's value columns into P and Q, one column each per class.
+
+    By default the columns ``p_<class>`` hold P and ``q_<class>`` hold Q (``p_dog, p_fox,
+    q_dog, q_fox``: classes dog and fox, Q's columns in P's class order), and every value
+    column must be one of them. ``p_columns`` and ``q_columns`` name the two groups
+    instead, in class order (the classes are then P's column names). ``classes`` renames
+    the classes. Mismatched groups are a :class:`UsageError` naming both (``source``: the
+    file's name, for the default groups).
+    """
+    from .errors import UsageError
+
+    position = {name: i for i, name in enumerate(columns)}
+    if p_columns or q_columns:
+        if not (p_columns and q_columns):
+            given, missing = ("--p-columns", "--q-columns")[:: 1 if p_columns else -1]
+            raise UsageError(f"{given} needs {missing} too: name both groups", source=missing)
+        if len(p_columns) != len(q_columns):
+            raise UsageError(
+                f"--p-columns has {len(p_columns)} columns ({', '.join(p_columns)}) but "
+                f"--q-columns has {len(q_columns)} ({', '.join(q_columns)}): one per class, "
+                "in the same order",
+                source="--q-columns",
+            )
+        for option, group in (("--p-columns", p_columns), ("--q-columns", q_columns)):
+            for name in group:
+                if name not in position:
+                    raise UsageError(
+                        f"no {name!r} column (columns: {', '.join(columns)})", source=option
+                    )
+        names = list(p_columns)
+        p_index = [position[name] for name in p_columns]
+        q_index = [position[name] for name in q_columns]
+    else:
+        others = [name for name in columns if not name.startswith(("p_", "q_"))]
+        if others:
+            raise UsageError(
+                f"column {others[0]!r} is neither p_<class> nor q_<class>: name the groups "
+                "with --p-columns and --q-columns, or leave it out with --ignore-columns",
+                source=source,
+            )
+        p_names = [name[2:] for name in columns if name.startswith("p_")]
+        q_names = [name[2:] for name in columns if name.startswith("q_")]
+        if not p_names or sorted(p_names) != sorted(q_names):
+            shown_p = ", ".join("p_" + n for n in p_names) or "none"
+            shown_q = ", ".join("q_" + n for n in q_names) or "none"
+            raise UsageError(
+                f"the P columns ({shown_p}) and the Q columns ({shown_q}) must name the same "
+                "classes: p_<class> and q_<class> for each class",
+                source=source,
+            )
+        names = p_names
+        p_index = [position["p_" + name] for name in names]
+        q_index = [position["q_" + name] for name in names]
+    if classes:
+        if len(classes) != len(names):
+            raise UsageError(
+                f"{len(classes)} class names given, but P and Q have {len(names)} columns "
+                f"each ({', '.join(names)})",
+                source="--classes",
+            )
+        names = list(classes)
+    return ColumnGroups(names, p_index, q_index)
+
+
+def invalid_pair_rows(
+    p: np.ndarray, q: np.ndarray, renormalize: bool, tolerance: float | None
+) -> np.ndarray:
+    """A mask of the rows (of 2-D P and Q) that :func:`divergence_rows` would reject."""
+    if renormalize:
+        return engine.unnormalizable_rows(p) | engine.unnormalizable_rows(q)
+    return engine.invalid_distribution_rows(
+        p, tolerance=tolerance
+    ) | engine.invalid_distribution_rows(q, tolerance=tolerance)
+
+
+def divergence_rows(
+    kind: str,
+    p: np.ndarray,
+    q: np.ndarray,
+    *,
+    base: float = math.e,
+    renormalize: bool = False,
+    tolerance: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(per-class terms, per-row values) of rows of P and Q, checked, in ``base``; no
+    warning for an infinite KL (a file's summary counts them)."""
+    p, q = _checked(p, q, renormalize, tolerance)
+    terms = kl_terms(p, q) if kind == "kl" else js_terms(p, q)
+    return _in_base(terms, base), _in_base(terms.sum(axis=-1), base)

@@ -39,6 +39,7 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "normalize_rows",
+    "unnormalizable_rows",
     "reduce_rows",
     "perplexity",
     "rel_entr",
@@ -279,15 +280,48 @@ def softmax(logits, axis: int = -1) -> np.ndarray:
     return np.exp(log_softmax(logits, axis=axis))
 
 
-def normalize_rows(q) -> np.ndarray:
-    """Divide each row by its sum (the opt-in ``--renormalize``); values must be in [0, 1]."""
-    q = _as_float_array(q, "prediction")
-    check_distribution(q, tolerance=np.inf)  # values in [0, 1] and no NaN; any sum
-    sums = q.sum(axis=-1, keepdims=True)
-    if (sums == 0).any():
-        i = int(np.flatnonzero(sums.reshape(-1) == 0)[0])
-        raise InvalidProbabilities("prediction is all zeros: cannot renormalize", row=i)
-    return q / sums
+def unnormalizable_rows(rows) -> np.ndarray:
+    """A boolean mask of the rows :func:`normalize_rows` would reject: a value that is
+    negative, NaN or infinite, or a sum that is 0 (or overflows)."""
+    rows = np.asarray(rows, dtype=np.float64)
+    rows = rows.reshape(-1, rows.shape[-1])
+    with np.errstate(invalid="ignore", over="ignore"):
+        sums = rows.sum(axis=1)
+        return ~(np.isfinite(rows) & (rows >= 0)).all(axis=1) | ~((sums > 0) & np.isfinite(sums))
+
+
+def _check_renormalizable(rows: np.ndarray, what: str) -> np.ndarray:
+    """The sums of ``rows`` (2-D), or ``InvalidProbabilities`` for the first row that no
+    division by its sum makes a distribution. Any non-negative values are fine (counts,
+    unnormalised scores), as ``scipy.stats.entropy`` takes them."""
+    bad = unnormalizable_rows(rows)
+    with np.errstate(over="ignore"):
+        sums = rows.sum(axis=1)
+    if not bad.any():
+        return sums
+    i = int(np.flatnonzero(bad)[0])
+    row = rows[i]
+    shown = ", ".join(f"{v:.6g}" for v in row[:8]) + (", ..." if row.size > 8 else "")
+    wrong = ~(np.isfinite(row) & (row >= 0))
+    if wrong.any():
+        j = int(np.flatnonzero(wrong)[0])
+        kind = "negative" if row[j] < 0 else "not a finite number"
+        message = f"{what} value {j + 1} is {row[j]:.6g}, {kind}: [{shown}]"
+    elif sums[i] == 0:
+        message = f"{what} is all zeros: cannot renormalize"
+    else:
+        message = f"{what} sums to {sums[i]:.6g}, too large to renormalize: [{shown}]"
+    error = InvalidProbabilities(message, row=i)
+    error.what = what
+    raise error
+
+
+def normalize_rows(q, what: str = "prediction") -> np.ndarray:
+    """Divide each row by its sum (the opt-in ``--renormalize``): any non-negative values,
+    finite, with a positive sum (counts, unnormalised scores), as SciPy's ``entropy``."""
+    q = _as_float_array(q, what)
+    sums = _check_renormalizable(q.reshape(-1, q.shape[-1]), what)
+    return q / sums.reshape(q.shape[:-1] + (1,))
 
 
 def log_predictions(
@@ -339,11 +373,7 @@ def _neg_log_at_labels(q: np.ndarray, target: np.ndarray, clip, renormalize, tol
         raise ValueError(f"clip must be in (0, 0.5), got {clip!r}")
     rows = q.reshape(-1, q.shape[-1])
     if renormalize:
-        check_distribution(rows, tolerance=np.inf)  # values in [0, 1] and no NaN; any sum
-        sums = rows.sum(axis=-1)
-        if (sums == 0).any():
-            i = int(np.flatnonzero(sums == 0)[0])
-            raise InvalidProbabilities("prediction is all zeros: cannot renormalize", row=i)
+        sums = _check_renormalizable(rows, "prediction")
     else:
         check_distribution(rows, tolerance=tolerance)
     labels = target.reshape(-1)

@@ -387,3 +387,67 @@ def report(
         notes=notes + summary_notes,
         metrics=metric_values,
     )
+
+
+# What xent entropy, kl and js call each row's value (the key of json and csv output).
+DISTRIBUTION_KEYS = {"entropy": "entropy", "kl": "kl_divergence", "js": "js_divergence"}
+
+
+@dataclass
+class DistributionSummary:
+    """A file of distributions (``xent entropy``) or of P and Q (``xent kl``, ``xent
+    js``) summarised: one value per row, and each class's mean term; in ``base``."""
+
+    kind: str  # entropy, kl or js
+    source: str
+    classes: list[str]
+    rows: int
+    mean: float
+    sum: float
+    std: float
+    min: float
+    max: float
+    class_means: list[float]  # each class's mean term: they sum to the mean
+    base: float
+    reduction: str
+    skipped: int = 0
+    skipped_lines: list[int] = field(default_factory=list)
+    numbered: str = "line"
+    infinite: int = 0
+
+    @property
+    def key(self) -> str:
+        return DISTRIBUTION_KEYS[self.kind]
+
+    @property
+    def unit(self) -> str:
+        return unit_name(self.base)
+
+    @property
+    def value(self) -> float:
+        """The reduced value: the mean, or the sum with ``--reduction sum``."""
+        return self.sum if self.reduction == "sum" else self.mean
+
+
+def summarize_rows(totals, kind: str, *, source: str, base: float, reduction: str, numbered: str):
+    """A :class:`DistributionSummary` of :class:`~xent.totals.RowTotals`."""
+    n = totals.rows
+    nan = math.nan
+    return DistributionSummary(
+        kind=kind,
+        source=source,
+        classes=totals.classes,
+        rows=n,
+        mean=totals.mean,
+        sum=totals.total.value,
+        std=totals.std,
+        min=totals.min if n else nan,
+        max=totals.max if n else nan,
+        class_means=[float(t) / n if n else nan for t in totals.class_terms],
+        base=base,
+        reduction=reduction,
+        skipped=totals.skipped,
+        skipped_lines=list(totals.skipped_lines),
+        numbered=numbered,
+        infinite=totals.infinite,
+    )

@@ -382,7 +382,7 @@ def _bad_rows(chunk, options: ScoreOptions) -> np.ndarray:
     elif multi or chunk.task == "binary":
         bad = ~((values >= 0) & (values <= 1)).all(axis=1)
     elif options.renormalize:
-        bad = ~(np.isfinite(values) & (values >= 0)).all(axis=1) | ~(values.sum(axis=1) > 0)
+        bad = engine.unnormalizable_rows(values)
     else:
         bad = engine.invalid_distribution_rows(values, tolerance=options.tolerance)
     if chunk.targets is not None:

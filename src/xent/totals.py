@@ -34,6 +34,10 @@ class ExactSum:
         self.partials: list[float] = []
 
     def add(self, x: float) -> None:
+        if not math.isfinite(x) or (self.partials and not math.isfinite(self.partials[-1])):
+            # inf or NaN: no partials to keep (TwoSum of inf gives NaN: inf + 1 stays inf).
+            self.partials = [sum(self.partials, x)]
+            return
         partials = []
         for y in self.partials:
             if abs(x) < abs(y):
@@ -402,3 +406,77 @@ class Totals:
 def _number(error: DataError) -> int | None:
     """The line (or, in a JSON document, the row) an error is about."""
     return error.line if error.line is not None else error.number
+
+
+class RowTotals:
+    """Mergeable totals of one value per row with per-class terms that sum to it (an
+    entropy, a KL or JS divergence per row): rows, an exact sum, min, max, the spread
+    (Chan et al.'s merge) and each class's sum of terms. Nothing grows with the rows."""
+
+    def __init__(self, classes: list[str]) -> None:
+        self.classes = list(classes)
+        self.rows = 0
+        self.total = ExactSum()
+        self.infinite = 0
+        self.min = math.inf
+        self.max = -math.inf
+        self.spread_mean = 0.0
+        self.spread_m2 = 0.0
+        self.class_terms = np.zeros(len(self.classes))
+        self.skipped = 0
+        self.skipped_lines: list[int] = []
+
+    def add(self, values: np.ndarray, terms: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        n = values.size
+        if n == 0:
+            return
+        self.total.add_array(values)
+        self.infinite += int(n - np.isfinite(values).sum())
+        self.min = min(self.min, float(values.min()))
+        self.max = max(self.max, float(values.max()))
+        with np.errstate(invalid="ignore"):
+            mean = float(values.mean())
+            m2 = float(((values - mean) ** 2).sum())
+            self.class_terms += terms.sum(axis=0)
+        self._merge_spread(n, mean, m2)
+        self.rows += n
+
+    def _merge_spread(self, n: int, mean: float, m2: float) -> None:
+        merged = self.rows + n
+        delta = mean - self.spread_mean
+        self.spread_m2 += m2 + delta * delta * self.rows * n / merged
+        self.spread_mean += delta * n / merged
+
+    def skip(self, lines: Sequence[int | None]) -> None:
+        self.skipped += len(lines)
+        room = SKIPPED_SHOWN - len(self.skipped_lines)
+        if room > 0:
+            self.skipped_lines += [line for line in lines[:room] if line is not None]
+
+    def merge(self, other: RowTotals) -> RowTotals:
+        """Add another run's totals over later rows to these."""
+        if other.classes != self.classes:
+            raise DataError(
+                f"the classes differ: {', '.join(self.classes)} and {', '.join(other.classes)}"
+            )
+        self.skip(other.skipped_lines)
+        self.skipped += other.skipped - len(other.skipped_lines)
+        if other.rows:
+            self.total.merge(other.total)
+            self.infinite += other.infinite
+            self.min, self.max = min(self.min, other.min), max(self.max, other.max)
+            self.class_terms = self.class_terms + other.class_terms
+            self._merge_spread(other.rows, other.spread_mean, other.spread_m2)
+            self.rows += other.rows
+        return self
+
+    @property
+    def mean(self) -> float:
+        return self.total.value / self.rows if self.rows else math.nan
+
+    @property
+    def std(self) -> float:
+        if self.infinite or not self.rows:
+            return math.nan
+        return math.sqrt(self.spread_m2 / self.rows)

@@ -20,7 +20,7 @@ QOption = typer.Option(
 )
 
 
-def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> None:
+def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize, files) -> None:
     import sys
 
     from ..divergences import divergence
@@ -28,6 +28,8 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> N
     from ..render.divergence_output import render_divergence
 
     log_base = parse_base(base)
+    if _file(kind, bool(p or q), classes, log_base, fmt, precision, reduction, renormalize, files):
+        return
     if not p or not q:
         raise UsageError("give both distributions: --p 0.5,0.5 --q 0.9,0.1")
     if len(p) != len(q) and 1 not in (len(p), len(q)):
@@ -59,11 +61,49 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize) -> N
     sys.stdout.flush()
 
 
+def _file(kind, given, classes, base, fmt, precision, reduction, renormalize, files) -> bool:
+    """Score a file of P and Q columns, if one is given (or piped in): True when done."""
+    file, input_format, delimiter, ignore_columns, on_error, p_columns, q_columns = files
+    path = o.stdin_or_file(
+        file,
+        given,
+        "no input: give --p and --q, a file with --file (columns p_<class> and q_<class>), "
+        f"or pipe a file in (see 'xent {kind} --help')",
+    )
+    if path is None:
+        return False
+    from ..options import ScoreOptions
+    from .files import distribution_file_command
+
+    options = ScoreOptions(
+        base=base, renormalize=renormalize, skip_bad_rows=on_error is o.OnError.skip
+    )
+    read = o.read_options(input_format, delimiter, ignore_columns, None, on_error)
+    distribution_file_command(
+        path,
+        kind,
+        options,
+        read,
+        o.View(fmt, precision, reduction.value),
+        p_columns=o.names(p_columns, "--p-columns"),
+        q_columns=o.names(q_columns, "--q-columns"),
+        classes=o.names(classes, "--classes"),
+    )
+    return True
+
+
 @app.command(cls=XentCommand)
 def kl(
     p: Optional[List[str]] = POption,
     q: Optional[List[str]] = QOption,
     classes: Optional[str] = o.ClassesOption,
+    file: Optional[str] = o.FileOption,
+    input_format: Optional[o.InputFormat] = o.InputFormatOption,
+    delimiter: Optional[str] = o.DelimiterOption,
+    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
+    p_columns: Optional[str] = o.PColumnsOption,
+    q_columns: Optional[str] = o.QColumnsOption,
+    on_error: o.OnError = o.OnErrorOption,
     base: str = o.BaseOption,
     fmt: o.OutputFormat = o.FormatOption,
     precision: int = o.PrecisionOption,
@@ -79,8 +119,13 @@ def kl(
     \b
     Example (0.0204 nats):
       xent kl --p 0.5,0.5 --q 0.4,0.6
+
+    \b
+    A file, a row per pair: columns p_<class> and q_<class> (or --p-columns, --q-columns):
+      xent kl -i examples/distributions.csv -r none
     """
-    _run("kl", p, q, classes, base, fmt, precision, reduction, renormalize)
+    files = (file, input_format, delimiter, ignore_columns, on_error, p_columns, q_columns)
+    _run("kl", p, q, classes, base, fmt, precision, reduction, renormalize, files)
 
 
 @app.command(cls=XentCommand)
@@ -88,6 +133,13 @@ def js(
     p: Optional[List[str]] = POption,
     q: Optional[List[str]] = QOption,
     classes: Optional[str] = o.ClassesOption,
+    file: Optional[str] = o.FileOption,
+    input_format: Optional[o.InputFormat] = o.InputFormatOption,
+    delimiter: Optional[str] = o.DelimiterOption,
+    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
+    p_columns: Optional[str] = o.PColumnsOption,
+    q_columns: Optional[str] = o.QColumnsOption,
+    on_error: o.OnError = o.OnErrorOption,
     base: str = o.BaseOption,
     fmt: o.OutputFormat = o.FormatOption,
     precision: int = o.PrecisionOption,
@@ -104,5 +156,10 @@ def js(
     \b
     Example (1 bit: disjoint distributions):
       xent js --p 1,0 --q 0,1 --base 2
+
+    \b
+    A file, a row per pair: columns p_<class> and q_<class> (or --p-columns, --q-columns):
+      xent js -i examples/distributions.csv --base 2
     """
-    _run("js", p, q, classes, base, fmt, precision, reduction, renormalize)
+    files = (file, input_format, delimiter, ignore_columns, on_error, p_columns, q_columns)
+    _run("js", p, q, classes, base, fmt, precision, reduction, renormalize, files)

@@ -196,3 +196,85 @@ class RowOutput:
     def finish(self) -> None:
         if self.writer is not None:
             self.writer.finish()
+
+
+def distribution_file_command(
+    path: str,
+    kind: str,
+    options,
+    read,
+    view: View,
+    *,
+    p_columns: tuple[str, ...] = (),
+    q_columns: tuple[str, ...] = (),
+    classes: tuple[str, ...] = (),
+) -> None:
+    """``xent entropy``/``kl``/``js`` of a file: its summary, or its rows with
+    ``--reduction none``, streamed as :func:`score_file_command` does."""
+    import numpy as np
+
+    from ..pipeline import score_distribution_file
+    from ..render.distribution_output import (
+        DistributionRowWriter,
+        render_distribution_summary,
+    )
+    from ..results import DISTRIBUTION_KEYS, skipped_note
+
+    terminal = Terminal.detect()
+    per_row = view.reduction == "none"
+    if per_row and view.pictures:
+        raise UsageError(
+            "--save-svg/--save-html save the summary: leave out --reduction none",
+            source="--save-svg" if view.svg else "--save-html",
+        )
+    fmt = view.fmt.value
+    if fmt == "auto":
+        fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
+    writer: list[DistributionRowWriter] = []
+
+    def on_rows(values, lines, chunk) -> None:
+        if not writer:
+            writer.append(
+                DistributionRowWriter(
+                    fmt,
+                    sys.stdout,
+                    DISTRIBUTION_KEYS[kind],
+                    numbered=chunk.numbered,
+                    precision=view.precision,
+                )
+            )
+        writer[0].write(values, lines)
+
+    with progress_bar(path, terminal) as progress:
+        summary = score_distribution_file(
+            path,
+            kind,
+            options,
+            read,
+            p_columns=p_columns,
+            q_columns=q_columns,
+            classes=classes,
+            reduction=view.reduction,
+            on_rows=on_rows if per_row else None,
+            progress=progress,
+        )
+    if per_row:
+        if not writer:  # every row skipped: a csv still has its header
+            on_rows(np.zeros(0), np.zeros(0, dtype=np.int64), summary)
+        writer[0].finish()
+    else:
+        render_distribution_summary(summary, fmt, sys.stdout, precision=view.precision)
+    sys.stdout.flush()
+    if view.pictures:
+        from ..render.distribution_output import distribution_summary_renderable
+
+        save_pictures(
+            lambda: distribution_summary_renderable(summary, view.precision), view.svg, view.html
+        )
+    if summary.skipped and (per_row or fmt != "table"):
+        error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
+    if summary.infinite and kind == "kl":
+        error_line(
+            f"{summary.source}: {summary.infinite:,} rows have an infinite KL(P‖Q): Q gives "
+            "probability 0 to a class that P gives mass to"
+        )

@@ -79,7 +79,8 @@ ReductionOption = typer.Option(
 RenormalizeOption = typer.Option(
     False,
     "--renormalize",
-    help="Divide each prediction by its sum instead of rejecting it.",
+    help="Divide each prediction (distribution) by its sum instead of rejecting it: any "
+    "non-negative values, counts or scores, as SciPy's entropy does.",
     rich_help_panel=CONVENTIONS,
 )
 OutputOption = typer.Option(
@@ -232,6 +233,22 @@ OnErrorOption = typer.Option(
     "how many and which.",
     rich_help_panel=FILES,
 )
+PColumnsOption = typer.Option(
+    None,
+    "--p-columns",
+    metavar="NAMES",
+    help="The columns (JSON keys) holding P, one per class in class order, comma-separated "
+    "(default: the columns named p_<class>).",
+    rich_help_panel=FILES,
+)
+QColumnsOption = typer.Option(
+    None,
+    "--q-columns",
+    metavar="NAMES",
+    help="The columns (JSON keys) holding Q, in the same class order as --p-columns "
+    "(default: the columns named q_<class>).",
+    rich_help_panel=FILES,
+)
 FromLogitsOption = typer.Option(
     False,
     "--from-logits",
@@ -336,6 +353,36 @@ WorstOption = typer.Option(
     help="Also list the K rows with the highest loss, with their line numbers.",
     rich_help_panel=METRICS,
 )
+
+
+def stdin_or_file(file: str | None, given: bool, no_input: str) -> str | None:
+    """The file to read: ``--file``, else piped stdin (``-``) when no vectors are given;
+    None for the vectors. ``no_input`` is the usage error when there is neither."""
+    from .app import Terminal
+
+    if file is not None:
+        if given:
+            raise UsageError("give a file or vectors, not both")
+        return file
+    if given:
+        return None
+    if Terminal.detect().stdin_is_tty:
+        raise UsageError(no_input)
+    return "-"
+
+
+def read_options(input_format, delimiter_text, ignore_columns, classes, on_error):
+    """The :class:`~xent.readers.chunks.ReadOptions` of a file of distribution rows."""
+    from ..readers.chunks import ReadOptions
+
+    return ReadOptions(
+        input_format=input_format.value if input_format else None,
+        label_column=None,
+        delimiter=delimiter(delimiter_text),
+        ignore_columns=names(ignore_columns, "--ignore-columns"),
+        classes=names(classes, "--classes"),
+        on_error=on_error.value,
+    )
 
 
 def names(text: str | None, option: str) -> tuple[str, ...]:

@@ -1,0 +1,188 @@
+"""``xent entropy``, ``kl`` and ``js`` of a file: one value per row (``--reduction none``),
+or a :class:`~xent.results.DistributionSummary`. They format; they never compute.
+
+Per row: csv ``row,<key>,line`` (``source_row`` for a JSON document's rows), JSON Lines,
+plain one number a line, table aligned text. The summary: plain the reduced number, json
+an object, csv a row per class (its mean and summed term) and a last row ``(all)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+from .numbers import full_precision, json_number
+from .text import ascii_json, require_encodable, visible
+
+TITLES = {
+    "entropy": "Entropy H(Q) = −Σ Q(i)·log Q(i)",
+    "kl": "KL(P‖Q) = Σ P(i)·log(P(i)/Q(i))",
+    "js": "JS(P,Q) = ½ KL(P‖M) + ½ KL(Q‖M), M = (P+Q)/2",
+}
+JS_NOTE = (
+    "the Jensen-Shannon divergence; SciPy's jensenshannon gives its square root "
+    "(js_distance, of the mean)"
+)
+SUMMARY_HEADER = ["class", "rows", "mean", "sum", "std", "min", "max", "unit"]
+
+
+class DistributionRowWriter:
+    """Each chunk's per-row values, written as they come, in input order."""
+
+    def __init__(self, fmt: str, out, key: str, *, numbered: str = "line", precision=4):
+        self.fmt, self.out, self.key, self.precision = fmt, out, key, precision
+        self.where = "line" if numbered == "line" else "source_row"
+        self.rows = 0
+        self.started = False
+
+    def _start(self) -> None:
+        self.started = True
+        if self.fmt == "csv":
+            csv.writer(self.out, lineterminator="\n").writerow(["row", self.key, self.where])
+        elif self.fmt == "table":
+            self.out.write(f"{'row':>8}  {self.where:>10}  {self.key.replace('_', ' '):>16}\n")
+
+    def write(self, values, lines) -> None:
+        if not self.started:
+            self._start()
+        first = self.rows + 1
+        self.rows += len(values)
+        rows = range(first, self.rows + 1)
+        values, lines = values.tolist(), lines.tolist()
+        if self.fmt == "plain":
+            self.out.write("".join(full_precision(x) + "\n" for x in values))
+        elif self.fmt == "csv":
+            csv.writer(self.out, lineterminator="\n").writerows(
+                zip(rows, map(full_precision, values), lines)
+            )
+        elif self.fmt == "json":
+            self.out.write(
+                "".join(
+                    json.dumps({"row": r, self.key: json_number(x), self.where: n}) + "\n"
+                    for r, x, n in zip(rows, values, lines)
+                )
+            )
+        else:
+            from .numbers import number
+
+            self.out.write(
+                "".join(
+                    f"{r:>8}  {n:>10}  {number(x, self.precision):>16}\n"
+                    for r, x, n in zip(rows, values, lines)
+                )
+            )
+
+    def finish(self) -> None:
+        if not self.started and self.fmt in ("csv", "table"):
+            self._start()
+
+
+def _js_distance(summary) -> float | None:
+    if summary.kind != "js" or summary.reduction == "sum" or not summary.rows:
+        return None
+    return math.sqrt(summary.mean) if summary.mean >= 0 else None
+
+
+def distribution_summary_to_dict(summary) -> dict:
+    data = {"source": summary.source, summary.key: json_number(summary.value)}
+    if summary.kind == "js":
+        distance = _js_distance(summary)
+        data["js_distance"] = None if distance is None else json_number(distance)
+    data.update(
+        reduction=summary.reduction,
+        rows=summary.rows,
+        mean=json_number(summary.mean),
+        sum=json_number(summary.sum),
+        std=json_number(summary.std),
+        min=json_number(summary.min),
+        max=json_number(summary.max),
+        infinite_rows=summary.infinite,
+        unit=summary.unit,
+        base=summary.base,
+        skipped={
+            "rows": summary.skipped,
+            "first": summary.skipped_lines,
+            "numbered_by": summary.numbered,
+        },
+        classes=list(summary.classes),
+        per_class=[
+            {"class": name, "mean_contribution": json_number(mean)}
+            for name, mean in zip(summary.classes, summary.class_means)
+        ],
+        notes=[JS_NOTE] if summary.kind == "js" else [],
+    )
+    return data
+
+
+def render_distribution_summary(summary, fmt: str, out, *, precision: int = 4) -> None:
+    if fmt == "plain":
+        out.write(full_precision(summary.value) + "\n")
+    elif fmt == "json":
+        data = distribution_summary_to_dict(summary)
+        json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
+        out.write("\n")
+    elif fmt == "csv":
+        require_encodable(out, [*summary.classes, summary.unit], "class name")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(SUMMARY_HEADER)
+        n = summary.rows
+        for name, mean in zip(summary.classes, summary.class_means):
+            writer.writerow(
+                [name, n, full_precision(mean), full_precision(mean * n), "", "", "", summary.unit]
+            )
+        cells = (summary.mean, summary.sum, summary.std, summary.min, summary.max)
+        writer.writerow(["(all)", n, *map(full_precision, cells), summary.unit])
+    elif fmt == "table":
+        from rich.console import Console
+
+        Console(file=out).print(distribution_summary_renderable(summary, precision))
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+def distribution_summary_renderable(summary, precision: int = 4):
+    from rich.console import Group
+    from rich.text import Text
+
+    from ..units import base_label
+    from .layout import Column, bar, fitted_table
+    from .numbers import number
+
+    unit = summary.unit
+    title = f"{TITLES[summary.kind]} of {visible(summary.source)}: {summary.rows:,} rows"
+    parts: list = [Text(title, style="bold")]
+    label = summary.key.replace("_", " ")
+    grid = [
+        [f"mean {label}", number(summary.mean, precision), unit],
+        ["sum", number(summary.sum, precision), unit],
+        ["standard deviation", number(summary.std, precision), unit],
+        ["min / max", f"{number(summary.min, precision)} / {number(summary.max, precision)}", unit],
+    ]
+    distance = _js_distance(summary)
+    if distance is not None:
+        grid.append(["JS distance", number(distance, precision), "√ of the mean (SciPy's)"])
+    if summary.skipped:
+        shown = ", ".join(map(str, summary.skipped_lines))
+        more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
+        grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
+    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    parts.append(fitted_table(columns, grid, grid=True))
+    finite = [m for m in summary.class_means if math.isfinite(m)]
+    largest = max(finite, default=0.0)
+    rows = [
+        [
+            name,
+            number(mean, precision),
+            bar(mean / largest if largest > 0 and mean > 0 else 0.0)
+            if math.isfinite(mean)
+            else bar(math.inf),
+        ]
+        for name, mean in zip(summary.classes, summary.class_means)
+    ]
+    columns = [Column("class", "left"), Column("mean term"), Column("", "left", is_bar=True)]
+    parts.append(fitted_table(columns, rows))
+    parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
+    if summary.kind == "js":
+        parts.append(Text(JS_NOTE, style="dim"))
+    return Group(*parts)
