@@ -426,9 +426,7 @@ def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions) -> None
     if chunk.task in ("binary", "multilabel") or options.multi_label:
         return
     row = chunk.values[error.row or 0]
-    with np.errstate(over="ignore"):
-        total = row.sum()
-    if np.isfinite(row).all() and (row >= 0).all() and 0 < total < np.inf:
+    if not engine.unnormalizable_rows(row)[0]:
         error.message += " (--renormalize divides by the sum)"
 
 
