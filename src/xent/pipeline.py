@@ -32,6 +32,18 @@ class Run:
     details: list[Detail] = field(default_factory=list)
 
 
+def new_totals(classes, options: ScoreOptions) -> Totals:
+    """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``)."""
+    totals = Totals(classes, worst=options.worst, top_k=options.top_k, bins=options.bins)
+    if options.ci is not None:
+        from .bootstrap import Bootstrap
+
+        totals.bootstrap = Bootstrap(
+            options.replicates, options.seed, top_k=options.top_k, bins=options.bins
+        )
+    return totals
+
+
 def score_chunks(
     chunks: Iterable,
     options: ScoreOptions,
@@ -48,9 +60,7 @@ def score_chunks(
     for chunk in chunks:
         scored = score_chunk(chunk, options, source=source, detail=detail, metrics=metrics)
         if run is None:
-            totals = Totals(
-                chunk.classes, worst=options.worst, top_k=options.top_k, bins=options.bins
-            )
+            totals = new_totals(chunk.classes, options)
             run = Run(totals, source, chunk.numbered, chunk.task)
         elif chunk.task != run.task:
             raise DataError(f"rows of two kinds: {run.task} and {chunk.task}", source=source)

@@ -38,6 +38,12 @@ def compute(
     top_k: int = o.TopKOption,
     bins: int = o.BinsOption,
     worst: int = o.WorstOption,
+    ci: Optional[float] = o.CiOption,
+    bootstrap: int = o.BootstrapOption,
+    seed: int = o.SeedOption,
+    group_by: Optional[str] = o.GroupByOption,
+    sequence_column: Optional[str] = o.SequenceColumnOption,
+    fail_above: Optional[float] = o.FailAboveOption,
     base: str = o.BaseOption,
     fmt: o.OutputFormat = o.FormatOption,
     precision: int = o.PrecisionOption,
@@ -53,6 +59,7 @@ def compute(
       xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2   (the article's dog)
       xent compute --file preds.csv                  (summary and per-class table)
       cat preds.jsonl | xent compute -r none -f csv  (one loss per row)
+      xent compute -i preds.csv --ci 0.95 --fail-above 0.5   (an interval; exit 3 above 0.5)
     """
     from ..options import ScoreOptions
     from ..units import parse_base
@@ -73,6 +80,9 @@ def compute(
         bins=bins,
         worst=worst,
         skip_bad_rows=on_error is o.OnError.skip,
+        ci=ci,
+        replicates=bootstrap,
+        seed=seed,
     )
     view = o.View(fmt, precision, reduction.value, save_svg, save_html)
     vectors = bool(labels or pred or logits)
@@ -86,7 +96,13 @@ def compute(
     if file is None:
         from .vectors import score_vectors
 
-        return score_vectors(labels, pred, logits, classes, options, sample_weights, view)
+        if group_by or sequence_column:
+            raise UsageError(
+                "--group-by and --sequence-column read a file's columns: give --file",
+                source="--group-by" if group_by else "--sequence-column",
+            )
+        report = score_vectors(labels, pred, logits, classes, options, sample_weights, view)
+        return gate(fail_above, report.cross_entropy, view.reduction, report.unit)
     if vectors:
         raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
     from ..readers.chunks import ReadOptions
@@ -104,4 +120,25 @@ def compute(
         ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
         multi_label=multi_label,
     )
-    score_file_command(file, options, read, view)
+    summary = score_file_command(
+        file, options, read, view, group_by=group_by, sequence_column=sequence_column
+    )
+    return gate(fail_above, summary.cross_entropy, view.reduction, summary.unit)
+
+
+def gate(limit: float | None, loss: float, reduction: str, unit: str) -> None:
+    """``--fail-above X``: after the output, exit 3 when the reduced loss is above X."""
+    import math
+
+    if limit is None:
+        return
+    if math.isnan(limit):
+        raise UsageError("nan is not a limit", source="--fail-above")
+    what = "summed" if reduction == "sum" else "mean"
+    if loss > limit or math.isnan(loss):
+        from ..errors import GateFailed
+
+        raise GateFailed(
+            f"gate failed: the {what} cross-entropy {loss!r} {unit} is above {limit!r}",
+            source="--fail-above",
+        )

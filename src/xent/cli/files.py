@@ -75,8 +75,11 @@ def progress_bar(path: str, terminal: Terminal):
             state["progress"].stop()
 
 
-def score_file_command(path: str, options, read, view: View) -> None:
-    """Score ``path`` and render its summary, or its rows with ``--reduction none``."""
+def score_file_command(
+    path: str, options, read, view: View, *, group_by=None, sequence_column=None
+):
+    """Score ``path`` and render its summary, or its rows with ``--reduction none``;
+    returns the summary."""
     from ..pipeline import score_file
     from ..results import skipped_note
 
@@ -119,6 +122,7 @@ def score_file_command(path: str, options, read, view: View) -> None:
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if per_row and summary.ignored:
         error_line(f"{summary.source}: {summary.ignored:,} rows ignored, not written")
+    return summary
 
 
 class RowOutput:

@@ -36,3 +36,4 @@ def score_vectors(labels, pred, logits, classes, options, sample_weights, view: 
         chunk, options, reduction=view.reduction, notes=notes, labels=list(labels or [])
     )
     render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
+    return report

@@ -26,6 +26,44 @@ def metrics_dict(summary) -> dict:
     }
 
 
+CI_ORDER = (
+    "mean_cross_entropy",
+    "perplexity",
+    "accuracy",
+    "top_k_accuracy",
+    "brier_score",
+    "ece",
+)
+
+
+def ci_dict(ci) -> dict | None:
+    """``{level, method, replicates, seed, mean_cross_entropy: [lo, hi], ...}``."""
+    if ci is None:
+        return None
+    data: dict = {
+        "level": ci.level,
+        "method": ci.method,
+        "replicates": ci.replicates,
+        "seed": ci.seed,
+    }
+    for name in CI_ORDER:
+        if name in ci.bounds:
+            data[name] = [json_number(x) for x in ci.bounds[name]]
+    return data
+
+
+def skill_dict(skill) -> dict | None:
+    """The loss against the base rate (see :class:`xent.results.Skill`)."""
+    if skill is None:
+        return None
+    return {
+        "base_rate_entropy": json_number(skill.base_rate),
+        "cross_entropy": json_number(skill.loss),
+        "pseudo_r2": json_number(skill.pseudo_r2),
+        "information_gain_bits": json_number(skill.information_gain_bits),
+    }
+
+
 def summary_to_dict(summary) -> dict:
     return {
         "source": summary.source,
@@ -77,6 +115,8 @@ def summary_to_dict(summary) -> dict:
             }
             for w in summary.worst
         ],
+        "ci": ci_dict(summary.ci),
+        "skill": skill_dict(summary.skill),
         "notes": list(summary.notes),
     }
 
@@ -112,20 +152,31 @@ def render_summary_csv(summary, out) -> None:
         return
     require_encodable(out, [*(c.name for c in summary.per_class), summary.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")
+    ci = summary.ci
+    ci_names = [name for name in CI_ORDER if ci is not None and name in ci.bounds]
+    ci_header = ["ci_level"] + [f"{name}_{end}" for name in ci_names for end in ("lo", "hi")]
     writer.writerow(
         ["class", "rows", "mean_cross_entropy", "share", "accuracy", "unit", *CSV_METRICS]
+        + (ci_header if ci is not None else [])
     )
+    no_ci = [""] * len(ci_header) if ci is not None else []
     m = summary.metrics
     k, bins = ("", "") if m is None else (m.k, m.bins)
     extra: tuple[object, ...]
     for c in summary.per_class:
         cells = (c.mean, c.share, c.accuracy)
         extra = (full_precision(c.top_k_accuracy), k, full_precision(c.brier_score), "", bins)
-        writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit, *extra])
+        writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit, *extra, *no_ci])
     cells = (summary.mean, 1.0 if summary.rows else float("nan"), summary.accuracy)
     if m is None:
         extra = ("", "", "", "", "")
     else:
         extra = (full_precision(m.top_k_accuracy), k, full_precision(m.brier_score))
         extra += (full_precision(m.ece), bins)
-    writer.writerow(["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra])
+    all_ci = []
+    if ci is not None:
+        all_ci = [full_precision(ci.level)]
+        all_ci += [full_precision(x) for name in ci_names for x in ci.bounds[name]]
+    writer.writerow(
+        ["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra, *all_ci]
+    )

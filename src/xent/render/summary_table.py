@@ -36,6 +36,33 @@ def summary_renderable(summary, precision: int = 4) -> Group:
             grid.append([f"top-{m.k} accuracy", _percent(m.top_k_accuracy), ""])
         grid.append(["Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2"])
         grid.append(["calibration error", number(m.ece, precision), f"ECE, {m.bins} bins"])
+    ci = summary.ci
+    if ci is not None:
+        which = {
+            "mean cross-entropy": ("mean_cross_entropy", number),
+            "perplexity": ("perplexity", number),
+            "accuracy (arg-max)": ("accuracy", None),
+            "Brier score": ("brier_score", number),
+            "calibration error": ("ece", number),
+        }
+        for row in grid:
+            key = which.get(row[0]) or (
+                ("top_k_accuracy", None) if row[0].startswith("top-") else None
+            )
+            if key is None or key[0] not in ci.bounds:
+                row.append("")
+                continue
+            lo, hi = ci.bounds[key[0]]
+            show = _percent if key[1] is None else (lambda x: number(x, precision))
+            row.append(f"[{show(lo)}, {show(hi)}]")
+    sk = summary.skill
+    if sk is not None:
+        grid.append(["base rate H(labels)", number(sk.base_rate, precision), unit])
+        grid.append(
+            ["pseudo-R² (McFadden)", number(sk.pseudo_r2, precision), "1 − loss / base rate"]
+        )
+        grid.append(["information gain", number(sk.information_gain_bits, precision), "bits a row"])
+
     if summary.ignored:
         grid.append(["ignored", f"{summary.ignored:,}", "rows, in no statistic"])
     if summary.skipped:
@@ -43,6 +70,9 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
         grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
     columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    if ci is not None:
+        columns.append(Column(f"{100 * ci.level:g}% interval", "left"))
+        grid = [row + [""] * (4 - len(row)) for row in grid]
     parts.append(fitted_table(columns, grid, grid=True))
 
     columns = [
@@ -78,6 +108,14 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         ]
         parts.append(fitted_table(columns, rows, title="worst rows"))
     parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
+    if ci is not None:
+        parts.append(
+            Text(
+                f"[low, high]: {100 * ci.level:g}% intervals, {ci.method}, "
+                f"{ci.replicates} replicates, seed {ci.seed}",
+                style="dim",
+            )
+        )
     parts += [Text(visible(note), style="dim") for note in summary.notes]
     return Group(*parts)
 
