@@ -102,18 +102,37 @@ def score_file(
     metrics: bool = True,
     on_rows: Callable[[ScoredRows, object], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    group_by: str | None = None,
+    sequence_column: str | None = None,
 ) -> Summary:
     """Score a prediction file (``-`` for stdin), streamed, into a :class:`Summary`.
 
     ``read`` is a :class:`~xent.readers.chunks.ReadOptions` (the label column, the
-    delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`.
+    delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`. ``group_by``
+    adds a summary per value of that column (``summary.groups``), ``sequence_column``
+    the corpus and per-sequence perplexities (``summary.sequences``; :mod:`xent.groups`).
     """
+    from dataclasses import replace
+
     from .readers.chunks import ReadOptions
     from .readers.files import read_prediction_chunks, source_name
 
     options = options or ScoreOptions()
     read = read or ReadOptions()
     source = source_name(path)
+    grouped = None
+    if group_by is not None or sequence_column is not None:
+        from .groups import GroupedTotals
+
+        kept = tuple(c for c in (group_by, sequence_column) if c is not None)
+        read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
+        grouped = GroupedTotals(options, group_by, sequence_column, source=source)
+        inner = on_rows
+
+        def on_rows(scored, chunk):
+            grouped(scored, chunk)
+            if inner is not None:
+                inner(scored, chunk)
 
     def chunks():
         for chunk in read_prediction_chunks(path, read):
@@ -121,8 +140,9 @@ def score_file(
             if progress is not None:
                 progress(chunk.position)
 
+    metrics = metrics or grouped is not None
     run = score_chunks(chunks(), options, source=source, metrics=metrics, on_rows=on_rows)
-    return summarize(
+    summary = summarize(
         run.totals,
         options,
         source=source,
@@ -130,6 +150,20 @@ def score_file(
         numbered=run.numbered,
         task=run.task,
     )
+    if grouped is not None:
+        summary.group_by = group_by
+        summary.groups = sorted(
+            (
+                (
+                    name,
+                    summarize(totals, options, source=name, numbered=run.numbered, task=run.task),
+                )
+                for name, totals in grouped.groups.items()
+            ),
+            key=lambda item: (-item[1].mean, item[0]),
+        )
+        summary.sequences = grouped.sequence_summary()
+    return summary
 
 
 def score_rows(

@@ -106,7 +106,7 @@ def skill(totals: Totals, options: ScoreOptions, mean: float, task: str) -> Skil
     if not total > 0:
         return None
     p = counts[counts > 0] / total
-    base_rate = float(-(p * np.log(p)).sum() / math.log(options.base))
+    base_rate = float(-(p * np.log(p)).sum() / math.log(options.base)) + 0.0  # not -0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = 1.0 - mean / base_rate if base_rate > 0 else math.nan
     bits = (base_rate - mean) * math.log2(options.base)
@@ -141,6 +141,9 @@ class Summary:
     task: str = "multiclass"
     ci: Intervals | None = None
     skill: Skill | None = None
+    group_by: str | None = None  # --group-by: the column, and a summary per value
+    groups: list[tuple[str, Summary]] = field(default_factory=list)
+    sequences: object = None  # --sequence-column: xent.groups.Sequences
 
     @property
     def unit(self) -> str:

@@ -105,6 +105,8 @@ def score_file_command(
             metrics=not per_row and (fmt != "plain" or view.pictures),
             on_rows=rows,
             progress=progress,
+            group_by=group_by,
+            sequence_column=sequence_column,
         )
     if rows is not None:
         rows.finish()

@@ -45,6 +45,9 @@ class ReadOptions:
     # Each row has any number of positive classes: the label column names them separated
     # by "|" (or --label-columns hold 0/1 per class), the values are K probabilities.
     multi_label: bool = False
+    # Columns whose text each chunk keeps per row (chunk.columns), e.g. a group or an id
+    # column: not class columns. CSV/TSV only.
+    keep_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # A column has one role: a weight column that is also the label (or a soft label,
@@ -105,6 +108,8 @@ class PredictionChunk:
     # Where each row came from, for rows given as arguments: per kind of value
     # ("prediction", "label", ...) the argument of each row (``--pred (sample 2)``).
     origins: dict[str, list[str]] | None = None
+    # The text of each ReadOptions.keep_columns column, per row.
+    columns: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return self.values.shape[0]

@@ -66,6 +66,7 @@ class CsvLayout:
     classes: list[str]
     weight_field: int | None = None  # the --sample-weights column
     task: str = "multiclass"
+    kept_fields: tuple[tuple[str, int], ...] = ()  # ReadOptions.keep_columns: (name, field)
 
     @classmethod
     def from_header(cls, header: list[str], options: ReadOptions, source: str) -> CsvLayout:
@@ -92,6 +93,8 @@ class CsvLayout:
             return position[name]
 
         ignored = {find(name, "--ignore-columns") for name in options.ignore_columns}
+        kept = tuple((name, find(name, "--group-by/--id")) for name in options.keep_columns)
+        ignored |= {field for _, field in kept}
         label = None
         target_fields: list[int] = []
         if options.label_columns:
@@ -115,4 +118,4 @@ class CsvLayout:
                 f"{len(target_fields)} label columns for {len(value_fields)} class columns",
                 source="--label-columns",
             )
-        return cls(len(names), label, value_fields, target_fields, classes, weight, task)
+        return cls(len(names), label, value_fields, target_fields, classes, weight, task, kept)

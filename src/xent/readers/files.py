@@ -171,6 +171,11 @@ def read_prediction_chunks(
             if not head:  # zero bytes: no input at all (a header alone is data)
                 raise UsageError(NO_INPUT.format(what="stdin is empty"))
         fmt, stream = input_format(path, stream, options, head)
+        if options.keep_columns and fmt not in ("csv", "tsv"):
+            raise UsageError(
+                f"--group-by and --id read a column of a CSV or TSV file, not {fmt}",
+                source=source,
+            )
         if fmt in ("csv", "tsv"):
             chunks = read_csv_chunks(stream, source, options, tab=fmt == "tsv")
         elif fmt == "json":

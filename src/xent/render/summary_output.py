@@ -117,8 +117,41 @@ def summary_to_dict(summary) -> dict:
         ],
         "ci": ci_dict(summary.ci),
         "skill": skill_dict(summary.skill),
+        **groups_dict(summary),
         "notes": list(summary.notes),
     }
+
+
+def group_dict(name: str, group) -> dict:
+    return {
+        "group": name,
+        "rows": group.rows,
+        "mean_cross_entropy": json_number(group.mean),
+        "perplexity": json_number(group.perplexity),
+        "accuracy": json_number(group.accuracy),
+        "ci": ci_dict(group.ci),
+        "skill": skill_dict(group.skill),
+    }
+
+
+def groups_dict(summary) -> dict:
+    """``group_by`` and ``groups`` (highest mean loss first), ``sequences``: present
+    only when asked for."""
+    data: dict = {}
+    if summary.group_by is not None:
+        data["group_by"] = summary.group_by
+        data["groups"] = [group_dict(name, group) for name, group in summary.groups]
+    seq = summary.sequences
+    if seq is not None:
+        data["sequences"] = {
+            "column": seq.column,
+            "sequences": seq.sequences,
+            "tokens": seq.tokens,
+            "corpus_mean_cross_entropy": json_number(seq.corpus_mean_loss),
+            "corpus_perplexity": json_number(seq.corpus_perplexity),
+            "mean_sequence_perplexity": json_number(seq.mean_sequence_perplexity),
+        }
+    return data
 
 
 def render_summary_json(summary, out) -> None:
@@ -150,6 +183,9 @@ def render_summary_csv(summary, out) -> None:
     if summary.worst:
         render_worst_csv(summary, out)
         return
+    if summary.group_by is not None:
+        render_groups_csv(summary, out)
+        return
     require_encodable(out, [*(c.name for c in summary.per_class), summary.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")
     ci = summary.ci
@@ -180,3 +216,43 @@ def render_summary_csv(summary, out) -> None:
     writer.writerow(
         ["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra, *all_ci]
     )
+
+
+GROUP_HEADER = [
+    "group",
+    "rows",
+    "mean_cross_entropy",
+    "perplexity",
+    "accuracy",
+    "base_rate_entropy",
+    "pseudo_r2",
+    "information_gain_bits",
+    "unit",
+]
+
+
+def render_groups_csv(summary, out) -> None:
+    """``--group-by``: a row per group (highest mean loss first) and ``(all)``; with
+    ``--ci`` the intervals of each."""
+    require_encodable(out, [name for name, _ in summary.groups] + [summary.unit], "group")
+    writer = csv.writer(out, lineterminator="\n")
+    ci = summary.ci
+    names = [n for n in CI_ORDER if n in ("mean_cross_entropy", "perplexity", "accuracy")]
+    header = list(GROUP_HEADER)
+    if ci is not None:
+        header += ["ci_level"] + [f"{n}_{end}" for n in names for end in ("lo", "hi")]
+    writer.writerow(header)
+    for name, group in [*summary.groups, ("(all)", summary)]:
+        sk = group.skill
+        skill = (
+            ("", "", "") if sk is None else (sk.base_rate, sk.pseudo_r2, sk.information_gain_bits)
+        )
+        cells = [group.mean, group.perplexity, group.accuracy, *skill]
+        row = [name, group.rows, *(x if x == "" else full_precision(x) for x in cells)]
+        row.append(summary.unit)
+        if ci is not None:
+            row.append(full_precision(ci.level))
+            for n in names:
+                bounds = group.ci.bounds.get(n) if group.ci is not None else None
+                row += ["", ""] if bounds is None else [full_precision(x) for x in bounds]
+        writer.writerow(row)

@@ -97,6 +97,25 @@ def summary_renderable(summary, precision: int = 4) -> Group:
     ]
     parts.append(fitted_table(columns, rows))
 
+    if summary.group_by is not None:
+        parts.append(groups_table(summary, precision))
+    seq = summary.sequences
+    if seq is not None:
+        grid = [
+            [
+                "corpus perplexity",
+                number(seq.corpus_perplexity, precision),
+                "base^(mean token loss)",
+            ],
+            [
+                "mean per-sequence perplexity",
+                number(seq.mean_sequence_perplexity, precision),
+                "mean of base^(each sequence's mean loss)",
+            ],
+        ]
+        columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+        title = f"{seq.sequences:,} sequences ({visible(seq.column)}), {seq.tokens:,} tokens"
+        parts.append(fitted_table(columns, grid, grid=True, title=title))
     if summary.worst:
         columns = [
             Column(name, "left" if name in ("label", "predicted") else "right")
@@ -111,13 +130,45 @@ def summary_renderable(summary, precision: int = 4) -> Group:
     if ci is not None:
         parts.append(
             Text(
-                f"[low, high]: {100 * ci.level:g}% intervals, {ci.method}, "
-                f"{ci.replicates} replicates, seed {ci.seed}",
+                f"[low, high]: {100 * ci.level:g}% intervals, poisson bootstrap "
+                f"({ci.replicates} replicates, seed {ci.seed})",
                 style="dim",
             )
         )
     parts += [Text(visible(note), style="dim") for note in summary.notes]
     return Group(*parts)
+
+
+def groups_table(summary, precision: int):
+    """A row per group, highest mean loss first."""
+    ci = summary.ci
+    columns = [
+        Column(visible(summary.group_by), "left"),
+        Column("rows"),
+        Column("mean loss"),
+        Column("perplexity"),
+        Column("accuracy"),
+        Column("pseudo-R²"),
+    ]
+    if ci is not None:
+        columns.append(Column(f"{100 * ci.level:g}% CI", "left"))
+    rows = []
+    for name, group in summary.groups:
+        row = [
+            visible(name),
+            f"{group.rows:,}",
+            number(group.mean, precision),
+            number(group.perplexity, precision),
+            _percent(group.accuracy),
+            "–"
+            if group.skill is None or math.isnan(group.skill.pseudo_r2)
+            else number(group.skill.pseudo_r2, precision),
+        ]
+        if ci is not None:
+            lo, hi = group.ci.bounds["mean_cross_entropy"] if group.ci else (math.nan,) * 2
+            row.append(f"[{number(lo, precision)}, {number(hi, precision)}]")
+        rows.append(row)
+    return fitted_table(columns, rows, title=f"by {visible(summary.group_by)}")
 
 
 def render_summary_table(summary, out, *, precision: int = 4, console: Console | None = None):
