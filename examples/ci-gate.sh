@@ -21,3 +21,10 @@ case $status in
     3) echo "gate failed: the loss is above $limit"; exit 3 ;;
     *) echo "xent failed with status $status"; exit "$status" ;;
 esac
+
+# A new model against the current one, row by row: exit 3 when the new one's mean loss is
+# worse by more than 0.01 nats (set NEW to its predictions for the same rows).
+if [ -n "${NEW:-}" ]; then
+    echo "== $NEW against $predictions (gate: at most 0.01 nats worse)"
+    "$xent" compare "$predictions" "$NEW" --ci 0.95 --format table --fail-if-worse 0.01
+fi

@@ -9,7 +9,8 @@ text per row, ``ReadOptions.keep_columns``) and added to that group's own
 Perplexities of token rows: the **corpus perplexity** is base^(mean token loss over every
 token of every sequence) (what language-model papers report); the **mean per-sequence
 perplexity** is the mean over sequences of base^(the sequence's mean token loss), which
-weighs short sequences like long ones and is always at least as large (Jensen).
+weighs short sequences like long ones. The two differ (the second is the larger when all
+sequences have the same length, by Jensen's inequality) and are often confused.
 """
 
 from __future__ import annotations

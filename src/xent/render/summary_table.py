@@ -115,7 +115,8 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         ]
         columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
         title = f"{seq.sequences:,} sequences ({visible(seq.column)}), {seq.tokens:,} tokens"
-        parts.append(fitted_table(columns, grid, grid=True, title=title))
+        parts.append(Text(title, style="bold"))
+        parts.append(fitted_table(columns, grid, grid=True))
     if summary.worst:
         columns = [
             Column(name, "left" if name in ("label", "predicted") else "right")
