@@ -172,7 +172,7 @@ def _one_blas_thread():
 
     if not _CONTROLLER:
         try:
-            from threadpoolctl import ThreadpoolController
+            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
             _CONTROLLER.append(ThreadpoolController())
         except Exception:  # not installed, or a library it cannot read: leave BLAS be

@@ -20,14 +20,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
+from .bootstrap import Bootstrap, percentile_interval
 from .errors import DataError, UsageError
 from .options import ScoreOptions
 from .results import Summary, summarize
 from .scorer import rows_of, score_chunk
-from .totals import ExactSum
+from .totals import ExactSum, Totals
 
 TIE = 1e-12
 
@@ -79,7 +81,7 @@ class _Paired:
         self.sums = {name: ExactSum() for name in ("v", "vd", "v2", "v2d", "v2d2")}
         self.wins_a = self.wins_b = self.ties = 0
         self.worst = worst
-        self.heap = (
+        self.heap: tuple[np.ndarray, ...] = (
             (np.zeros(0),)
             + tuple(np.zeros(0, np.int64) for _ in range(4))
             + (np.zeros(0), np.zeros(0))
@@ -165,9 +167,11 @@ def compare_files(
             source_b,
         )
     plain = replace(options, ci=None, worst=0)
-    totals_a = totals_b = None
+    totals_a: Totals | None = None
+    totals_b: Totals | None = None
     paired = _Paired(disagreements)
-    boot_a = boot_b = None
+    boot_a: Bootstrap | None = None
+    boot_b: Bootstrap | None = None
     position = 0
     numbered = "line"
     task = "multiclass"
@@ -182,10 +186,9 @@ def compare_files(
             )
             numbered, task = block_a.numbered, block_a.task
             if options.ci is not None:
-                from .bootstrap import Bootstrap
-
                 boot_a = Bootstrap(options.replicates, options.seed, top_k=options.top_k)
                 boot_b = Bootstrap(options.replicates, options.seed, top_k=options.top_k)
+        assert totals_a is not None and totals_b is not None
         totals_a.add(sa)
         totals_b.add(sb)
         # The kept rows' positions among the aligned rows (ignored rows are left out).
@@ -193,12 +196,12 @@ def compare_files(
         index = np.arange(len(block_a)) if kept is None else kept
         keys = position + 1 + index
         lines_b = block_b.lines[index]
-        if boot_a is not None:
+        if boot_a is not None and boot_b is not None:
             boot_a.add(sa, keys)
             boot_b.add(sb, keys)
         paired.add(sa, sb, keys, sa.lines, lines_b, sa.labels)
         position += len(block_a)
-    if totals_a is None:
+    if totals_a is None or totals_b is None:
         raise DataError("no rows: expected one row per sample", source=source_a)
     a = summarize(totals_a, options, source=source_a, numbered=numbered, task=task)
     b = summarize(totals_b, options, source=source_b, numbered=numbered, task=task)
@@ -239,9 +242,7 @@ def compare_files(
         disagreements=worst_rows,
         aligned_by="order" if id_column is None else id_column,
     )
-    if boot_a is not None:
-        from .bootstrap import percentile_interval
-
+    if boot_a is not None and boot_b is not None and options.ci is not None:
         replicate = boot_b.replicate_losses() - boot_a.replicate_losses()
         comparison.ci = percentile_interval(replicate, options.ci)
         comparison.level, comparison.replicates = options.ci, options.replicates
@@ -287,7 +288,8 @@ def _check_block(a, b, source_a: str, source_b: str) -> None:
 def _aligned(chunks_a, chunks_b, source_a: str, source_b: str) -> Iterator[tuple]:
     """Aligned blocks of rows of two streams of chunks (the shorter chunk decides)."""
     it_a, it_b = iter(chunks_a), iter(chunks_b)
-    rest_a = rest_b = None
+    rest_a: Any = None
+    rest_b: Any = None
     seen = 0
     while True:
         if rest_a is None or not len(rest_a):

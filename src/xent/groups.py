@@ -93,14 +93,14 @@ class GroupedTotals:
         if len(scored.losses) == 0:
             return
         if self.column is not None:
-            self._add_groups(scored, chunk)
+            self._add_groups(scored, chunk, self.column)
         if self.sequence_column is not None:
-            self._add_sequences(scored, chunk)
+            self._add_sequences(scored, chunk, self.sequence_column)
 
-    def _add_groups(self, scored, chunk) -> None:
+    def _add_groups(self, scored, chunk, column: str) -> None:
         from .pipeline import new_totals
 
-        keys = column_of_rows(scored, chunk, self.column)
+        keys = column_of_rows(scored, chunk, column)
         names, where = np.unique(keys.astype(str), return_inverse=True)
         for j, name in enumerate(names.tolist()):
             totals = self.groups.get(name)
@@ -116,8 +116,8 @@ class GroupedTotals:
             rows = np.flatnonzero(where == j)
             totals.add(subset(scored, rows))
 
-    def _add_sequences(self, scored, chunk) -> None:
-        keys = column_of_rows(scored, chunk, self.sequence_column).astype(str)
+    def _add_sequences(self, scored, chunk, column: str) -> None:
+        keys = column_of_rows(scored, chunk, column).astype(str)
         losses = np.asarray(scored.losses, dtype=np.float64)
         s = scored.sample_weights
         terms = losses if s is None else np.where(s > 0, s * losses, 0.0)
@@ -162,7 +162,7 @@ class GroupedTotals:
             return None
         base = self.options.base
         entries = np.array([(t, d) for t, d, _ in self.sequences.values()], dtype=np.float64)
-        tokens = sum(n for _, _, n in self.sequences.values())
+        tokens = int(sum(n for _, _, n in self.sequences.values()))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             corpus = math.fsum(entries[:, 0]) / math.fsum(entries[:, 1])
             per_sequence = np.power(base, entries[:, 0] / entries[:, 1])

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import metrics
 from .errors import DataError
+
+if TYPE_CHECKING:
+    from .bootstrap import Bootstrap
 
 # How many skipped rows a summary names by line (all of them are counted).
 SKIPPED_SHOWN = 5
@@ -119,7 +123,7 @@ class Totals:
         self.entropy = ExactSum()
         self.kl = ExactSum()
         # Per-replicate sums of a Poisson bootstrap (xent.bootstrap.Bootstrap), when asked.
-        self.bootstrap = None
+        self.bootstrap: Bootstrap | None = None
         self.soft_labels = False  # some rows had soft labels (no base rate from counts)
         self._worst: tuple[np.ndarray, ...] = (
             np.zeros(0),

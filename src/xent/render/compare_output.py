@@ -142,7 +142,9 @@ def render_table(c, out, precision: int) -> None:
     def num(x):
         return number(x, precision)
 
-    parts = [Text(f"B − A on {c.rows:,} rows (aligned by {visible(c.aligned_by)})", style="bold")]
+    parts: list = [
+        Text(f"B − A on {c.rows:,} rows (aligned by {visible(c.aligned_by)})", style="bold")
+    ]
     grid = [
         ["A", visible(c.a.source), num(c.a.mean), c.unit],
         ["B", visible(c.b.source), num(c.b.mean), c.unit],
