@@ -16,6 +16,7 @@ class ExitStatus(IntEnum):
     OK = 0
     BAD_DATA = 1
     BAD_USAGE = 2
+    GATE_FAILED = 3  # --fail-above / --fail-if-worse: the output is whole, the check failed
     INTERRUPTED = 130
 
 
@@ -73,3 +74,10 @@ class InvalidProbabilities(DataError):
     """
 
     what: str = "prediction"
+
+
+class GateFailed(XentError):
+    """A gate for scripts held (``--fail-above``, ``--fail-if-worse``): the output was
+    written in full; the status says the check failed (exit 3)."""
+
+    exit_status = ExitStatus.GATE_FAILED

@@ -17,6 +17,7 @@ from .errors import UsageError
 MAX_BINS = 10_000
 MAX_WORST = 100_000
 MAX_TOP_K = 1_000_000
+MAX_REPLICATES = 10_000  # bootstrap replicates (the weights' key holds 16 bits of them)
 
 TASKS = ("multiclass", "binary", "multilabel", "entropy")
 
@@ -39,6 +40,9 @@ class ScoreOptions:
     bins: int = 15  # equal-width confidence bins of the ECE
     worst: int = 0  # how many highest-loss rows to keep
     skip_bad_rows: bool = False  # --on-error skip: leave bad rows out, counted
+    ci: float | None = None  # confidence level of the bootstrap intervals (xent.bootstrap)
+    replicates: int = 200  # bootstrap replicates
+    seed: int = 0  # seed of the bootstrap weights
 
     def __post_init__(self) -> None:
         check(self)
@@ -78,9 +82,19 @@ def check(options: ScoreOptions) -> None:
     _bounded(options.top_k, 1, MAX_TOP_K, "--top-k", "number of classes")
     _bounded(options.bins, 1, MAX_BINS, "--bins", "number of bins")
     _bounded(options.worst, 0, MAX_WORST, "--worst", "number of rows")
+    if options.ci is not None and not 0.0 < options.ci < 1.0:  # NaN fails too
+        raise UsageError(
+            f"{options.ci!r} is not a confidence level: use a number in (0, 1), such as 0.95",
+            source="--ci",
+        )
+    _bounded(options.replicates, 2, MAX_REPLICATES, "--bootstrap", "number of replicates")
+    if not 0 <= options.seed < 2**63:
+        raise UsageError(f"{options.seed} is not a seed: use 0 to 2**63 - 1", source="--seed")
 
 
 def _bounded(value: int, low: int, high: int, option: str, what: str) -> None:
+    if value < low > 1:
+        raise UsageError(f"{value} is too few: the {what} must be at least {low}", source=option)
     if value < low:
         kind = "positive" if low == 1 else "non-negative"
         raise UsageError(f"{value} is not a {kind} {what}", source=option)

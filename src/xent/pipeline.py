@@ -33,6 +33,18 @@ class Run:
     notes: list[str] = field(default_factory=list)  # the readers' (chunk.notes)
 
 
+def new_totals(classes, options: ScoreOptions) -> Totals:
+    """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``)."""
+    totals = Totals(classes, worst=options.worst, top_k=options.top_k, bins=options.bins)
+    if options.ci is not None:
+        from .bootstrap import Bootstrap
+
+        totals.bootstrap = Bootstrap(
+            options.replicates, options.seed, top_k=options.top_k, bins=options.bins
+        )
+    return totals
+
+
 def score_chunks(
     chunks: Iterable,
     options: ScoreOptions,
@@ -51,9 +63,7 @@ def score_chunks(
     for chunk in chunks:
         scored = score_chunk(chunk, options, source=source, detail=detail, metrics=metrics)
         if run is None:
-            totals = Totals(
-                chunk.classes, worst=options.worst, top_k=options.top_k, bins=options.bins
-            )
+            totals = new_totals(chunk.classes, options)
             run = Run(totals, source, chunk.numbered, chunk.task)
         elif chunk.task != run.task:
             raise DataError(f"rows of two kinds: {run.task} and {chunk.task}", source=source)
@@ -250,6 +260,8 @@ def score_file(
     on_rows: Callable[[ScoredRows, object], None] | None = None,
     progress: Callable[[int], None] | None = None,
     by_file: bool = False,
+    group_by: str | None = None,
+    sequence_column: str | None = None,
 ) -> Summary:
     """Score a prediction file (``-`` for stdin), streamed, into a :class:`Summary`.
 
@@ -258,8 +270,12 @@ def score_file(
     each file's rows and mean to the summary's ``files``.
 
     ``read`` is a :class:`~xent.readers.chunks.ReadOptions` (the label column, the
-    delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`.
+    delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`. ``group_by``
+    adds a summary per value of that column (``summary.groups``), ``sequence_column``
+    the corpus and per-sequence perplexities (``summary.sequences``; :mod:`xent.groups`).
     """
+    from dataclasses import replace
+
     from .readers.chunks import ReadOptions
     from .readers.files import read_prediction_chunks, source_name
     from .readers.sources import expand_paths
@@ -269,6 +285,20 @@ def score_file(
     paths = expand_paths([path] if isinstance(path, str) else list(path))
     done = 0  # bytes of the files before this one, for the progress bar
     first: tuple[str, list[str]] | None = None
+    source = source_name(paths[0])
+    grouped = None
+    if group_by is not None or sequence_column is not None:
+        from .groups import GroupedTotals
+
+        kept = tuple(c for c in (group_by, sequence_column) if c is not None)
+        read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
+        grouped = GroupedTotals(options, group_by, sequence_column, source=source)
+        inner = on_rows
+
+        def on_rows(scored, chunk):
+            grouped(scored, chunk)
+            if inner is not None:
+                inner(scored, chunk)
 
     def chunks(file: str):
         def same_classes(classes: list[str]) -> None:
@@ -284,13 +314,16 @@ def score_file(
             if progress is not None:
                 progress(done + chunk.position)
 
+    metrics = metrics or grouped is not None
     run: Run | None = None
     files = []
-    for file in paths:
+    for index, file in enumerate(paths):
         source = source_name(file)
+        # The bootstrap draws a row's weights from its line: each file its own stream.
+        seeded = replace(options, seed=options.seed + index) if options.ci and index else options
         one = score_chunks(
             chunks(file),
-            options,
+            seeded,
             source=source,
             metrics=metrics,
             on_rows=on_rows,
@@ -319,6 +352,19 @@ def score_file(
     summary.notes[:0] = run.notes
     if by_file:
         summary.files = files
+    if grouped is not None:
+        summary.group_by = group_by
+        summary.groups = sorted(
+            (
+                (
+                    name,
+                    summarize(totals, options, source=name, numbered=run.numbered, task=run.task),
+                )
+                for name, totals in grouped.groups.items()
+            ),
+            key=lambda item: (-item[1].mean, item[0]),
+        )
+        summary.sequences = grouped.sequence_summary()
     return summary
 
 

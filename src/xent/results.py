@@ -84,6 +84,55 @@ class FileRow:
     skipped: int = 0
 
 
+@dataclass(frozen=True)
+class Intervals:
+    """Confidence intervals of the summary statistics (:mod:`xent.bootstrap`): ``bounds``
+    maps ``mean_cross_entropy``, ``perplexity``, ``accuracy``, ``top_k_accuracy``,
+    ``brier_score``, ``ece`` to (low, high)."""
+
+    level: float
+    method: str
+    replicates: int
+    seed: int
+    bounds: dict[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Skill:
+    """The loss against the base rate: ``base_rate`` = H(label frequencies), the loss of
+    always predicting the class frequencies (in the run's base); McFadden's pseudo-R² =
+    1 − loss / base_rate; the information gain in bits = (base_rate − loss) in bits."""
+
+    base_rate: float
+    loss: float
+    pseudo_r2: float
+    information_gain_bits: float
+
+
+def skill(totals: Totals, options: ScoreOptions, mean: float, task: str) -> Skill | None:
+    """The :class:`Skill` of a run of class labels (None for soft labels, class weights,
+    label smoothing or multi-label rows, where the base rate is not the label entropy)."""
+    if (
+        task not in ("multiclass", "binary")
+        or totals.soft_labels
+        or options.weights is not None
+        or options.label_smoothing
+        or not totals.rows
+    ):
+        return None
+    counts = totals.class_samples if totals.sample_weighted else totals.class_rows
+    counts = np.asarray(counts, dtype=np.float64)
+    total = counts.sum()
+    if not total > 0:
+        return None
+    p = counts[counts > 0] / total
+    base_rate = float(-(p * np.log(p)).sum() / math.log(options.base)) + 0.0  # not -0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = 1.0 - mean / base_rate if base_rate > 0 else math.nan
+    bits = (base_rate - mean) * math.log2(options.base)
+    return Skill(base_rate, mean, r2, bits)
+
+
 @dataclass
 class Summary:
     """Everything a many-row run reports; losses are in ``base``."""
@@ -111,6 +160,11 @@ class Summary:
     metrics: Metrics | None = None
     task: str = "multiclass"
     files: list[FileRow] | None = None  # each file's part, with --by-file
+    ci: Intervals | None = None
+    skill: Skill | None = None
+    group_by: str | None = None  # --group-by: the column, and a summary per value
+    groups: list[tuple[str, Summary]] = field(default_factory=list)
+    sequences: object = None  # --sequence-column: xent.groups.Sequences
 
     @property
     def unit(self) -> str:
@@ -216,6 +270,15 @@ def summarize(
         task=task,
     )
     summary.notes.extend(run_notes(totals, options, weighted, numbered, task))
+    if n and math.isfinite(mean):
+        summary.skill = skill(totals, options, mean, task)
+    if totals.bootstrap is not None and options.ci is not None and n:
+        from .bootstrap import METHOD
+
+        bounds = totals.bootstrap.intervals(options.ci, options.base)
+        summary.ci = Intervals(options.ci, METHOD, options.replicates, options.seed, bounds)
+        if totals.bootstrap.nonfinite:
+            summary.notes.append("the loss is infinite in some rows: its interval is infinite")
     return summary
 
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import metrics
 from .errors import DataError
+
+if TYPE_CHECKING:
+    from .bootstrap import Bootstrap
 
 # How many skipped rows a summary names by line (all of them are counted).
 SKIPPED_SHOWN = 5
@@ -129,6 +133,9 @@ class Totals:
         self.column_neg_log_q = np.zeros(k)
         self.entropy = ExactSum()
         self.kl = ExactSum()
+        # Per-replicate sums of a Poisson bootstrap (xent.bootstrap.Bootstrap), when asked.
+        self.bootstrap: Bootstrap | None = None
+        self.soft_labels = False  # some rows had soft labels (no base rate from counts)
         self._worst: tuple[np.ndarray, ...] = (
             np.zeros(0),
             np.zeros(0, np.int64),
@@ -167,6 +174,9 @@ class Totals:
             self._add_metrics(scored, s)
         if scored.detail is not None:
             self._add_detail(scored.detail, s)
+        self.soft_labels |= scored.targets is not None
+        if self.bootstrap is not None:
+            self.bootstrap.add(scored)
         if self.worst and scored.labels is not None:
             self._keep_worst(first_row, scored.lines, scored.labels, scored.predicted, losses)
 
@@ -302,8 +312,13 @@ class Totals:
         self.weighted |= other.weighted
         self.sample_weighted |= other.sample_weighted
         self.has_metrics |= other.has_metrics
+        self.soft_labels |= other.soft_labels
         self._merge_spread(other.spread_weight, other.spread_mean, other.spread_m2)
         self.min, self.max = min(self.min, other.min), max(self.max, other.max)
+        if other.bootstrap is not None:
+            if self.bootstrap is None:
+                raise ValueError("merging bootstrap sums into totals without them")
+            self.bootstrap.merge(other.bootstrap)
         for name in (
             "class_rows",
             "class_loss",

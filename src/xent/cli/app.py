@@ -29,7 +29,8 @@ ClickException = typer.BadParameter.__mro__[2]
 
 EXIT_STATUS_HELP = (
     "Exit status: 0 success, 1 bad data (not a distribution, unknown label, ...), "
-    "2 bad usage (unknown option, missing input), 130 interrupted."
+    "2 bad usage (unknown option, missing input), 3 a gate failed (--fail-above, "
+    "--fail-if-worse: the output is printed in full first), 130 interrupted."
 )
 
 

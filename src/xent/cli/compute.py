@@ -43,6 +43,12 @@ def compute(
     worst: int = o.WorstOption,
     reliability: bool = o.ReliabilityOption,
     reliability_svg: Optional[str] = o.ReliabilitySvgOption,
+    ci: Optional[float] = o.CiOption,
+    bootstrap: int = o.BootstrapOption,
+    seed: int = o.SeedOption,
+    group_by: Optional[str] = o.GroupByOption,
+    sequence_column: Optional[str] = o.SequenceColumnOption,
+    fail_above: Optional[float] = o.FailAboveOption,
     base: str = o.BaseOption,
     fmt: o.OutputFormat = o.FormatOption,
     precision: int = o.PrecisionOption,
@@ -59,6 +65,7 @@ def compute(
       xent compute --file preds.csv                  (summary and per-class table)
       cat preds.jsonl | xent compute -r none -f csv  (one loss per row)
       xent compute --file shards/*.parquet --by-file (many files, one evaluation)
+      xent compute -i preds.csv --ci 0.95 --fail-above 0.5   (an interval; exit 3 above 0.5)
     """
     from ..options import ScoreOptions
     from ..units import parse_base
@@ -79,6 +86,9 @@ def compute(
         bins=bins,
         worst=worst,
         skip_bad_rows=on_error is o.OnError.skip,
+        ci=ci,
+        replicates=bootstrap,
+        seed=seed,
     )
     view = o.View(
         fmt, precision, reduction.value, save_svg, save_html, reliability, reliability_svg
@@ -100,7 +110,13 @@ def compute(
     if not files:
         from .vectors import score_vectors
 
-        return score_vectors(labels, pred, logits, classes, options, sample_weights, view)
+        if group_by or sequence_column:
+            raise UsageError(
+                "--group-by and --sequence-column read a file's columns: give --file",
+                source="--group-by" if group_by else "--sequence-column",
+            )
+        report = score_vectors(labels, pred, logits, classes, options, sample_weights, view)
+        return gate(fail_above, report.cross_entropy, view.reduction, report.unit)
     if vectors:
         raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
     from ..readers.chunks import ReadOptions
@@ -119,4 +135,31 @@ def compute(
         multi_label=multi_label,
         pred_array=pred_array,
     )
-    score_file_command(files, options, read, view, by_file=by_file)
+    summary = score_file_command(
+        files,
+        options,
+        read,
+        view,
+        by_file=by_file,
+        group_by=group_by,
+        sequence_column=sequence_column,
+    )
+    return gate(fail_above, summary.cross_entropy, view.reduction, summary.unit)
+
+
+def gate(limit: float | None, loss: float, reduction: str, unit: str) -> None:
+    """``--fail-above X``: after the output, exit 3 when the reduced loss is above X."""
+    import math
+
+    if limit is None:
+        return
+    if math.isnan(limit):
+        raise UsageError("nan is not a limit", source="--fail-above")
+    what = "summed" if reduction == "sum" else "mean"
+    if loss > limit or math.isnan(loss):
+        from ..errors import GateFailed
+
+        raise GateFailed(
+            f"gate failed: the {what} cross-entropy {loss!r} {unit} is above {limit!r}",
+            source="--fail-above",
+        )

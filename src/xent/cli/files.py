@@ -76,10 +76,17 @@ def progress_bar(paths: list[str], terminal: Terminal):
 
 
 def score_file_command(
-    paths: list[str], options, read, view: View, *, by_file: bool = False
-) -> None:
+    paths: list[str],
+    options,
+    read,
+    view: View,
+    *,
+    by_file: bool = False,
+    group_by=None,
+    sequence_column=None,
+):
     """Score the files (one evaluation) and render the summary, or the rows with
-    ``--reduction none``."""
+    ``--reduction none``; returns the summary."""
     from ..pipeline import score_file
     from ..readers.sources import expand_paths
     from ..results import skipped_note
@@ -130,6 +137,8 @@ def score_file_command(
             on_rows=rows,
             progress=progress,
             by_file=by_file,
+            group_by=group_by,
+            sequence_column=sequence_column,
         )
     if rows is not None:
         rows.finish()
@@ -156,6 +165,7 @@ def score_file_command(
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if per_row and summary.ignored:
         error_line(f"{summary.source}: {summary.ignored:,} rows ignored, not written")
+    return summary
 
 
 def render_reliability(summary, fmt: str, precision: int) -> None:

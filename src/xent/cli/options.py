@@ -20,6 +20,7 @@ FILES = "Files"
 CONVENTIONS = "Conventions (PyTorch, scikit-learn, Keras)"
 METRICS = "Metrics"
 OUTPUT = "Output"
+DECIDE = "Intervals, groups and gates"
 
 
 class OutputFormat(str, Enum):
@@ -352,6 +353,52 @@ WorstOption = typer.Option(
     metavar="K",
     help="Also list the K rows with the highest loss, with their line numbers.",
     rich_help_panel=METRICS,
+)
+FailAboveOption = typer.Option(
+    None,
+    "--fail-above",
+    metavar="X",
+    help="A gate for scripts: after printing the output, exit 3 when the reduced loss "
+    "is above X (in the --base unit).",
+    rich_help_panel=DECIDE,
+)
+CiOption = typer.Option(
+    None,
+    "--ci",
+    metavar="LEVEL",
+    help="Confidence intervals at LEVEL (0.95) for every summary metric: a streaming "
+    "Poisson bootstrap, one pass, exactly reproducible for a --seed.",
+    rich_help_panel=DECIDE,
+)
+BootstrapOption = typer.Option(
+    200,
+    "--bootstrap",
+    metavar="N",
+    help="Bootstrap replicates for --ci (default 200).",
+    rich_help_panel=DECIDE,
+)
+SeedOption = typer.Option(
+    0,
+    "--seed",
+    metavar="N",
+    help="Seed of the bootstrap weights (default 0: the same intervals every run).",
+    rich_help_panel=DECIDE,
+)
+GroupByOption = typer.Option(
+    None,
+    "--group-by",
+    metavar="COLUMN",
+    help="A summary per value of this column (files): rows, loss, perplexity, accuracy, "
+    "skill, sorted by loss.",
+    rich_help_panel=DECIDE,
+)
+SequenceColumnOption = typer.Option(
+    None,
+    "--sequence-column",
+    metavar="COLUMN",
+    help="Rows are tokens and this column names their sequence: show corpus perplexity "
+    "and the mean of per-sequence perplexities, side by side.",
+    rich_help_panel=DECIDE,
 )
 
 

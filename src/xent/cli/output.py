@@ -89,7 +89,14 @@ def output_command_class():
 
     class XentCommand(TyperCommand):
         def invoke(self, ctx):
+            from ..errors import GateFailed
+
+            gate = None
             with output_to(ctx.params.get("output")):
-                return super().invoke(ctx)
+                try:
+                    return super().invoke(ctx)
+                except GateFailed as failed:  # the output is whole: keep it, then fail
+                    gate = failed
+            raise gate
 
     return XentCommand

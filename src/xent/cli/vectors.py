@@ -6,7 +6,7 @@ from .app import render_report
 from .options import View, names, predictions
 
 
-def score_vectors(labels, pred, logits, classes, options, sample_weights, view: View) -> None:
+def score_vectors(labels, pred, logits, classes, options, sample_weights, view: View):
     """Parse the vectors into one chunk, score it as any file is scored, draw the table."""
     from ..errors import DataError, UsageError
     from ..pipeline import vector_report
@@ -36,3 +36,4 @@ def score_vectors(labels, pred, logits, classes, options, sample_weights, view: 
         chunk, options, reduction=view.reduction, notes=notes, labels=list(labels or [])
     )
     render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
+    return report

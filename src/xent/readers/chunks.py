@@ -48,6 +48,9 @@ class ReadOptions:
     # The predictions array of an .npz (default: pred, probs, logits, ...; the labels
     # array is --label-column when it names one, else labels, label, y, ...).
     pred_array: str | None = None
+    # Columns whose text each chunk keeps per row (chunk.columns), e.g. a group or an id
+    # column: not class columns. CSV/TSV only.
+    keep_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # A column has one role: a weight column that is also the label (or a soft label,
@@ -111,6 +114,8 @@ class PredictionChunk:
     # What the summary must say of how the file was read ("left out the unnamed first
     # column (pandas' index)"): set on a file's first chunk.
     notes: list[str] = field(default_factory=list)
+    # The text of each ReadOptions.keep_columns column, per row.
+    columns: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return self.values.shape[0]

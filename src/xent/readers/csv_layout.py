@@ -80,6 +80,7 @@ class CsvLayout:
     weight_field: int | None = None  # the --sample-weights column
     task: str = "multiclass"
     notes: list[str] = field(default_factory=list)  # what the summary says of the header
+    kept_fields: tuple[tuple[str, int], ...] = ()  # ReadOptions.keep_columns: (name, field)
 
     @classmethod
     def from_header(cls, header: list[str], options: ReadOptions, source: str) -> CsvLayout:
@@ -110,6 +111,8 @@ class CsvLayout:
         if index_column(names, options):
             ignored.add(0)
             notes.append(INDEX_NOTE)
+        kept = tuple((name, find(name, "--group-by/--id")) for name in options.keep_columns)
+        ignored |= {field for _, field in kept}
         label = None
         target_fields: list[int] = []
         if options.label_columns:
@@ -133,4 +136,6 @@ class CsvLayout:
                 f"{len(target_fields)} label columns for {len(value_fields)} class columns",
                 source="--label-columns",
             )
-        return cls(len(names), label, value_fields, target_fields, classes, weight, task, notes)
+        return cls(
+            len(names), label, value_fields, target_fields, classes, weight, task, notes, kept
+        )

@@ -83,7 +83,7 @@ class CsvChunkParser:
             self.fields = self.fields + [layout.weight_field]
         self.parses_last_field = layout.n_fields - 1 in self.fields
         self.arrow = None
-        if use_arrow(options, layout.n_fields):
+        if use_arrow(options, layout.n_fields) and not layout.kept_fields:
             from .csv_arrow import ArrowChunkParser
 
             self.arrow = ArrowChunkParser(self)
@@ -112,6 +112,13 @@ class CsvChunkParser:
         if chunk.sample_weights is not None:
             self._check_weights(chunk)
         return chunk
+
+    def _kept(self, data: bytes, n: int) -> dict[str, list[str]]:
+        """The kept columns' texts of a chunk the fast path took (no quotes, no blank
+        lines: a line is a row)."""
+        lines = data.decode("utf-8").replace("\r\n", "\n").split("\n")[:n]
+        fields = [line.split(self.delimiter) for line in lines]
+        return {name: [row[j] for row in fields] for name, j in self.layout.kept_fields}
 
     def split(self, numbers: np.ndarray):
         """The parsed fields as (values, soft-label targets, sample weights or None)."""
@@ -207,6 +214,8 @@ class CsvChunkParser:
         numbers, labels = parsed
         layout = self.layout
         chunk = self.numbers_chunk(numbers, first_line)
+        if layout.kept_fields:
+            chunk.columns = self._kept(data, numbers.shape[0])
         if layout.label is None:
             return chunk
         if self.multi_label:
@@ -248,6 +257,7 @@ class CsvChunkParser:
     def _careful(self, text: str, first_line: int) -> PredictionChunk:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
         rows, lines, codes, skipped = [], [], [], []
+        kept: dict[str, list[str]] = {name: [] for name, _ in self.layout.kept_fields}
         line = first_line
         for row in self._rows(reader, first_line):
             row_line, line = line, first_line + reader.line_num
@@ -261,10 +271,14 @@ class CsvChunkParser:
             rows.append(numbers)
             lines.append(row_line)
             codes.append(code)
+            for name, j in self.layout.kept_fields:
+                kept[name].append(row[j])
         numbers = np.array(rows, dtype=np.float64).reshape(len(rows), len(self.fields))
         chunk = self.numbers_chunk(numbers, 0)
         chunk.lines = np.array(lines, dtype=np.int64)
         chunk.skipped = skipped
+        if kept:
+            chunk.columns = kept
         if self.layout.label is not None:
             codes = np.array(codes, dtype=np.intp)
             if self.multi_label:
@@ -340,6 +354,11 @@ class CsvChunkParser:
 def keep_rows(chunk: PredictionChunk, keep: np.ndarray) -> None:
     """Leave out the rows where ``keep`` is False, from every array of the chunk."""
     chunk.values, chunk.lines = chunk.values[keep], chunk.lines[keep]
+    if chunk.columns is not None:
+        chunk.columns = {
+            name: [t for t, k in zip(texts, keep.tolist()) if k]
+            for name, texts in chunk.columns.items()
+        }
     for name in ("labels", "targets", "sample_weights"):
         array = getattr(chunk, name)
         if array is not None:

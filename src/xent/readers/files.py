@@ -235,6 +235,10 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said):
         head, stream = peek(stream)
     fmt = input_format(name, head, options, source)
     said.format = fmt
+    if options.keep_columns and fmt not in ("csv", "tsv"):
+        raise UsageError(
+            f"--group-by and --id read a column of a CSV or TSV file, not {fmt}", source=source
+        )
     if fmt in BINARY_FORMATS or fmt == "zip":
         from .columnar import read_binary_chunks
 

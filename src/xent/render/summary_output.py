@@ -84,6 +84,44 @@ def render_reliability_json(summary, out) -> None:
     out.write("\n")
 
 
+CI_ORDER = (
+    "mean_cross_entropy",
+    "perplexity",
+    "accuracy",
+    "top_k_accuracy",
+    "brier_score",
+    "ece",
+)
+
+
+def ci_dict(ci) -> dict | None:
+    """``{level, method, replicates, seed, mean_cross_entropy: [lo, hi], ...}``."""
+    if ci is None:
+        return None
+    data: dict = {
+        "level": ci.level,
+        "method": ci.method,
+        "replicates": ci.replicates,
+        "seed": ci.seed,
+    }
+    for name in CI_ORDER:
+        if name in ci.bounds:
+            data[name] = [json_number(x) for x in ci.bounds[name]]
+    return data
+
+
+def skill_dict(skill) -> dict | None:
+    """The loss against the base rate (see :class:`xent.results.Skill`)."""
+    if skill is None:
+        return None
+    return {
+        "base_rate_entropy": json_number(skill.base_rate),
+        "cross_entropy": json_number(skill.loss),
+        "pseudo_r2": json_number(skill.pseudo_r2),
+        "information_gain_bits": json_number(skill.information_gain_bits),
+    }
+
+
 def summary_to_dict(summary) -> dict:
     return {
         "source": summary.source,
@@ -136,6 +174,9 @@ def summary_to_dict(summary) -> dict:
             }
             for w in summary.worst
         ],
+        "ci": ci_dict(summary.ci),
+        "skill": skill_dict(summary.skill),
+        **groups_dict(summary),
         "notes": list(summary.notes),
         **(
             {}
@@ -163,6 +204,38 @@ def render_files_csv(summary, out) -> None:
     for f in summary.files:
         writer.writerow([f.source, f.rows, full_precision(f.mean), summary.unit])
     writer.writerow(["(all)", summary.rows, full_precision(summary.mean), summary.unit])
+
+
+def group_dict(name: str, group) -> dict:
+    return {
+        "group": name,
+        "rows": group.rows,
+        "mean_cross_entropy": json_number(group.mean),
+        "perplexity": json_number(group.perplexity),
+        "accuracy": json_number(group.accuracy),
+        "ci": ci_dict(group.ci),
+        "skill": skill_dict(group.skill),
+    }
+
+
+def groups_dict(summary) -> dict:
+    """``group_by`` and ``groups`` (highest mean loss first), ``sequences``: present
+    only when asked for."""
+    data: dict = {}
+    if summary.group_by is not None:
+        data["group_by"] = summary.group_by
+        data["groups"] = [group_dict(name, group) for name, group in summary.groups]
+    seq = summary.sequences
+    if seq is not None:
+        data["sequences"] = {
+            "column": seq.column,
+            "sequences": seq.sequences,
+            "tokens": seq.tokens,
+            "corpus_mean_cross_entropy": json_number(seq.corpus_mean_loss),
+            "corpus_perplexity": json_number(seq.corpus_perplexity),
+            "mean_sequence_perplexity": json_number(seq.mean_sequence_perplexity),
+        }
+    return data
 
 
 def render_summary_json(summary, out) -> None:
@@ -200,8 +273,14 @@ def render_summary_csv(summary, out) -> None:
     if summary.worst:
         render_worst_csv(summary, out)
         return
+    if summary.group_by is not None:
+        render_groups_csv(summary, out)
+        return
     require_encodable(out, [*(c.name for c in summary.per_class), summary.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")
+    ci = summary.ci
+    ci_names = [name for name in CI_ORDER if ci is not None and name in ci.bounds]
+    ci_header = ["ci_level"] + [f"{name}_{end}" for name in ci_names for end in ("lo", "hi")]
     writer.writerow(
         [
             "class",
@@ -213,7 +292,9 @@ def render_summary_csv(summary, out) -> None:
             *CSV_METRICS,
             *CSV_CALIBRATION,
         ]
+        + (ci_header if ci is not None else [])
     )
+    no_ci = [""] * len(ci_header) if ci is not None else []
     m = summary.metrics
     k, bins = ("", "") if m is None else (m.k, m.bins)
     extra: tuple[object, ...]
@@ -221,7 +302,7 @@ def render_summary_csv(summary, out) -> None:
         cells = (c.mean, c.share, c.accuracy)
         extra = (full_precision(c.top_k_accuracy), k, full_precision(c.brier_score), "", bins)
         extra += ("", "", full_precision(c.ece) if m is not None else "", "", "")
-        writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit, *extra])
+        writer.writerow([c.name, c.rows, *map(full_precision, cells), summary.unit, *extra, *no_ci])
     cells = (summary.mean, 1.0 if summary.rows else float("nan"), summary.accuracy)
     if m is None:
         extra = ("",) * (len(CSV_METRICS) + len(CSV_CALIBRATION))
@@ -231,4 +312,50 @@ def render_summary_csv(summary, out) -> None:
         binary = "" if math.isnan(m.binary_ece) else full_precision(m.binary_ece)
         extra += tuple(full_precision(x) for x in (m.mce, m.rms_calibration_error, m.classwise_ece))
         extra += (full_precision(m.adaptive_ece), binary)
-    writer.writerow(["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra])
+    all_ci = []
+    if ci is not None:
+        all_ci = [full_precision(ci.level)]
+        all_ci += [full_precision(x) for name in ci_names for x in ci.bounds[name]]
+    writer.writerow(
+        ["(all)", summary.rows, *map(full_precision, cells), summary.unit, *extra, *all_ci]
+    )
+
+
+GROUP_HEADER = [
+    "group",
+    "rows",
+    "mean_cross_entropy",
+    "perplexity",
+    "accuracy",
+    "base_rate_entropy",
+    "pseudo_r2",
+    "information_gain_bits",
+    "unit",
+]
+
+
+def render_groups_csv(summary, out) -> None:
+    """``--group-by``: a row per group (highest mean loss first) and ``(all)``; with
+    ``--ci`` the intervals of each."""
+    require_encodable(out, [name for name, _ in summary.groups] + [summary.unit], "group")
+    writer = csv.writer(out, lineterminator="\n")
+    ci = summary.ci
+    names = [n for n in CI_ORDER if n in ("mean_cross_entropy", "perplexity", "accuracy")]
+    header = list(GROUP_HEADER)
+    if ci is not None:
+        header += ["ci_level"] + [f"{n}_{end}" for n in names for end in ("lo", "hi")]
+    writer.writerow(header)
+    for name, group in [*summary.groups, ("(all)", summary)]:
+        sk = group.skill
+        skill = (
+            ("", "", "") if sk is None else (sk.base_rate, sk.pseudo_r2, sk.information_gain_bits)
+        )
+        cells = [group.mean, group.perplexity, group.accuracy, *skill]
+        row = [name, group.rows, *(x if x == "" else full_precision(x) for x in cells)]
+        row.append(summary.unit)
+        if ci is not None:
+            row.append(full_precision(ci.level))
+            for n in names:
+                bounds = group.ci.bounds.get(n) if group.ci is not None else None
+                row += ["", ""] if bounds is None else [full_precision(x) for x in bounds]
+        writer.writerow(row)

@@ -49,6 +49,33 @@ def summary_renderable(summary, precision: int = 4) -> Group:
             grid.append(["classwise ECE", number(m.classwise_ece, precision), "mean over classes"])
         if not math.isnan(m.binary_ece):
             grid.append(["binary ECE", number(m.binary_ece, precision), "P(class 1) vs label"])
+    ci = summary.ci
+    if ci is not None:
+        which = {
+            "mean cross-entropy": ("mean_cross_entropy", number),
+            "perplexity": ("perplexity", number),
+            "accuracy (arg-max)": ("accuracy", None),
+            "Brier score": ("brier_score", number),
+            "calibration error": ("ece", number),
+        }
+        for row in grid:
+            key = which.get(row[0]) or (
+                ("top_k_accuracy", None) if row[0].startswith("top-") else None
+            )
+            if key is None or key[0] not in ci.bounds:
+                row.append("")
+                continue
+            lo, hi = ci.bounds[key[0]]
+            show = _percent if key[1] is None else (lambda x: number(x, precision))
+            row.append(f"[{show(lo)}, {show(hi)}]")
+    sk = summary.skill
+    if sk is not None:
+        grid.append(["base rate H(labels)", number(sk.base_rate, precision), unit])
+        grid.append(
+            ["pseudo-R² (McFadden)", number(sk.pseudo_r2, precision), "1 − loss / base rate"]
+        )
+        grid.append(["information gain", number(sk.information_gain_bits, precision), "bits a row"])
+
     if summary.ignored:
         grid.append(["ignored", f"{summary.ignored:,}", "rows, in no statistic"])
     if summary.skipped:
@@ -56,6 +83,9 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
         grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
     columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    if ci is not None:
+        columns.append(Column(f"{100 * ci.level:g}% interval", "left"))
+        grid = [row + [""] * (4 - len(row)) for row in grid]
     parts.append(fitted_table(columns, grid, grid=True))
 
     columns = [
@@ -80,6 +110,26 @@ def summary_renderable(summary, precision: int = 4) -> Group:
     ]
     parts.append(fitted_table(columns, rows))
 
+    if summary.group_by is not None:
+        parts.append(groups_table(summary, precision))
+    seq = summary.sequences
+    if seq is not None:
+        grid = [
+            [
+                "corpus perplexity",
+                number(seq.corpus_perplexity, precision),
+                "base^(mean token loss)",
+            ],
+            [
+                "mean per-sequence perplexity",
+                number(seq.mean_sequence_perplexity, precision),
+                "mean of base^(each sequence's mean loss)",
+            ],
+        ]
+        columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+        title = f"{seq.sequences:,} sequences ({visible(seq.column)}), {seq.tokens:,} tokens"
+        parts.append(Text(title, style="bold"))
+        parts.append(fitted_table(columns, grid, grid=True))
     if summary.worst:
         columns = [
             Column(name, "left" if name in ("label", "predicted") else "right")
@@ -98,8 +148,48 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         ]
         parts.append(fitted_table(columns, rows, title="by file"))
     parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
+    if ci is not None:
+        parts.append(
+            Text(
+                f"[low, high]: {100 * ci.level:g}% intervals, poisson bootstrap "
+                f"({ci.replicates} replicates, seed {ci.seed})",
+                style="dim",
+            )
+        )
     parts += [Text(visible(note), style="dim") for note in summary.notes]
     return Group(*parts)
+
+
+def groups_table(summary, precision: int):
+    """A row per group, highest mean loss first."""
+    ci = summary.ci
+    columns = [
+        Column(visible(summary.group_by), "left"),
+        Column("rows"),
+        Column("mean loss"),
+        Column("perplexity"),
+        Column("accuracy"),
+        Column("pseudo-R²"),
+    ]
+    if ci is not None:
+        columns.append(Column(f"{100 * ci.level:g}% CI", "left"))
+    rows = []
+    for name, group in summary.groups:
+        row = [
+            visible(name),
+            f"{group.rows:,}",
+            number(group.mean, precision),
+            number(group.perplexity, precision),
+            _percent(group.accuracy),
+            "–"
+            if group.skill is None or math.isnan(group.skill.pseudo_r2)
+            else number(group.skill.pseudo_r2, precision),
+        ]
+        if ci is not None:
+            lo, hi = group.ci.bounds["mean_cross_entropy"] if group.ci else (math.nan,) * 2
+            row.append(f"[{number(lo, precision)}, {number(hi, precision)}]")
+        rows.append(row)
+    return fitted_table(columns, rows, title=f"by {visible(summary.group_by)}")
 
 
 def render_summary_table(summary, out, *, precision: int = 4, console: Console | None = None):

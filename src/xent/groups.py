@@ -1,0 +1,183 @@
+"""Summaries per value of a column (``--group-by``), and language-model perplexities per
+sequence (``--sequence-column``), from the same stream of scored chunks.
+
+Each scored chunk's rows are split by their group's text (the reader keeps the column's
+text per row, ``ReadOptions.keep_columns``) and added to that group's own
+:class:`~xent.totals.Totals`: a dict of totals, mergeable like one. The groups are bounded
+(:data:`MAX_GROUPS`): a column with more distinct values is an error that says so.
+
+Perplexities of token rows: the **corpus perplexity** is base^(mean token loss over every
+token of every sequence) (what language-model papers report); the **mean per-sequence
+perplexity** is the mean over sequences of base^(the sequence's mean token loss), which
+weighs short sequences like long ones. The two differ (the second is the larger when all
+sequences have the same length, by Jensen's inequality) and are often confused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .errors import DataError
+from .options import ScoreOptions
+from .totals import Totals
+
+MAX_GROUPS = 10_000
+MAX_SEQUENCES = 5_000_000
+
+
+def subset(scored, rows: np.ndarray):
+    """The scored rows at ``rows`` (a :class:`~xent.scorer.ScoredRows` of their own)."""
+
+    def pick(array):
+        return None if array is None else array[rows]
+
+    return scored._replace(
+        lines=scored.lines[rows],
+        labels=pick(scored.labels),
+        predicted=pick(scored.predicted),
+        losses=scored.losses[rows],
+        skipped=[],
+        ignored=0,
+        sample_weights=pick(scored.sample_weights),
+        denominators=pick(scored.denominators),
+        probabilities=pick(scored.probabilities),
+        targets=pick(scored.targets),
+        columns=pick(scored.columns),
+        positives=pick(scored.positives),
+        detail=None,
+    )
+
+
+def column_of_rows(scored, chunk, column: str) -> np.ndarray:
+    """The text of ``column`` for each scored row (scored rows are a subset of the
+    chunk's, in order: matched by line)."""
+    texts = np.asarray(chunk.columns[column], dtype=object)
+    if len(texts) == len(scored.lines):
+        return texts
+    return texts[np.searchsorted(chunk.lines, scored.lines)]
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """Corpus perplexity against the mean of per-sequence perplexities (see the module)."""
+
+    column: str
+    sequences: int
+    tokens: int
+    corpus_mean_loss: float  # mean token loss over the corpus
+    corpus_perplexity: float  # base ** corpus_mean_loss
+    mean_sequence_perplexity: float  # mean over sequences of base ** (sequence mean loss)
+
+
+class GroupedTotals:
+    """A :class:`Totals` per value of ``column``; with ``sequence_column`` the loss sum and
+    divisor per sequence too. Call it as ``on_rows(scored, chunk)`` of a run."""
+
+    def __init__(
+        self,
+        options: ScoreOptions,
+        column: str | None,
+        sequence_column: str | None = None,
+        *,
+        source: str = "",
+    ) -> None:
+        self.options = replace(options, worst=0)
+        self.column, self.sequence_column, self.source = column, sequence_column, source
+        self.groups: dict[str, Totals] = {}
+        self.sequences: dict[str, list[float]] = {}
+
+    def __call__(self, scored, chunk) -> None:
+        if len(scored.losses) == 0:
+            return
+        if self.column is not None:
+            self._add_groups(scored, chunk, self.column)
+        if self.sequence_column is not None:
+            self._add_sequences(scored, chunk, self.sequence_column)
+
+    def _add_groups(self, scored, chunk, column: str) -> None:
+        from .pipeline import new_totals
+
+        keys = column_of_rows(scored, chunk, column)
+        names, where = np.unique(keys.astype(str), return_inverse=True)
+        for j, name in enumerate(names.tolist()):
+            totals = self.groups.get(name)
+            if totals is None:
+                if len(self.groups) >= MAX_GROUPS:
+                    raise DataError(
+                        f"more than {MAX_GROUPS:,} distinct values in the --group-by column "
+                        f"{self.column!r}: group by a column of fewer values",
+                        source=self.source or None,
+                        line=int(scored.lines[np.flatnonzero(where == j)[0]]),
+                    )
+                totals = self.groups[name] = new_totals(chunk.classes, self.options)
+            rows = np.flatnonzero(where == j)
+            totals.add(subset(scored, rows))
+
+    def _add_sequences(self, scored, chunk, column: str) -> None:
+        keys = column_of_rows(scored, chunk, column).astype(str)
+        losses = np.asarray(scored.losses, dtype=np.float64)
+        s = scored.sample_weights
+        terms = losses if s is None else np.where(s > 0, s * losses, 0.0)
+        if scored.denominators is not None:
+            divisors = np.asarray(scored.denominators, dtype=np.float64)
+        else:
+            divisors = np.ones(losses.size) if s is None else s
+        names, where = np.unique(keys, return_inverse=True)
+        sums = np.bincount(where, weights=terms, minlength=names.size)
+        counts = np.bincount(where, weights=divisors, minlength=names.size)
+        tokens = np.bincount(where, minlength=names.size)
+        for name, total, divisor, n in zip(names.tolist(), sums, counts, tokens):
+            entry = self.sequences.get(name)
+            if entry is None:
+                if len(self.sequences) >= MAX_SEQUENCES:
+                    raise DataError(
+                        f"more than {MAX_SEQUENCES:,} sequences in {self.sequence_column!r}",
+                        source=self.source or None,
+                    )
+                self.sequences[name] = [float(total), float(divisor), int(n)]
+            else:
+                entry[0] += float(total)
+                entry[1] += float(divisor)
+                entry[2] += int(n)
+
+    def merge(self, other: GroupedTotals) -> GroupedTotals:
+        """Add another run's groups and sequences (rows after these)."""
+        for name, totals in other.groups.items():
+            if name in self.groups:
+                self.groups[name].merge(totals)
+            else:
+                self.groups[name] = totals
+        for name, (total, divisor, n) in other.sequences.items():
+            entry = self.sequences.setdefault(name, [0.0, 0.0, 0])
+            entry[0] += total
+            entry[1] += divisor
+            entry[2] += n
+        return self
+
+    def sequence_summary(self) -> Sequences | None:
+        if self.sequence_column is None or not self.sequences:
+            return None
+        base = self.options.base
+        entries = np.array([(t, d) for t, d, _ in self.sequences.values()], dtype=np.float64)
+        tokens = int(sum(n for _, _, n in self.sequences.values()))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            corpus = math.fsum(entries[:, 0]) / math.fsum(entries[:, 1])
+            per_sequence = np.power(base, entries[:, 0] / entries[:, 1])
+        return Sequences(
+            column=self.sequence_column,
+            sequences=len(self.sequences),
+            tokens=tokens,
+            corpus_mean_loss=corpus,
+            corpus_perplexity=_power(base, corpus),
+            mean_sequence_perplexity=float(np.mean(per_sequence)),
+        )
+
+
+def _power(base: float, x: float) -> float:
+    try:
+        return base**x
+    except OverflowError:
+        return math.inf

@@ -1,0 +1,193 @@
+"""A :class:`~xent.compare.Comparison` as plain (the difference B − A), json, csv or a
+table. They format; they never compute a loss."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from .numbers import full_precision, json_number
+from .summary_output import ci_dict, skill_dict
+from .text import ascii_json, require_encodable, visible
+
+
+def render_comparison(comparison, fmt: str, out, *, precision: int = 4) -> None:
+    if fmt == "plain":
+        out.write(full_precision(comparison.difference) + "\n")
+    elif fmt == "json":
+        json.dump(
+            comparison_to_dict(comparison),
+            out,
+            indent=2,
+            ensure_ascii=ascii_json(out),
+            allow_nan=False,
+        )
+        out.write("\n")
+    elif fmt == "csv":
+        render_csv(comparison, out)
+    elif fmt == "table":
+        render_table(comparison, out, precision)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+def _model(summary) -> dict:
+    return {
+        "source": summary.source,
+        "mean_cross_entropy": json_number(summary.mean),
+        "perplexity": json_number(summary.perplexity),
+        "accuracy": json_number(summary.accuracy),
+        "ci": ci_dict(summary.ci),
+        "skill": skill_dict(summary.skill),
+    }
+
+
+def comparison_to_dict(c) -> dict:
+    return {
+        "a": _model(c.a),
+        "b": _model(c.b),
+        "rows": c.rows,
+        "aligned_by": c.aligned_by,
+        "difference": json_number(c.difference),  # mean_B − mean_A: positive, B is worse
+        "standard_error": json_number(c.standard_error),
+        "statistic": json_number(c.statistic),
+        "p_value": json_number(c.p_value),
+        "test": "paired t / Diebold-Mariano, two-sided, normal approximation",
+        "ci": None
+        if c.ci is None
+        else {
+            "level": c.level,
+            "method": "paired poisson bootstrap, percentile",
+            "replicates": c.replicates,
+            "seed": c.seed,
+            "difference": [json_number(x) for x in c.ci],
+        },
+        "wins": {"a": c.wins_a, "b": c.wins_b, "ties": c.ties},
+        "per_class": [
+            {
+                "class": name,
+                "rows": rows,
+                "mean_a": json_number(a),
+                "mean_b": json_number(b),
+                "difference": json_number(d),
+            }
+            for name, rows, a, b, d in c.per_class
+        ],
+        "disagreements": [
+            {
+                "row": d.row,
+                "line_a": d.line_a,
+                "line_b": d.line_b,
+                "label": d.label,
+                "cross_entropy_a": json_number(d.loss_a),
+                "cross_entropy_b": json_number(d.loss_b),
+            }
+            for d in c.disagreements
+        ],
+        "unit": c.unit,
+        "base": c.base,
+        "notes": list(c.notes),
+    }
+
+
+def render_csv(c, out) -> None:
+    """A row per class and ``(all)``: rows, mean_a, mean_b, difference; then the
+    statistics of ``(all)`` in their own columns."""
+    require_encodable(out, [name for name, *_ in c.per_class] + [c.unit], "class name")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "class",
+            "rows",
+            "mean_a",
+            "mean_b",
+            "difference",
+            "standard_error",
+            "statistic",
+            "p_value",
+            "ci_lo",
+            "ci_hi",
+            "wins_a",
+            "wins_b",
+            "ties",
+            "unit",
+        ]
+    )
+    for name, rows, a, b, d in c.per_class:
+        writer.writerow([name, rows, *map(full_precision, (a, b, d)), *[""] * 8, c.unit])
+    ci = ("", "") if c.ci is None else tuple(map(full_precision, c.ci))
+    stats = (c.standard_error, c.statistic, c.p_value)
+    writer.writerow(
+        [
+            "(all)",
+            c.rows,
+            *map(full_precision, (c.a.mean, c.b.mean, c.difference)),
+            *map(full_precision, stats),
+            *ci,
+            c.wins_a,
+            c.wins_b,
+            c.ties,
+            c.unit,
+        ]
+    )
+
+
+def render_table(c, out, precision: int) -> None:
+    from rich.console import Console, Group
+    from rich.text import Text
+
+    from .layout import Column, fitted_table
+    from .numbers import number
+
+    def num(x):
+        return number(x, precision)
+
+    parts: list = [
+        Text(f"B − A on {c.rows:,} rows (aligned by {visible(c.aligned_by)})", style="bold")
+    ]
+    grid = [
+        ["A", visible(c.a.source), num(c.a.mean), c.unit],
+        ["B", visible(c.b.source), num(c.b.mean), c.unit],
+        ["difference B − A", "positive: B is worse", num(c.difference), c.unit],
+        ["standard error", "of the mean paired difference", num(c.standard_error), c.unit],
+        ["t (Diebold-Mariano)", "p-value (normal approx.) " + num(c.p_value), num(c.statistic), ""],
+        ["rows won", f"A {c.wins_a:,} · B {c.wins_b:,} · ties {c.ties:,}", "", ""],
+    ]
+    if c.ci is not None:
+        grid.insert(
+            3,
+            [
+                f"{100 * c.level:g}% interval",
+                f"paired bootstrap, {c.replicates} replicates",
+                f"[{num(c.ci[0])}, {num(c.ci[1])}]",
+                c.unit,
+            ],
+        )
+    columns = [Column("", "left", "bold"), Column("", "left", "dim"), Column(""), Column("")]
+    parts.append(fitted_table(columns, grid, grid=True))
+    columns = [Column("class", "left"), Column("rows"), Column("A"), Column("B"), Column("B − A")]
+    rows = [[visible(name), f"{n:,}", num(a), num(b), num(d)] for name, n, a, b, d in c.per_class]
+    parts.append(fitted_table(columns, rows))
+    if c.disagreements:
+        columns = [
+            Column("row"),
+            Column("line A"),
+            Column("line B"),
+            Column("label", "left"),
+            Column("loss A"),
+            Column("loss B"),
+        ]
+        rows = [
+            [
+                str(d.row),
+                str(d.line_a),
+                str(d.line_b),
+                visible(d.label),
+                num(d.loss_a),
+                num(d.loss_b),
+            ]
+            for d in c.disagreements
+        ]
+        parts.append(fitted_table(columns, rows, title="where they disagree most"))
+    parts += [Text(visible(note), style="dim") for note in c.notes]
+    Console(file=out).print(Group(*parts))
