@@ -8,7 +8,16 @@ from __future__ import annotations
 
 # _lean_typer first (imports sort it first too): Typer without what xent never uses.
 # The commands register themselves on the app.
-from . import _lean_typer, calibrate, compare, compute, divergence, entropy, explain  # noqa: F401
+from . import (  # noqa: F401
+    _lean_typer,
+    calibrate,
+    compare,
+    compute,
+    divergence,
+    entropy,
+    explain,
+    report,
+)
 from .app import app
 
 __all__ = ["app", "main"]

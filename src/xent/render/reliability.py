@@ -121,7 +121,7 @@ def reliability_svg(summary, size: int = 480) -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{height}" '
         f'viewBox="0 0 {size} {height}" font-family="sans-serif" font-size="12">',
-        f"<title>Reliability diagram of {escape(summary.source)}</title>",
+        f"<title>Reliability diagram of {escape(visible(summary.source))}</title>",
         f'<rect width="{size}" height="{height}" fill="white"/>',
         f'<text x="{size / 2}" y="24" text-anchor="middle" font-size="14">'
         f"Reliability of {escape(visible(summary.source))} ({summary.rows:,} rows)</text>",
@@ -169,8 +169,12 @@ def reliability_svg(summary, size: int = 480) -> str:
                 f'height="{bar:.2f}" fill="#999"/>'
             )
         out.append(
-            f'<text x="{pad}" y="{pad - 8}">ECE {m.ece:.4f}, MCE {m.mce:.4f}, '
-            f"{m.bins} bins; bars: accuracy, whiskers: 95% Wilson, dots: mean confidence</text>"
+            f'<text x="{pad}" y="{pad - 8}">ECE {m.ece:.4f}, MCE {m.mce:.4f}, {m.bins} bins</text>'
+        )
+        out.append(
+            f'<text x="{size / 2}" y="{height - 6}" text-anchor="middle" font-size="11" '
+            'fill="#555">bars: accuracy, whiskers: 95% Wilson, dots: mean confidence, '
+            "grey: rows per bin</text>"
         )
     out.append(
         f'<line class="diagonal" x1="{x(0)}" y1="{y(0)}" x2="{x(1)}" y2="{y(1)}" '

@@ -1,0 +1,401 @@
+"""``xent report``: a :class:`~xent.results.Summary` as one self-contained HTML page.
+
+The summary, the per-class table, the reliability diagram (the SVG of
+:func:`xent.render.reliability.reliability_svg`, inline), a histogram of the per-row
+losses (:class:`xent.histogram.LossHistogram`) and the worst rows. Inline CSS and inline
+SVG only: no script, no font, no image, nothing fetched, so the page opens offline and
+can be mailed or attached to a CI run. Every text from the input (the source, class
+names, labels, notes) is escaped with :func:`html.escape`.
+
+Each number is shown with ``--precision`` decimals; its exact value (the text ``-f json``
+writes) is in the cell's ``data-value`` and ``title`` (a tooltip), for scripts and tests.
+It formats; it never computes a loss.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from .. import __version__
+from .numbers import full_precision, number
+from .text import visible
+
+CSS = """
+:root { --ink: #1f2328; --dim: #59636e; --line: #d1d9e0; --soft: #f6f8fa; --blue: #4c78a8;
+  --red: #e45756; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 32px 40px 48px; color: var(--ink); background: white;
+  font: 15px/1.5 -apple-system, "Segoe UI", "Helvetica Neue", Arial, "Noto Sans",
+  "Noto Sans CJK SC", sans-serif; }
+main { max-width: 1100px; margin: 0 auto; }
+h1 { font-size: 26px; margin: 0 0 4px; word-break: break-all; }
+h2 { font-size: 19px; margin: 36px 0 10px; padding-bottom: 6px;
+  border-bottom: 1px solid var(--line); }
+p.sub, p.note, figcaption, footer { color: var(--dim); }
+p.sub { margin: 0 0 20px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
+  gap: 10px; margin: 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px;
+  background: var(--soft); }
+.card dt { font-size: 12.5px; color: var(--dim); }
+.card dd { margin: 2px 0 0; font-size: 21px; font-weight: 600;
+  font-variant-numeric: tabular-nums; }
+.card dd small { display: block; font-size: 12px; font-weight: 400; color: var(--dim); }
+.card.main { background: #eaf1fb; border-color: #b6cde9; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 4px 0; }
+th, td { padding: 5px 12px; border-bottom: 1px solid var(--line); text-align: right;
+  white-space: nowrap; }
+th { font-size: 13px; color: var(--dim); font-weight: 600; background: var(--soft); }
+th:first-child, td:first-child, td.text { text-align: left; }
+td.text { white-space: normal; word-break: break-all; }
+tbody tr:hover { background: #fbfcfd; }
+.share { display: inline-block; height: 9px; background: var(--blue); opacity: .75;
+  vertical-align: middle; margin-right: 6px; }
+.pictures { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
+figure { margin: 0; }
+figcaption { font-size: 13px; max-width: 520px; margin-top: 6px; }
+ul.notes { color: var(--dim); margin: 8px 0 0; padding-left: 20px; }
+.wrong { color: #b42318; }
+footer { margin-top: 40px; font-size: 12.5px; }
+"""
+
+
+def _text(value) -> str:
+    """Text from the input, safe in HTML: control characters as escapes, then html.escape."""
+    return escape(visible(str(value)))
+
+
+def _value(x: float, precision: int, *, key: str | None = None, tag: str = "span") -> str:
+    """A number: shown at ``precision``, exact in ``data-value`` and the tooltip."""
+    exact = full_precision(x)
+    data = f' data-key="{key}"' if key else ""
+    return f'<{tag}{data} data-value="{exact}" title="{exact}">{number(x, precision)}</{tag}>'
+
+
+def _cell(x: float, precision: int, key: str | None = None) -> str:
+    return _value(x, precision, key=key, tag="td")
+
+
+def _cards(summary, precision: int) -> str:
+    m, ci = summary.metrics, summary.ci
+    unit = escape(summary.unit)
+    cards: list[tuple[str, str, float, str]] = [
+        (f"mean cross-entropy ({unit})", "mean", summary.mean, "mean_cross_entropy"),
+        ("perplexity", "perplexity", summary.perplexity, "perplexity"),
+        ("accuracy", "accuracy", summary.accuracy, "accuracy"),
+    ]
+    if m is not None:
+        cards += [
+            (f"top-{m.k} accuracy", "top_k_accuracy", m.top_k_accuracy, "top_k_accuracy"),
+            ("Brier score", "brier_score", m.brier_score, "brier_score"),
+            (f"ECE ({m.bins} bins)", "ece", m.ece, "ece"),
+            ("MCE", "mce", m.mce, ""),
+            ("RMS calibration error", "rms_calibration_error", m.rms_calibration_error, ""),
+            ("adaptive ECE (equal-mass)", "adaptive_ece", m.adaptive_ece, ""),
+            ("classwise ECE", "classwise_ece", m.classwise_ece, ""),
+        ]
+        if not math.isnan(m.binary_ece):
+            cards.append(("binary ECE", "binary_ece", m.binary_ece, ""))
+    cards += [
+        (f"std of the loss ({unit})", "std", summary.std, ""),
+        (f"min loss ({unit})", "min", summary.min, ""),
+        (f"max loss ({unit})", "max", summary.max, ""),
+        (f"sum of the losses ({unit})", "sum", summary.sum, ""),
+    ]
+    sk = summary.skill
+    if sk is not None:
+        cards += [
+            (f"base rate H(labels) ({unit})", "base_rate_entropy", sk.base_rate, ""),
+            ("pseudo-R² (McFadden)", "pseudo_r2", sk.pseudo_r2, ""),
+            ("information gain (bits)", "information_gain_bits", sk.information_gain_bits, ""),
+        ]
+    out = ['<dl class="cards">']
+    for i, (title, key, x, ci_key) in enumerate(cards):
+        interval = ""
+        if ci is not None and ci_key in ci.bounds:
+            low, high = ci.bounds[ci_key]
+            interval = (
+                f"<small>{ci.level:.0%} interval {_value(low, precision)} – "
+                f"{_value(high, precision)}</small>"
+            )
+        main = " main" if i == 0 else ""
+        out.append(
+            f'<div class="card{main}"><dt>{title}</dt>'
+            f"<dd>{_value(x, precision, key=key)}{interval}</dd></div>"
+        )
+    counts = [
+        ("rows", "rows", summary.rows),
+        ("rows skipped", "skipped", summary.skipped),
+        ("rows ignored", "ignored_rows", summary.ignored),
+    ]
+    for title, key, n in counts:
+        if key != "rows" and not n:
+            continue
+        out.append(
+            f'<div class="card"><dt>{title}</dt>'
+            f'<dd><span data-key="{key}" data-value="{n}">{n:,}</span></dd></div>'
+        )
+    out.append("</dl>")
+    return "\n".join(out)
+
+
+def _per_class(summary, precision: int) -> str:
+    m = summary.metrics
+    unit = escape(summary.unit)
+    multi = summary.task == "multilabel"
+    header = [
+        "class",
+        "rows (positive)" if multi else "rows",
+        f"mean loss ({unit})",
+        "share of the loss",
+        "accuracy",
+    ]
+    if m is not None:
+        header += [f"top-{m.k} accuracy", "Brier", "ECE (own)"]
+    out = ['<table class="per-class">', "<thead><tr>"]
+    out += [f"<th>{h}</th>" for h in header]
+    out.append("</tr></thead><tbody>")
+    for c in summary.per_class:
+        share = c.share if math.isfinite(c.share) else 0.0
+        bar = f'<span class="share" style="width:{max(0.0, min(1.0, share)) * 60:.1f}px"></span>'
+        cells = [
+            f'<td class="text" data-key="class">{_text(c.name)}</td>',
+            f'<td data-key="rows" data-value="{c.rows}">{c.rows:,}</td>',
+            _cell(c.mean, precision, "mean_cross_entropy"),
+            f'<td data-key="share" data-value="{full_precision(c.share)}" '
+            f'title="{full_precision(c.share)}">{bar}{_percent(c.share)}</td>',
+            _cell(c.accuracy, precision, "accuracy"),
+        ]
+        if m is not None:
+            cells += [
+                _cell(c.top_k_accuracy, precision, "top_k_accuracy"),
+                _cell(c.brier_score, precision, "brier_score"),
+                _cell(c.ece, precision, "ece"),
+            ]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _percent(x: float) -> str:
+    return "nan" if not math.isfinite(x) else f"{x:.1%}"
+
+
+def _reliability(summary, precision: int) -> str:
+    from .reliability import reliability_svg
+
+    m = summary.metrics
+    if m is None:
+        why = (
+            "multi-label rows have no single top-label confidence"
+            if summary.task == "multilabel"
+            else "no rows with probabilities"
+        )
+        return f'<p class="note">No reliability diagram: {why}.</p>'
+    svg = _inline(reliability_svg(summary))
+    caption = (
+        f"Per equal-width bin of the confidence (the top probability; bins (low, high], the "
+        f"first holds 0): bars are the accuracy, whiskers its 95% Wilson interval, red dots "
+        f"the mean confidence, the dashed line a perfectly calibrated model. A bar below its "
+        f"dot is over-confident. ECE = Σ (rows in bin / rows)·|accuracy − confidence| = "
+        f"{number(m.ece, precision)}."
+    )
+    rows = [
+        '<table class="reliability"><thead><tr><th>bin</th><th>rows</th>'
+        "<th>confidence</th><th>accuracy</th><th>gap</th><th>95% interval</th></tr></thead><tbody>"
+    ]
+    for low, high, count, _, conf, acc, w_low, w_high in m.reliability:
+        if not count:
+            continue
+        rows.append(
+            f"<tr><td>({low:.2f}, {high:.2f}]</td><td>{count:,}</td>"
+            f"{_cell(conf, precision)}{_cell(acc, precision)}{_cell(acc - conf, precision)}"
+            f"<td>{number(w_low, 3)} – {number(w_high, 3)}</td></tr>"
+        )
+    rows.append("</tbody></table>")
+    return (
+        f'<div class="pictures"><figure id="reliability">{svg}<figcaption>{caption}'
+        f"</figcaption></figure>\n<div>{''.join(rows)}</div></div>"
+    )
+
+
+def _inline(svg: str) -> str:
+    """A standalone SVG document as an element of the page (HTML needs no namespace)."""
+    return svg.replace(' xmlns="http://www.w3.org/2000/svg"', "", 1).strip()
+
+
+def _nice_ticks(upper: float, count: int = 6) -> list[float]:
+    raw = upper / count
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    step = next(s * power for s in (1, 2, 2.5, 5, 10) if s * power >= raw)
+    ticks, v = [], 0.0
+    while v <= upper + 1e-12:
+        ticks.append(round(v, 10))
+        v += step
+    return ticks
+
+
+def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) -> str:
+    """Bars of the rows per loss bin, the mean as a red line, the rows beyond as a note."""
+    bars, beyond = histogram.coarse()
+    pad_left, pad_right, pad_top, pad_bottom = 56, 20, 40, 52
+    plot_w, plot_h = width - pad_left - pad_right, height - pad_top - pad_bottom
+    unit = escape(summary.unit)
+    out = [
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'font-family="sans-serif" font-size="12" role="img">',
+        f"<title>Histogram of the per-row losses of {_text(summary.source)}</title>",
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="14">'
+        f"Loss per row ({histogram.rows:,} rows)</text>",
+    ]
+    if bars:
+        upper = bars[-1][1]
+        tallest = max(count for _, _, count in bars) or 1
+
+        def x(v: float) -> float:
+            return pad_left + v / upper * plot_w
+
+        def y(count: float) -> float:
+            return pad_top + plot_h - count / tallest * plot_h
+
+        for low, high, count in bars:
+            if count:
+                out.append(
+                    f'<rect class="bar" x="{x(low):.2f}" y="{y(count):.2f}" '
+                    f'width="{max(x(high) - x(low) - 1, 0.5):.2f}" '
+                    f'height="{pad_top + plot_h - y(count):.2f}" fill="#4c78a8" '
+                    f'fill-opacity="0.8"><title>[{low:g}, {high:g}) {unit}: {count:,} rows'
+                    "</title></rect>"
+                )
+        for tick in _nice_ticks(upper):
+            out.append(
+                f'<text x="{x(tick):.1f}" y="{pad_top + plot_h + 16}" '
+                f'text-anchor="middle">{tick:g}</text>'
+            )
+        for tick in _nice_ticks(tallest, 4):
+            if tick != int(tick):
+                continue
+            out.append(
+                f'<text x="{pad_left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
+                f"{int(tick):,}</text>"
+            )
+            out.append(
+                f'<line x1="{pad_left}" x2="{pad_left + plot_w}" y1="{y(tick):.1f}" '
+                f'y2="{y(tick):.1f}" stroke="#eee"/>'
+            )
+        if math.isfinite(summary.mean) and summary.mean <= upper:
+            mx = x(summary.mean)
+            out.append(
+                f'<line class="mean" x1="{mx:.2f}" x2="{mx:.2f}" y1="{pad_top}" '
+                f'y2="{pad_top + plot_h}" stroke="#e45756" stroke-width="2" '
+                'stroke-dasharray="5 3"/>'
+            )
+            anchor = "end" if mx > pad_left + plot_w * 0.75 else "start"
+            shift = -4 if anchor == "end" else 4
+            out.append(
+                f'<text x="{mx + shift:.2f}" y="{pad_top + 12}" fill="#e45756" '
+                f'text-anchor="{anchor}">mean {number(summary.mean, 4)}</text>'
+            )
+    out.append(
+        f'<rect x="{pad_left}" y="{pad_top}" width="{plot_w}" height="{plot_h}" fill="none" '
+        'stroke="black"/>'
+    )
+    out.append(
+        f'<text x="{pad_left + plot_w / 2}" y="{height - 14}" text-anchor="middle">'
+        f"loss −log Q(label) ({unit})</text>"
+    )
+    out.append(
+        f'<text x="14" y="{pad_top + plot_h / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {pad_top + plot_h / 2})">rows</text>'
+    )
+    out.append("</svg>")
+    svg = "\n".join(out)
+    note = ""
+    if beyond:
+        note = (
+            f" {beyond:,} rows lie beyond the last bar (the largest loss is "
+            f"{number(summary.max, 4)} {unit})."
+        )
+    width_text = f"{bars[1][0]:g}" if len(bars) > 1 else ""
+    caption = (
+        f"Fixed bins of {width_text} {unit}; the red line is the mean.{note}"
+        if width_text
+        else f"The red line is the mean.{note}"
+    )
+    return f'<figure id="loss-histogram">{svg}<figcaption>{caption}</figcaption></figure>'
+
+
+def _worst(summary, precision: int) -> str:
+    if not summary.worst:
+        why = (
+            "multi-label rows have no single label" if summary.task == "multilabel" else "--worst 0"
+        )
+        return f'<p class="note">No worst rows: {why}.</p>'
+    where = "line" if summary.numbered == "line" else summary.numbered
+    out = [
+        '<table class="worst"><thead><tr><th>#</th><th>row</th>'
+        f"<th>{escape(where)}</th><th>label</th><th>predicted</th>"
+        f"<th>loss ({escape(summary.unit)})</th></tr></thead><tbody>"
+    ]
+    for i, w in enumerate(summary.worst, 1):
+        wrong = ' class="text wrong"' if w.label != w.predicted else ' class="text"'
+        out.append(
+            f'<tr><td>{i}</td><td data-key="row">{w.row:,}</td>'
+            f'<td data-key="line">{w.line:,}</td><td class="text">{_text(w.label)}</td>'
+            f"<td{wrong}>{_text(w.predicted)}</td>"
+            f"{_cell(w.cross_entropy, precision, 'cross_entropy')}</tr>"
+        )
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def report_html(summary, histogram, *, precision: int = 4) -> str:
+    """The whole page (see the module docstring)."""
+    source = _text(summary.source)
+    classes = len(summary.classes)
+    sub = (
+        f"{summary.rows:,} rows, {classes} classes ({escape(summary.task)}), losses in "
+        f"{escape(summary.unit)}"
+    )
+    notes = ""
+    if summary.notes:
+        notes = '<ul class="notes">' + "".join(f"<li>{_text(n)}</li>" for n in summary.notes)
+        notes += "</ul>"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>xent report: {source}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body><main>",
+        f'<h1>Cross-entropy report: <span data-key="source">{source}</span></h1>',
+        f'<p class="sub">{sub}</p>',
+        '<section id="summary"><h2>Summary</h2>',
+        _cards(summary, precision),
+        notes,
+        "</section>",
+        '<section id="per-class"><h2>Per class</h2>',
+        _per_class(summary, precision),
+        "</section>",
+        '<section id="calibration"><h2>Calibration: the reliability diagram</h2>',
+        _reliability(summary, precision),
+        "</section>",
+        '<section id="losses"><h2>The losses, row by row</h2>',
+        '<div class="pictures">',
+        loss_histogram_svg(histogram, summary),
+        '<div id="worst-rows"><h3>The worst rows</h3>',
+        _worst(summary, precision),
+        "</div></div>",
+        "</section>",
+        f"<footer>Written by xent {escape(__version__)}. One file, nothing fetched: "
+        "the numbers' exact values are in each one's tooltip (and what "
+        "<code>xent compute -f json</code> prints).</footer>",
+        "</main></body>",
+        "</html>",
+    ]
+    return "\n".join(p for p in parts if p) + "\n"
