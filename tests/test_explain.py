@@ -12,11 +12,13 @@ import string
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 from scipy.special import rel_entr
 from scipy.stats import entropy as scipy_entropy
 from typer.testing import CliRunner
 
+import references
 from xent.cli import app
 from xent.render.explain_text import LANGUAGES, TEXT
 
@@ -268,3 +270,62 @@ def test_unknown_label_with_two_classes_is_named_as_in_compute():
     result = runner.invoke(app, ["explain", "-l", "cat", "-p", "0.5,0.5"])
     assert result.exit_code == 1
     assert result.stderr == "xent: --labels: unknown class 'cat': the classes are 0, 1\n"
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def test_several_predictions_explain_their_ece():
+    # Both predictions are right, at confidence 0.4 and 0.98: bins (0.33, 0.40] and
+    # (0.93, 1.00] of 15, ECE = ½·|1 − 0.4| + ½·|1 − 0.98| = 0.31.
+    data = explain_json("-l", "dog", "-p", ARTICLE, "-p", IMPROVED)
+    calibration = data["calibration"]
+    assert calibration["ece"] == pytest.approx(0.5 * 0.6 + 0.5 * 0.02, rel=1e-12)
+    bins = calibration["non_empty_bins"]
+    assert [(b["low"], b["high"], b["rows"]) for b in bins] == [
+        pytest.approx((5 / 15, 6 / 15, 1)),
+        pytest.approx((14 / 15, 1.0, 1)),
+    ]
+    assert [b["term"] for b in bins] == [pytest.approx(0.3), pytest.approx(0.01)]
+    assert calibration["step"]["key"] == "calibration"
+    text = run("explain", "-l", "dog", "-p", ARTICLE, "-p", IMPROVED, "-f", "plain")
+    assert "ECE = 0.3000 + 0.0100 = 0.3100" in text
+    assert "1/2 · 0.6000 = 0.3000" in text and "under-confident" in text
+    zh = run("explain", "-l", "dog", "-p", ARTICLE, "-p", IMPROVED, "--lang", "zh", "-f", "plain")
+    assert "期望校准误差" in zh and "置信度" in zh and "不够自信" in zh and "0.3100" in zh
+
+
+def test_one_prediction_has_no_calibration_step():
+    data = explain_json("-l", "dog", "-p", ARTICLE)
+    assert "calibration" not in data
+    assert "ECE" not in run("explain", "-l", "dog", "-p", ARTICLE, "-f", "plain")
+
+
+def test_explain_a_file_batch(tmp_path):
+    rng = np.random.default_rng(11)
+    q = rng.dirichlet([1.0, 1.0, 1.0], size=200)
+    y = np.array([rng.choice(3, p=row) for row in q])
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "label,a,b,c\n"
+        + "".join("abc"[t] + "," + ",".join(map(repr, map(float, r))) + "\n" for t, r in zip(y, q))
+    )
+    data = explain_json("--file", str(path), "--bins", "10")
+    confidence, hits = q.max(axis=1), (q.argmax(axis=1) == y).astype(float)
+    expected = references.torchmetrics_calibration_error(confidence, hits, 10)
+    assert data["calibration"]["ece"] == pytest.approx(expected, rel=1e-12)
+    bins = data["calibration"]["non_empty_bins"]
+    assert sum(b["rows"] for b in bins) == 200
+    assert math.fsum(b["term"] for b in bins) == pytest.approx(expected, rel=1e-12)
+    assert data["mean_cross_entropy"] == pytest.approx(-np.log(q[np.arange(200), y]).mean())
+    assert [s["key"] for s in data["steps"]] == ["batch_loss", "calibration"]
+    text = run("explain", "--file", str(path), "--bins", "10", "--lang", "zh", "-f", "plain")
+    assert "校准" in text and "200 个样本" in text
+
+
+def test_explain_file_usage_errors(tmp_path):
+    (tmp_path / "p.csv").write_text("label,a,b\na,0.7,0.3\n")
+    result = runner.invoke(app, ["explain", "--file", str(tmp_path / "p.csv"), "-l", "a"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["explain", "-l", "a", "-p", "0.7,0.3", "--from-logits"])
+    assert result.exit_code == 2

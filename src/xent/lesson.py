@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,8 @@ class Lesson:
     report: Report
     nats: np.ndarray  # H(P,Q) of each prediction, base e
     bits: np.ndarray  # H(P,Q) of each prediction, base 2
+    # Several predictions: their Summary as a batch (the calibration step), else None.
+    batch: Any = None
 
     @property
     def n_predictions(self) -> int:
@@ -76,4 +79,19 @@ def build_lesson(chunk, options, label_text: str, notes: list[str]) -> Lesson:
             )
 
     report = scored(options.base)
-    return Lesson(report, scored(math.e).rows.cross_entropy, scored(2.0).rows.cross_entropy)
+    lesson = Lesson(report, scored(math.e).rows.cross_entropy, scored(2.0).rows.cross_entropy)
+    if len(chunk) > 1:
+        lesson.batch = batch_summary([chunk], options, source="--pred")
+    return lesson
+
+
+def batch_summary(chunks, options, *, source: str):
+    """Many predictions as one batch, through the pipeline with its metrics: the
+    :class:`~xent.results.Summary` whose reliability bins the calibration step explains."""
+    from .pipeline import score_chunks
+    from .results import summarize
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)  # warned once already
+        run = score_chunks(chunks, options, source=source, metrics=True)
+    return summarize(run.totals, options, source=source, numbered=run.numbered, task=run.task)

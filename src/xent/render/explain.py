@@ -232,6 +232,10 @@ def explain_text(lesson, lang: str = "en", precision: int = 4) -> str:
         out += ["", c.title]
         out += [INDENT + line for line in _columns([c.header, *c.rows])]
         out += _wrap(c.meaning, lang)
+    if _has_calibration(lesson):
+        step = calibration_step(lesson.batch, lang, precision)
+        out += ["", step.title, *(INDENT + line for line in step.lines)]
+        out += _wrap(step.meaning, lang)
     if lesson.report.notes:
         out += ["", *lesson.report.notes]
     # Text from the input (class names, the label) never reaches a terminal raw.
@@ -287,7 +291,18 @@ def explain_to_dict(lesson, lang: str = "en", precision: int = 4) -> dict:
     }
     if lesson.n_predictions > 1:
         data["comparison"] = comparison(lesson, lang, precision)._asdict()
+    if _has_calibration(lesson):
+        data["calibration"] = {
+            **calibration_to_dict(lesson.batch),
+            "step": calibration_step(lesson.batch, lang, precision)._asdict(),
+        }
     return data
+
+
+def _has_calibration(lesson) -> bool:
+    """Several predictions: the calibration step of the batch they make."""
+    batch = getattr(lesson, "batch", None)
+    return batch is not None and batch.metrics is not None
 
 
 def render_explain_json(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
@@ -378,6 +393,190 @@ def explain_renderable(lesson, lang: str = "en", precision: int = 4):
         parts += [Text(""), Text(visible(c.title), style="bold")]
         parts.append(_indent(_comparison_table(c, len(lesson.report.classes))))
         parts.append(_indent(Text(visible(c.meaning), style="italic")))
+    if _has_calibration(lesson):
+        parts += _step_renderables(calibration_step(lesson.batch, lang, precision))
     if lesson.report.notes:
         parts += [Text(""), *(Text(visible(note), style="dim") for note in lesson.report.notes)]
+    return Group(*parts)
+
+
+# --------------------------------------------------------------------------- a batch
+
+
+class CalibrationBin(NamedTuple):
+    low: float
+    high: float
+    rows: int
+    weight: float
+    confidence: float
+    accuracy: float
+    gap: float  # accuracy − confidence
+    term: float  # (weight / total weight)·|gap|: the bin's part of the ECE
+
+
+def calibration_bins(summary) -> list[CalibrationBin]:
+    """The non-empty bins of the summary's reliability diagram, each with its ECE term."""
+    reliability = summary.metrics.reliability
+    total = sum(row[3] for row in reliability)
+    out = []
+    for low, high, rows, weight, confidence, accuracy, _, _ in reliability:
+        if weight > 0:
+            gap = accuracy - confidence
+            term = weight / total * abs(gap)
+            out.append(CalibrationBin(low, high, rows, weight, confidence, accuracy, gap, term))
+    return out
+
+
+def _bin_text(low: float, high: float) -> str:
+    return f"({low:.2f}, {high:.2f}]"
+
+
+def _join(lang: str, *sentences: str) -> str:
+    return ("" if lang == "zh" else " ").join(s for s in sentences if s)
+
+
+def calibration_step(summary, lang: str, precision: int, number_text: str = "") -> Step:
+    """What ECE means, with the batch's numbers: the bins, each non-empty bin's gap, and
+    the weighted sum (which is the summary's ECE)."""
+    t = texts(lang)
+    m = summary.metrics
+    num = lambda x: _number(x, precision)  # noqa: E731
+    bins = calibration_bins(summary)
+    weighted = any(b.weight != b.rows for b in bins)
+    n = summary.rows
+    table = [
+        [
+            t["column_bin"],
+            t["column_rows"],
+            t["column_confidence"],
+            t["column_accuracy"],
+            t["column_gap"],
+            t["column_term"],
+        ]
+    ]
+    total = sum(b.weight for b in bins)
+    for b in bins:
+        share = num(b.weight / total) if weighted else f"{b.rows}/{n}"
+        table.append(
+            [
+                _bin_text(b.low, b.high),
+                f"{b.rows:,}",
+                num(b.confidence),
+                num(b.accuracy),
+                num(b.gap),
+                f"{share} · {num(abs(b.gap))} = {num(b.term)}",
+            ]
+        )
+    terms = " + ".join(num(b.term) for b in bins)
+    lines = [
+        "ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|",
+        t["calibration_of"].format(bins=m.bins, rows=f"{n:,}"),
+        *_columns(table),
+        f"ECE = {terms} = {num(m.ece)}" if len(bins) > 1 else f"ECE = {num(m.ece)}",
+    ]
+    largest = max(bins, key=lambda b: abs(b.gap))
+    if largest.gap == 0:
+        verdict = t["calibration_perfect"]
+    else:
+        verdict = t["calibration_over" if largest.gap < 0 else "calibration_under"].format(
+            bin=_bin_text(largest.low, largest.high),
+            accuracy=num(largest.accuracy),
+            confidence=num(largest.confidence),
+        )
+    few = t["calibration_few"].format(rows=f"{n:,}") if n < 100 else ""
+    title = t["calibration_title"].format(number=number_text)
+    return Step("calibration", title, lines, _join(lang, t["calibration_meaning"], verdict, few))
+
+
+def calibration_to_dict(summary) -> dict:
+    m = summary.metrics
+    return {
+        "bins": m.bins,
+        "rows": summary.rows,
+        "ece": json_number(m.ece),
+        "mce": json_number(m.mce),
+        "non_empty_bins": [
+            {
+                "low": b.low,
+                "high": b.high,
+                "rows": b.rows,
+                "weight": json_number(b.weight),
+                "confidence": json_number(b.confidence),
+                "accuracy": json_number(b.accuracy),
+                "gap": json_number(b.gap),
+                "term": json_number(b.term),
+            }
+            for b in calibration_bins(summary)
+        ],
+    }
+
+
+def batch_steps(summary, lang: str, precision: int) -> list[Step]:
+    """``xent explain --file``: the batch's mean loss, then what its ECE means."""
+    t = texts(lang)
+    num = lambda x: _number(x, precision)  # noqa: E731
+    unit = unit_text(t, summary.base)
+    loss = [f"H = (1/N)·Σ_n H(P_n,Q_n) = {num(summary.sum)} / {summary.rows:,} = "]
+    loss[0] += f"{num(summary.mean)} {unit}"
+    out = [Step("batch_loss", t["batch_loss_title"], loss, t["batch_loss_meaning"])]
+    if summary.metrics is not None:
+        out.append(calibration_step(summary, lang, precision, "2. "))
+    return out
+
+
+def _batch_heading(summary, lang: str) -> list[str]:
+    t = texts(lang)
+    unit = unit_text(t, summary.base)
+    return [
+        t["batch_heading"].format(source=summary.source, rows=f"{summary.rows:,}"),
+        t["in_unit"].format(unit=unit, base=base_label(summary.base)),
+    ]
+
+
+def batch_text(summary, lang: str = "en", precision: int = 4) -> str:
+    out = list(_batch_heading(summary, lang))
+    for step in batch_steps(summary, lang, precision):
+        out += ["", step.title, *(INDENT + line for line in step.lines)]
+        out += _wrap(step.meaning, lang)
+    if summary.notes:
+        out += ["", *summary.notes]
+    return "\n".join(visible(line) for line in out) + "\n"
+
+
+def batch_to_dict(summary, lang: str = "en", precision: int = 4) -> dict:
+    return {
+        "source": summary.source,
+        "rows": summary.rows,
+        "mean_cross_entropy": json_number(summary.mean),
+        "sum": json_number(summary.sum),
+        "unit": summary.unit,
+        "base": summary.base,
+        "lang": lang,
+        "steps": [step._asdict() for step in batch_steps(summary, lang, precision)],
+        "calibration": None if summary.metrics is None else calibration_to_dict(summary),
+        "notes": list(summary.notes),
+    }
+
+
+def _step_renderables(step: Step) -> list:
+    from rich.text import Text
+
+    return [
+        Text(""),
+        Text(visible(step.title), style="bold"),
+        _indent(Text("\n".join(visible(line) for line in step.lines), style="cyan")),
+        _indent(Text(visible(step.meaning), style="italic")),
+    ]
+
+
+def batch_renderable(summary, lang: str = "en", precision: int = 4):
+    from rich.console import Group
+    from rich.text import Text
+
+    heading, in_unit = _batch_heading(summary, lang)
+    parts = [Text(visible(heading), style="bold"), Text(in_unit, style="dim")]
+    for step in batch_steps(summary, lang, precision):
+        parts += _step_renderables(step)
+    if summary.notes:
+        parts += [Text(""), *(Text(visible(note), style="dim") for note in summary.notes)]
     return Group(*parts)

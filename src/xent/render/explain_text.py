@@ -77,6 +77,44 @@ TEXT: dict[str, dict[str, str]] = {
         "unit_hartleys": "hartleys",
         "unit_other": "base-{base} units",
         "in_unit": "in {unit} (log base {base})",
+        "batch_heading": "The batch {source}: {rows} rows",
+        "batch_loss_title": "1. The loss of the batch",
+        "batch_loss_meaning": (
+            "Each row's loss is the cross-entropy of its prediction against its label; the "
+            "batch's loss is their mean, the number training minimises."
+        ),
+        "calibration_title": "{number}Calibration: the expected calibration error (ECE)",
+        "calibration_of": (
+            "{bins} equal-width bins of the confidence, (low, high], the first holds 0; N = {rows}"
+        ),
+        "column_bin": "bin",
+        "column_rows": "n_b",
+        "column_confidence": "confidence",
+        "column_accuracy": "accuracy",
+        "column_gap": "gap",
+        "column_term": "n_b/N · |gap|",
+        "calibration_meaning": (
+            "The confidence is a prediction's top probability, the accuracy how often that "
+            "top class is the label. A calibrated model is right as often as it is "
+            "confident: of the predictions made with 80% confidence, 80% are right. ECE "
+            "puts the predictions into bins by "
+            "their confidence, takes each bin's gap between accuracy and mean confidence, "
+            "and adds the gaps weighted by the bins' shares of the rows: 0 is perfectly "
+            "calibrated, and the log base does not change it."
+        ),
+        "calibration_over": (
+            "The largest gap is in the bin {bin}: accuracy {accuracy} against confidence "
+            "{confidence}, over-confident (the predictions are surer than they are right)."
+        ),
+        "calibration_under": (
+            "The largest gap is in the bin {bin}: accuracy {accuracy} against confidence "
+            "{confidence}, under-confident (right more often than they claim)."
+        ),
+        "calibration_perfect": "Every bin's accuracy equals its confidence: perfectly calibrated.",
+        "calibration_few": (
+            "With {rows} rows each bin holds few predictions: the ECE is a rough estimate "
+            "(xent compute --reliability gives each bin's 95% interval)."
+        ),
     },
     "zh": {
         "heading": "为什么用交叉熵做损失函数:标签“{label}”",
@@ -136,6 +174,40 @@ TEXT: dict[str, dict[str, str]] = {
         "unit_other": "以 {base} 为底的单位",
         "in_unit": "单位 {unit},对数以 {base} 为底",
         "row_perplexity": "困惑度",
+        "batch_heading": "批量预测 {source}:{rows} 个样本",
+        "batch_loss_title": "1. 这批预测的损失",
+        "batch_loss_meaning": (
+            "每个样本的损失是它的预测与标签之间的交叉熵;整批的损失是它们的平均值,"
+            "也就是训练时要最小化的那个数。"
+        ),
+        "calibration_title": "{number}校准:期望校准误差(ECE)",
+        "calibration_of": "按置信度分成 {bins} 个等宽区间 (low, high],第一个区间包含 0;N = {rows}",
+        "column_bin": "区间",
+        "column_rows": "n_b",
+        "column_confidence": "置信度",
+        "column_accuracy": "准确率",
+        "column_gap": "差距",
+        "column_term": "n_b/N · |差距|",
+        "calibration_meaning": (
+            "置信度是预测中最大的那个概率,准确率是这个类别恰好是标签的比例。"
+            "校准良好的模型,有多大的把握就有多高的准确率:以 80% 的置信度做出的预测,"
+            "应该有 80% 是对的。ECE 按置信度把预测分进若干个区间,算出每个区间里准确率与"
+            "平均置信度之差,再按各区间的样本占比加权求和:ECE 为 0 表示完全校准,"
+            "换对数的底也不会改变它。"
+        ),
+        "calibration_over": (
+            "差距最大的是区间 {bin}:准确率 {accuracy},平均置信度 {confidence},"
+            "模型过于自信(预测的把握比实际的准确率高)。"
+        ),
+        "calibration_under": (
+            "差距最大的是区间 {bin}:准确率 {accuracy},平均置信度 {confidence},"
+            "模型不够自信(实际的准确率比预测的把握高)。"
+        ),
+        "calibration_perfect": "每个区间的准确率都等于它的平均置信度:完全校准。",
+        "calibration_few": (
+            "只有 {rows} 个样本,每个区间里的预测很少:这个 ECE 只是粗略的估计"
+            "(xent compute --reliability 给出每个区间的 95% 置信区间)。"
+        ),
     },
 }
 
