@@ -197,8 +197,9 @@ def _reliability(summary, precision: int) -> str:
     caption = (
         f"Per equal-width bin of the confidence (the top probability; bins (low, high], the "
         f"first holds 0): bars are the accuracy, whiskers its 95% Wilson interval, red dots "
-        f"the mean confidence, the dashed line a perfectly calibrated model. A bar below its "
-        f"dot is over-confident. ECE = Σ (rows in bin / rows)·|accuracy − confidence| = "
+        f"the mean confidence (on the bar's top), the dashed diagonal a perfectly calibrated "
+        f"model: a bar whose top lies below the diagonal is over-confident. "
+        f"ECE = Σ (rows in bin / rows)·|accuracy − confidence| = "
         f"{number(m.ece, precision)}."
     )
     rows = [
@@ -295,7 +296,8 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
             anchor = "end" if mx > pad_left + plot_w * 0.75 else "start"
             shift = -4 if anchor == "end" else 4
             out.append(
-                f'<text x="{mx + shift:.2f}" y="{pad_top + 12}" fill="#e45756" '
+                f'<text x="{mx + shift:.2f}" y="{pad_top + 14}" fill="#c0392b" font-weight="bold" '
+                'paint-order="stroke" stroke="white" stroke-width="3" '
                 f'text-anchor="{anchor}">mean {number(summary.mean, 4)}</text>'
             )
     out.append(
