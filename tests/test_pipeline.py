@@ -216,3 +216,19 @@ def test_every_example_file_scores(xent_cli, name):
     assert data["rows"] > 0 and math.isfinite(data["mean"])
     if name.startswith("article"):  # the article's two predictions for a dog
         assert data["mean"] == pytest.approx((-math.log(0.4) - math.log(0.98)) / 2, rel=1e-15)
+
+
+def test_intervals_over_several_files_draw_a_stream_per_file(xent_cli, tmp_path):
+    # Line numbers repeat across files: each file draws its own bootstrap weights.
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("label,x,y\nx,0.7,0.3\ny,0.4,0.6\nx,0.9,0.1\n")
+    b.write_text("label,x,y\ny,0.2,0.8\nx,0.6,0.4\n")
+    result = xent_cli("compute", str(a), str(b), "--ci", "0.9", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    expected = log_loss(
+        [0, 1, 0, 1, 0], [[0.7, 0.3], [0.4, 0.6], [0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]
+    )
+    assert data["mean"] == pytest.approx(expected, rel=1e-15)
+    low, high = data["ci"]["mean_cross_entropy"]
+    assert low <= data["mean"] <= high

@@ -254,9 +254,11 @@ class Bootstrap:
         self._add("bin_correct", w, samples * correct, which, self.bins)
 
     def merge(self, other: Bootstrap) -> Bootstrap:
-        """Add another run's sums (same replicates and seed; rows of their own keys)."""
-        if (other.replicates, other.seed) != (self.replicates, self.seed):
-            raise ValueError("bootstrap sums of different replicates or seeds do not merge")
+        """Add another run's sums: the same replicates, over rows of their own. The seeds
+        may differ: the files of a many-file run each draw from a stream of their own
+        (their line numbers repeat), and independent weights merge as any do."""
+        if other.replicates != self.replicates:
+            raise ValueError("bootstrap sums of different replicate counts do not merge")
         self.nonfinite += other.nonfinite
         self.has_metrics |= other.has_metrics
         for name, column in other.columns.items():
