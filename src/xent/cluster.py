@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -217,6 +218,21 @@ def _dask():
     return distributed
 
 
+@contextmanager
+def _sigint_ignored():
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 class _Connected:
     """A client of the scheduler at ``address`` (``local``: a LocalCluster of
     ``workers`` processes, closed with the run)."""
@@ -231,13 +247,17 @@ class _Connected:
         distributed = _dask()
         try:
             if self.address == "local":
-                self.cluster = distributed.LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                    silence_logs=logging.ERROR,
-                )
+                # Ctrl-C reaches every process of the terminal's group: the workers are
+                # started ignoring it (Python keeps an inherited SIG_IGN), so that only
+                # this process hears it, cancels the tasks and closes the cluster.
+                with _sigint_ignored():
+                    self.cluster = distributed.LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                        silence_logs=logging.ERROR,
+                    )
                 self.client = distributed.Client(self.cluster)
             else:
                 self.client = distributed.Client(self.address, timeout=30)
