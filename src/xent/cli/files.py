@@ -134,7 +134,7 @@ def score_file_command(
     if fmt == "auto":
         fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
     rows = RowOutput(fmt, view.precision) if per_row else None
-    metrics = not per_row and (
+    metrics = not per_row and bool(
         fmt != "plain" or view.pictures or view.reliability or view.reliability_svg
     )
     if cluster is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO, cast
 
 from .chunks import PredictionChunk, ReadOptions, Said
 from .limits import limit
@@ -209,9 +210,8 @@ def _csv_range_chunks(part: Part, read: ReadOptions, source: str, said: Said):
         said.notes.extend(layout.notes)
         said.classes(layout.classes)
         parser = CsvChunkParser(layout, delimiter, read, source)
-        pieces = text_chunks(
-            Bounded(stream, part.start, part.end), source, part.first_line, CHUNK_BYTES
-        )
+        bounded = cast(BinaryIO, Bounded(stream, part.start, part.end))
+        pieces = text_chunks(bounded, source, part.first_line, CHUNK_BYTES)
         if parser.arrow is not None:
             yield from read_ahead(
                 pieces, lambda piece: parser.parse(piece, part.start + piece.consumed)
