@@ -22,6 +22,8 @@ def compute(
     classes: Optional[str] = o.ClassesOption,
     file: Optional[List[str]] = o.FileOption,
     by_file: bool = o.ByFileOption,
+    cluster: Optional[str] = o.ClusterOption,
+    workers: Optional[int] = o.WorkersOption,
     pred_array: Optional[str] = o.PredArrayOption,
     input_format: Optional[o.InputFormat] = o.InputFormatOption,
     label_column: str = o.LabelColumnOption,
@@ -119,6 +121,8 @@ def compute(
         return gate(fail_above, report.cross_entropy, view.reduction, report.unit)
     if vectors:
         raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
+    if workers is not None and cluster != "local":
+        raise UsageError("--workers is for --cluster local", source="--workers")
     from ..readers.chunks import ReadOptions
     from .files import score_file_command
 
@@ -143,6 +147,8 @@ def compute(
         by_file=by_file,
         group_by=group_by,
         sequence_column=sequence_column,
+        cluster=cluster,
+        workers=workers,
     )
     return gate(fail_above, summary.cross_entropy, view.reduction, summary.unit)
 

@@ -84,16 +84,24 @@ def score_file_command(
     by_file: bool = False,
     group_by=None,
     sequence_column=None,
+    cluster: str | None = None,
+    workers: int | None = None,
 ):
     """Score the files (one evaluation) and render the summary, or the rows with
-    ``--reduction none``; returns the summary."""
+    ``--reduction none``; returns the summary. ``cluster``: on a Dask cluster
+    (:mod:`xent.cluster`)."""
     from ..pipeline import score_file
     from ..readers.sources import expand_paths
     from ..results import skipped_note
 
     terminal = Terminal.detect()
     per_row = view.reduction == "none"
-    files = expand_paths(paths)
+    if cluster is not None:
+        from ..cluster import check_cluster_options
+
+        check_cluster_options(per_row, group_by, sequence_column)
+    # On a cluster the workers find the files (the client may not see them).
+    files = expand_paths(paths) if cluster is None else paths
     if len(files) > 1 and per_row:
         raise UsageError(
             "--reduction none with several files: the rows would be numbered per file; "
@@ -126,20 +134,36 @@ def score_file_command(
     if fmt == "auto":
         fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
     rows = RowOutput(fmt, view.precision) if per_row else None
-    with progress_bar(files, terminal) as progress:
-        summary = score_file(
+    metrics = not per_row and bool(
+        fmt != "plain" or view.pictures or view.reliability or view.reliability_svg
+    )
+    if cluster is not None:
+        from ..cluster import score_on_cluster
+
+        summary = score_on_cluster(
             paths,
             options,
             read,
+            address=cluster,
+            workers=workers,
             reduction=view.reduction,
-            metrics=not per_row
-            and (fmt != "plain" or view.pictures or view.reliability or view.reliability_svg),
-            on_rows=rows,
-            progress=progress,
+            metrics=metrics,
             by_file=by_file,
-            group_by=group_by,
-            sequence_column=sequence_column,
         )
+    else:
+        with progress_bar(files, terminal) as progress:
+            summary = score_file(
+                paths,
+                options,
+                read,
+                reduction=view.reduction,
+                metrics=metrics,
+                on_rows=rows,
+                progress=progress,
+                by_file=by_file,
+                group_by=group_by,
+                sequence_column=sequence_column,
+            )
     if rows is not None:
         rows.finish()
     elif view.reliability:

@@ -180,6 +180,22 @@ ByFileOption = typer.Option(
     help="With several files: also each file's rows and mean loss.",
     rich_help_panel=FILES,
 )
+ClusterOption = typer.Option(
+    None,
+    "--cluster",
+    metavar="ADDRESS",
+    help="Score the files on a Dask cluster: a scheduler's address (tcp://host:8786), or "
+    "local for a cluster of worker processes here (pip install 'xent[dask]').",
+    rich_help_panel=FILES,
+)
+WorkersOption = typer.Option(
+    None,
+    "--workers",
+    metavar="N",
+    min=1,
+    help="With --cluster local: how many worker processes (default: one per core).",
+    rich_help_panel=FILES,
+)
 PredArrayOption = typer.Option(
     None,
     "--pred-array",

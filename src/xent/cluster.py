@@ -1,0 +1,436 @@
+"""Scoring a dataset on a Dask cluster (``xent compute --cluster ADDRESS PATH...``).
+
+The loss and every summary metric are sums, counts and fixed-size histograms
+(:class:`~xent.totals.Totals`), so a dataset partitions perfectly: each task reads one
+partition where it lives, scores it with the one scorer (:func:`xent.pipeline.score_chunks`)
+and returns its totals; the client merges them in partition order and summarizes them as
+:func:`xent.pipeline.score_file` does, so the renderers print what the local run prints.
+
+Partitions (:mod:`xent.readers.partitions`): a file; a set of a Parquet file's row groups;
+a byte range of a large CSV/TSV file. A range's first line is its real line number in the
+file, known from a first pass on the workers that counts each range's newlines (and
+quotes: a range never ends inside a quoted field). The run has three steps, all tasks on
+the cluster, so only the workers need to see the files: the plan (the files of the paths,
+their partitions), the count of the CSV ranges, the scoring.
+
+A partition's error (a bad row: file, line and column) is returned as a value, not
+raised, so the scheduler does not retry what would fail again; the client raises the
+first one in partition order, after the checks the local run makes before it (the files'
+classes), so the run fails with the error the local run prints. A worker that dies is
+the scheduler's to handle: its tasks run again elsewhere, and a task's result depends
+only on its partition, so the result is the same.
+
+Dask is an extra (``pip install 'xent[dask]'``), imported only here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .errors import DataError, UsageError, XentError
+from .options import ScoreOptions
+from .readers.chunks import ReadOptions
+from .readers.partitions import Part
+from .results import Summary
+from .totals import Totals
+
+NEEDS_DASK = "--cluster needs Dask and its distributed scheduler: pip install 'xent[dask]'"
+# Partition sizes: a CSV/TSV byte range, a set of Parquet row groups (whole groups).
+RANGE_BYTES = 128 << 20
+GROUP_ROWS = 1_000_000
+
+
+def partition_sizes() -> tuple[int, int]:
+    """(bytes of a CSV range, rows of a Parquet row-group set): ``$XENT_PARTITION_BYTES``
+    and ``$XENT_PARTITION_ROWS``, else 128 MiB and 1,000,000."""
+    sizes = []
+    for name, default in (
+        ("XENT_PARTITION_BYTES", RANGE_BYTES),
+        ("XENT_PARTITION_ROWS", GROUP_ROWS),
+    ):
+        text = os.environ.get(name, "").strip()
+        if not text:
+            sizes.append(default)
+            continue
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise UsageError(f"{text!r} is not a size: use a positive whole number", source=name)
+        sizes.append(value)
+    return sizes[0], sizes[1]
+
+
+# ------------------------------------------------------------------ on the workers
+
+
+def plan(paths: Sequence[str], read: ReadOptions, range_bytes: int, group_rows: int):
+    """(the files of ``paths``, their partitions in order), or the error that says why
+    not: a task, where the files are."""
+    from .readers.partitions import plan_file
+    from .readers.sources import expand_paths
+
+    try:
+        files = expand_paths(list(paths))
+        if "-" in files:
+            raise UsageError("--cluster reads files, not stdin (-)", source="--cluster")
+        parts = []
+        for index, path in enumerate(files):
+            parts += plan_file(index, path, read, range_bytes, group_rows)
+    except XentError as error:
+        return error
+    return files, parts
+
+
+def count_part(part: Part) -> tuple[int, int]:
+    """(newlines, quotes) of a CSV range: the first pass, which numbers the ranges' lines."""
+    from .readers.partitions import count_range
+
+    return count_range(part.path, part.start, part.end)
+
+
+@dataclass
+class Outcome:
+    """What a task returns: its partition's totals (None: no rows), the classes its
+    file's reader gave, how many rows it read (scored, ignored or skipped), or the error
+    its reading or scoring raised."""
+
+    part: Part
+    classes: list[str] | None = None
+    totals: Totals | None = None
+    rows: int = 0
+    numbered: str = "line"
+    task: str = "multiclass"
+    notes: list[str] = field(default_factory=list)
+    error: XentError | None = None
+
+
+def score_part(part: Part, options: ScoreOptions, read: ReadOptions, metrics: bool) -> Outcome:
+    """Read and score one partition into its totals (a task)."""
+    from itertools import chain
+
+    from .pipeline import score_chunks
+    from .readers.chunks import Said
+    from .readers.files import read_prediction_chunks, source_name
+    from .readers.partitions import read_part
+
+    # Parse in this process: the cluster's workers are the parallelism (and a worker
+    # process is a daemon, which may not start processes of its own).
+    os.environ.setdefault("XENT_CSV_WORKERS", "0")
+    outcome = Outcome(part)
+
+    def on_classes(names: list[str]) -> None:
+        if outcome.classes is None:
+            outcome.classes = list(names)
+
+    said = Said(on_classes)
+    if part.kind == "file":
+        chunks = read_prediction_chunks(part.path, read, on_classes=on_classes)
+    else:
+        chunks = read_part(part, read, said)
+
+    def counted():
+        for chunk in chunks:
+            outcome.rows += len(chunk) + len(chunk.skipped)
+            yield chunk
+
+    # The bootstrap draws a row's weights from its line: each file its own stream, as
+    # score_file seeds them.
+    if options.ci and part.index:
+        options = replace(options, seed=options.seed + part.index)
+    source = source_name(part.path)
+    rows = counted()
+    try:
+        first = next(rows, None)
+        if first is not None:
+            run = score_chunks(
+                chain([first], rows), options, source=source, metrics=metrics, check_ignored=False
+            )
+            outcome.totals = pack(run.totals)
+            outcome.numbered, outcome.task = run.numbered, run.task
+            outcome.notes = said.notes + run.notes
+    except XentError as error:
+        outcome.error = error
+    return outcome
+
+
+class SparseBins:
+    """A histogram's non-zero columns: the 2^16 fine calibration bins are 1.5 MB dense,
+    and a partition fills few of them unless it is large."""
+
+    def __init__(self, dense: np.ndarray) -> None:
+        self.shape = dense.shape
+        self.columns = np.flatnonzero(dense.any(axis=0)).astype(np.int32)
+        self.values = dense[:, self.columns]
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.shape)
+        out[:, self.columns] = self.values
+        return out
+
+
+def pack(totals: Totals) -> Totals:
+    """The totals made small to send: the fine calibration bins sparse, when that is
+    smaller (the same numbers; :func:`unpack` restores them)."""
+    fine = totals.fine_calibration
+    if isinstance(fine, np.ndarray) and np.count_nonzero(fine.any(axis=0)) * 2 < fine.shape[1]:
+        totals.fine_calibration = SparseBins(fine)  # type: ignore[assignment]
+    return totals
+
+
+def unpack(totals: Totals) -> Totals:
+    fine = totals.fine_calibration
+    if isinstance(fine, SparseBins):
+        totals.fine_calibration = fine.dense()
+    return totals
+
+
+# ------------------------------------------------------------------ on the client
+
+
+def check_cluster_options(per_row: bool, group_by, sequence_column) -> None:
+    """What a cluster run does not do, said before it starts."""
+    if per_row:
+        raise UsageError(
+            "--reduction none with --cluster: the rows would all come back through the "
+            "scheduler to be written here; score the files locally for one loss per row",
+            source="--reduction",
+        )
+    if group_by or sequence_column:
+        raise UsageError(
+            "--group-by and --sequence-column are not computed on a cluster: score the "
+            "files locally",
+            source="--group-by" if group_by else "--sequence-column",
+        )
+
+
+def _dask():
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError(NEEDS_DASK, source="--cluster") from None
+    return distributed
+
+
+@contextmanager
+def _sigint_ignored():
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+class _Connected:
+    """A client of the scheduler at ``address`` (``local``: a LocalCluster of
+    ``workers`` processes, closed with the run)."""
+
+    def __init__(self, address: str, workers: int | None) -> None:
+        self.address, self.workers = address, workers
+        self.cluster = self.client = None
+
+    def __enter__(self):
+        import logging
+
+        distributed = _dask()
+        try:
+            if self.address == "local":
+                # Ctrl-C reaches every process of the terminal's group: the workers are
+                # started ignoring it (Python keeps an inherited SIG_IGN), so that only
+                # this process hears it, cancels the tasks and closes the cluster.
+                with _sigint_ignored():
+                    self.cluster = distributed.LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                        silence_logs=logging.ERROR,
+                    )
+                self.client = distributed.Client(self.cluster)
+            else:
+                self.client = distributed.Client(self.address, timeout=30)
+        except OSError as error:
+            self.__exit__(None, None, None)
+            raise UsageError(
+                f"cannot reach the Dask scheduler ({error})", source=self.address
+            ) from None
+        return self.client
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def score_on_cluster(
+    paths: str | Sequence[str],
+    options: ScoreOptions | None = None,
+    read: ReadOptions | None = None,
+    *,
+    address: str = "local",
+    workers: int | None = None,
+    client=None,
+    reduction: str = "mean",
+    metrics: bool = True,
+    by_file: bool = False,
+    range_bytes: int | None = None,
+    group_rows: int | None = None,
+    on_part: Callable[[int, int], None] | None = None,
+    task: Callable[..., Outcome] = score_part,
+) -> Summary:
+    """:func:`xent.pipeline.score_file` of ``paths``, on a Dask cluster: the scheduler at
+    ``address`` (``local``: a LocalCluster of ``workers`` processes), or ``client``, an
+    open ``distributed.Client``. The same summary, to rounding in the last bits of sums of
+    floats (1e-12 relative at most), counts and histograms exactly. ``on_part(done,
+    total)`` hears of each partition merged; ``task`` is the scoring task (tests wrap it).
+    """
+    options = options or ScoreOptions()
+    read = read or ReadOptions()
+    if read.keep_columns:
+        raise UsageError("--group-by and --sequence-column are not read on a cluster")
+    given = [paths] if isinstance(paths, str) else list(paths)
+    sizes = partition_sizes()
+    range_bytes = range_bytes or sizes[0]
+    group_rows = group_rows or sizes[1]
+    if client is not None:
+        return _run(client, given, options, read, reduction, metrics, by_file, range_bytes,
+                    group_rows, on_part, task)  # fmt: skip
+    with _Connected(address, workers) as connected:
+        return _run(connected, given, options, read, reduction, metrics, by_file, range_bytes,
+                    group_rows, on_part, task)  # fmt: skip
+
+
+def _run(client, given, options, read, reduction, metrics, by_file, range_bytes, group_rows,
+         on_part, task) -> Summary:  # fmt: skip
+    futures: list = []
+    try:
+        planned = client.submit(plan, given, read, range_bytes, group_rows, pure=False).result()
+        if isinstance(planned, XentError):
+            raise planned
+        files, parts = planned
+        if len(files) > 1 and options.worst:
+            raise UsageError(
+                "--worst with several files: its line numbers would be per file; score one "
+                "file at a time",
+                source="--worst",
+            )
+        parts = _numbered(client, parts, futures)
+        futures += [client.submit(task, part, options, read, metrics, pure=False) for part in parts]
+        outcomes = (future.result() for future in futures[-len(parts) :])
+        return _merge(outcomes, files, len(parts), given, options, reduction, by_file, on_part)
+    finally:
+        # An error, or Ctrl-C: what is still queued or running is not wanted.
+        client.cancel(futures)
+
+
+def _numbered(client, parts: list[Part], futures: list) -> list[Part]:
+    """The parts with each CSV range's first line, from a first pass that counts the
+    newlines of every range (on the workers); a range ending inside a quoted field is
+    joined with the next."""
+    from .readers.partitions import join_quoted
+
+    ranges = [part for part in parts if part.kind == "csv"]
+    if not ranges:
+        return parts
+    counting = client.map(count_part, ranges, pure=False)
+    futures += counting
+    counts = dict(zip(ranges, client.gather(counting)))
+    out: list[Part] = []
+    for index in dict.fromkeys(part.index for part in parts):
+        mine = [part for part in parts if part.index == index]
+        if mine[0].kind == "csv":
+            mine = join_quoted(mine, [counts[part] for part in mine])
+        out += mine
+    return out
+
+
+def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) -> Summary:
+    """The outcomes, in partition order, merged and summarized as score_file does."""
+    from .pipeline import (
+        Run,
+        _check_not_all_ignored,
+        _class_difference,
+        _file_row,
+        _sources,
+    )
+    from .readers.files import source_name
+    from .results import summarize
+
+    first: tuple[str, list[str]] | None = None
+    run: Run | None = None
+    one: Run | None = None
+    rows = 0
+    file_rows = []
+
+    def finish_file(index: int, kind: str) -> None:
+        nonlocal run, one
+        source = source_name(files[index])
+        if kind != "file" and rows == 0:  # the whole-file reader says so itself
+            after = " after the header" if kind == "csv" else ""
+            raise DataError("no rows: expected one row per sample" + after, source=source)
+        assert one is not None  # rows were read: some part has totals
+        if by_file:
+            file_rows.append(_file_row(one, options, source))
+        if run is None:
+            run = one
+        else:
+            run.totals.merge(one.totals)
+            run.notes += [note for note in one.notes if note not in run.notes]
+        one = None
+
+    last: Part | None = None
+    for done, outcome in enumerate(outcomes, 1):
+        part = outcome.part
+        if last is not None and part.index != last.index:
+            finish_file(last.index, last.kind)
+            rows = 0
+        last = part
+        source = source_name(part.path)
+        if outcome.classes is not None:
+            if first is None:
+                first = (source, outcome.classes)
+            elif outcome.classes != first[1]:
+                raise DataError(_class_difference(first, source, outcome.classes))
+        if outcome.error is not None:
+            raise outcome.error
+        rows += outcome.rows
+        if outcome.totals is not None:
+            totals = unpack(outcome.totals)
+            if one is None:
+                one = Run(totals, source, outcome.numbered, outcome.task)
+            else:
+                one.totals.merge(totals)
+            one.notes += [note for note in outcome.notes if note not in one.notes]
+        if on_part is not None:
+            on_part(done, total)
+    if last is None:  # no files: expand_paths says so first
+        raise DataError("no rows: expected one row per sample")
+    finish_file(last.index, last.kind)
+    assert run is not None
+    source = source_name(files[0]) if len(files) == 1 else _sources(_given(given), files)
+    _check_not_all_ignored(run.totals, options, source)
+    summary = summarize(
+        run.totals, options, source=source, reduction=reduction, numbered=run.numbered,
+        task=run.task,
+    )  # fmt: skip
+    summary.notes[:0] = run.notes
+    if by_file:
+        summary.files = file_rows
+    return summary
+
+
+def _given(given: list[str]):
+    return given[0] if len(given) == 1 else given
