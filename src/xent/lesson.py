@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import engine
-from .results import Report
+from .report import Report
 
 
 @dataclass

@@ -13,12 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import DataError
 from .options import ScoreOptions
-from .results import Report, Summary, report, summarize
-from .scorer import Detail, ScoredRows, score_chunk
+from .parts import Part, ScoreSpec, score_part
+from .report import Report, report
+from .scorer import Detail, ScoredRows
 from .totals import Totals
+
+if TYPE_CHECKING:
+    from .results import Summary
 
 
 @dataclass
@@ -41,24 +46,30 @@ def score_chunks(
     detail: bool = False,
     on_rows: Callable[[ScoredRows, object], None] | None = None,
 ) -> Run:
-    """Score every chunk into one set of totals. ``on_rows(scored, chunk)`` sees each
-    scored chunk as it goes (the per-row output); ``detail`` keeps each row's per-class
-    terms (for a contribution table: small inputs only)."""
+    """Score every chunk into one set of totals: each chunk into a part of its own (the
+    map step; a reader may hand over parts scored by its worker processes), merged in
+    input order (the reduce step). ``on_rows(scored, part)`` sees each scored chunk as it
+    goes (the per-row output); ``detail`` keeps each row's per-class terms (for a
+    contribution table: small inputs only)."""
+    spec = ScoreSpec(
+        options, source, metrics, keep_rows=detail or on_rows is not None, detail=detail
+    )
     run: Run | None = None
-    for chunk in chunks:
-        scored = score_chunk(chunk, options, source=source, detail=detail, metrics=metrics)
+    for item in chunks:
+        # A reader with worker processes hands over parts already scored (the map step).
+        part = item if isinstance(item, Part) else score_part(item, spec)
         if run is None:
             totals = Totals(
-                chunk.classes, worst=options.worst, top_k=options.top_k, bins=options.bins
+                part.classes, worst=options.worst, top_k=options.top_k, bins=options.bins
             )
-            run = Run(totals, source, chunk.numbered, chunk.task)
-        elif chunk.task != run.task:
-            raise DataError(f"rows of two kinds: {run.task} and {chunk.task}", source=source)
-        run.totals.add(scored)
-        if detail and scored.detail is not None:
-            run.details.append(scored.detail)
+            run = Run(totals, source, part.numbered, part.task)
+        elif part.task != run.task:
+            raise DataError(f"rows of two kinds: {run.task} and {part.task}", source=source)
+        run.totals.merge(part.totals)  # the reduce step, in input order
+        if detail and part.rows is not None and part.rows.detail is not None:
+            run.details.append(part.rows.detail)
         if on_rows is not None:
-            on_rows(scored, chunk)
+            on_rows(part.rows, part)
     if run is None:
         raise DataError("no rows: expected one row per sample", source=source)
     _check_not_all_ignored(run.totals, options, source)
@@ -96,10 +107,16 @@ def score_file(
     """Score a prediction file (``-`` for stdin), streamed, into a :class:`Summary`.
 
     ``read`` is a :class:`~xent.readers.chunks.ReadOptions` (the label column, the
-    delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`.
+    delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`. ``metrics=False``
+    asks for the loss alone: no top-k, Brier or ECE, and no accuracy (NaN) unless the
+    worst rows or ``on_rows`` need each row's arg-max. A CSV file large enough is scored
+    by worker processes (``$XENT_CSV_WORKERS``, one per core by default), merged in input
+    order: the same numbers, errors and skipped rows as in one process.
     """
     from .readers.chunks import ReadOptions
+    from .readers.csv_workers import scoring
     from .readers.files import read_prediction_chunks, source_name
+    from .results import summarize
 
     options = options or ScoreOptions()
     read = read or ReadOptions()
@@ -111,7 +128,10 @@ def score_file(
             if progress is not None:
                 progress(chunk.position)
 
-    run = score_chunks(chunks(), options, source=source, metrics=metrics, on_rows=on_rows)
+    # CSV readers with worker processes score there, by the same spec as score_chunks.
+    spec = ScoreSpec(options, source, metrics, keep_rows=on_rows is not None)
+    with scoring(spec):
+        run = score_chunks(chunks(), options, source=source, metrics=metrics, on_rows=on_rows)
     return summarize(
         run.totals,
         options,

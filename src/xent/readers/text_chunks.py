@@ -61,13 +61,15 @@ class TextChunk(NamedTuple):
 
 
 def text_chunks(
-    stream: BinaryIO, source: str, first_line: int, block_bytes: int
+    stream: BinaryIO, source: str, first_line: int, block_bytes: int, *, check: bool = True
 ) -> Iterator[TextChunk]:
     """Chunks of whole lines of about ``block_bytes``, as bytes and as text, with the
     number of their first line.
 
     A chunk never ends inside a quoted field: while the quotes in it are unbalanced, the
-    next block is added. UTF-8 is checked per chunk, which cuts only at newlines.
+    next block is added. UTF-8 is checked per chunk, which cuts only at newlines; with
+    ``check=False`` it is not, and ``text`` is None: whoever takes the chunk (a worker
+    process) decodes it with :func:`decode`, which names the line of a bad byte.
     """
     rest = b""
     consumed = 0
@@ -102,7 +104,7 @@ def text_chunks(
                 line=line + long,
             )
         consumed += len(data)
-        text = decode(data, source, line)
+        text = decode(data, source, line) if check else None
         newlines = count_byte(data, 10)
         yield TextChunk(data, text, line, newlines, consumed)
         line += newlines
