@@ -431,7 +431,9 @@ def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions) -> None
     if chunk.task in ("binary", "multilabel") or options.multi_label:
         return
     row = chunk.values[error.row or 0]
-    if np.isfinite(row).all() and (row >= 0).all() and row.sum() > 0:
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 + 1e308, -inf + inf: no warning
+        positive = row.sum() > 0
+    if np.isfinite(row).all() and (row >= 0).all() and positive:
         error.message += " (--renormalize divides by the sum)"
 
 
