@@ -177,7 +177,8 @@ def _start_scorer(parser: CsvChunkParser, spec, fd: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
     if parser.arrow is not None:
-        parser.arrow.single_threaded()  # one core a process
+        if not os.environ.get("_XENT_ARROW_THREADS"):
+            parser.arrow.single_threaded()  # one core a process
     _scorer.update(parser=parser, spec=spec, fd=fd)
 
 
@@ -222,9 +223,10 @@ def file_offsets(stream) -> tuple[int, int] | None:
 
 
 def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header: int, file):
-    """The parts of ``pieces`` (text chunks, not decoded) in input order, each parsed and
-    scored by one of ``workers`` worker processes (forked: NumPy is already imported).
-    ``header``: bytes before the first piece; ``file``: :func:`file_offsets` or None.
+    """The parts of ``pieces`` in input order, each parsed and scored by one of
+    ``workers`` worker processes (forked: NumPy is already imported). ``pieces``: text
+    chunks, not decoded, or (with ``file``, :func:`file_offsets`) line blocks, whose
+    bytes the workers read themselves. ``header``: bytes before the first piece.
 
     At most ``2 * workers`` tasks are in flight, so memory stays flat."""
     import multiprocessing
@@ -261,8 +263,8 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
                     waiting.append(pool.submit(_score_in_worker, batch))
                 yield from results(0)
                 raise
-            size = len(piece.data)
-            where = piece.data if fd is None else (start + piece.consumed - size, size)
+            size = len(piece[0])  # the bytes, or a view of them (a LineBlock)
+            where = piece[0] if fd is None else (start + piece.consumed - size, size)
             position = header + piece.consumed
             batch.append((where, piece.first_line, piece.newlines, piece.consumed, position))
             if len(batch) >= batch_size:
