@@ -12,7 +12,6 @@ each chunk is scored by :func:`xent.scorer.score_chunk` and added to one
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import DataError
@@ -26,15 +25,17 @@ if TYPE_CHECKING:
     from .results import Summary
 
 
-@dataclass
 class Run:
-    """What a source gave, scored: the totals, and how its rows are numbered."""
+    """What a source gave, scored: the totals, and how its rows are numbered. (A plain
+    class: a dataclass costs start-up time on every command.)"""
 
-    totals: Totals
-    source: str
-    numbered: str = "line"
-    task: str = "multiclass"
-    details: list[Detail] = field(default_factory=list)
+    __slots__ = ("totals", "source", "numbered", "task", "details")
+
+    def __init__(
+        self, totals: Totals, source: str, numbered: str = "line", task: str = "multiclass"
+    ) -> None:
+        self.totals, self.source, self.numbered, self.task = totals, source, numbered, task
+        self.details: list[Detail] = []
 
 
 def score_chunks(
