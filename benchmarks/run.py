@@ -190,7 +190,7 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     wall = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"{command[0]} failed: {err.decode().strip()}")
-    return wall, float(out.decode().strip())
+    return wall, float(out.decode().split()[-1])  # the last word: Polars may draw a progress bar
 
 
 def _tree_pss_kib(pid: int) -> int:

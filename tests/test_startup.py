@@ -92,3 +92,23 @@ def test_lean_typer_leaves_real_modules_behind():
     result = run("-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "file:///a%20b\n"
+
+
+def test_a_run_builds_only_its_own_command():
+    code = (
+        "import sys; from xent.cli import main; sys.argv = ['xent', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('xent.cli.')), file=sys.stderr)"
+    )
+    result = run("-c", code, *ARTICLE)
+    assert result.stdout == "0.916290731874155\n"
+    loaded = eval(result.stderr.strip().splitlines()[-1])
+    assert "xent.cli.compute" in loaded
+    assert not {"xent.cli.divergence", "xent.cli.entropy", "xent.cli.explain"} & set(loaded)
+
+
+def test_every_command_is_listed_and_runs():
+    listed = run("-m", "xent", "--help").stdout
+    for name in ("compute", "kl", "js", "entropy", "explain"):
+        assert f"  {name} " in listed
+    assert run("-m", "xent", "js", "--p", "0.5,0.5", "--q", "0.5,0.5").stdout == "0.0\n"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .results import Report
+from .report import Report
 
 
 @dataclass

@@ -12,37 +12,32 @@ each chunk is scored by :func:`xent.scorer.score_chunk` and added to one
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .errors import DataError
 from .options import ScoreOptions
-from .results import Report, Summary, report, summarize
-from .scorer import Detail, ScoredRows, score_chunk
+from .parts import Part, ScoreSpec, new_totals, score_part
+from .report import Report, report
+from .scorer import Detail, ScoredRows
 from .totals import Totals
 
+if TYPE_CHECKING:
+    from .results import Summary
 
-@dataclass
+
 class Run:
-    """What a source gave, scored: the totals, and how its rows are numbered."""
+    """What a source gave, scored: the totals, and how its rows are numbered. (A plain
+    class: a dataclass costs start-up time on every command.)"""
 
-    totals: Totals
-    source: str
-    numbered: str = "line"
-    task: str = "multiclass"
-    details: list[Detail] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # the readers' (chunk.notes)
+    __slots__ = ("totals", "source", "numbered", "task", "details", "notes")
 
-
-def new_totals(classes, options: ScoreOptions) -> Totals:
-    """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``)."""
-    totals = Totals(classes, worst=options.worst, top_k=options.top_k, bins=options.bins)
-    if options.ci is not None:
-        from .bootstrap import Bootstrap
-
-        totals.bootstrap = Bootstrap(
-            options.replicates, options.seed, top_k=options.top_k, bins=options.bins
-        )
-    return totals
+    def __init__(
+        self, totals: Totals, source: str, numbered: str = "line", task: str = "multiclass"
+    ) -> None:
+        self.totals, self.source, self.numbered, self.task = totals, source, numbered, task
+        self.details: list[Detail] = []
+        self.notes: list[str] = []  # the readers' (chunk.notes)
 
 
 def score_chunks(
@@ -55,181 +50,34 @@ def score_chunks(
     on_rows: Callable[[ScoredRows, object], None] | None = None,
     check_ignored: bool = True,
 ) -> Run:
-    """Score every chunk into one set of totals. ``on_rows(scored, chunk)`` sees each
-    scored chunk as it goes (the per-row output); ``detail`` keeps each row's per-class
-    terms (for a contribution table: small inputs only). ``check_ignored``: every row
-    ignored is an error (not for one file of many)."""
+    """Score every chunk into one set of totals: each chunk into a part of its own (the
+    map step; a reader may hand over parts scored by its worker processes), merged in
+    input order (the reduce step). ``on_rows(scored, chunk)`` sees each scored chunk as it
+    goes (the per-row output); ``detail`` keeps each row's per-class terms (for a
+    contribution table: small inputs only). ``check_ignored``: every row ignored is an
+    error (not for one file of many)."""
+    spec = ScoreSpec(
+        options, source, metrics, keep_rows=detail or on_rows is not None, detail=detail
+    )
     run: Run | None = None
-    for chunk in chunks:
-        scored = score_chunk(chunk, options, source=source, detail=detail, metrics=metrics)
+    for item in chunks:
+        # A reader with worker processes hands over parts already scored (the map step).
+        part = item if isinstance(item, Part) else score_part(item, spec)
         if run is None:
-            totals = new_totals(chunk.classes, options)
-            run = Run(totals, source, chunk.numbered, chunk.task)
-        elif chunk.task != run.task:
-            raise DataError(f"rows of two kinds: {run.task} and {chunk.task}", source=source)
-        run.totals.add(scored)
-        run.notes += [note for note in getattr(chunk, "notes", ()) if note not in run.notes]
-        if detail and scored.detail is not None:
-            run.details.append(scored.detail)
+            run = Run(new_totals(part.classes, options), source, part.numbered, part.task)
+        elif part.task != run.task:
+            raise DataError(f"rows of two kinds: {run.task} and {part.task}", source=source)
+        run.totals.merge(part.totals)  # the reduce step, in input order
+        run.notes += [note for note in getattr(item, "notes", ()) if note not in run.notes]
+        if detail and part.rows is not None and part.rows.detail is not None:
+            run.details.append(part.rows.detail)
         if on_rows is not None:
-            on_rows(scored, chunk)
+            on_rows(part.rows, item)  # the chunk itself where there is one (its columns)
     if run is None:
         raise DataError("no rows: expected one row per sample", source=source)
     if check_ignored:
         _check_not_all_ignored(run.totals, options, source)
     return run
-
-
-def score_distribution_chunks(
-    chunks: Iterable,
-    kind: str,
-    options: ScoreOptions,
-    *,
-    source: str,
-    p_columns: tuple[str, ...] = (),
-    q_columns: tuple[str, ...] = (),
-    classes: tuple[str, ...] = (),
-    on_rows: Callable[[object, object, object], None] | None = None,
-):
-    """Chunks of distribution rows (read with no label column) into
-    :class:`~xent.totals.RowTotals`: ``kind`` ``entropy`` (each row a distribution, or
-    logits) goes through the scorer; ``kl`` and ``js`` split each row into P and Q
-    (:func:`xent.divergences.column_groups` of the first chunk's columns and
-    ``p_columns``, ``q_columns``, ``classes``) and take the terms from
-    :mod:`xent.divergences`. ``on_rows(values, lines, chunk)``
-    sees each chunk's per-row values. Returns (totals, numbered)."""
-    from .divergences import column_groups
-    from .totals import RowTotals
-
-    totals: RowTotals | None = None
-    groups = None
-    numbered = "line"
-    for chunk in chunks:
-        if totals is None:
-            names = chunk.classes
-            if kind != "entropy":
-                groups = column_groups(
-                    chunk.classes, p_columns, q_columns, classes, source=source or None
-                )
-                names = groups.classes
-            totals = RowTotals(names)
-            numbered = chunk.numbered
-        if kind == "entropy":
-            entropy_chunk = replace(chunk, task="entropy")
-            scored = score_chunk(entropy_chunk, options, source=source, detail=True)
-            skipped = scored.skipped
-            values, lines = scored.losses, scored.lines
-            terms = scored.detail.contribution if scored.detail is not None else values[:, None]
-        else:
-            values, terms, lines, skipped = _divergence_chunk(chunk, kind, groups, options, source)
-        totals.skip([error.line if error.line is not None else error.number for error in skipped])
-        if len(values):
-            totals.add(values, terms)
-        if on_rows is not None:
-            on_rows(values, lines, chunk)
-    if totals is None or not totals.rows and not totals.skipped:
-        raise DataError("no rows: expected one distribution per row", source=source)
-    return totals, numbered
-
-
-def _divergence_chunk(chunk, kind: str, groups, options: ScoreOptions, source: str):
-    """(per-row values, per-class terms, lines, skipped errors) of a chunk of P and Q."""
-    import numpy as np
-
-    from .divergences import divergence_rows, invalid_pair_rows
-    from .errors import InvalidProbabilities
-    from .scorer import place, rows_of
-
-    def rows(part):
-        return (part.values[:, groups.p], part.values[:, groups.q])
-
-    skipped = list(chunk.skipped)
-    if options.skip_bad_rows and len(chunk):
-        p, q = rows(chunk)
-        bad = invalid_pair_rows(p, q, options.renormalize, options.tolerance)
-        if bad.any():
-            for i in np.flatnonzero(bad):
-                one = rows_of(chunk, slice(i, i + 1))
-                try:
-                    p, q = rows(one)
-                    divergence_rows(
-                        kind, p, q, renormalize=options.renormalize, tolerance=options.tolerance
-                    )
-                except InvalidProbabilities as error:
-                    skipped.append(place(error, one, source))
-            chunk = rows_of(chunk, ~bad)
-            skipped.sort(key=lambda error: error.line or error.number or 0)
-    p, q = rows(chunk)
-    try:
-        terms, values = divergence_rows(
-            kind,
-            p,
-            q,
-            base=options.base,
-            renormalize=options.renormalize,
-            tolerance=options.tolerance,
-        )
-    except InvalidProbabilities as error:
-        raise place(error, chunk, source) from None
-    return values, terms, chunk.lines, skipped
-
-
-def score_distribution_file(
-    path: str,
-    kind: str,
-    options: ScoreOptions | None = None,
-    read=None,
-    *,
-    p_columns: tuple[str, ...] = (),
-    q_columns: tuple[str, ...] = (),
-    classes: tuple[str, ...] = (),
-    reduction: str = "mean",
-    on_rows: Callable[[object, object, object], None] | None = None,
-    progress: Callable[[int], None] | None = None,
-):
-    """A file (``-`` for stdin) of distributions, streamed, into a
-    :class:`~xent.results.DistributionSummary`: ``kind`` ``entropy`` (a distribution per
-    row), ``kl`` or ``js`` (P and Q as two groups of columns: ``p_<class>`` and
-    ``q_<class>``, or ``p_columns`` and ``q_columns``). ``read`` is a
-    :class:`~xent.readers.chunks.ReadOptions`; its label column is not used."""
-    from dataclasses import replace as replaced
-
-    from .divergences import DIVERGENCES
-    from .readers.chunks import ReadOptions
-    from .readers.files import read_prediction_chunks, source_name
-    from .results import summarize_rows
-
-    if kind != "entropy" and kind not in DIVERGENCES:
-        raise ValueError(f"kind must be entropy, kl or js, got {kind!r}")
-    options = options or ScoreOptions()
-    read = replaced(
-        read or ReadOptions(),
-        label_column=None,
-        label_columns=(),
-        classes=classes if kind == "entropy" else (),
-    )
-    source = source_name(path)
-
-    def chunks():
-        for chunk in read_prediction_chunks(path, read):
-            yield chunk
-            if progress is not None:
-                progress(chunk.position)
-
-    run = score_distribution_chunks(
-        chunks(),
-        kind,
-        options,
-        source=source,
-        p_columns=p_columns,
-        q_columns=q_columns,
-        classes=classes,
-        on_rows=on_rows,
-    )
-    totals, numbered = run
-    return summarize_rows(
-        totals, kind, source=source, base=options.base, reduction=reduction, numbered=numbered
-    )
 
 
 def _check_not_all_ignored(totals: Totals, options: ScoreOptions, source: str | None) -> None:
@@ -273,12 +121,19 @@ def score_file(
     delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`. ``group_by``
     adds a summary per value of that column (``summary.groups``), ``sequence_column``
     the corpus and per-sequence perplexities (``summary.sequences``; :mod:`xent.groups`).
+    ``metrics=False`` asks for the loss alone: no top-k, Brier or ECE, and no accuracy
+    (NaN) unless the worst rows or ``on_rows`` need each row's arg-max. A CSV file large
+    enough is scored by worker processes (``$XENT_CSV_WORKERS``, one per core by default),
+    merged in input order: the same numbers, errors and skipped rows as in one process.
     """
-    from dataclasses import replace
+
+    from contextlib import nullcontext
 
     from .readers.chunks import ReadOptions
+    from .readers.csv_workers import scoring
     from .readers.files import read_prediction_chunks, source_name
     from .readers.sources import expand_paths
+    from .results import summarize
 
     options = options or ScoreOptions()
     read = read or ReadOptions()
@@ -321,14 +176,18 @@ def score_file(
         source = source_name(file)
         # The bootstrap draws a row's weights from its line: each file its own stream.
         seeded = replace(options, seed=options.seed + index) if options.ci and index else options
-        one = score_chunks(
-            chunks(file),
-            seeded,
-            source=source,
-            metrics=metrics,
-            on_rows=on_rows,
-            check_ignored=len(paths) == 1,
-        )
+        # CSV readers with worker processes score there, by the same spec as score_chunks
+        # (not for groups, whose rows need the chunk's column texts here).
+        spec = ScoreSpec(seeded, source, metrics, keep_rows=on_rows is not None)
+        with scoring(spec) if grouped is None else nullcontext():
+            one = score_chunks(
+                chunks(file),
+                seeded,
+                source=source,
+                metrics=metrics,
+                on_rows=on_rows,
+                check_ignored=len(paths) == 1,
+            )
         done += _size(file)
         if by_file:
             files.append(_file_row(one, options, source))

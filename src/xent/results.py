@@ -1,36 +1,28 @@
 """What the renderers draw: a :class:`Summary` of many rows, and a :class:`Report` of a
-few rows with every class's contribution. Both are read off the same
-:class:`~xent.totals.Totals`; a Report also keeps the rows' per-class detail."""
+few rows with every class's contribution (defined in :mod:`xent.report`, kept here by
+name). Both are read off the same :class:`~xent.totals.Totals`; a Report also keeps the
+rows' per-class detail."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import engine
 from .options import ScoreOptions
+from .report import (  # noqa: F401  (the names of 0.1, kept here)
+    MULTI_LABEL_NOTE,
+    WEIGHTING_NOTES,
+    Report,
+    report,
+    run_notes,
+    skipped_note,
+    weighting,
+)
 from .totals import Totals
 from .units import unit_name
-
-if TYPE_CHECKING:
-    from .scorer import Detail
-
-WEIGHTING_NOTES = {
-    "pytorch_class_weights": "class weights (PyTorch CrossEntropyLoss weight=): the mean is "
-    "Σ l_n / Σ w[y_n]",
-    "sklearn_sample_weight": "sample weights (scikit-learn log_loss sample_weight=): the mean "
-    "is Σ s_n·l_n / Σ s_n; accuracy and the metrics are weighted too",
-    "pytorch_class_weights+sklearn_sample_weight": "class and sample weights: the mean is "
-    "Σ s_n·l_n / Σ s_n·w[y_n]; accuracy and the metrics are weighted by s_n",
-}
-
-MULTI_LABEL_NOTE = (
-    "multi-label: each class is its own yes/no (sigmoid); a row's loss is the mean of its "
-    "classes' binary cross-entropies (PyTorch BCEWithLogitsLoss, Keras binary_crossentropy)"
-)
 
 
 @dataclass(frozen=True)
@@ -184,15 +176,6 @@ class Summary:
 FileSummary = Summary
 
 
-def weighting(options: ScoreOptions, sample_weights: bool) -> str | None:
-    """Which framework's weighted mean the mean is, if any."""
-    if options.weights is not None and sample_weights:
-        return "pytorch_class_weights+sklearn_sample_weight"
-    if options.weights is not None:
-        return "pytorch_class_weights"
-    return "sklearn_sample_weight" if sample_weights else None
-
-
 def summarize(
     totals: Totals,
     options: ScoreOptions,
@@ -224,6 +207,8 @@ def summarize(
         class_means = np.where(class_divisors > 0, totals.class_loss / class_divisors, nan)
         shares = totals.class_loss / total if total else np.zeros_like(totals.class_loss)
         class_accuracy = totals.class_correct / class_samples
+        if not totals.has_accuracy:  # the loss alone was asked for (metrics=False)
+            class_accuracy = np.full(len(totals.classes), nan)
         class_top_k = totals.class_top_k / class_samples
         class_brier = totals.class_brier / class_samples
     class_eces = np.full(len(totals.classes), nan)
@@ -255,7 +240,9 @@ def summarize(
         std=totals.std,
         min=totals.min if n else nan,
         max=totals.max if n else nan,
-        accuracy=totals.correct.value / samples if n and samples > 0 else nan,
+        accuracy=totals.correct.value / samples
+        if n and samples > 0 and totals.has_accuracy
+        else nan,
         base=options.base,
         reduction=reduction,
         per_class=per_class,
@@ -301,154 +288,6 @@ def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
         adaptive_ece_bound=bound,
         binary_ece=binary,
         reliability=totals.reliability(),
-    )
-
-
-def run_notes(
-    totals: Totals,
-    options: ScoreOptions,
-    weighted,
-    numbered: str,
-    task: str,
-    *,
-    rows: bool = True,
-) -> list[str]:
-    """What a reader of the numbers must know: the conventions applied, rows left out."""
-    said = []
-    if task == "binary":
-        said.append(
-            "binary: one column is P(class 1); the loss is scikit-learn's log_loss "
-            "(binary cross-entropy)"
-        )
-    if task == "multilabel":
-        said.append(MULTI_LABEL_NOTE)
-    if weighted:
-        said.append(WEIGHTING_NOTES[weighted])
-    alpha = options.label_smoothing
-    if alpha and task == "multilabel":
-        said.append(f"label smoothing {alpha:g} (Keras): each label becomes y·(1 - a) + a/2")
-    elif alpha:
-        said.append(
-            f"label smoothing {alpha:g} (PyTorch): the target is (1 - {alpha:g})·P + {alpha:g}/K"
-        )
-    if totals.ignored:
-        what = (
-            f"--ignore-index {options.ignore_index}"
-            if options.ignore_index is not None
-            else f"--ignore-label {options.ignore_label}"
-        )
-        said.append(
-            f"{totals.ignored:,} rows ignored ({what}, PyTorch's ignore_index): in no statistic"
-        )
-    if totals.infinite and rows:  # a table of rows shows the inf itself, with a warning
-        said.append(
-            f"{totals.infinite:,} rows give probability 0 to their label: infinite loss "
-            "(--clip 1e-15 clips the predictions, as scikit-learn does)"
-        )
-    if totals.skipped:
-        said.append(skipped_note(totals, numbered))
-    return said
-
-
-def skipped_note(totals, numbered: str) -> str:
-    """``skipped 3 bad rows (lines 4, 9, 12)``, of totals or a summary."""
-    shown = ", ".join(map(str, totals.skipped_lines))
-    more = ", ..." if totals.skipped > len(totals.skipped_lines) else ""
-    return f"skipped {totals.skipped:,} bad rows ({numbered}s {shown}{more})"
-
-
-@dataclass
-class Report:
-    """A few rows scored against their labels, with every class's part.
-
-    ``kind`` is ``cross_entropy`` (P = label, Q = prediction) or ``entropy`` (P = Q).
-    ``rows`` holds each row's per-class :class:`~xent.scorer.Detail`; the reduced numbers
-    come from the run's totals (so a weighted mean divides by the weights).
-    """
-
-    kind: str
-    classes: list[str]
-    labels: list[str]
-    rows: Detail  # arrays with a row per sample
-    base: float
-    reduction: str
-    cross_entropy: float
-    entropy: float
-    kl_divergence: float
-    perplexity: float
-    contributions: np.ndarray  # per class, reduced like the loss: they sum to it
-    notes: list[str] = field(default_factory=list)
-    # Metrics beside the loss for a batch (top-k accuracy, Brier, ECE), by name.
-    metrics: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def unit(self) -> str:
-        return unit_name(self.base)
-
-    @property
-    def n_samples(self) -> int:
-        return int(self.rows.cross_entropy.shape[0])
-
-    @property
-    def headline(self) -> float:
-        """The one number of this report: the loss, or the entropy for ``entropy``."""
-        return self.entropy if self.kind == "entropy" else self.cross_entropy
-
-
-def report(
-    totals: Totals,
-    rows,
-    options: ScoreOptions,
-    *,
-    kind: str,
-    labels: list[str],
-    reduction: str,
-    notes: list[str],
-    task: str = "multiclass",
-) -> Report:
-    """The contribution table of a few rows: their detail, reduced as the totals say."""
-    summed = reduction == "sum"
-    divisor = 1.0 if summed else totals.mean_divisor
-    plain_divisor = 1.0 if summed else float(totals.rows)
-    if totals.sample_weighted and not summed:
-        plain_divisor = totals.sample_total.value
-    loss = totals.loss.value if summed else totals.mean()
-    mean = totals.mean()
-    metric_values: dict[str, float] = {}
-    if totals.rows > 1 and totals.has_metrics:
-        metric_values = {
-            "top_k_accuracy": totals.top_k_hits.value / plain_divisor,
-            "k": totals.top_k,
-            "brier_score": totals.brier.value / plain_divisor,
-            "ece": totals.ece(),
-            "bins": totals.bins,
-        }
-        calibration = calibration_metrics(totals, plain_divisor, task)
-        metric_values.update(
-            mce=calibration.mce,
-            rms_calibration_error=calibration.rms_calibration_error,
-            classwise_ece=calibration.classwise_ece,
-            adaptive_ece=calibration.adaptive_ece,
-        )
-        if task == "binary":
-            metric_values["binary_ece"] = calibration.binary_ece
-    summary_notes = run_notes(
-        totals, options, weighting(options, totals.sample_weighted), "row", task
-    )
-    return Report(
-        kind=kind,
-        classes=totals.classes,
-        labels=labels,
-        rows=rows,
-        base=options.base,
-        reduction=reduction,
-        cross_entropy=loss,
-        entropy=totals.entropy.value / plain_divisor,
-        kl_divergence=totals.kl.value / plain_divisor,
-        perplexity=float(engine.perplexity(mean, base=options.base)),
-        contributions=totals.column_terms / divisor,
-        notes=notes + summary_notes,
-        metrics=metric_values,
     )
 
 

@@ -67,9 +67,12 @@ def score_chunk(
     source: str,
     detail: bool = False,
     metrics: bool = False,
+    predicted: bool = True,
 ) -> ScoredRows:
     """Score each row of ``chunk``: raise for the first bad row (with its line), or with
-    ``options.skip_bad_rows`` leave every bad row out with its own message."""
+    ``options.skip_bad_rows`` leave every bad row out with its own message. ``metrics``:
+    keep Q for top-k, Brier and ECE; ``predicted``: each row's arg-max class (accuracy,
+    the worst rows, per-row output; a class-label run without it has ``predicted`` None)."""
     skipped = list(chunk.skipped)
     chunk, ignored = _drop_ignored(chunk, options)
     if options.skip_bad_rows and len(chunk):
@@ -89,7 +92,7 @@ def score_chunk(
         with warnings.catch_warnings():
             # An infinite loss is counted and said once, by the totals, not per chunk.
             warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)
-            scored = _score(chunk, options, detail, metrics)
+            scored = _score(chunk, options, detail, metrics, predicted)
     except InvalidProbabilities as error:
         _add_hint(error, chunk, options)
         raise place(error, chunk, source) from None
@@ -107,7 +110,9 @@ def _strict(options: ScoreOptions) -> ScoreOptions:
 # --------------------------------------------------------------------------- the formulas
 
 
-def _score(chunk, options: ScoreOptions, detail: bool, metrics: bool) -> ScoredRows:
+def _score(
+    chunk, options: ScoreOptions, detail: bool, metrics: bool, predicted: bool = True
+) -> ScoredRows:
     if options.multi_label or chunk.task == "multilabel":
         return _multi_label(chunk, options, detail)
     logits = options.logits or chunk.logits
@@ -179,7 +184,7 @@ def _score(chunk, options: ScoreOptions, detail: bool, metrics: bool) -> ScoredR
         chunk,
         options,
         labels,
-        np.argmax(values, axis=1),
+        np.argmax(values, axis=1) if predicted or detail else None,
         losses,
         denominators,
         probabilities,

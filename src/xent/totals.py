@@ -105,6 +105,7 @@ class Totals:
         self.min = math.inf
         self.max = -math.inf
         self.correct = ExactSum()  # Σ s·[arg-max is the label]
+        self.has_accuracy = False  # the chunks came with their arg-max (ScoredRows.predicted)
         self.class_rows = np.zeros(k, dtype=np.int64)
         self.class_loss = np.zeros(k)
         self.class_divisor = np.zeros(k)
@@ -207,6 +208,9 @@ class Totals:
         self._merge_spread(weight, mean, m2)
 
     def _merge_spread(self, weight: float, mean: float, m2: float) -> None:
+        if not self.spread_weight:  # nothing yet: take theirs as they are (no rounding)
+            self.spread_weight, self.spread_mean, self.spread_m2 = weight, mean, m2
+            return
         merged = self.spread_weight + weight
         if merged > 0:
             delta = mean - self.spread_mean
@@ -217,16 +221,19 @@ class Totals:
     def _add_by_label(self, scored, terms, s) -> None:
         k = len(self.classes)
         labels = scored.labels
-        hits = (labels == scored.predicted).astype(np.float64)
         self.class_rows += np.bincount(labels, minlength=k)
         self.class_loss += np.bincount(labels, weights=terms, minlength=k)
         if scored.denominators is not None:
             self.class_divisor += np.bincount(labels, weights=scored.denominators, minlength=k)
+        if s is not None:
+            self.class_samples += np.bincount(labels, weights=s, minlength=k)
+        if scored.predicted is None:  # the loss alone was asked for
+            return
+        self.has_accuracy = True
+        hits = (labels == scored.predicted).astype(np.float64)
         weighted_hits = _weigh(hits, s)
         self.correct.add_array(weighted_hits)
         self.class_correct += np.bincount(labels, weights=weighted_hits, minlength=k)
-        if s is not None:
-            self.class_samples += np.bincount(labels, weights=s, minlength=k)
 
     def _add_multi_label(self, scored, s) -> None:
         """Multi-label rows: the per-class table is by class column (every row has a term
@@ -239,6 +246,7 @@ class Totals:
         self.class_rows += positive.sum(axis=0).astype(np.int64)
         self.class_correct += (agree if s is None else agree * s[:, None]).sum(axis=0)
         self.correct.add_array(_weigh(agree.all(axis=1).astype(np.float64), s))
+        self.has_accuracy = True
 
     def _add_metrics(self, scored, s) -> None:
         k = len(self.classes)
@@ -313,6 +321,7 @@ class Totals:
         self.sample_weighted |= other.sample_weighted
         self.has_metrics |= other.has_metrics
         self.soft_labels |= other.soft_labels
+        self.has_accuracy |= other.has_accuracy
         self._merge_spread(other.spread_weight, other.spread_mean, other.spread_m2)
         self.min, self.max = min(self.min, other.min), max(self.max, other.max)
         if other.bootstrap is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import typer
 from typer.core import TyperGroup
@@ -82,8 +82,55 @@ def _silence_stdout() -> None:
         pass
 
 
+# Each command's module, imported when the command is asked for (a run builds only the
+# command it runs: Typer's conversion of all of them costs several ms a start). In the
+# order of the help's list.
+COMMAND_MODULES = {
+    "compute": "compute",
+    "kl": "divergence",
+    "js": "divergence",
+    "entropy": "entropy",
+    "explain": "explain",
+    "calibrate": "calibrate",
+    "compare": "compare",
+    "report": "report",
+}
+
+
 class XentGroup(TyperGroup):
-    """Turns every failure into one line on stderr and a documented exit status."""
+    """Turns every failure into one line on stderr and a documented exit status; imports
+    a command's module when the command is asked for (see ``COMMAND_MODULES``)."""
+
+    def list_commands(self, ctx) -> list[str]:
+        known = super().list_commands(ctx)
+        return list(COMMAND_MODULES) + [name for name in known if name not in COMMAND_MODULES]
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in COMMAND_MODULES:  # a typo: every name, for a suggestion
+            for name in COMMAND_MODULES:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+    def get_command(self, ctx, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in COMMAND_MODULES:
+            return command
+        import importlib
+
+        from typer.main import get_command_from_info
+
+        importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")  # registers
+        for info in app.registered_commands:
+            name = info.name or info.callback.__name__.replace("_", "-")
+            if name == cmd_name:
+                command = get_command_from_info(
+                    info,
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode,
+                )
+                self.add_command(command, cmd_name)
+                return command
+        return None
 
     def invoke(self, ctx):
         # Typer's main catches KeyboardInterrupt and EPIPE itself, silently: take them
@@ -189,9 +236,9 @@ def _root(
     pass
 
 
-@dataclass(frozen=True)
-class Terminal:
-    """What we need to know about the terminal, looked up once per command."""
+class Terminal(NamedTuple):
+    """What we need to know about the terminal, looked up once per command. (A NamedTuple:
+    a frozen dataclass costs about a millisecond of start-up.)"""
 
     stdout_is_tty: bool
     stdin_is_tty: bool

@@ -73,6 +73,11 @@ class ArrowChunkParser:
         )
         self.mapping_cache: dict[str, int] = {}
 
+    def single_threaded(self) -> None:
+        """Parse on this thread alone (in a worker process: one core each)."""
+        names = self.read_options.column_names
+        self.read_options = pacsv.ReadOptions(column_names=names, use_threads=False)
+
     def parse(self, data: bytes, first_line: int, newlines: int) -> PredictionChunk | None:
         """The chunk of clean ``data``, or None for the careful path."""
         parser, layout = self.parser, self.parser.layout

@@ -1,27 +1,66 @@
-"""Parsing CSV chunks beside the reading: worker processes for the NumPy reader (its
-``numpy.loadtxt`` holds the GIL), one thread ahead for pyarrow (which releases it)."""
+"""CSV chunks beside the reading: worker processes that parse and score, or parse only.
+
+With a :class:`~xent.parts.ScoreSpec` in effect (:func:`scoring`, set by the pipeline),
+the work is map-reduce: each worker process reads its chunks of the file itself (``pread``
+at offsets this process found; bytes through a pipe for stdin), checks UTF-8, parses and
+scores them into parts (:func:`xent.parts.score_part`); this process only cuts the input
+into chunks of whole lines, numbers their lines, and yields the parts in input order for
+the pipeline to merge. The first error in file order wins: a worker stops at its chunk's
+first bad row, and the parts before it are yielded before the error is raised.
+
+Without a spec (a caller of the readers alone), worker processes only parse
+(``numpy.loadtxt`` holds the GIL), and pyarrow parses one chunk ahead in a thread.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import count
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, XentError
 from .csv_parse import CsvChunkParser
-from .text_chunks import TextChunk
+from .text_chunks import TextChunk, decode
 
-# More workers than this only cost memory: the main process scores one chunk at a time.
+# More workers than this only cost memory.
 MAX_WORKERS = 64
+# Chunks per task when many workers share the reading process: fewer round trips.
+BATCH_CHUNKS = 4
+
+_scoring: ContextVar = ContextVar("xent_scoring", default=None)
+
+
+@contextmanager
+def scoring(spec):
+    """Within: a CSV reader with worker processes yields :class:`~xent.parts.Part` s
+    scored there (by ``spec``, a :class:`~xent.parts.ScoreSpec`) in place of chunks."""
+    token = _scoring.set(spec)
+    try:
+        yield
+    finally:
+        _scoring.reset(token)
+
+
+def scoring_spec():
+    return _scoring.get()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def csv_workers() -> int:
-    """Worker processes for the NumPy reader's parsing: ``$XENT_CSV_WORKERS``, else one
-    per core but one (the main process reads and scores), at most 3. 0 parses here.
-    A larger number than ``MAX_WORKERS`` is taken as ``MAX_WORKERS``."""
+    """Processes that parse (and score) CSV chunks: ``$XENT_CSV_WORKERS``, else one per
+    core this process may run on. 0 or 1: everything in this process. A larger number
+    than ``MAX_WORKERS`` is taken as ``MAX_WORKERS``."""
     text = os.environ.get("XENT_CSV_WORKERS")
     if text is None:
-        return max(0, min((os.cpu_count() or 1) - 1, 3))
+        return min(_cores(), MAX_WORKERS)
     try:
         workers = int(text)
     except ValueError:
@@ -124,3 +163,117 @@ def read_ahead(pieces: Iterator, parse):
             pending = future
         if pending is not None:
             yield pending.result()
+
+
+# -- map-reduce: workers that parse and score
+
+
+_scorer: dict = {}
+
+
+def _start_scorer(parser: CsvChunkParser, spec, fd: int | None) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
+    if parser.arrow is not None:
+        # One core a process: measured faster than Arrow's threads in each worker, and
+        # than one process parsing with them a chunk ahead (1M x 10, 2 cores).
+        parser.arrow.single_threaded()
+    _scorer.update(parser=parser, spec=spec, fd=fd)
+
+
+def _score_in_worker(tasks):
+    """``(parts, error)``: the parts of the tasks' chunks up to the first error, and that
+    error (None if none). A task is ``(bytes or (offset, size), first_line, newlines,
+    consumed, position)``."""
+    from ..parts import score_part, slim
+
+    parser, spec, fd = _scorer["parser"], _scorer["spec"], _scorer["fd"]
+    parts = []
+    try:
+        for where, first_line, newlines, consumed, position in tasks:
+            if isinstance(where, tuple):
+                offset, size = where
+                data = os.pread(fd, size, offset)
+                if len(data) != size:
+                    raise DataError("the file changed while it was read", source=parser.source)
+            else:
+                data = where
+            text = decode(data, parser.source, first_line)
+            chunk = parser.parse(TextChunk(data, text, first_line, newlines, consumed), position)
+            parts.append(slim(score_part(chunk, spec)))
+    except XentError as error:
+        return parts, error
+    return parts, None
+
+
+def file_offsets(stream) -> tuple[int, int] | None:
+    """``(file descriptor, offset of the next byte)`` when ``stream`` reads a regular file
+    (workers then read their chunks themselves), else None (a pipe: bytes are sent)."""
+    import io
+    import stat
+
+    try:
+        fd = stream.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return fd, stream.tell()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header: int, file):
+    """The parts of ``pieces`` in input order, each parsed and scored by one of
+    ``workers`` worker processes (forked: NumPy is already imported). ``pieces``: text
+    chunks, not decoded, or (with ``file``, :func:`file_offsets`) line blocks, whose
+    bytes the workers read themselves. ``header``: bytes before the first piece.
+
+    At most ``2 * workers`` tasks are in flight, so memory stays flat."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    fd, start = file if file is not None else (None, 0)
+    batch_size = BATCH_CHUNKS if fd is not None and workers >= 8 else 1
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_scorer,
+        initargs=(parser, spec, fd),
+    )
+    waiting: deque = deque()
+
+    def results(keep: int):
+        while len(waiting) > keep:
+            parts, error = waiting.popleft().result()
+            yield from parts
+            if error is not None:
+                raise error
+
+    try:
+        batch: list = []
+        pieces = iter(pieces)
+        while True:
+            try:
+                piece = next(pieces)
+            except StopIteration:
+                break
+            except DataError:  # a bad read (a line too long) comes after the rows before it
+                if batch:
+                    waiting.append(pool.submit(_score_in_worker, batch))
+                yield from results(0)
+                raise
+            size = len(piece[0])  # the bytes, or a view of them (a LineBlock)
+            where = piece[0] if fd is None else (start + piece.consumed - size, size)
+            position = header + piece.consumed
+            batch.append((where, piece.first_line, piece.newlines, piece.consumed, position))
+            if len(batch) >= batch_size:
+                waiting.append(pool.submit(_score_in_worker, batch))
+                batch = []
+                yield from results(2 * workers)
+        if batch:
+            waiting.append(pool.submit(_score_in_worker, batch))
+        yield from results(0)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -60,49 +60,91 @@ class TextChunk(NamedTuple):
     consumed: int  # bytes of the stream consumed so far
 
 
-def text_chunks(
-    stream: BinaryIO, source: str, first_line: int, block_bytes: int
-) -> Iterator[TextChunk]:
-    """Chunks of whole lines of about ``block_bytes``, as bytes and as text, with the
-    number of their first line.
+class LineBlock(NamedTuple):
+    view: memoryview  # whole lines, valid only until the next block is asked for
+    first_line: int
+    newlines: int
+    consumed: int  # bytes of the stream consumed so far
 
-    A chunk never ends inside a quoted field: while the quotes in it are unbalanced, the
-    next block is added. UTF-8 is checked per chunk, which cuts only at newlines.
+
+def line_blocks(
+    stream: BinaryIO, source: str, first_line: int, block_bytes: int
+) -> Iterator[LineBlock]:
+    """Blocks of whole lines of about ``block_bytes``, numbered, without copies: each is a
+    view of one buffer that the stream is read into, released when the next is asked for
+    (a reader that only needs where each block is, as worker processes reading a file at
+    offsets do, pays for the reading alone).
+
+    A block never ends inside a quoted field: while the quotes in it are unbalanced, the
+    next block is added. A line longer than ``XENT_MAX_LINE_BYTES`` is an error.
     """
-    rest = b""
+    buf = bytearray(block_bytes)
+    have = 0  # bytes at the start of buf not yet given: the start of a line
     consumed = 0
     line = first_line
     max_line = limit("XENT_MAX_LINE_BYTES")
     while True:
-        block = stream.read(block_bytes)
-        data = rest + block
-        if not data:
+        if len(buf) < have + block_bytes:  # a long line or quoted field goes on
+            buf.extend(bytes(have + block_bytes - len(buf)))
+        with memoryview(buf) as whole:
+            got = _read_into(stream, whole[have : have + block_bytes])
+        end = have + got
+        if end == 0:
             return
-        if block:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0 or (data.find(b'"', 0, cut) >= 0 and data.count(b'"', 0, cut) % 2):
-                if len(data) > max_line:  # a hostile line: do not read it all into memory
+        cut = end
+        if got:
+            cut = buf.rfind(b"\n", 0, end) + 1
+            if cut == 0 or (buf.find(b'"', 0, cut) >= 0 and buf.count(b'"', 0, cut) % 2):
+                if end > max_line:  # a hostile line: do not read it all into memory
                     what, at = "the line", line
                     if cut:  # the quotes are unbalanced: the last one opens a field
                         what = "a quoted field (an unclosed quote?)"
-                        at += data.count(b"\n", 0, data.rfind(b'"', 0, cut))
+                        at += buf.count(b"\n", 0, buf.rfind(b'"', 0, cut))
                     raise DataError(
                         too_long(what, max_line, "XENT_MAX_LINE_BYTES"), source=source, line=at
                     )
-                rest = data  # no whole line yet, or a quoted field goes on: read more
+                have = end  # no whole line yet, or a quoted field goes on: read more
                 continue
-            data, rest = data[:cut], data[cut:]
-        else:
-            rest = b""
-        long = first_long_line(data, max_line)
+        view = memoryview(buf)[:cut]
+        long = first_long_line(view, max_line)
         if long is not None:
+            view.release()
             raise DataError(
                 too_long("the line", max_line, "XENT_MAX_LINE_BYTES"),
                 source=source,
                 line=line + long,
             )
-        consumed += len(data)
-        text = decode(data, source, line)
-        newlines = count_byte(data, 10)
-        yield TextChunk(data, text, line, newlines, consumed)
+        consumed += cut
+        newlines = count_byte(view, 10)
+        yield LineBlock(view, line, newlines, consumed)
+        view.release()
         line += newlines
+        have = end - cut
+        buf[:have] = buf[cut:end]
+
+
+def _read_into(stream, view: memoryview) -> int:
+    """Read into ``view``; 0 only at the end of the stream."""
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        return readinto(view) or 0
+    data = stream.read(len(view))
+    view[: len(data)] = data
+    return len(data)
+
+
+def text_chunks(
+    stream: BinaryIO, source: str, first_line: int, block_bytes: int, *, check: bool = True
+) -> Iterator[TextChunk]:
+    """Chunks of whole lines of about ``block_bytes``, as bytes and as text, with the
+    number of their first line (the blocks of :func:`line_blocks`).
+
+    A chunk never ends inside a quoted field: while the quotes in it are unbalanced, the
+    next block is added. UTF-8 is checked per chunk, which cuts only at newlines; with
+    ``check=False`` it is not, and ``text`` is None: whoever takes the chunk (a worker
+    process) decodes it with :func:`decode`, which names the line of a bad byte.
+    """
+    for block in line_blocks(stream, source, first_line, block_bytes):
+        data = bytes(block.view)
+        text = decode(data, source, block.first_line) if check else None
+        yield TextChunk(data, text, block.first_line, block.newlines, block.consumed)

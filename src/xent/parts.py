@@ -1,0 +1,101 @@
+"""The map step of the pipeline: one chunk of rows in, its mergeable totals out.
+
+    chunks → map(score_part) → parts → reduce(Totals.merge, in chunk order) → a result
+
+:func:`score_part` scores a chunk (:func:`xent.scorer.score_chunk`) into totals of its own
+(:class:`xent.totals.Totals`). It runs the same in the calling process and in the CSV
+reader's worker processes (``readers/csv_workers.py``), which return parts instead of
+chunks; the pipeline merges them in input order, so a run gives the same numbers, the
+same first error and the same skipped rows whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+from .options import ScoreOptions
+from .scorer import ScoredRows, score_chunk
+from .totals import Totals
+
+
+def new_totals(classes, options: ScoreOptions) -> Totals:
+    """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``)."""
+    totals = Totals(classes, worst=options.worst, top_k=options.top_k, bins=options.bins)
+    if options.ci is not None:
+        from .bootstrap import Bootstrap
+
+        totals.bootstrap = Bootstrap(
+            options.replicates, options.seed, top_k=options.top_k, bins=options.bins
+        )
+    return totals
+
+
+class ScoreSpec:
+    """How chunks are scored: what the map step needs besides the chunk. (A plain class:
+    a dataclass costs start-up time on every command.)"""
+
+    __slots__ = ("options", "source", "metrics", "keep_rows", "detail")
+
+    def __init__(
+        self,
+        options: ScoreOptions,
+        source: str,
+        metrics: bool = True,
+        keep_rows: bool = False,  # keep the scored rows (per-row output, a contribution table)
+        detail: bool = False,  # keep each row's per-class terms (small inputs only)
+    ) -> None:
+        self.options, self.source, self.metrics = options, source, metrics
+        self.keep_rows, self.detail = keep_rows, detail
+
+
+class Part:
+    """One chunk, scored: its totals, and its rows when the spec keeps them.
+
+    Counted like a chunk by the readers (``len``: the rows read, skipped ones included;
+    ``position``: the bytes read so far), so a reader may yield parts in its place."""
+
+    __slots__ = ("totals", "rows", "classes", "task", "numbered", "position", "read", "notes")
+    skipped = ()
+
+    def __init__(self, totals, rows, classes, task, numbered, position, read, notes=()) -> None:
+        self.totals: Totals = totals
+        self.rows: ScoredRows | None = rows
+        self.classes: list[str] = classes
+        self.task: str = task
+        self.numbered: str = numbered
+        self.position: int = position
+        self.read: int = read
+        self.notes: list[str] = list(notes)  # the reader's, as a chunk carries them
+
+    def __len__(self) -> int:
+        return self.read
+
+    def __reduce__(self):
+        return (Part, tuple(getattr(self, name) for name in self.__slots__))
+
+
+def score_part(chunk, spec: ScoreSpec) -> Part:
+    """Score ``chunk`` into a :class:`Part` (raises the chunk's first bad row's error)."""
+    options = spec.options
+    # The arg-max only where something shows it: accuracy (with the metrics), the worst
+    # rows, per-row output.
+    predicted = spec.metrics or spec.keep_rows or options.worst > 0
+    scored = score_chunk(
+        chunk,
+        options,
+        source=spec.source,
+        detail=spec.detail,
+        metrics=spec.metrics,
+        predicted=predicted,
+    )
+    totals = new_totals(chunk.classes, options)
+    totals.add(scored)
+    rows = scored if spec.keep_rows else None
+    read = len(chunk) + len(chunk.skipped)
+    return Part(totals, rows, chunk.classes, chunk.task, chunk.numbered, chunk.position, read)
+
+
+def slim(part: Part) -> Part:
+    """The part as a worker sends it back: of the rows, only what per-row output writes."""
+    rows = part.rows
+    if rows is not None:
+        part.rows = ScoredRows(rows.lines, rows.labels, rows.predicted, rows.losses, [])
+    return part

@@ -1,0 +1,164 @@
+"""Map-reduce over CSV chunks: worker processes parse and score, this process merges.
+
+Whatever the number of processes, a file gives the same summary, the same first error
+(in file order, with its line and column), the same skipped rows and the same per-row
+output as one process. Chunks are made small here so that a small file has many.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+
+from xent.errors import DataError
+from xent.options import ScoreOptions
+from xent.pipeline import score_file
+from xent.readers import csv_rows, csv_workers
+from xent.readers.chunks import ReadOptions
+from xent.render import render_summary
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="worker processes are forked")
+
+CLASSES = ["a", "b", "c", "d"]
+READERS = [
+    "numpy",
+    pytest.param(
+        "arrow",
+        marks=pytest.mark.skipif(
+            not __import__("importlib").util.find_spec("pyarrow"), reason="needs pyarrow"
+        ),
+    ),
+]
+
+
+def rows(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(len(CLASSES)), size=n)
+    labels = rng.integers(0, len(CLASSES), size=n)
+    return [f"{CLASSES[y]}," + ",".join(f"{v:.6g}" for v in row) for y, row in zip(labels, p)]
+
+
+def write(path, lines: list[str]) -> str:
+    path.write_text("label," + ",".join(CLASSES) + "\n" + "\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 2048)  # about 50 rows a chunk
+
+
+def run(monkeypatch, path, workers: int, reader: str, options=None, fmt="json", **kwargs):
+    """The rendered summary (or the error's text) and the per-row output's rows."""
+    monkeypatch.setenv("XENT_CSV_WORKERS", str(workers))
+    monkeypatch.setenv("XENT_CSV_READER", reader)
+    written = []
+
+    def on_rows(scored, part):
+        written.append((scored.lines.tolist(), scored.losses.tolist()))
+
+    try:
+        summary = score_file(
+            path,
+            options or ScoreOptions(worst=3),
+            ReadOptions(on_error="skip" if options and options.skip_bad_rows else "raise"),
+            on_rows=on_rows if kwargs.get("per_row") else None,
+            metrics=fmt != "plain",
+        )
+    except DataError as error:
+        return f"error: {error}", written
+    out = io.StringIO()
+    render_summary(summary, fmt, out, precision=4)
+    return out.getvalue(), written
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_same_summary_with_any_number_of_processes(monkeypatch, tmp_path, reader):
+    path = write(tmp_path / "p.csv", rows(3000))
+    one = run(monkeypatch, path, 1, reader)
+    assert one[0].startswith("{")
+    for workers in (2, 3, 5):
+        assert run(monkeypatch, path, workers, reader) == one
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_per_row_output_in_input_order(monkeypatch, tmp_path, reader):
+    path = write(tmp_path / "p.csv", rows(2000))
+    _, one = run(monkeypatch, path, 1, reader, per_row=True)
+    _, three = run(monkeypatch, path, 3, reader, per_row=True)
+    assert three == one
+    assert [line for lines, _ in three for line in lines] == list(range(2, 2002))
+
+
+BAD_ROWS = {
+    700: "a,0.5,0.5,0.5,0.5",  # not a distribution
+    400: "b,x,0.5,0.25,0.25",  # not a number, in an earlier chunk
+    1500: "zebra,0.25,0.25,0.25,0.25",  # unknown label
+    1800: "a,0.5,0.5",  # too few fields
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_first_error_in_file_order(monkeypatch, tmp_path, reader):
+    lines = rows(2500)
+    for i, text in BAD_ROWS.items():
+        lines[i] = text
+    path = write(tmp_path / "p.csv", lines)
+    one = run(monkeypatch, path, 1, reader)
+    assert one[0] == f"error: {path}:402:2: 'x' is not a number"
+    for workers in (2, 4):
+        assert run(monkeypatch, path, workers, reader) == one
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_skipped_rows_counted_as_in_one_process(monkeypatch, tmp_path, reader):
+    lines = rows(2500)
+    for i, text in BAD_ROWS.items():
+        lines[i] = text
+    path = write(tmp_path / "p.csv", lines)
+    options = ScoreOptions(skip_bad_rows=True, worst=2)
+    one = run(monkeypatch, path, 1, reader, options)
+    assert "skipped 4 bad rows (lines 402, 702, 1502, 1802)" in one[0]
+    for workers in (2, 3):
+        assert run(monkeypatch, path, workers, reader, options) == one
+
+
+def test_not_utf8_in_a_later_chunk(monkeypatch, tmp_path):
+    lines = rows(2000)
+    path = tmp_path / "p.csv"
+    write(path, lines)
+    data = path.read_bytes().split(b"\n")
+    data[1200] = b"c\xff," + data[1200].split(b",", 1)[1]
+    data[1700] = b"a,0.5,0.5,0.5,0.5"
+    path.write_bytes(b"\n".join(data))
+    one = run(monkeypatch, str(path), 1, "numpy")
+    assert one[0].startswith(f"error: {path}:1201:2: not UTF-8")
+    assert run(monkeypatch, str(path), 3, "numpy") == one
+
+
+def test_a_pipe_sends_the_bytes(monkeypatch, tmp_path):
+    """Without a regular file to read at offsets (stdin), the chunks go to the workers."""
+    path = write(tmp_path / "p.csv", rows(2000))
+    one = run(monkeypatch, path, 1, "numpy")
+    monkeypatch.setattr(csv_workers, "file_offsets", lambda stream: None)
+    assert run(monkeypatch, path, 2, "numpy") == one
+
+
+def test_plain_asks_for_the_loss_alone(monkeypatch, tmp_path):
+    path = write(tmp_path / "p.csv", rows(500))
+    plain, _ = run(monkeypatch, path, 2, "numpy", ScoreOptions(), fmt="plain")
+    full, _ = run(monkeypatch, path, 1, "numpy", ScoreOptions(), fmt="json")
+    assert float(plain) == json.loads(full)["cross_entropy"]
+
+
+def test_worker_count(monkeypatch):
+    monkeypatch.setenv("XENT_CSV_WORKERS", "3")
+    assert csv_workers.csv_workers() == 3
+    monkeypatch.setenv("XENT_CSV_WORKERS", "1000")
+    assert csv_workers.csv_workers() == csv_workers.MAX_WORKERS
+    monkeypatch.delenv("XENT_CSV_WORKERS")
+    assert csv_workers.csv_workers() >= 1
