@@ -109,6 +109,6 @@ def test_a_run_builds_only_its_own_command():
 
 def test_every_command_is_listed_and_runs():
     listed = run("-m", "xent", "--help").stdout
-    for name in ("compute", "kl", "js", "entropy", "explain"):
-        assert f"  {name} " in listed
+    for name in ("compute", "kl", "js", "entropy", "explain", "calibrate", "compare", "report"):
+        assert f" {name} " in listed  # in Rich's command panel
     assert run("-m", "xent", "js", "--p", "0.5,0.5", "--q", "0.5,0.5").stdout == "0.0\n"

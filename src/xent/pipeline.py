@@ -19,7 +19,7 @@ from .errors import DataError
 from .options import ScoreOptions
 from .parts import Part, ScoreSpec, new_totals, score_part
 from .report import Report, report
-from .scorer import Detail, ScoredRows
+from .scorer import Detail, ScoredRows, score_chunk
 from .totals import Totals
 
 if TYPE_CHECKING:
@@ -78,6 +78,158 @@ def score_chunks(
     if check_ignored:
         _check_not_all_ignored(run.totals, options, source)
     return run
+
+
+def score_distribution_chunks(
+    chunks: Iterable,
+    kind: str,
+    options: ScoreOptions,
+    *,
+    source: str,
+    p_columns: tuple[str, ...] = (),
+    q_columns: tuple[str, ...] = (),
+    classes: tuple[str, ...] = (),
+    on_rows: Callable[[object, object, object], None] | None = None,
+):
+    """Chunks of distribution rows (read with no label column) into
+    :class:`~xent.totals.RowTotals`: ``kind`` ``entropy`` (each row a distribution, or
+    logits) goes through the scorer; ``kl`` and ``js`` split each row into P and Q
+    (:func:`xent.divergences.column_groups` of the first chunk's columns and
+    ``p_columns``, ``q_columns``, ``classes``) and take the terms from
+    :mod:`xent.divergences`. ``on_rows(values, lines, chunk)``
+    sees each chunk's per-row values. Returns (totals, numbered)."""
+    from .divergences import column_groups
+    from .totals import RowTotals
+
+    totals: RowTotals | None = None
+    groups = None
+    numbered = "line"
+    for chunk in chunks:
+        if totals is None:
+            names = chunk.classes
+            if kind != "entropy":
+                groups = column_groups(
+                    chunk.classes, p_columns, q_columns, classes, source=source or None
+                )
+                names = groups.classes
+            totals = RowTotals(names)
+            numbered = chunk.numbered
+        if kind == "entropy":
+            entropy_chunk = replace(chunk, task="entropy")
+            scored = score_chunk(entropy_chunk, options, source=source, detail=True)
+            skipped = scored.skipped
+            values, lines = scored.losses, scored.lines
+            terms = scored.detail.contribution if scored.detail is not None else values[:, None]
+        else:
+            values, terms, lines, skipped = _divergence_chunk(chunk, kind, groups, options, source)
+        totals.skip([error.line if error.line is not None else error.number for error in skipped])
+        if len(values):
+            totals.add(values, terms)
+        if on_rows is not None:
+            on_rows(values, lines, chunk)
+    if totals is None or not totals.rows and not totals.skipped:
+        raise DataError("no rows: expected one distribution per row", source=source)
+    return totals, numbered
+
+
+def _divergence_chunk(chunk, kind: str, groups, options: ScoreOptions, source: str):
+    """(per-row values, per-class terms, lines, skipped errors) of a chunk of P and Q."""
+    import numpy as np
+
+    from .divergences import divergence_rows, invalid_pair_rows
+    from .errors import InvalidProbabilities
+    from .scorer import place, rows_of
+
+    def rows(part):
+        return (part.values[:, groups.p], part.values[:, groups.q])
+
+    skipped = list(chunk.skipped)
+    if options.skip_bad_rows and len(chunk):
+        p, q = rows(chunk)
+        bad = invalid_pair_rows(p, q, options.renormalize, options.tolerance)
+        if bad.any():
+            for i in np.flatnonzero(bad):
+                one = rows_of(chunk, slice(i, i + 1))
+                try:
+                    p, q = rows(one)
+                    divergence_rows(
+                        kind, p, q, renormalize=options.renormalize, tolerance=options.tolerance
+                    )
+                except InvalidProbabilities as error:
+                    skipped.append(place(error, one, source))
+            chunk = rows_of(chunk, ~bad)
+            skipped.sort(key=lambda error: error.line or error.number or 0)
+    p, q = rows(chunk)
+    try:
+        terms, values = divergence_rows(
+            kind,
+            p,
+            q,
+            base=options.base,
+            renormalize=options.renormalize,
+            tolerance=options.tolerance,
+        )
+    except InvalidProbabilities as error:
+        raise place(error, chunk, source) from None
+    return values, terms, chunk.lines, skipped
+
+
+def score_distribution_file(
+    path: str,
+    kind: str,
+    options: ScoreOptions | None = None,
+    read=None,
+    *,
+    p_columns: tuple[str, ...] = (),
+    q_columns: tuple[str, ...] = (),
+    classes: tuple[str, ...] = (),
+    reduction: str = "mean",
+    on_rows: Callable[[object, object, object], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+):
+    """A file (``-`` for stdin) of distributions, streamed, into a
+    :class:`~xent.results.DistributionSummary`: ``kind`` ``entropy`` (a distribution per
+    row), ``kl`` or ``js`` (P and Q as two groups of columns: ``p_<class>`` and
+    ``q_<class>``, or ``p_columns`` and ``q_columns``). ``read`` is a
+    :class:`~xent.readers.chunks.ReadOptions`; its label column is not used."""
+    from dataclasses import replace as replaced
+
+    from .divergences import DIVERGENCES
+    from .readers.chunks import ReadOptions
+    from .readers.files import read_prediction_chunks, source_name
+    from .results import summarize_rows
+
+    if kind != "entropy" and kind not in DIVERGENCES:
+        raise ValueError(f"kind must be entropy, kl or js, got {kind!r}")
+    options = options or ScoreOptions()
+    read = replaced(
+        read or ReadOptions(),
+        label_column=None,
+        label_columns=(),
+        classes=classes if kind == "entropy" else (),
+    )
+    source = source_name(path)
+
+    def chunks():
+        for chunk in read_prediction_chunks(path, read):
+            yield chunk
+            if progress is not None:
+                progress(chunk.position)
+
+    run = score_distribution_chunks(
+        chunks(),
+        kind,
+        options,
+        source=source,
+        p_columns=p_columns,
+        q_columns=q_columns,
+        classes=classes,
+        on_rows=on_rows,
+    )
+    totals, numbered = run
+    return summarize_rows(
+        totals, kind, source=source, base=options.base, reduction=reduction, numbered=numbered
+    )
 
 
 def _check_not_all_ignored(totals: Totals, options: ScoreOptions, source: str | None) -> None:
