@@ -133,7 +133,7 @@ def score_file_command(
             read,
             reduction=view.reduction,
             metrics=not per_row
-            and (fmt != "plain" or view.pictures or view.reliability or view.reliability_svg),
+            and (fmt != "plain" or view.pictures or view.reliability or bool(view.reliability_svg)),
             on_rows=rows,
             progress=progress,
             by_file=by_file,
@@ -255,7 +255,7 @@ def distribution_file_command(
             )
         writer[0].write(values, lines)
 
-    with progress_bar(path, terminal) as progress:
+    with progress_bar([path], terminal) as progress:
         summary = score_distribution_file(
             path,
             kind,
