@@ -351,3 +351,44 @@ def test_an_infinite_kl_over_several_chunks_stays_infinite():
         )
     totals, _ = score_distribution_chunks(chunks, "kl", ScoreOptions(), source="x.csv")
     assert (totals.rows, totals.infinite, totals.mean) == (6, 3, math.inf)
+
+
+@pytest.mark.parametrize("kind", ["entropy", "kl"])
+def test_the_progress_bar_of_a_distribution_file_knows_its_size(
+    tmp_path, xent_cli, monkeypatch, kind
+):
+    """The bar on a terminal's stderr is sized by the file (not by the letters of its
+    name), as for ``xent compute --file``."""
+    import rich.progress
+
+    from xent.cli import files
+    from xent.cli.app import Terminal
+
+    totals = []
+
+    class Progress:
+        def __init__(self, *columns, **options):
+            pass
+
+        def start(self):
+            pass
+
+        def stop(self):
+            pass
+
+        def add_task(self, description, total=None):
+            totals.append(total)
+            return 0
+
+        def update(self, task, completed):
+            pass
+
+    monkeypatch.setattr(Terminal, "detect", classmethod(lambda cls: cls(False, False, True)))
+    monkeypatch.setattr(files, "PROGRESS_BYTES", 1)
+    monkeypatch.setattr(rich.progress, "Progress", Progress)
+    p, q = _rows()
+    path = _write(tmp_path, p, q, "csv")
+    extra = ["--renormalize"] if kind == "entropy" else []  # p and q: one row of 6 classes
+    result = xent_cli(kind, "-i", path, *extra, "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert totals == [Path(path).stat().st_size]

@@ -61,6 +61,9 @@ def _umask() -> int:
 class OutputStream(io.TextIOWrapper):
     """A UTF-8 text stream whose write errors are :class:`OutputError`, one line."""
 
+    target: str  # the name the error names
+    source: str  # the option that named it
+
     def _fail(self, error: OSError):
         return OutputError(f"{self.target}: {reason(error)}", source=self.source)
 

@@ -71,16 +71,19 @@ def import_typer() -> types.ModuleType:
             placed.append(name)
     try:
         import typer
+
+        return typer
     except Exception:
-        typer = None
+        pass
     finally:
         for name in placed:
             if isinstance(sys.modules.get(name), _StandIn):
                 del sys.modules[name]
-    if typer is None:  # a Typer this was not written for: the plain import
-        for name in [n for n in sys.modules if n == "typer" or n.startswith("typer.")]:
-            del sys.modules[name]
-        import typer
+    # A Typer this was not written for: the plain import.
+    for name in [n for n in sys.modules if n == "typer" or n.startswith("typer.")]:
+        del sys.modules[name]
+    import typer
+
     return typer
 
 

@@ -279,7 +279,7 @@ def distribution_file_command(
             )
         writer[0].write(values, lines)
 
-    with progress_bar(path, terminal) as progress:
+    with progress_bar([path], terminal) as progress:
         summary = score_distribution_file(
             path,
             kind,

@@ -167,6 +167,7 @@ class Rows:
         if labels is not None:
             texts, codes = labels if isinstance(labels, tuple) else distinct(labels)
             if self.multi:
+                assert isinstance(self.lookup, MultiLabelLookup)
                 self.lookup.reset()
             found = self.lookup.indices(texts)[codes] if len(texts) else codes
             for i in np.flatnonzero((found < 0) & keep):
@@ -174,6 +175,7 @@ class Rows:
                 self.policy(self.error(message, int(lines[i])), chunk.skipped)
                 keep[i] = False
             if self.multi:
+                assert isinstance(self.lookup, MultiLabelLookup)
                 chunk.targets = self.lookup.targets(np.where(keep, found, 0))
             else:
                 chunk.labels = found
@@ -347,6 +349,7 @@ class TableLayout:
             lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
             if self.rows is None:
                 self._start([str(i) for i in range(int(lengths[0]) if n else 0)])
+            assert self.rows is not None  # _start made it
             k = len(self.rows.classes) if self.rows.task != "binary" else 1
             bad = lengths != k
             if missing is not None:
@@ -638,6 +641,7 @@ def _npz_rows(pred: NpyStream, labels: NpyStream | None, logits, options, source
     rows = Rows(classes, task, options, source, labels.name if labels else "")
     rows.logits = logits
     if task == "multilabel" and not soft:
+        assert labels is not None  # a multi-label task is a labelled one
         raise DataError(
             f"--multi-label needs {labels.name} of shape {shape}: 0/1 per class", source=source
         )
@@ -648,6 +652,7 @@ def _npz_rows(pred: NpyStream, labels: NpyStream | None, logits, options, source
         label_block = labels.rows(n) if labels is not None else None
         try:
             if soft:
+                assert label_block is not None  # soft labels are labels
                 chunk = rows.chunk(first, values, None, label_block.reshape(n, -1))
             else:
                 chunk = rows.chunk(first, values, label_block)

@@ -10,6 +10,7 @@ is the file's size).
 from __future__ import annotations
 
 import io
+from typing import IO
 
 from ..errors import DataError, UsageError, XentError
 
@@ -75,6 +76,7 @@ class Guarded(io.RawIOBase):
 
 def decompressed(stream, kind: str, source: str) -> io.BufferedReader:
     """A buffered stream of the decompressed bytes of ``stream``."""
+    inner: io.BufferedIOBase | IO[bytes]  # gzip, bz2, lzma: BufferedIOBase; zstd: IO
     if kind == "gzip":
         import gzip
 

@@ -98,7 +98,11 @@ class JsonRowBuilder:
         self._reset()
 
     def _reset(self) -> None:
-        self.values, self.labels, self.lines, self.skipped = [], [], [], []
+        self.values: list[list[float]] = []
+        # A class index, P(class 1) of a binary file, a row of targets; None unlabelled.
+        self.labels: list[int | float | list[float] | None] = []
+        self.lines: list[int] = []
+        self.skipped: list[DataError] = []
         self.weights: list[float] = []
 
     def error(self, message: str, where: int, column: int | None = None) -> DataError:
@@ -162,6 +166,7 @@ class JsonRowBuilder:
 
     def _record_values(self, row: dict) -> list[float]:
         """The numbers of a row with one key per class (the first row's keys)."""
+        assert self.class_keys is not None  # the rows have the first row's shape
         values = []
         for k in self.class_keys:
             if k not in row:
@@ -265,6 +270,7 @@ class JsonRowBuilder:
     def multi_label(self, value) -> list[float]:
         """Positive classes as ``"dog|eagle"`` or ``["dog", "eagle"]`` (or a 0/1 list)."""
         lookup = self.lookup
+        assert isinstance(lookup, MultiLabelLookup) and self.classes is not None
         if isinstance(value, str):
             names = lookup.split(value)
         elif isinstance(value, list) and all(isinstance(x, str) for x in value):
@@ -301,6 +307,7 @@ class JsonRowBuilder:
                 label, values, weight, targets = self._row_parts(row)
             if self.lookup is None:
                 self._set_classes(len(values) if isinstance(values, list) else 0)
+            assert self.classes is not None  # set with the lookup
             n_values = 1 if self.task == "binary" else len(self.classes)
             numbers = _number_list(values, self.key or "pred", n_values)
             if targets is not None:
@@ -351,7 +358,9 @@ class JsonRowBuilder:
         elif self.task == "multilabel" or any(isinstance(t, list) for t in self.labels):
             eye = np.eye(n_classes)
             chunk.targets = np.array(
-                [t if isinstance(t, list) else eye[t] for t in self.labels], dtype=np.float64
+                # Here a label is a class index or a row of targets.
+                [eye[t] if isinstance(t, int) else t for t in self.labels],
+                dtype=np.float64,
             ).reshape(n, n_classes)
         else:
             chunk.labels = np.array(self.labels, dtype=np.intp)

@@ -82,7 +82,7 @@ def render_divergence(result, fmt: str, out, *, classes, base, unit, reduction, 
 
 
 def _render_table(result, out, title, classes, unit, reduction, precision) -> None:
-    from rich.console import Console, Group
+    from rich.console import Console, Group, RenderableType
     from rich.text import Text
 
     from .layout import Column, bar, fitted_table
@@ -90,7 +90,9 @@ def _render_table(result, out, title, classes, unit, reduction, precision) -> No
 
     how = "sum" if reduction == "sum" else "mean"
     n_rows = result.per_row.shape[0]
-    parts = [Text(title + ("" if n_rows == 1 else f", {n_rows} samples"), style="bold")]
+    parts: list[RenderableType] = [
+        Text(title + ("" if n_rows == 1 else f", {n_rows} samples"), style="bold")
+    ]
     terms = getattr(result.terms, how)(axis=0)
     finite = terms[terms < math.inf]
     scale = max(float(finite.max()) if finite.size else 0.0, 0.0)

@@ -7,12 +7,15 @@ Non-finite numbers become the strings ``"inf"``, ``"-inf"`` and ``"nan"``, which
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .numbers import json_number
 from .text import ascii_json
 
 
 def _per_class(report, p, q, neg_log_q, contribution) -> list[dict]:
+    keys: tuple[str, ...]
+    columns: tuple[Any, ...]
     if report.kind == "entropy":
         keys = ("class", "p", "neg_log_p", "contribution")
         columns = (q, neg_log_q, contribution)
@@ -40,7 +43,7 @@ def report_to_dict(report) -> dict:
     rows = report.rows
     samples = []
     for i in range(report.n_samples):
-        sample = {"row": i + 1}
+        sample: dict[str, Any] = {"row": i + 1}
         if report.kind != "entropy":
             sample["label"] = report.labels[i]
         sample.update(

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from rich import box
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -132,7 +132,7 @@ def fitted_table(
 ) -> Fit:
     """The table, the table without its bars, or stacked: whichever fits first."""
     common = dict(grid=grid, footer=footer, styles=styles, sections=sections, title=title)
-    layouts = [_table(columns, rows, **common)]
+    layouts: list[RenderableType] = [_table(columns, rows, **common)]
     kept = [k for k, column in enumerate(columns) if not column.is_bar]
     narrow = [columns[k] for k in kept]
     rest = dict(common, footer=None if footer is None else [footer[k] for k in kept])

@@ -9,8 +9,9 @@ drops its bars, then stacks its rows (:mod:`xent.render.layout`): numbers are ne
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from ..units import base_label
@@ -21,12 +22,10 @@ from .text import visible
 __all__ = ["BAR_WIDTH", "bar", "class_table", "number", "render_table", "report_renderable"]
 
 
-def _summary(rows: list[tuple[str, float]], unit: str, precision: int):
+def _summary(rows: Sequence[tuple[str, float] | tuple[str, float, str]], unit: str, precision: int):
+    """A grid of ``(name, value)`` rows in ``unit``, or ``(name, value, its own unit)``."""
     columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
-    cells = [
-        [name, number(value, precision), shown_unit[0] if shown_unit else unit]
-        for name, value, *shown_unit in rows
-    ]
+    cells = [[row[0], number(row[1], precision), row[2] if len(row) == 3 else unit] for row in rows]
     return fitted_table(columns, cells, grid=True)
 
 
@@ -100,7 +99,8 @@ def sample_table(report, precision: int):
 def report_renderable(report, precision: int = 4) -> Group:
     """The whole picture of a report, for a console to print (or record)."""
     unit = report.unit
-    parts = []
+    parts: list[RenderableType] = []
+    totals: list[tuple[str, float] | tuple[str, float, str]]
     if report.n_samples == 1:
         if report.kind == "entropy":
             title = "Entropy H(P) = −Σ P(i)·log P(i)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from ..units import base_label
@@ -21,7 +21,7 @@ def _percent(x: float) -> str:
 def summary_renderable(summary, precision: int = 4) -> Group:
     unit = summary.unit
     title = f"Cross-entropy of {visible(summary.source)}: {summary.rows:,} rows"
-    parts = [Text(title, style="bold")]
+    parts: list[RenderableType] = [Text(title, style="bold")]
     grid = [
         ["mean cross-entropy", number(summary.mean, precision), unit],
         ["sum", number(summary.sum, precision), unit],

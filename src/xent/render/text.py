@@ -97,6 +97,7 @@ def require_encodable(out, texts, what: str = "name") -> None:
     encoding = stream_encoding(out)
     if is_unicode(encoding):
         return
+    assert encoding is not None  # None (a StringIO) holds every character
     for text in texts:
         try:
             str(text).encode(encoding)
