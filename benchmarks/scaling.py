@@ -45,10 +45,15 @@ def cores() -> int:
 
 def methods(path: Path, workers: list[int]) -> dict[str, Method]:
     xent = [sys.executable, "-m", "xent", "compute", "--file", str(path), "-f", "plain"]
+    from importlib.util import find_spec
+
     found: dict[str, Method] = {
         "DuckDB query (CASE label)": ([sys.executable, "-c", DUCKDB_CASE, str(path)], {}),
-        "Polars query (coalesce)": ([sys.executable, "-c", POLARS_COALESCE, str(path)], {}),
     }
+    if find_spec("polars") is not None:
+        found["Polars query (coalesce)"] = ([sys.executable, "-c", POLARS_COALESCE, str(path)], {})
+    else:
+        print("skipped: Polars query (needs polars)", file=sys.stderr)
     for reader, name in (("numpy", "xent, default install"), ("arrow", "xent[fast]")):
         for n in workers:
             env = {"XENT_CSV_READER": reader, "XENT_CSV_WORKERS": str(n)}
