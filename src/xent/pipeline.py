@@ -72,6 +72,7 @@ def score_chunks(
         if detail and part.rows is not None and part.rows.detail is not None:
             run.details.append(part.rows.detail)
         if on_rows is not None:
+            assert part.rows is not None  # the spec keeps the rows for on_rows
             on_rows(part.rows, item)  # the chunk itself where there is one (its columns)
     if run is None:
         raise DataError("no rows: expected one row per sample", source=source)

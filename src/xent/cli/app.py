@@ -121,7 +121,10 @@ class XentGroup(TyperGroup):
 
         importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")  # registers
         for info in app.registered_commands:
-            name = info.name or info.callback.__name__.replace("_", "-")
+            name = info.name
+            if not name:
+                assert info.callback is not None  # registered by @app.command()
+                name = info.callback.__name__.replace("_", "-")
             if name == cmd_name:
                 command = get_command_from_info(
                     info,

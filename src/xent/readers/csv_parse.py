@@ -92,6 +92,7 @@ class CsvChunkParser:
         """The chunk of ``piece``; ``parsed`` is the fast path's result if already computed
         (by a worker process), ``False`` if not."""
         if self.multi_label:
+            assert isinstance(self.lookup, MultiLabelLookup)
             self.lookup.reset()
         data, first_line = piece.data, piece.first_line
         chunk = None
@@ -130,16 +131,19 @@ class CsvChunkParser:
     def _check_weights(self, chunk: PredictionChunk) -> None:
         """A sample weight must be finite and non-negative; a bad one names its line."""
         weights = chunk.sample_weights
+        assert weights is not None  # the caller checks
         bad = ~(np.isfinite(weights) & (weights >= 0))
         if not bad.any():
             return
+        weight_field = self.layout.weight_field
+        assert weight_field is not None  # sample weights come from their column
         for i in np.flatnonzero(bad):
             error = DataError(
                 f"sample weight {float(weights[i])!r} is not a finite non-negative number "
                 f"(--sample-weights {self.weights_option!r})",
                 source=self.source,
                 line=int(chunk.lines[i]),
-                column=self.layout.weight_field + 1,
+                column=weight_field + 1,
             )
             self.policy(error, chunk.skipped)
         keep_rows(chunk, ~bad)
@@ -234,12 +238,14 @@ class CsvChunkParser:
         """Set the chunk's labels from the lookup's codes; a label that names no class
         (code -1) is an error naming its line (``text_of(i)`` is row i's label text)."""
         unknown = np.flatnonzero(codes < 0)
+        label_field = self.layout.label
+        assert label_field is not None  # codes come from the label column
         for i in unknown:
             error = DataError(
                 self.lookup.unknown(text_of(i)),
                 source=self.source,
                 line=int(chunk.lines[i]),
-                column=self.layout.label + 1,
+                column=label_field + 1,
             )
             self.policy(error, chunk.skipped)
         if unknown.size:
@@ -247,6 +253,7 @@ class CsvChunkParser:
             keep_rows(chunk, keep)
             codes = codes[keep]
         if self.multi_label:
+            assert isinstance(self.lookup, MultiLabelLookup)
             chunk.targets = self.lookup.targets(codes)
         else:
             chunk.labels = codes
@@ -256,7 +263,10 @@ class CsvChunkParser:
 
     def _careful(self, text: str, first_line: int) -> PredictionChunk:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
-        rows, lines, codes, skipped = [], [], [], []
+        rows: list[list[float]] = []
+        lines: list[int] = []
+        codes: list[int | None] = []
+        skipped: list[DataError] = []
         kept: dict[str, list[str]] = {name: [] for name, _ in self.layout.kept_fields}
         line = first_line
         for row in self._rows(reader, first_line):
@@ -264,11 +274,11 @@ class CsvChunkParser:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # a blank line is not a row
             try:
-                numbers, code = self._row(row, row_line)
+                row_numbers, code = self._row(row, row_line)
             except DataError as error:
                 self.policy(error, skipped)
                 continue
-            rows.append(numbers)
+            rows.append(row_numbers)
             lines.append(row_line)
             codes.append(code)
             for name, j in self.layout.kept_fields:
@@ -280,11 +290,12 @@ class CsvChunkParser:
         if kept:
             chunk.columns = kept
         if self.layout.label is not None:
-            codes = np.array(codes, dtype=np.intp)
+            label_codes = np.array(codes, dtype=np.intp)
             if self.multi_label:
-                chunk.targets = self.lookup.targets(codes)
+                assert isinstance(self.lookup, MultiLabelLookup)
+                chunk.targets = self.lookup.targets(label_codes)
             else:
-                chunk.labels = codes
+                chunk.labels = label_codes
         return chunk
 
     def _rows(self, reader, first_line: int):

@@ -7,7 +7,7 @@ bytes into checked lines, ``csv_parse`` (and ``csv_arrow``) parses a chunk and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import BinaryIO
 
@@ -24,7 +24,7 @@ from .csv_workers import (
     scoring_spec,
 )
 from .limits import limit, too_long
-from .text_chunks import BOM, TextChunk, decode, line_blocks, text_chunks
+from .text_chunks import BOM, LineBlock, TextChunk, decode, line_blocks, text_chunks
 
 # Bytes read per chunk: 1 MiB keeps memory flat and NumPy's per-call cost negligible, and
 # measured faster than 4 MiB for both readers (1M x 10: NumPy 1.46 s against 1.60 s,
@@ -75,6 +75,8 @@ def read_csv_chunks(
         # Map-reduce: worker processes parse and score (and check UTF-8). They read a
         # file at offsets themselves: here only lines are counted; a pipe's bytes are sent.
         file = file_offsets(stream)
+        # Line blocks (views) where the workers read the file, else text chunks (bytes).
+        blocks: Iterator[LineBlock | TextChunk]
         if file is not None:
             blocks = line_blocks(stream, source, 2, CHUNK_BYTES)
         else:
@@ -83,17 +85,17 @@ def read_csv_chunks(
         if block is None:
             return
         data = bytes(block[0])  # a view is gone once the next block is read
-        first = TextChunk(data, None, block.first_line, block.newlines, block.consumed)
+        first_chunk = TextChunk(data, None, block.first_line, block.newlines, block.consumed)
         try:
-            second = next(blocks, None)
+            second_block = next(blocks, None)
         except DataError:  # a bad read (a line too long) comes after the rows before it
-            yield parser.parse(checked(first, source), position + first.consumed)
+            yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
             raise
-        if second is None:  # one chunk: no workers to start
-            yield parser.parse(checked(first, source), position + first.consumed)
+        if second_block is None:  # one chunk: no workers to start
+            yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
             return
         yield from score_in_workers(
-            parser, chain((first, second), blocks), workers, spec, position, file
+            parser, chain((first_chunk, second_block), blocks), workers, spec, position, file
         )
         return
     pieces = text_chunks(stream, source, 2, CHUNK_BYTES)
@@ -109,7 +111,7 @@ def read_csv_chunks(
     except DataError:  # a bad read (not UTF-8) comes after the rows before it
         yield parser.parse(first, position + first.consumed)
         raise
-    rest = chain((first, second), pieces) if second is not None else (first,)
+    rest: Iterable[TextChunk] = chain((first, second), pieces) if second is not None else (first,)
     if second is None or workers <= 1:  # one chunk (or one core): no workers to start
         for piece in rest:
             yield parser.parse(piece, position + piece.consumed)

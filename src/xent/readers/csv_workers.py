@@ -15,7 +15,7 @@ Without a spec (a caller of the readers alone), worker processes only parse
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import count
@@ -85,10 +85,11 @@ def _start_worker(parser: CsvChunkParser) -> None:
 
 
 def _parse_in_worker(data: bytes):
+    assert _worker_parser is not None  # set by _start_worker, the pool's initializer
     return _worker_parser.fast_arrays(data)
 
 
-def parse_in_workers(parser: CsvChunkParser, pieces: Iterator[TextChunk], workers: int):
+def parse_in_workers(parser: CsvChunkParser, pieces: Iterable[TextChunk], workers: int):
     """``(piece, fast_arrays(piece) or False)`` in input order: of every ``workers + 1``
     chunks, ``workers`` are parsed by worker processes and one here (``False``: the caller
     parses it), so one worker already uses two cores.

@@ -34,12 +34,12 @@ def decode(data: bytes, source: str, first_line: int) -> str:
         ) from None
 
 
-def count_byte(data: bytes, byte: int) -> int:
+def count_byte(data: bytes | memoryview, byte: int) -> int:
     """How many times ``byte`` occurs in ``data`` (NumPy counts faster than bytes.count)."""
     return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == byte))
 
 
-def first_long_line(data: bytes, max_line: int) -> int | None:
+def first_long_line(data: bytes | memoryview, max_line: int) -> int | None:
     """The 0-based index of the first line of ``data`` longer than ``max_line`` bytes
     (its newline included), or None. Free when ``data`` itself is not that long."""
     if len(data) <= max_line:
