@@ -39,7 +39,8 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize, file
         raise UsageError(
             f"--p has {len(p_rows[0])} values but --q has {len(q_rows[0])}: one per class"
         )
-    names, note = resolve_classes(len(p_rows[0]), option=classes, environ=os.environ)
+    # The table names each class itself: the default-classes note of compute is not needed.
+    names = resolve_classes(len(p_rows[0]), option=classes, environ=os.environ)[0]
     try:
         result = divergence(kind, p_rows, q_rows, base=log_base, renormalize=renormalize)
     except InvalidProbabilities as error:
