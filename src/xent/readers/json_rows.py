@@ -535,7 +535,7 @@ def _check_label_key(columns: list, options: ReadOptions, shape: str) -> None:
         )
 
 
-def _split_rows(data: dict, options: ReadOptions) -> Iterator[tuple]:
+def _split_rows(data: dict, options: ReadOptions) -> Iterator[dict | DataError]:
     """Rows of pandas ``to_json(orient="split")``: ``{"columns", "index", "data"}``."""
     columns, rows = data["columns"], data["data"]
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
@@ -554,7 +554,7 @@ def _split_rows(data: dict, options: ReadOptions) -> Iterator[tuple]:
             yield dict(zip(columns, row))
 
 
-def _columns_rows(data: dict, options: ReadOptions) -> Iterator[tuple]:
+def _columns_rows(data: dict, options: ReadOptions) -> Iterator[dict | DataError]:
     """Rows of pandas ``to_json(orient="columns")``: ``{column: {index: value}}``, in the
     order of the first column's index keys."""
     columns = list(data)
@@ -680,7 +680,8 @@ def read_json_chunks(
             if isinstance(item, DataError):
                 builder.policy(builder.error(item.message, number), builder.skipped)
             else:
-                builder.add(*item[:1], number, *item[1:])
+                row, label, values, weight = item
+                builder.add(row, number, label, values, weight)
             if builder.full():
                 yield builder.chunk(len(raw))
     except DataError as error:  # a whole-document error found while reading the rows
