@@ -22,7 +22,7 @@ from ..errors import DataError, UsageError
 from .chunks import PredictionChunk, ReadOptions, Said
 from .compressed import SUFFIXES, Counted, compression_of, decompressed
 from .csv_rows import read_csv_chunks
-from .json_rows import VALUE_KEYS, read_json_chunks, read_jsonl_chunks
+from .json_rows import VALUE_KEYS, is_table_document, read_json_chunks, read_jsonl_chunks
 from .limits import limit
 from .sources import (
     BINARY_FORMATS,
@@ -71,8 +71,9 @@ def sniff_format(head: bytes) -> str:
         return "json"  # an object spanning lines: a JSON document
     if rest.strip() or not isinstance(row, dict):
         return "jsonl"  # another line follows
-    # One object alone: the columns of a JSON document, or a JSON Lines file of one row.
-    columns = "classes" in row or "labels" in row
+    # One object alone: the columns of a JSON document (xent's, or a table as pandas writes
+    # orient="split", "columns" or "index"), or a JSON Lines file of one row.
+    columns = "classes" in row or "labels" in row or is_table_document(row)
     columns |= any(
         isinstance(row.get(key), list) and row[key] and isinstance(row[key][0], list)
         for key in VALUE_KEYS

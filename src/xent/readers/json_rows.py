@@ -8,9 +8,14 @@ A row is an object in one of two shapes, fixed by the first row:
   ``{"label": "dog", "dog": 0.4, "fox": 0.3, ...}``; the classes are the first object's
   keys, in order, less the label, the ``--sample-weights`` and ``--ignore-columns`` keys.
 
-JSON Lines holds one row object a line; a JSON document is a list of row objects, or the
-columns ``{"classes": [...], "labels": [...], "pred": [[...], ...]}``. A document is parsed
-whole, so its rows are numbered by position ("row 3") rather than by line.
+JSON Lines holds one row object a line. A JSON document is a list of row objects, the
+columns ``{"classes": [...], "labels": [...], "pred": [[...], ...]}``, or a table in another
+of the shapes pandas ``to_json`` writes: ``orient="split"`` (``{"columns", "index",
+"data"}``), ``"columns"`` (``{column: {index: value}}``, rows in the first column's index
+order), ``"index"`` (``{index: row object}``), ``"table"`` (records less the index) and
+``"values"`` (``[[label, q1, ..., qK], ...]``: no names, so only with ``--classes``; the label
+is the first value). ``"columns"`` and ``"index"`` are told apart by where the label key is.
+A document is parsed whole, so its rows are numbered by position ("row 3"), not by line.
 
 One value a row (one ``pred`` value, or one number key) makes a binary file; with
 ``label_column=None`` the rows hold no label at all; with ``multi_label`` a label names the
@@ -404,39 +409,231 @@ def read_jsonl_chunks(
         yield builder.chunk(position)
 
 
-def _document_rows(data, options: ReadOptions, source: str) -> Iterable[tuple]:
-    """(row object or None, label, values, weight) per row of a JSON document."""
+# -- the shapes of a JSON document
+
+OWN_KEYS = ("classes", "labels", *VALUE_KEYS)
+SPLIT_KEYS = {"columns", "index", "data"}
+DOCUMENT_SHAPES = (
+    'a list of row objects (pandas orient="records", or {"label": ..., "pred": [...]}), '
+    'pandas orient="split" ({"columns", "index", "data"}), orient="columns" or "index" '
+    '(an object of objects), orient="table", orient="values" (a list of lists, with '
+    '--classes), or {"classes", "labels", "pred"}'
+)
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "objects"
+    if isinstance(value, list):
+        return "lists"
+    if isinstance(value, str):
+        return "texts"
+    if _is_number(value):
+        return "numbers"
+    return "true/false" if isinstance(value, bool) else "nulls"
+
+
+def _found(data) -> str:
+    """What a document of no known shape is, in words."""
+    if isinstance(data, dict):
+        if not data:
+            return "an empty object"
+        kinds = " and ".join(dict.fromkeys(_kind(v) for v in data.values()))
+        return f"an object whose values are {kinds} (keys {_keys(data)})"
     if isinstance(data, list):
-        return ((row, None, None, None) for row in data)
-    if not isinstance(data, dict):
-        raise DataError(
-            'expected an object with "labels" and "pred", or a list of rows', source=source
-        )
+        return f"a list of {_kind(data[0])}" if data else "an empty list"
+    return f"{_json(data)}"
+
+
+def is_table_document(data) -> bool:
+    """A one-line object that is a whole table: pandas orient="split", "columns" or "index"."""
+    if not isinstance(data, dict) or not data:
+        return False
+    split = set(data) <= SPLIT_KEYS and {"columns", "data"} <= set(data)
+    return split or all(isinstance(v, dict) for v in data.values())
+
+
+def document_shape(data, options: ReadOptions) -> str:
+    """records, values, own, split, columns or index; else a message that lists the shapes."""
+    if isinstance(data, list):
+        if not data or isinstance(data[0], dict):
+            return "records"
+        if isinstance(data[0], list):
+            return "values"
+    elif isinstance(data, dict) and data:
+        if any(isinstance(data.get(k), list) for k in OWN_KEYS):
+            return "own"
+        if set(data) <= SPLIT_KEYS and {"columns", "data"} <= set(data):
+            return "split"
+        if set(data) == {"schema", "data"} and isinstance(data["data"], list):
+            return "table"
+        if all(isinstance(v, dict) for v in data.values()):
+            return _columns_or_index(data, options)
+    raise DataError(f"expected {DOCUMENT_SHAPES}; found {_found(data)}")
+
+
+def _default_index(keys) -> bool:
+    return all(k == str(i) for i, k in enumerate(keys))
+
+
+def _columns_or_index(data: dict, options: ReadOptions) -> str:
+    """An object of objects: pandas orient="columns" (its keys are the columns) or "index"
+    (its keys are the rows), told by where the label key (or the weights, the soft-label or
+    the ignored keys) is; without any, by which keys are the default index 0, 1, 2, ..."""
+    names = {options.label_column, options.sample_weights, *options.label_columns}
+    names |= set(options.ignore_columns)
+    names.discard(None)
+    outer, inner = list(data), list(next(iter(data.values())))
+    at_top, inside = names & set(outer), names & set(inner)
+    if at_top and not inside:
+        return "columns"
+    if inside and not at_top:
+        return "index"
+    if not at_top and _default_index(outer) and not _default_index(inner):
+        return "index"
+    if not at_top and _default_index(inner) and not _default_index(outer):
+        return "columns"
+    label = options.label_column
+    what = f"the label key {label!r} (--label-column)" if label else "a named key"
+    where = "both its keys and its first object's keys" if at_top else "neither"
+    raise DataError(
+        'an object of objects is read as pandas orient="columns" when its keys hold '
+        f'{what}, or as orient="index" when its objects do; found {where} '
+        f"(keys {_keys(outer, 4)}; first object's keys {_keys(inner, 4)})"
+    )
+
+
+def _own_rows(data: dict, options: ReadOptions) -> Iterable[tuple]:
+    """Rows of xent's own ``{"classes": [...], "labels": [...], "pred": [[...], ...]}``."""
     labelled = options.label_column is not None
     keys = [k for k in VALUE_KEYS if k in data]
     if len(keys) != 1 or (labelled and "labels" not in data):
         wanted = '"labels" and one of' if labelled else "one of"
-        raise DataError(f'expected the keys {wanted} "pred" and "logits"', source=source)
+        raise DataError(f'expected the keys {wanted} "pred" and "logits"')
     values = data[keys[0]]
     if labelled:
         labels = data["labels"]
     else:  # rows of distributions: no labels
         labels = [None] * len(values) if isinstance(values, list) else None
     if not isinstance(labels, list) or not isinstance(values, list):
-        raise DataError(f'"labels" and "{keys[0]}" must be lists', source=source)
+        raise DataError(f'"labels" and "{keys[0]}" must be lists')
     if len(labels) != len(values):
-        raise DataError(
-            f'{len(labels)} labels for {len(values)} rows of "{keys[0]}"', source=source
-        )
+        raise DataError(f'{len(labels)} labels for {len(values)} rows of "{keys[0]}"')
     key = options.sample_weights
     if key is None:
         return ((None, label, row, None) for label, row in zip(labels, values))
     if not isinstance(data.get(key), list) or len(data[key]) != len(labels):
-        raise DataError(
-            f"expected a list {key!r} of one sample weight per row (--sample-weights)",
-            source=source,
-        )
+        raise DataError(f"expected a list {key!r} of one sample weight per row (--sample-weights)")
     return ((None, label, row, s) for label, row, s in zip(labels, values, data[key]))
+
+
+def _check_label_key(columns: list, options: ReadOptions, shape: str) -> None:
+    label = options.label_column
+    if label is not None and not options.label_columns and label not in columns:
+        raise DataError(
+            f"no {label!r} column among {_keys(columns)} ({shape}; --label-column names another)"
+        )
+
+
+def _split_rows(data: dict, options: ReadOptions) -> Iterator[dict | DataError]:
+    """Rows of pandas ``to_json(orient="split")``: ``{"columns", "index", "data"}``."""
+    columns, rows = data["columns"], data["data"]
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise DataError(f'"columns" must be a list of names, got {_json(columns)}')
+    if not isinstance(rows, list):
+        raise DataError(f'"data" must be a list of rows, got {_json(rows)}')
+    if len(set(columns)) != len(columns):
+        twice = next(c for c in columns if columns.count(c) > 1)
+        raise DataError(f'"columns" names {shown(twice)} twice')
+    _check_label_key(columns, options, 'orient="split"')
+    n = len(columns)
+    for row in rows:
+        if not isinstance(row, list) or len(row) != n:
+            yield DataError(f"expected a list of {n} values (one per column), got {_json(row)}")
+        else:
+            yield dict(zip(columns, row))
+
+
+def _columns_rows(data: dict, options: ReadOptions) -> Iterator[dict | DataError]:
+    """Rows of pandas ``to_json(orient="columns")``: ``{column: {index: value}}``, in the
+    order of the first column's index keys."""
+    columns = list(data)
+    _check_label_key(columns, options, 'orient="columns"')
+    index = list(data[columns[0]])
+    for c in columns[1:]:
+        if len(data[c]) != len(index):
+            raise DataError(
+                f"column {shown(c)} has {len(data[c])} rows, column {shown(columns[0])} "
+                f"{len(index)}"
+            )
+    for i in index:
+        missing = next((c for c in columns if i not in data[c]), None)
+        if missing is not None:
+            yield DataError(f"column {shown(missing)} has no value at index {shown(i)}")
+        else:
+            yield {c: data[c][i] for c in columns}
+
+
+def _values_rows(data: list, options: ReadOptions) -> Iterator:
+    """Rows of pandas ``to_json(orient="values")``: ``[[label, q1, ..., qK], ...]``, with no
+    column names: the classes are --classes, the label the first value (none without a
+    label column); one value after the label with two classes is P(class 1)."""
+    labelled = options.label_column is not None
+    if not options.classes:
+        first = "the label is the first value, " if labelled else ""
+        raise DataError(
+            'a list of lists, as pandas to_json(orient="values") writes, names no columns: '
+            f"--classes names the classes ({first}then one value per class)"
+        )
+    if options.label_columns or options.sample_weights:
+        option = "--label-columns" if options.label_columns else "--sample-weights"
+        raise UsageError(
+            f'a list of lists (orient="values") has no column names for {option} to name',
+            source=option,
+        )
+    k = len(options.classes)
+    widths = {k + labelled} | ({1 + labelled} if k == 2 and labelled else set())
+    what = "the label and " if labelled else ""
+    for row in data:
+        if not isinstance(row, list) or len(row) not in widths:
+            shown_widths = " or ".join(map(str, sorted(widths)))
+            yield DataError(
+                f"expected a list of {shown_widths} values ({what}one per --classes name), "
+                f"got {_json(row)}"
+            )
+            continue
+        if len(widths) > 1:
+            widths = {len(row)}  # the first row fixes binary or not
+        yield (None, row[0], row[1:], None) if labelled else (None, None, row, None)
+
+
+def _table_rows(data: dict, options: ReadOptions) -> Iterator:
+    """Rows of pandas ``to_json(orient="table")``: records, less the index columns (the
+    schema's "primaryKey") that name no label or weights."""
+    schema = data["schema"]
+    keys = schema.get("primaryKey", []) if isinstance(schema, dict) else []
+    roles = {options.label_column, options.sample_weights, *options.label_columns}
+    index = [k for k in keys if isinstance(k, str) and k not in roles]
+    for row in data["data"]:
+        if isinstance(row, dict) and index:
+            row = {k: v for k, v in row.items() if k not in index}
+        yield row
+
+
+def _document_rows(data, options: ReadOptions, shape: str) -> Iterable:
+    """(row object or None, label, values, weight), or a DataError, per row of a document."""
+    if shape == "records":
+        return ((row, None, None, None) for row in data)
+    if shape == "own":
+        return _own_rows(data, options)
+    if shape == "values":
+        return _values_rows(data, options)
+    if shape == "index":
+        return ((row, None, None, None) for row in data.values())
+    if shape == "table":
+        return ((row, None, None, None) for row in _table_rows(data, options))
+    rows = _split_rows(data, options) if shape == "split" else _columns_rows(data, options)
+    return (row if isinstance(row, DataError) else (row, None, None, None) for row in rows)
 
 
 def read_json_chunks(
@@ -462,20 +659,34 @@ def read_json_chunks(
         raise DataError(
             f"invalid JSON: {error.msg}", source=source, line=error.lineno, column=error.colno
         ) from None
+    try:
+        shape = document_shape(data, options)
+        rows = _document_rows(data, options, shape)
+    except DataError as error:
+        raise DataError(error.message, source=source) from None
     builder = JsonRowBuilder(options, source, "row")
-    if isinstance(data, dict):
+    if shape == "own":
         classes = data.get("classes")
         if classes is not None and not options.classes:
             if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
                 raise DataError('"classes" must be a list of names', source=source)
             builder.document_classes = classes
-        if "logits" in data:
-            builder.key = "logits"
-        elif "pred" in data:
-            builder.key = "pred"
-    for number, (row, label, values, weight) in enumerate(_document_rows(data, options, source), 1):
-        builder.add(row, number, label, values, weight)
-        if builder.full():
-            yield builder.chunk(len(raw))
+        builder.key = "logits" if "logits" in data else "pred"
+    elif shape == "values":
+        builder.key = "pred"
+    number = 0
+    try:
+        for number, item in enumerate(rows, 1):
+            if isinstance(item, DataError):
+                builder.policy(builder.error(item.message, number), builder.skipped)
+            else:
+                row, label, values, weight = item
+                builder.add(row, number, label, values, weight)
+            if builder.full():
+                yield builder.chunk(len(raw))
+    except DataError as error:  # a whole-document error found while reading the rows
+        if error.source is not None:
+            raise
+        raise DataError(error.message, source=source) from None
     if builder.lines or builder.skipped:
         yield builder.chunk(len(raw))
