@@ -1,26 +1,33 @@
-"""Hostile prediction files: random and mutated CSV, TSV, JSON and JSON Lines bytes.
+"""Hostile prediction files: random and mutated CSV, TSV, JSON and JSON Lines bytes, for
+each task (multi-class, binary, multi-label), with the options that change how they are
+read and scored.
 
 For any file, ``xent compute --file`` prints a correct result (exit 0) or one line on
 stderr naming the file (exit 1 or 2); never a traceback, never a hang. The strategies and
-the check live in ``fuzz_inputs.py``; ``fuzz/long_run.py`` runs them far longer.
+the check live in ``fuzz_inputs.py``; ``fuzz/long_run.py`` runs them far longer. Every
+run is under ``ulimit -v`` (``memory_cap``): a memory blow-up fails the test.
 """
 
 from __future__ import annotations
 
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fuzz_inputs import check_file, prediction_files
+from fuzz_inputs import TASKS, check_case, memory_cap, prediction_cases
 
 FUZZ = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
-@FUZZ
-@given(prediction_files())
-def test_any_prediction_file(case):
-    fmt, table, data, mutated = case
-    with tempfile.TemporaryDirectory() as directory:
-        check_file(fmt, table, data, mutated, directory)
+@pytest.mark.parametrize("task", TASKS)
+def test_any_prediction_file_of_each_task(task):
+    @FUZZ
+    @given(prediction_cases(task=task))
+    def check(case):
+        with tempfile.TemporaryDirectory() as directory, memory_cap():
+            check_case(case, directory)
+
+    check()

@@ -66,8 +66,20 @@ def score_chunks(
 
 
 def _check_not_all_ignored(totals: Totals, options: ScoreOptions, source: str | None) -> None:
-    """Every row ignored leaves no loss to average (PyTorch prints nan): say so."""
-    if not totals.ignored or totals.rows:
+    """Every row ignored (or skipped as bad) leaves no loss to average (PyTorch prints
+    nan): say so."""
+    if totals.rows:
+        return
+    if not totals.ignored:
+        if totals.skipped:  # --on-error skip left every row out: nan is no answer
+            first = ", ".join(map(str, totals.skipped_lines[:5]))
+            where = f" (first: {first})" if first else ""
+            raise DataError(
+                f"every row is skipped as bad: {totals.skipped:,} "
+                f"row{'s' if totals.skipped > 1 else ''}{where}, so there is no "
+                "loss to average (--on-error raise shows the first problem)",
+                source=source or None,
+            )
         return
     how = (
         f"the ignore index {options.ignore_index} (--ignore-index)"

@@ -34,6 +34,11 @@ class ExactSum:
         self.partials: list[float] = []
 
     def add(self, x: float) -> None:
+        if not math.isfinite(x) or (self.partials and not math.isfinite(self.partials[-1])):
+            # inf and nan: plain float addition is exact (inf + inf = inf, inf − inf = nan);
+            # the partials' error terms would turn inf + inf into nan.
+            self.partials = [sum(self.partials, x)]
+            return
         partials = []
         for y in self.partials:
             if abs(x) < abs(y):
@@ -44,7 +49,8 @@ class ExactSum:
                 partials.append(lo)
             x = hi
         partials.append(x)
-        self.partials = partials if all(map(math.isfinite, partials)) else [math.fsum(partials)]
+        # An overflow leaves ±inf as the last (largest) partial, and nan error terms below it.
+        self.partials = partials if all(map(math.isfinite, partials)) else [partials[-1]]
 
     def add_array(self, values: np.ndarray) -> None:
         self.add(math.fsum(values.tolist()) if values.size else 0.0)
