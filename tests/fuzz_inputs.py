@@ -574,19 +574,27 @@ def run(args: list[str], reader: str = "numpy", input=None):
 
 @contextmanager
 def memory_cap(extra: int = MEMORY_CAP):
-    """``ulimit -v``: this process may map only ``extra`` more bytes while inside, so that a
-    memory blow-up fails the test (a MemoryError: an internal error) instead of the machine."""
+    """A memory cap for in-process runs: this process may take only ``extra`` more bytes of
+    data while inside, so that a memory blow-up fails the test (a MemoryError: an internal
+    error) instead of the machine.
+
+    In-process this is ``ulimit -d`` (RLIMIT_DATA: the memory written to), not ``ulimit -v``
+    (RLIMIT_AS: address space): glibc reserves 64 MiB of address space per thread's malloc
+    arena, and a thread started by pyarrow or the CSV workers when the address space is
+    used up kills the whole process ("cannot allocate memory for thread-local data"), the
+    test runner with it. A subprocess gets the real ``ulimit -v`` (:func:`limit_memory`).
+    """
     with open("/proc/self/status") as f:
-        size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize"))
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmData"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     cap = size + extra
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def limit_memory() -> None:
