@@ -1,0 +1,158 @@
+"""What the second fuzz round found, each pinned down by the smallest input that showed it.
+
+- multi-label files with ``--reduction none``: an internal error (no class index to name);
+- two infinite losses added (two chunks, a merge, a multi-label sum): ``nan`` with exit 0;
+- ``--on-error skip`` that skips every row: ``nan`` with exit 0;
+- ``--worst 100001``: "the 100,000 number of rowss allowed";
+- ``explain -f csv`` with an infinite loss: two warnings before the one error line;
+- the memory cap of the fuzz runs themselves: a MemoryError under it, never a dead runner.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fuzz_inputs import limit_memory, memory_cap
+from xent.totals import ExactSum
+
+SCRIPT = Path(sys.executable).with_name("xent")
+
+
+def one_error_line(result, text: str) -> None:
+    assert result.exit_code == 1 or result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("xent: "), result.stderr
+    assert text in result.stderr, result.stderr
+
+
+@pytest.fixture
+def multi_label_csv(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("label,a,b\na|b,0.9,0.8\n,0.1,0.2\nb,0.3,0.6\n")
+    return path
+
+
+def test_multi_label_rows_name_their_positive_classes(xent_cli, multi_label_csv):
+    args = ["compute", "-i", multi_label_csv, "--multi-label", "-r", "none"]
+    result = xent_cli(*args, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "row,label,cross_entropy,predicted,line"
+    # label: the classes with y = 1; predicted: those with Q >= 0.5 (as a file writes them)
+    assert [line.split(",")[1::2] for line in lines[1:]] == [["a|b", "a|b"], ["", ""], ["b", "b"]]
+    rows = [json.loads(line) for line in xent_cli(*args, "-f", "json").stdout.splitlines()]
+    assert [(r["label"], r["predicted"], r["line"]) for r in rows] == [
+        ("a|b", "a|b", 2),
+        ("", "", 3),
+        ("b", "b", 4),
+    ]
+    expected = (-math.log(0.9) - math.log(0.8)) / 2
+    assert math.isclose(rows[0]["cross_entropy"], expected, rel_tol=1e-12)
+    plain = xent_cli(*args, "-f", "plain").stdout.split()
+    assert [float(x) for x in plain] == [r["cross_entropy"] for r in rows]
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="xent is not installed beside this Python")
+def test_multi_label_rows_through_the_script(multi_label_csv):
+    done = subprocess.run(
+        [str(SCRIPT), "compute", "-i", str(multi_label_csv), "--multi-label", "-r", "none"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limit_memory,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.splitlines()[1].startswith("1,a|b,")
+
+
+def test_infinity_plus_infinity_is_infinity():
+    for values in ([math.inf, math.inf], [1.0, math.inf, 2.0, math.inf], [1e308, 1e308]):
+        total = ExactSum()
+        for x in values:
+            total.add(x)
+        assert total.value == math.inf, values
+    total = ExactSum()
+    for x in (math.inf, -math.inf):
+        total.add(x)
+    assert math.isnan(total.value)
+    merged, other = ExactSum(), ExactSum()
+    merged.add(math.inf)
+    other.add(math.inf)
+    merged.merge(other)
+    assert merged.value == math.inf
+    finite = ExactSum()
+    for x in [0.1] * 10:
+        finite.add(x)
+    assert finite.value == 1.0
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_multi_label_file_with_two_infinite_rows(xent_cli, tmp_path, reduction):
+    path = tmp_path / "m.csv"
+    path.write_text("label,a,b\nb,1,0.5\nb,1,0.5\na,0.5,0.5\n")  # y = 0 where Q = 1: inf
+    result = xent_cli("compute", "-i", path, "--multi-label", "-f", "json", "-r", reduction)
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["cross_entropy"] == summary["sum"] == summary["mean"] == "inf"
+
+
+def test_two_chunks_of_infinite_rows(xent_cli, tmp_path, monkeypatch):
+    from xent.readers import csv_rows
+
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 64)
+    path = tmp_path / "p.csv"
+    path.write_text("label,a,b\n" + "a,0,1\n" * 40)
+    result = xent_cli("compute", "-i", path, "-f", "json", "-r", "sum")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["sum"] == "inf"
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_every_row_skipped_is_an_error_not_nan(xent_cli, tmp_path, reduction):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"label": "b", "a": 0.5, "b": 0.5}\n{"label": "b", "a": 0.3, "b": 0.7}\n')
+    result = xent_cli(
+        "compute", "-i", path, "--sample-weights", "w", "--on-error", "skip", "-r", reduction
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"xent: {path}: every row is skipped as bad: 2 rows (first: 1, 2), so there is no "
+        "loss to average (--on-error raise shows the first problem)\n"
+    )
+    one = tmp_path / "one.csv"
+    one.write_text("label,a,b\nb,x,0.5\n")
+    result = xent_cli("compute", "-i", one, "--on-error", "skip", "-f", "plain")
+    one_error_line(result, "every row is skipped as bad: 1 row (first: 2)")
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--worst", "100001", "--worst: 100,001 is more than the 100,000 rows allowed"),
+        ("--bins", "10001", "--bins: 10,001 is more than the 10,000 bins allowed"),
+        ("--top-k", "1000001", "--top-k: 1,000,001 is more than the 1,000,000 classes allowed"),
+        ("--bins", "0", "--bins: 0 is not a positive number of bins"),
+    ],
+)
+def test_bounds_say_their_noun_once(xent_cli, option, value, message):
+    result = xent_cli("compute", "-l", "0", "-p", "0.5,0.5", option, value)
+    one_error_line(result, message)
+
+
+def test_explain_refuses_csv_before_any_warning(xent_cli):
+    result = xent_cli("explain", "--labels", "1.0", "--pred", "0.0", "--pred", "1", "-f", "csv")
+    assert result.exit_code == 2
+    assert result.stderr == "xent: --format: explain writes table, plain or json, not csv\n"
+
+
+def test_the_memory_cap_raises_memory_error_and_lifts():
+    with memory_cap(256 << 20), pytest.raises(MemoryError):
+        np.ones(64 << 20)  # 512 MiB
+    assert np.ones(64 << 20).size == 64 << 20
