@@ -8,8 +8,8 @@ argument lists, from a seeded ``random.Random`` (one seed, one input), runs ``xe
 each in-process (the Click command built once: a few milliseconds an input) under a
 memory cap (``ulimit -d``: see ``fuzz_inputs.memory_cap``) and a per-input watchdog, and
 checks the promise: exit 0 with output valid for its format (and the right number where
-the input fixes it), or one ``xent: ...`` line on stderr with exit 1/2; never an internal error, a traceback or a hang, and both CSV
-readers agree. Every ``--subprocess-every``-th input also runs as a real process (the
+the input fixes it), or one ``xent: ...`` line on stderr with exit 1/2; never an internal
+error, a traceback or a hang, and both CSV readers agree. Every ``--subprocess-every``-th input also runs as a real process (the
 installed script, ``ulimit -v``), where a signal is a crash.
 
 It prints, per format (and per task within each file format), the inputs tried and the
