@@ -9,8 +9,9 @@ each in-process (the Click command built once: a few milliseconds an input) unde
 memory cap (``ulimit -d``: see ``fuzz_inputs.memory_cap``) and a per-input watchdog, and
 checks the promise: exit 0 with output valid for its format (and the right number where
 the input fixes it), or one ``xent: ...`` line on stderr with exit 1/2; never an internal
-error, a traceback or a hang, and both CSV readers agree. Every ``--subprocess-every``-th input also runs as a real process (the
-installed script, ``ulimit -v``), where a signal is a crash.
+error, a traceback or a hang, and both CSV readers agree. Every ``--subprocess-every``-th
+input also runs as a real process (the installed script, ``ulimit -v``), where a signal is
+a crash.
 
 It prints, per format (and per task within each file format), the inputs tried and the
 internal errors, hangs, crashes and other broken promises; each failing input is saved
