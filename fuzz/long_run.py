@@ -26,7 +26,6 @@ import faulthandler
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +43,7 @@ from fuzz_inputs import (  # noqa: E402
     check_case,
     draw_arguments,
     draw_case,
-    limit_memory,
+    in_subprocess,
     memory_cap,
 )
 
@@ -59,39 +58,6 @@ class Hang(BaseException):
 
 def _alarm(signum, frame):
     raise Hang()
-
-
-def xent_command() -> list[str]:
-    found = shutil.which("xent", path=str(Path(sys.executable).parent))
-    return [found] if found else [sys.executable, "-m", "xent"]
-
-
-def in_subprocess(args: list[str], timeout: float) -> str | None:
-    """Run ``xent ARGS`` as a process under ``ulimit -v``: None, or the failure's kind."""
-    env = {**os.environ, "XENT_CSV_READER": "auto"}
-    env.pop("XENT_CLASSES", None)
-    try:
-        done = subprocess.run(
-            [*xent_command(), *args],
-            capture_output=True,
-            text=True,
-            errors="replace",
-            env=env,
-            timeout=timeout,
-            preexec_fn=limit_memory,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        return "hangs"
-    if done.returncode < 0:
-        return "crashes"
-    if done.returncode == 70 or "internal error" in done.stderr or "Traceback" in done.stderr:
-        return "internal errors"
-    if done.returncode not in (0, 1, 2):
-        return "other failures"
-    if done.returncode and (not done.stderr.startswith("xent: ") or done.stderr.count("\n") != 1):
-        return "other failures"
-    return None
 
 
 def main() -> int:

@@ -604,6 +604,49 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
+def xent_command() -> list[str]:
+    """The installed script beside this Python, else ``python -m xent``."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    found = shutil.which("xent", path=str(Path(sys.executable).parent))
+    return [found] if found else [sys.executable, "-m", "xent"]
+
+
+def in_subprocess(args: list[str], timeout: float) -> str | None:
+    """Run ``xent ARGS`` as a process under ``ulimit -v`` (MEMORY_CAP): None when it kept
+    the promise, else what broke it: "hangs", "crashes" (a signal), "internal errors",
+    "other failures" (another status, or not one ``xent: ...`` line on failure)."""
+    import subprocess
+
+    env = {**os.environ, "XENT_CSV_READER": "auto"}
+    for name in ("XENT_CLASSES", "XENT_DEBUG"):
+        env.pop(name, None)
+    try:
+        done = subprocess.run(
+            [*xent_command(), *args],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            env=env,
+            timeout=timeout,
+            preexec_fn=limit_memory,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return "hangs"
+    if done.returncode < 0:
+        return "crashes"
+    if done.returncode == 70 or "internal error" in done.stderr or "Traceback" in done.stderr:
+        return "internal errors"
+    if done.returncode not in (0, 1, 2):
+        return "other failures"
+    if done.returncode and (not done.stderr.startswith("xent: ") or done.stderr.count("\n") != 1):
+        return "other failures"
+    return None
+
+
 class InternalError(AssertionError):
     """Exit 70, an exception out of the command, or a traceback: a bug in xent."""
 

@@ -15,7 +15,7 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fuzz_inputs import TASKS, check_case, memory_cap, prediction_cases
+from fuzz_inputs import TASKS, check_case, in_subprocess, memory_cap, prediction_cases
 
 FUZZ = settings(
     max_examples=60,
@@ -38,3 +38,16 @@ def test_any_prediction_file_of_each_task(task):
             check_case(case, directory)
 
     check()
+
+
+@settings(FUZZ, max_examples=12)
+@given(prediction_cases(max_rows=4, max_classes=4))
+def test_the_script_under_ulimit_v(case):
+    """A few files through the installed script as a real process, under ``ulimit -v``:
+    no signal, no hang, no internal error, one line on failure."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = f"{directory}/preds.{case.fmt}"
+        with open(path, "wb") as f:
+            f.write(case.data)
+        args = ["compute", "--file", path, *case.options, "-f", case.summary[0]]
+        assert in_subprocess(args, timeout=60) is None
