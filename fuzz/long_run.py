@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import collections
 import faulthandler
+import json
 import os
 import shutil
 import signal
@@ -56,8 +57,26 @@ class Hang(BaseException):
     xent's nor Click's ``except Exception`` takes it)."""
 
 
+STACKS = {"path": None}  # where the alarm writes every thread's stack
+
+
 def _alarm(signum, frame):
+    if STACKS["path"] is not None:
+        with open(STACKS["path"], "w") as f:
+            faulthandler.dump_traceback(f, all_threads=True)
     raise Hang()
+
+
+def _restart(args, state: dict) -> None:
+    """Go on in a fresh process: a Hang raised inside threading or a pool may leave a lock
+    held, and every later input would hang behind it (a failure of the harness, not xent)."""
+    path = args.state or Path(tempfile.mkstemp(prefix="xent-fuzz-state-", suffix=".json")[1])
+    path.write_text(json.dumps(state))
+    sys.stdout.flush()
+    argv = [a for a in sys.argv[1:]]
+    if "--state" not in argv:
+        argv += ["--state", str(path)]
+    os.execv(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv])
 
 
 def main() -> int:
@@ -70,6 +89,7 @@ def main() -> int:
     parser.add_argument("--max-rows", type=int, default=40)
     parser.add_argument("--max-classes", type=int, default=12)
     parser.add_argument("--failures", type=Path, default=ROOT / "fuzz" / "failures")
+    parser.add_argument("--state", type=Path, help=argparse.SUPPRESS)  # after a restart
     args = parser.parse_args()
 
     os.environ.pop("XENT_CLASSES", None)
@@ -79,9 +99,16 @@ def main() -> int:
     exits = {c: collections.Counter() for c in CATEGORIES}
     seen: set[str] = set()
     start = time.monotonic()
-    end = start + args.minutes * 60
-    last_print = start
     i = 0
+    if args.state is not None and args.state.exists() and args.state.stat().st_size:
+        state = json.loads(args.state.read_text())
+        for name, table in (("counts", counts), ("tasks", tasks), ("exits", exits)):
+            for c, values in state[name].items():
+                table[c].update({(int(k) if k.isdigit() else k): v for k, v in values.items()})
+        seen, i = set(state["seen"]), state["i"]
+        start -= state["elapsed"]
+    end = start + args.minutes * 60
+    last_print = time.monotonic()
     scratch = tempfile.mkdtemp(prefix="xent-fuzz-")
     while time.monotonic() < end:
         left = [c for c in CATEGORIES if counts[c]["inputs"] < args.per_format]
@@ -92,6 +119,8 @@ def main() -> int:
         i += 1
         d = RandomDraw(seed)
         directory = tempfile.mkdtemp(dir=scratch)
+        args.failures.mkdir(parents=True, exist_ok=True)
+        STACKS["path"] = args.failures / f"{category}-{seed}.stacks"
         kind = None
         detail = ""
         try:
@@ -146,12 +175,26 @@ def main() -> int:
                 seen.add(key)
                 print(f"FAILURE seed {seed}: {key}\n{detail}\n", flush=True)
         shutil.rmtree(directory, ignore_errors=True)
+        if kind == "hangs":
+            shutil.rmtree(scratch, ignore_errors=True)
+            state = {
+                "counts": counts,
+                "tasks": tasks,
+                "exits": {c: {str(k): v for k, v in e.items()} for c, e in exits.items()},
+                "seen": sorted(seen),
+                "i": i,
+                "elapsed": time.monotonic() - start,
+            }
+            print(f"restarting after the hang of seed {seed}", flush=True)
+            _restart(args, state)
         if time.monotonic() - last_print > 60:
             last_print = time.monotonic()
             done = ", ".join(f"{c} {counts[c]['inputs']:,}" for c in CATEGORIES)
             bad = sum(counts[c][k] for c in CATEGORIES for k in KINDS)
             print(f"{last_print - start:6.0f} s: {done}; {bad} failures", flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
+    if args.state is not None:
+        args.state.unlink(missing_ok=True)
 
     wall = time.monotonic() - start
     total = sum(counts[c]["inputs"] for c in CATEGORIES)
