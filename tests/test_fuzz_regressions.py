@@ -156,3 +156,32 @@ def test_the_memory_cap_raises_memory_error_and_lifts():
     with memory_cap(256 << 20), pytest.raises(MemoryError):
         np.ones(64 << 20)  # 512 MiB
     assert np.ones(64 << 20).size == 64 << 20
+
+
+def test_a_file_that_fails_mid_way_leaves_no_reader_thread(tmp_path, monkeypatch):
+    """A scoring error while the reader is suspended (the pyarrow reader parses the next
+    chunk in a thread) closes the reader at once. Left to the garbage collector, its
+    ``ThreadPoolExecutor`` was shut down at an arbitrary moment, once inside threading's
+    own bookkeeping of a new thread: a deadlock (the long fuzz run hung on it)."""
+    pytest.importorskip("pyarrow")
+    import gc
+    import threading
+
+    from xent.errors import DataError
+    from xent.pipeline import score_file
+    from xent.readers import csv_rows
+
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 64)
+    monkeypatch.setenv("XENT_CSV_READER", "arrow")
+    path = tmp_path / "p.csv"
+    path.write_text("label,a,b\n" + "a,0.5,0.5\n" * 20 + "a,0.5,0.9\n" + "a,0.5,0.5\n" * 20)
+    gc.collect()
+    before = set(threading.enumerate())
+    gc.disable()  # only the pipeline itself may close the reader
+    try:
+        with pytest.raises(DataError, match="sums to 1.4"):
+            score_file(str(path))
+        left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    finally:
+        gc.enable()
+    assert left == []

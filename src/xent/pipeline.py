@@ -12,6 +12,7 @@ each chunk is scored by :func:`xent.scorer.score_chunk` and added to one
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from .errors import DataError
@@ -118,12 +119,17 @@ def score_file(
     source = source_name(path)
 
     def chunks():
-        for chunk in read_prediction_chunks(path, read):
-            yield chunk
-            if progress is not None:
-                progress(chunk.position)
+        with closing(read_prediction_chunks(path, read)) as source_chunks:
+            for chunk in source_chunks:
+                yield chunk
+                if progress is not None:
+                    progress(chunk.position)
 
-    run = score_chunks(chunks(), options, source=source, metrics=metrics, on_rows=on_rows)
+    # Close the reader as soon as scoring stops, on an error too: a reader left suspended
+    # (its read-ahead thread, its worker processes) would be shut down by the garbage
+    # collector at an arbitrary moment, once inside threading's own locks: a deadlock.
+    with closing(chunks()) as read_chunks:
+        run = score_chunks(read_chunks, options, source=source, metrics=metrics, on_rows=on_rows)
     return summarize(
         run.totals,
         options,
