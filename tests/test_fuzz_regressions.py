@@ -5,6 +5,9 @@
 - ``--on-error skip`` that skips every row: ``nan`` with exit 0;
 - ``--worst 100001``: "the 100,000 number of rowss allowed";
 - ``explain -f csv`` with an infinite loss: two warnings before the one error line;
+- a reader left suspended by a scoring error, closed later by the garbage collector inside
+  threading's locks: a deadlock (the long run hung), or "Exception ignored" on stderr;
+- a 20,000-class JSON Lines file read with --multi-label: a 20,000² identity, MemoryError;
 - the memory cap of the fuzz runs themselves: a MemoryError under it, never a dead runner.
 """
 
@@ -185,3 +188,24 @@ def test_a_file_that_fails_mid_way_leaves_no_reader_thread(tmp_path, monkeypatch
     finally:
         gc.enable()
     assert left == []
+
+
+@pytest.mark.parametrize("shape", ["records", "pred"])
+def test_a_wide_json_lines_file_read_as_multi_label_takes_linear_memory(xent_cli, tmp_path, shape):
+    """20,000 classes read with --multi-label built a 20,000 × 20,000 identity (3 GB) for
+    one row: a MemoryError under the fuzz run's memory cap. Now n × K, as the input is."""
+    k = 20_000
+    if shape == "records":
+        row = {"label": f"c{k - 1}", **{f"c{i}": 1 / k for i in range(k)}}
+    else:
+        row = {"label": k - 1, "pred": [1 / k] * k}
+    path = tmp_path / "wide.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    with memory_cap(512 << 20):
+        result = xent_cli("compute", "-i", path, "--multi-label", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    y = np.zeros(k)
+    y[k - 1] = 1.0
+    q = np.full(k, 1 / k)
+    expected = float(np.mean(-(y * np.log(q) + (1 - y) * np.log1p(-q))))
+    assert math.isclose(json.loads(result.stdout)["cross_entropy"], expected, rel_tol=1e-9)
