@@ -209,3 +209,11 @@ def test_a_wide_json_lines_file_read_as_multi_label_takes_linear_memory(xent_cli
     q = np.full(k, 1 / k)
     expected = float(np.mean(-(y * np.log(q) + (1 - y) * np.log1p(-q))))
     assert math.isclose(json.loads(result.stdout)["cross_entropy"], expected, rel_tol=1e-9)
+
+
+def test_a_zero_class_weight_on_an_infinite_term_is_no_warning(xent_cli):
+    """--weights 2,0 where class b's term is infinite (y = 0, Q = 1): the term is weighted
+    out (0), and NumPy's "invalid value encountered in multiply" is no warning of xent's."""
+    args = ["compute", "--multi-label", "-c", "a,b", "-l", "a", "-p", "1,1", "-f", "plain"]
+    result = xent_cli(*args, "--weights", "2,0")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "0.0\n", "")

@@ -68,7 +68,8 @@ def _weigh(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """s·values with 0·inf = 0: a row of weight 0 counts for nothing, even an infinite one."""
     if weights is None:
         return values
-    return np.where(weights > 0, weights * values, 0.0)
+    with np.errstate(invalid="ignore"):  # 0·inf where s = 0: masked, not a warning
+        return np.where(weights > 0, weights * values, 0.0)
 
 
 class Totals:
