@@ -2,9 +2,12 @@
 one line on stderr (exit 1 or 2); never a traceback, never a hang."""
 
 import math
+import tempfile
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from fuzz_inputs import argument_cases, check_arguments, memory_cap
 
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -95,3 +98,13 @@ def test_entropy_arguments(xent_cli, pred, base):
 @given(st.lists(TOKEN, max_size=6))
 def test_any_argument_list(xent_cli, argv):
     assert_clean(xent_cli("compute", *argv))
+
+
+@settings(max_examples=150, deadline=None)
+@given(argument_cases())
+def test_any_command_with_any_options(case):
+    """Every command with the options added since the first round (--sample-weights,
+    --weights, --label-smoothing, --ignore-index, --clip, --top-k, --bins, --worst,
+    --multi-label, --from-logits, -r none, -o FILE), in every format, under ulimit -v."""
+    with tempfile.TemporaryDirectory() as directory, memory_cap():
+        check_arguments(case, directory)

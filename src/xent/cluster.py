@@ -26,7 +26,7 @@ Dask is an extra (``pip install 'xent[dask]'``), imported only here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -34,7 +34,7 @@ import numpy as np
 
 from .errors import DataError, UsageError, XentError
 from .options import ScoreOptions
-from .readers.chunks import ReadOptions
+from .readers.chunks import PredictionChunk, ReadOptions
 from .readers.partitions import Part
 from .results import Summary
 from .totals import Totals
@@ -130,6 +130,7 @@ def score_part(part: Part, options: ScoreOptions, read: ReadOptions, metrics: bo
             outcome.classes = list(names)
 
     said = Said(on_classes)
+    chunks: Iterator[PredictionChunk]
     if part.kind == "file":
         chunks = read_prediction_chunks(part.path, read, on_classes=on_classes)
     else:

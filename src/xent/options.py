@@ -79,24 +79,25 @@ def check(options: ScoreOptions) -> None:
         raise UsageError("class weights must be finite and non-negative", source="--weights")
     if options.ignore_index is not None and options.ignore_label is not None:
         raise UsageError("give --ignore-index or --ignore-label, not both")
-    _bounded(options.top_k, 1, MAX_TOP_K, "--top-k", "number of classes")
-    _bounded(options.bins, 1, MAX_BINS, "--bins", "number of bins")
-    _bounded(options.worst, 0, MAX_WORST, "--worst", "number of rows")
+    _bounded(options.top_k, 1, MAX_TOP_K, "--top-k", "classes")
+    _bounded(options.bins, 1, MAX_BINS, "--bins", "bins")
+    _bounded(options.worst, 0, MAX_WORST, "--worst", "rows")
     if options.ci is not None and not 0.0 < options.ci < 1.0:  # NaN fails too
         raise UsageError(
             f"{options.ci!r} is not a confidence level: use a number in (0, 1), such as 0.95",
             source="--ci",
         )
-    _bounded(options.replicates, 2, MAX_REPLICATES, "--bootstrap", "number of replicates")
+    _bounded(options.replicates, 2, MAX_REPLICATES, "--bootstrap", "replicates")
     if not 0 <= options.seed < 2**63:
         raise UsageError(f"{options.seed} is not a seed: use 0 to 2**63 - 1", source="--seed")
 
 
 def _bounded(value: int, low: int, high: int, option: str, what: str) -> None:
+    """``value`` in [low, high], or a UsageError: ``what`` is the plural noun counted."""
     if value < low > 1:
-        raise UsageError(f"{value} is too few: the {what} must be at least {low}", source=option)
+        raise UsageError(f"{value} is too few: at least {low} {what}", source=option)
     if value < low:
         kind = "positive" if low == 1 else "non-negative"
-        raise UsageError(f"{value} is not a {kind} {what}", source=option)
+        raise UsageError(f"{value} is not a {kind} number of {what}", source=option)
     if value > high:
-        raise UsageError(f"{value:,} is more than the {high:,} {what}s allowed", source=option)
+        raise UsageError(f"{value:,} is more than the {high:,} {what} allowed", source=option)

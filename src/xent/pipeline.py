@@ -12,6 +12,7 @@ each chunk is scored by :func:`xent.scorer.score_chunk` and added to one
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -234,8 +235,20 @@ def score_distribution_file(
 
 
 def _check_not_all_ignored(totals: Totals, options: ScoreOptions, source: str | None) -> None:
-    """Every row ignored leaves no loss to average (PyTorch prints nan): say so."""
-    if not totals.ignored or totals.rows:
+    """Every row ignored (or skipped as bad) leaves no loss to average (PyTorch prints
+    nan): say so."""
+    if totals.rows:
+        return
+    if not totals.ignored:
+        if totals.skipped:  # --on-error skip left every row out: nan is no answer
+            first = ", ".join(map(str, totals.skipped_lines[:5]))
+            where = f" (first: {first})" if first else ""
+            raise DataError(
+                f"every row is skipped as bad: {totals.skipped:,} "
+                f"row{'s' if totals.skipped > 1 else ''}{where}, so there is no "
+                "loss to average (--on-error raise shows the first problem)",
+                source=source or None,
+            )
         return
     how = (
         f"the ignore index {options.ignore_index} (--ignore-index)"
@@ -316,11 +329,13 @@ def score_file(
             elif classes != first[1]:
                 raise DataError(_class_difference(first, source_name(file), classes))
 
-        for chunk in read_prediction_chunks(file, read, on_classes=same_classes):
-            same_classes(chunk.classes)
-            yield chunk
-            if progress is not None:
-                progress(done + chunk.position)
+        reader = read_prediction_chunks(file, read, on_classes=same_classes)
+        with closing(reader) as source_chunks:
+            for chunk in source_chunks:
+                same_classes(chunk.classes)
+                yield chunk
+                if progress is not None:
+                    progress(done + chunk.position)
 
     metrics = metrics or grouped is not None
     run: Run | None = None
@@ -332,9 +347,15 @@ def score_file(
         # CSV readers with worker processes score there, by the same spec as score_chunks
         # (not for groups, whose rows need the chunk's column texts here).
         spec = ScoreSpec(seeded, source, metrics, keep_rows=on_rows is not None)
-        with scoring(spec) if grouped is None else nullcontext():
+        # Close the reader as soon as scoring stops, on an error too: a reader left suspended
+        # (its read-ahead thread, its worker processes) would be shut down by the garbage
+        # collector at an arbitrary moment, once inside threading's own locks: a deadlock.
+        with (
+            scoring(spec) if grouped is None else nullcontext(),
+            closing(chunks(file)) as file_chunks,
+        ):
             one = score_chunks(
-                chunks(file),
+                file_chunks,
                 seeded,
                 source=source,
                 metrics=metrics,

@@ -251,7 +251,8 @@ def _multi_label(chunk, options: ScoreOptions, detail: bool) -> ScoredRows:
     y_s = y * (1 - alpha) + 0.5 * alpha
     pred, z = (None, values) if logits else (values, None)
     elements = engine.binary_cross_entropy(y_s, pred, logits=z, reduction="none", clip=options.clip)
-    terms = (elements if w is None else np.where(w > 0, w * elements, 0.0)) / k
+    with np.errstate(invalid="ignore"):  # 0·inf where w = 0: masked, not a warning
+        terms = (elements if w is None else np.where(w > 0, w * elements, 0.0)) / k
     losses = terms.sum(axis=1)
     q = np.exp(engine.log_sigmoid(values)[0]) if logits else values
     rows_detail = None

@@ -39,7 +39,8 @@ class ExactSum:
 
     def add(self, x: float) -> None:
         if not math.isfinite(x) or (self.partials and not math.isfinite(self.partials[-1])):
-            # inf or NaN: no partials to keep (TwoSum of inf gives NaN: inf + 1 stays inf).
+            # inf and nan: plain float addition is exact (inf + inf = inf, inf − inf = nan);
+            # the partials' error terms would turn inf + inf into nan.
             self.partials = [sum(self.partials, x)]
             return
         partials = []
@@ -52,7 +53,8 @@ class ExactSum:
                 partials.append(lo)
             x = hi
         partials.append(x)
-        self.partials = partials if all(map(math.isfinite, partials)) else [math.fsum(partials)]
+        # An overflow leaves ±inf as the last (largest) partial, and nan error terms below it.
+        self.partials = partials if all(map(math.isfinite, partials)) else [partials[-1]]
 
     def add_array(self, values: np.ndarray) -> None:
         self.add(math.fsum(values.tolist()) if values.size else 0.0)
@@ -70,7 +72,8 @@ def _weigh(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """s·values with 0·inf = 0: a row of weight 0 counts for nothing, even an infinite one."""
     if weights is None:
         return values
-    return np.where(weights > 0, weights * values, 0.0)
+    with np.errstate(invalid="ignore"):  # 0·inf where s = 0: masked, not a warning
+        return np.where(weights > 0, weights * values, 0.0)
 
 
 class Totals:

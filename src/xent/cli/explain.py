@@ -98,6 +98,9 @@ def explain(
     from ..options import ScoreOptions
     from ..readers.arguments import vector_chunk
 
+    shown = output_format(fmt)
+    if shown not in ("table", "json", "plain"):  # before any warning about the numbers
+        raise UsageError("explain writes table, plain or json, not csv", source="--format")
     vectors, option = o.predictions(pred, logits)
     if not labels:
         raise UsageError("no label: give the true class with --labels (a name or an index)")
@@ -112,17 +115,14 @@ def explain(
     lesson = build_lesson(chunk, options, labels, notes)
     from ..render import explain as view
 
-    shown = output_format(fmt)
     if shown == "table":
         from rich.console import Console
 
         Console().print(view.explain_renderable(lesson, lang.value, precision))
     elif shown == "json":
         view.render_explain_json(lesson, sys.stdout, lang=lang.value, precision=precision)
-    elif shown == "plain":
-        view.render_explain_plain(lesson, sys.stdout, lang=lang.value, precision=precision)
     else:
-        raise UsageError("explain writes table, plain or json, not csv", source="--format")
+        view.render_explain_plain(lesson, sys.stdout, lang=lang.value, precision=precision)
     sys.stdout.flush()  # surface a broken pipe here, where it is handled
     save_pictures(
         lambda: view.explain_renderable(lesson, lang.value, precision), save_svg, save_html

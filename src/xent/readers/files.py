@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -187,7 +187,7 @@ def input_format(name: str, head: bytes, options: ReadOptions, source: str) -> s
 
 def read_prediction_chunks(
     path: str, options: ReadOptions | None = None, on_classes=None
-) -> Iterator[PredictionChunk]:
+) -> Generator[PredictionChunk, None, None]:
     """Chunks of rows from the file at ``path`` (``-`` for stdin), read as they are needed.
 
     Raises :class:`DataError` naming the file, line and column of the first problem (or,

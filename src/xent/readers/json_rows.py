@@ -361,12 +361,15 @@ class JsonRowBuilder:
             else:
                 chunk.labels = np.array(self.labels, dtype=np.intp)
         elif self.task == "multilabel" or any(isinstance(t, list) for t in self.labels):
-            eye = np.eye(n_classes)
-            chunk.targets = np.array(
-                # Here a label is a class index or a row of targets.
-                [eye[t] if isinstance(t, int) else t for t in self.labels],
-                dtype=np.float64,
-            ).reshape(n, n_classes)
+            # Row by row, never np.eye(K): K² floats is 3 GB for 20,000 classes.
+            targets = np.zeros((n, n_classes), dtype=np.float64)
+            for i, t in enumerate(self.labels):
+                if isinstance(t, list):
+                    targets[i] = t
+                else:  # a class index
+                    assert isinstance(t, int)
+                    targets[i, t] = 1.0
+            chunk.targets = targets
         else:
             chunk.labels = np.array(self.labels, dtype=np.intp)
         self._reset()

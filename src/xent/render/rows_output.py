@@ -16,6 +16,12 @@ from .text import ascii_json, require_encodable, visible
 ROW_HEADER = ["row", "label", "cross_entropy", "predicted", "line"]
 
 
+def _positive_names(values, names: list[str]) -> list[str]:
+    """Multi-label rows as a file names them: the classes at 0.5 or more, joined by ``|``
+    (the labels y, or the predicted probabilities Q)."""
+    return ["|".join(names[i] for i in row.nonzero()[0]) for row in values >= 0.5]
+
+
 class RowWriter:
     def __init__(
         self, fmt: str, out, classes: list[str], *, numbered: str = "line", precision: int = 4
@@ -43,8 +49,12 @@ class RowWriter:
         self.rows += len(scored.losses)
         rows = range(first, self.rows + 1)
         lines = scored.lines.tolist()
-        labels = [names[i] for i in scored.labels.tolist()]
-        predicted = [names[i] for i in scored.predicted.tolist()]
+        if scored.labels is None:  # multi-label: the positive classes, as a file writes them
+            labels = _positive_names(scored.positives, names)
+            predicted = _positive_names(scored.probabilities, names)
+        else:
+            labels = [names[i] for i in scored.labels.tolist()]
+            predicted = [names[i] for i in scored.predicted.tolist()]
         losses = [full_precision(x) for x in scored.losses.tolist()]
         if self.fmt == "plain":
             self.out.write("".join(x + "\n" for x in losses))
