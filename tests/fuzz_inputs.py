@@ -923,7 +923,7 @@ def check_arguments(case: ArgumentCase, directory: str) -> int:
     out_path = os.path.join(directory, "out.txt") if case.output else None
     result, text = _invoke(case.args, "numpy", out_path, directory)
     assert_clean(result, quiet_stdout=True)
-    if result.exit_code == 0 and not result.stdout.startswith("Usage:"):  # -h: the help
+    if result.exit_code == 0 and not result.stdout.lstrip().startswith("Usage:"):  # -h: the help
         # explain's plain output is its prose; the other commands' plain output is numbers
         if not (case.args[0] == "explain" and case.fmt == "plain"):
             check_output(text, case.fmt)

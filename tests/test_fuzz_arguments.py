@@ -57,7 +57,7 @@ def assert_clean(result):
         result.exception, SystemExit
     ), repr(result.exception)
     if result.exit_code == 0:
-        if result.stdout.startswith("Usage:"):  # -h among the arguments
+        if result.stdout.lstrip().startswith("Usage:"):  # -h among the arguments
             return
         for line in result.stdout.splitlines():
             value = float(line)  # plain output is numbers only

@@ -262,10 +262,10 @@ class _Connected:
                 self.client = distributed.Client(self.cluster)
             else:
                 self.client = distributed.Client(self.address, timeout=30)
-        except OSError as error:
+        except (OSError, ValueError, TypeError) as error:  # unreachable, or no address
             self.__exit__(None, None, None)
             raise UsageError(
-                f"cannot reach the Dask scheduler ({error})", source=self.address
+                f"cannot reach the Dask scheduler {self.address!r} ({error})", source="--cluster"
             ) from None
         return self.client
 
