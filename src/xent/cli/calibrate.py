@@ -54,31 +54,30 @@ def calibrate(
 
     from ..calibration import fit_temperature, recalibrate
     from ..errors import UsageError
-    from ..options import ScoreOptions
-    from ..readers.chunks import ReadOptions
     from ..readers.files import read_prediction_chunks, source_name
-    from ..units import parse_base, unit_name
+    from ..units import unit_name
 
-    options = ScoreOptions(
+    options = o.score_options(
         logits=from_logits,
-        base=parse_base(base),
+        base=base,
         clip=clip,
         renormalize=renormalize,
         ignore_index=ignore_index,
         ignore_label=ignore_label,
         bins=bins,
-        skip_bad_rows=on_error is o.OnError.skip,
+        on_error=on_error,
     )
-    read = ReadOptions(
-        input_format=input_format.value if input_format else None,
+    read = o.file_read_options(
+        input_format=input_format,
         label_column=label_column,
-        label_columns=o.names(label_columns, "--label-columns"),
-        delimiter=o.delimiter(delimiter),
-        ignore_columns=o.names(ignore_columns, "--ignore-columns"),
-        classes=o.names(classes, "--classes"),
-        on_error=on_error.value,
+        label_columns=label_columns,
+        delimiter_text=delimiter,
+        ignore_columns=ignore_columns,
+        classes=classes,
+        on_error=on_error,
         sample_weights=sample_weights,
-        ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
+        ignore_index=ignore_index,
+        ignore_label=ignore_label,
     )
     if predictions is not None and read.label_columns:
         raise UsageError(

@@ -94,18 +94,15 @@ def compare(
       xent compare old.csv new.csv --fail-if-worse 0.01   (exit 3 if new is worse)
     """
     from ..compare import compare_files
-    from ..options import ScoreOptions
-    from ..readers.chunks import ReadOptions
     from ..render.compare_output import render_comparison
-    from ..units import parse_base
 
-    options = ScoreOptions(
+    options = o.score_options(
         logits=from_logits,
-        base=parse_base(base),
+        base=base,
         clip=clip,
         renormalize=renormalize,
         label_smoothing=label_smoothing,
-        weights=o.class_weights(weights),
+        weights=weights,
         ignore_index=ignore_index,
         ignore_label=ignore_label,
         top_k=top_k,
@@ -113,15 +110,16 @@ def compare(
         replicates=bootstrap,
         seed=seed,
     )
-    read = ReadOptions(
-        input_format=input_format.value if input_format else None,
+    read = o.file_read_options(
+        input_format=input_format,
         label_column=label_column,
-        label_columns=o.names(label_columns, "--label-columns"),
-        delimiter=o.delimiter(delimiter),
-        ignore_columns=o.names(ignore_columns, "--ignore-columns"),
-        classes=o.names(classes, "--classes"),
+        label_columns=label_columns,
+        delimiter_text=delimiter,
+        ignore_columns=ignore_columns,
+        classes=classes,
         sample_weights=sample_weights,
-        ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
+        ignore_index=ignore_index,
+        ignore_label=ignore_label,
     )
     if file_a == "-" and file_b == "-":
         raise UsageError("stdin can be only one of the two files")

@@ -69,25 +69,23 @@ def compute(
       xent compute --file shards/*.parquet --by-file (many files, one evaluation)
       xent compute -i preds.csv --ci 0.95 --fail-above 0.5   (an interval; exit 3 above 0.5)
     """
-    from ..options import ScoreOptions
-    from ..units import parse_base
 
     if from_logits and logits:
         raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
-    options = ScoreOptions(
+    options = o.score_options(
         logits=from_logits or bool(logits),
-        base=parse_base(base),
+        base=base,
         clip=clip,
         renormalize=renormalize,
         label_smoothing=label_smoothing,
-        weights=o.class_weights(weights),
+        weights=weights,
         ignore_index=ignore_index,
         ignore_label=ignore_label,
         multi_label=multi_label,
         top_k=top_k,
         bins=bins,
         worst=worst,
-        skip_bad_rows=on_error is o.OnError.skip,
+        on_error=on_error,
         ci=ci,
         replicates=bootstrap,
         seed=seed,
@@ -123,19 +121,19 @@ def compute(
         raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
     if workers is not None and cluster != "local":
         raise UsageError("--workers is for --cluster local", source="--workers")
-    from ..readers.chunks import ReadOptions
     from .files import score_file_command
 
-    read = ReadOptions(
-        input_format=input_format.value if input_format else None,
+    read = o.file_read_options(
+        input_format=input_format,
         label_column=label_column,
-        label_columns=o.names(label_columns, "--label-columns"),
-        delimiter=o.delimiter(delimiter),
-        ignore_columns=o.column_names(ignore_columns, "--ignore-columns"),
-        classes=o.names(classes, "--classes"),
-        on_error=on_error.value,
+        label_columns=label_columns,
+        delimiter_text=delimiter,
+        ignore_columns=ignore_columns,
+        classes=classes,
+        on_error=on_error,
         sample_weights=sample_weights,
-        ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
+        ignore_index=ignore_index,
+        ignore_label=ignore_label,
         multi_label=multi_label,
         pred_array=pred_array,
     )

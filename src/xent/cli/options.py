@@ -510,3 +510,50 @@ class View(NamedTuple):
     @property
     def pictures(self) -> bool:
         return self.svg is not None or self.html is not None
+
+
+def score_options(*, base: str, weights: str | None = None, on_error=None, **values):
+    """The :class:`~xent.options.ScoreOptions` of a command, from its option values as
+    typed: the log base and the class weights parsed, ``--on-error skip`` as
+    ``skip_bad_rows``; every other value passes as it is."""
+    from ..options import ScoreOptions
+    from ..units import parse_base
+
+    return ScoreOptions(
+        base=parse_base(base),
+        weights=class_weights(weights),
+        skip_bad_rows=on_error is OnError.skip,
+        **values,
+    )
+
+
+def file_read_options(
+    *,
+    input_format=None,
+    label_column: str = "label",
+    label_columns: str | None = None,
+    delimiter_text: str | None = None,
+    ignore_columns: str | None = None,
+    classes: str | None = None,
+    on_error=None,
+    sample_weights: str | None = None,
+    ignore_index: int | None = None,
+    ignore_label: str | None = None,
+    **values,
+):
+    """The :class:`~xent.readers.chunks.ReadOptions` of a prediction file, from the file
+    options as typed (one spelling of each for every command)."""
+    from ..readers.chunks import ReadOptions
+
+    return ReadOptions(
+        input_format=input_format.value if input_format else None,
+        label_column=label_column,
+        label_columns=names(label_columns, "--label-columns"),
+        delimiter=delimiter(delimiter_text),
+        ignore_columns=column_names(ignore_columns, "--ignore-columns"),
+        classes=names(classes, "--classes"),
+        on_error=on_error.value if on_error is not None else "raise",
+        sample_weights=sample_weights,
+        ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
+        **values,
+    )

@@ -64,12 +64,9 @@ def report(
     import sys
 
     from ..histogram import LossHistogram
-    from ..options import ScoreOptions
     from ..pipeline import score_file
-    from ..readers.chunks import ReadOptions
     from ..readers.sources import expand_paths
     from ..render.report_html import report_html
-    from ..units import parse_base
     from .files import progress_bar
 
     terminal = Terminal.detect()
@@ -91,34 +88,35 @@ def report(
             "give --worst 0",
             source="--worst",
         )
-    options = ScoreOptions(
+    options = o.score_options(
         logits=from_logits,
-        base=parse_base(base),
+        base=base,
         clip=clip,
         renormalize=renormalize,
         label_smoothing=label_smoothing,
-        weights=o.class_weights(weights),
+        weights=weights,
         ignore_index=ignore_index,
         ignore_label=ignore_label,
         multi_label=multi_label,
         top_k=top_k,
         bins=bins,
         worst=worst,
-        skip_bad_rows=on_error is o.OnError.skip,
+        on_error=on_error,
         ci=ci,
         replicates=bootstrap,
         seed=seed,
     )
-    read = ReadOptions(
-        input_format=input_format.value if input_format else None,
+    read = o.file_read_options(
+        input_format=input_format,
         label_column=label_column,
-        label_columns=o.names(label_columns, "--label-columns"),
-        delimiter=o.delimiter(delimiter),
-        ignore_columns=o.column_names(ignore_columns, "--ignore-columns"),
-        classes=o.names(classes, "--classes"),
-        on_error=on_error.value,
+        label_columns=label_columns,
+        delimiter_text=delimiter,
+        ignore_columns=ignore_columns,
+        classes=classes,
+        on_error=on_error,
         sample_weights=sample_weights,
-        ignore_labels=tuple(str(t) for t in (ignore_index, ignore_label) if t is not None),
+        ignore_index=ignore_index,
+        ignore_label=ignore_label,
         multi_label=multi_label,
         pred_array=pred_array,
     )

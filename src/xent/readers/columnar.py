@@ -46,7 +46,6 @@ PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 PANDAS_INDEX_NOTE = "left out pandas' index ({name})"
 
 
-
 # A batch holds about this many bytes of values: rows x columns x 8 bytes. A fixed row
 # count would make a batch of 1,000-class rows 400 MB (measured: 394 MiB peak on 20k x 1000
 # with 50,000-row batches, 159 MiB with 500-row ones).
@@ -57,6 +56,7 @@ def batch_rows(columns: int) -> int:
     """Rows of a batch of ``columns`` float columns: about :data:`BATCH_BYTES`, at most
     :data:`CHUNK_ROWS`."""
     return max(1, min(CHUNK_ROWS, BATCH_BYTES // (8 * max(columns, 1))))
+
 
 def pyarrow_for(fmt: str, source: str):
     try:
