@@ -217,3 +217,22 @@ def test_a_zero_class_weight_on_an_infinite_term_is_no_warning(xent_cli):
     args = ["compute", "--multi-label", "-c", "a,b", "-l", "a", "-p", "1,1", "-f", "plain"]
     result = xent_cli(*args, "--weights", "2,0")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "0.0\n", "")
+
+
+@pytest.mark.parametrize("typed", ["1e999", "1.5", "-0.25", "nan"])
+@pytest.mark.parametrize("renormalize", [[], ["--renormalize"]])
+def test_one_entropy_value_is_checked_as_typed(xent_cli, typed, renormalize):
+    """``entropy --pred P`` is the binary distribution (1 − P, P): a P outside [0, 1] is
+    named as typed, not as the 1 − P it would become (found by CI's fuzz: '--renormalize
+    --pred 1e999' said "value 1 is -inf, negative" after a NumPy warning)."""
+    result = xent_cli("entropy", *renormalize, "--pred", typed, "-f", "plain")
+    shown = f"{float(typed):.6g}"
+    one_error_line(result, f"--pred: binary probability {shown} is outside [0, 1]")
+
+
+def test_one_entropy_value_is_a_binary_distribution(xent_cli):
+    for args in (["--pred", "0.3"], ["--pred", "0.3", "--renormalize"]):
+        result = xent_cli("entropy", *args, "-f", "plain")
+        expected = -(0.3 * math.log(0.3) + 0.7 * math.log(0.7))
+        assert result.exit_code == 0, result.stderr
+        assert math.isclose(float(result.stdout), expected, rel_tol=1e-15)

@@ -102,6 +102,32 @@ BAD_ROWS = {
 }
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_multi_label_rows_in_every_format_from_workers(monkeypatch, tmp_path, xent_cli, fmt):
+    """Multi-label rows name their positive classes (y) and predicted ones (Q >= 0.5): a
+    worker sends both back with each row (found by fuzzing: they were dropped, and
+    ``-r none`` failed with an internal error whenever a file had more than one chunk)."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, size=(400, len(CLASSES)))
+    q = rng.uniform(0.01, 0.99, size=(400, len(CLASSES)))
+    labels = ["|".join(c for c, bit in zip(CLASSES, row) if bit) for row in y]
+    lines = [f"{name}," + ",".join(f"{v:.4f}" for v in row) for name, row in zip(labels, q)]
+    path = write(tmp_path / "m.csv", lines)
+    outputs = []
+    for workers in (1, 3):
+        monkeypatch.setenv("XENT_CSV_WORKERS", str(workers))
+        result = xent_cli("compute", "-i", path, "--multi-label", "-r", "none", "-f", fmt)
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    if fmt == "csv":
+        written = [line.split(",") for line in outputs[1].splitlines()[1:]]
+        assert [row[1] for row in written] == labels
+        q4 = np.round(q, 4)
+        expected = -(y * np.log(q4) + (1 - y) * np.log1p(-q4)).mean(axis=1)
+        np.testing.assert_allclose([float(row[2]) for row in written], expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize("reader", READERS)
 def test_the_first_error_in_file_order(monkeypatch, tmp_path, reader):
     lines = rows(2500)

@@ -295,7 +295,7 @@ def _check_renormalizable(rows: np.ndarray, what: str) -> np.ndarray:
     division by its sum makes a distribution. Any non-negative values are fine (counts,
     unnormalised scores), as ``scipy.stats.entropy`` takes them."""
     bad = unnormalizable_rows(rows)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         sums = rows.sum(axis=1)
     if not bad.any():
         return sums

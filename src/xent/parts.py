@@ -97,5 +97,14 @@ def slim(part: Part) -> Part:
     """The part as a worker sends it back: of the rows, only what per-row output writes."""
     rows = part.rows
     if rows is not None:
-        part.rows = ScoredRows(rows.lines, rows.labels, rows.predicted, rows.losses, [])
+        multi_label = rows.labels is None  # its rows name the positive classes: y and Q
+        part.rows = ScoredRows(
+            rows.lines,
+            rows.labels,
+            rows.predicted,
+            rows.losses,
+            [],
+            probabilities=rows.probabilities if multi_label else None,
+            positives=rows.positives if multi_label else None,
+        )
     return part

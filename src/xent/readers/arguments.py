@@ -311,14 +311,24 @@ def distribution_chunk(
     n = len(vectors)
     values = np.asarray(vectors, dtype=np.float64)
     task = "entropy"
+    origin = sources(option, n)
     if values.shape[1] == 1:
-        values = np.column_stack([1.0 - values[:, 0], values[:, 0]])
+        # Checked here, before 1 - p turns the value the user typed into another one.
+        p = values[:, 0]
+        outside = ~((p >= 0) & (p <= 1))
+        if outside.any():
+            i = int(np.flatnonzero(outside)[0])
+            raise DataError(
+                f"binary probability {p[i]:.6g} is outside [0, 1]: one value is P(class 1) "
+                "of two classes (for counts, give a value per class with --renormalize)",
+                source=origin[i],
+            )
+        values = np.column_stack([1.0 - p, p])
     names, note = resolve_classes(
         values.shape[1],
         option=",".join(classes) if classes else None,
         environ=os.environ if environ is None else environ,
     )
-    origin = sources(option, n)
     chunk = PredictionChunk(
         classes=names,
         values=values,
