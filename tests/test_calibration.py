@@ -61,6 +61,43 @@ def test_the_bin_rule_at_0_1_and_the_edges():
     assert metrics.bin_index(np.array([0.0, 1.0]), 1).tolist() == [0, 0]
 
 
+@pytest.mark.parametrize("bins", [1, 2, 3, 7, 10, 15, 49, 100, 1000, 10000])
+def test_the_bin_of_a_confidence_is_the_binary_search_of_the_edges(bins):
+    """bin_index settles the bin with two comparisons; a binary search of the edges
+    (NumPy's searchsorted, side="left": an edge belongs to the bin that ends there) is
+    the reference, on every edge, the doubles next to it and random confidences."""
+    edges = np.arange(bins + 1) / bins
+    near = np.concatenate(
+        [edges, np.nextafter(edges, -1), np.nextafter(edges, 2), (np.arange(bins) + 0.5) / bins]
+    )
+    rng = np.random.default_rng(bins)
+    confidence = np.clip(np.concatenate([near, rng.random(5000), [0.0, 1.0, 5e-324]]), 0, 1)
+    expected = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
+    np.testing.assert_array_equal(metrics.bin_index(confidence, bins), expected)
+
+
+def test_the_top_label_histograms_are_the_three_histograms():
+    rng = np.random.default_rng(5)
+    q = rng.dirichlet(np.ones(6), size=300)
+    labels = rng.integers(0, 6, size=300)
+    for s in (None, rng.uniform(0, 3, size=300)):
+        coarse, counts, fine = metrics.top_label_histograms(labels, q, 15, s)
+        np.testing.assert_array_equal(coarse, metrics.calibration_bins(labels, q, 15, s))
+        np.testing.assert_array_equal(counts, metrics.calibration_counts(q, 15, s))
+        np.testing.assert_array_equal(fine, metrics.fine_calibration_bins(labels, q, s))
+        # classwise: one histogram per class of its own probability against [label = c]
+        classwise = metrics.class_calibration_bins(labels, q, 15, s)
+        w = np.ones(300) if s is None else s
+        for c in range(6):
+            which = metrics.bin_index(q[:, c], 15)
+            hit = (labels == c).astype(float)
+            np.testing.assert_allclose(classwise[c, 0], np.bincount(which, w, 15), rtol=1e-15)
+            np.testing.assert_allclose(
+                classwise[c, 1], np.bincount(which, w * q[:, c], 15), rtol=1e-14
+            )
+            np.testing.assert_allclose(classwise[c, 2], np.bincount(which, w * hit, 15))
+
+
 def test_the_fine_bins_are_exact_at_their_edges():
     c = np.array([0.0, 2.0**-16, np.nextafter(2.0**-16, 1), 0.5, 1.0])
     q = np.column_stack([c, 1 - c])

@@ -30,8 +30,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from .errors import DataError, UsageError, XentError
 from .options import ScoreOptions
 from .readers.chunks import PredictionChunk, ReadOptions
@@ -153,43 +151,12 @@ def score_part(part: Part, options: ScoreOptions, read: ReadOptions, metrics: bo
             run = score_chunks(
                 chain([first], rows), options, source=source, metrics=metrics, check_ignored=False
             )
-            outcome.totals = pack(run.totals)
+            outcome.totals = run.totals  # pickled small (Totals.__getstate__)
             outcome.numbered, outcome.task = run.numbered, run.task
             outcome.notes = said.notes + run.notes
     except XentError as error:
         outcome.error = error
     return outcome
-
-
-class SparseBins:
-    """A histogram's non-zero columns: the 2^16 fine calibration bins are 1.5 MB dense,
-    and a partition fills few of them unless it is large."""
-
-    def __init__(self, dense: np.ndarray) -> None:
-        self.shape = dense.shape
-        self.columns = np.flatnonzero(dense.any(axis=0)).astype(np.int32)
-        self.values = dense[:, self.columns]
-
-    def dense(self) -> np.ndarray:
-        out = np.zeros(self.shape)
-        out[:, self.columns] = self.values
-        return out
-
-
-def pack(totals: Totals) -> Totals:
-    """The totals made small to send: the fine calibration bins sparse, when that is
-    smaller (the same numbers; :func:`unpack` restores them)."""
-    fine = totals.fine_calibration
-    if isinstance(fine, np.ndarray) and np.count_nonzero(fine.any(axis=0)) * 2 < fine.shape[1]:
-        totals.fine_calibration = SparseBins(fine)  # type: ignore[assignment]
-    return totals
-
-
-def unpack(totals: Totals) -> Totals:
-    fine = totals.fine_calibration
-    if isinstance(fine, SparseBins):
-        totals.fine_calibration = fine.dense()
-    return totals
 
 
 # ------------------------------------------------------------------ on the client
@@ -409,7 +376,7 @@ def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) 
             raise outcome.error
         rows += outcome.rows
         if outcome.totals is not None:
-            totals = unpack(outcome.totals)
+            totals = outcome.totals
             if one is None:
                 one = Run(totals, source, outcome.numbered, outcome.task)
             else:

@@ -50,6 +50,7 @@ __all__ = [
     "fine_calibration_bins",
     "top_k_accuracy",
     "top_k_hits",
+    "top_label_histograms",
     "wilson_interval",
 ]
 
@@ -111,12 +112,20 @@ Z_95 = 1.959963984540054
 
 
 def bin_index(confidence: np.ndarray, bins: int) -> np.ndarray:
-    """The 0-based bin of each confidence: bin b holds (e_{b-1}, e_b], e_b the double
-    nearest b/B, and 0 goes to the first bin (see the module docstring)."""
+    """The 0-based bin of each confidence in [0, 1]: bin b holds (e_{b-1}, e_b], e_b the
+    double nearest b/B, and 0 goes to the first bin (see the module docstring).
+
+    The same as ``searchsorted(edges, c, side="left") - 1`` clipped to [0, B), without
+    the binary search: ceil(c·B) - 1 is the bin or next to it (c·B and the edges are
+    each rounded once), and one comparison with each edge of that bin settles it."""
     bins = int(bins)
     edges = np.arange(bins + 1) / bins  # each edge b/B correctly rounded
-    # side="left": a confidence equal to an edge belongs to the bin that ends there.
-    return np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
+    which = np.ceil(confidence * bins).astype(np.intp)
+    which -= 1
+    np.clip(which, 0, bins - 1, out=which)
+    which += confidence > edges[which + 1]  # past the bin's right edge (closed)
+    which -= (confidence <= edges[which]) & (which > 0)  # on or before its left edge (open)
+    return which
 
 
 def _fine_index(confidence: np.ndarray) -> np.ndarray:
@@ -139,7 +148,26 @@ def _histogram(which, confidence, correct, s, size: int) -> np.ndarray:
 
 
 def _top_label(labels: np.ndarray, q: np.ndarray):
-    return q.max(axis=1), (q.argmax(axis=1) == labels).astype(np.float64)
+    top = q.argmax(axis=1)
+    return q[np.arange(q.shape[0]), top], (top == labels).astype(np.float64)
+
+
+def top_label_histograms(labels: np.ndarray, q: np.ndarray, bins: int, sample_weight=None):
+    """(:func:`calibration_bins`, :func:`calibration_counts`, :func:`fine_calibration_bins`)
+    of one chunk, the top label found once for all three."""
+    confidence, correct = _top_label(labels, q)
+    n, bins = q.shape[0], int(bins)
+    s = _weights(n, sample_weight)
+    which = bin_index(confidence, bins)
+    coarse = _histogram(which, confidence, correct, s, bins)
+    counts = np.stack(
+        [
+            np.bincount(which, minlength=bins).astype(np.float64),
+            np.bincount(which, weights=s * s, minlength=bins),
+        ]
+    )
+    fine = _histogram(_fine_index(confidence), confidence, correct, s, FINE_BINS)
+    return coarse, counts, fine
 
 
 def calibration_bins(
@@ -180,11 +208,24 @@ def class_calibration_bins(
     array, class c's histogram at [c] (same bins as :func:`calibration_bins`)."""
     n, k = q.shape
     bins = int(bins)
-    s = np.broadcast_to(_weights(n, sample_weight)[:, None], (n, k)).ravel()
-    correct = (labels[:, None] == np.arange(k)).ravel().astype(np.float64)
     confidence = q.ravel()
-    which = (bin_index(confidence, bins).reshape(n, k) + np.arange(k) * bins).ravel()
-    totals = _histogram(which, confidence, correct, s, k * bins)  # (3, K·B)
+    which = bin_index(confidence, bins).reshape(n, k)
+    which += np.arange(k) * bins  # class c's bins at c·B ... c·B + B - 1
+    which = which.ravel()
+    size = k * bins
+    # Only the label's cell of a row is correct: that sum needs n cells, not n·K.
+    at_label = which.reshape(n, k)[np.arange(n), labels]
+    if sample_weight is None:
+        weight = np.bincount(which, minlength=size).astype(np.float64)
+        weighted_confidence = np.bincount(which, weights=confidence, minlength=size)
+        correct = np.bincount(at_label, minlength=size).astype(np.float64)
+    else:
+        s = _weights(n, sample_weight)
+        s_cells = np.broadcast_to(s[:, None], (n, k)).ravel()
+        weight = np.bincount(which, weights=s_cells, minlength=size)
+        weighted_confidence = np.bincount(which, weights=s_cells * confidence, minlength=size)
+        correct = np.bincount(at_label, weights=s, minlength=size)
+    totals = np.stack([weight, weighted_confidence, correct])  # (3, K·B)
     return totals.reshape(3, k, bins).transpose(1, 0, 2).copy()
 
 

@@ -76,6 +76,25 @@ def _weigh(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
         return np.where(weights > 0, weights * values, 0.0)
 
 
+class SparseBins:
+    """A histogram's non-zero columns (the same numbers, smaller to send)."""
+
+    __slots__ = ("shape", "columns", "values")
+
+    def __init__(self, dense: np.ndarray) -> None:
+        self.shape = dense.shape
+        self.columns = np.flatnonzero(dense.any(axis=0))
+        self.values = dense[:, self.columns]
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.shape)
+        out[:, self.columns] = self.values
+        return out
+
+    def add_to(self, dense: np.ndarray) -> None:
+        dense[:, self.columns] += self.values  # columns are distinct: no repeated index
+
+
 class Totals:
     """Running totals of a scoring run (see the module docstring)."""
 
@@ -127,7 +146,7 @@ class Totals:
         self.calibration_counts = np.zeros((2, bins))
         classwise = k * 3 * bins <= metrics.CLASSWISE_CELLS
         self.class_calibration = np.zeros((k if classwise else 0, 3, bins))
-        self.fine_calibration = np.zeros((3, metrics.FINE_BINS))
+        self._fine: np.ndarray | SparseBins = np.zeros((3, metrics.FINE_BINS))
         # Per class column (multi-label rows, or a contribution table): Σ of each
         # column's terms, of P, Q and −log Q, and Σ of H(P) and KL per row.
         self.columns = columns
@@ -261,11 +280,12 @@ class Totals:
         self.brier.add_array(brier)
         self.class_top_k += np.bincount(labels, weights=hits, minlength=k)
         self.class_brier += np.bincount(labels, weights=brier, minlength=k)
-        self.calibration += metrics.calibration_bins(labels, q, self.bins, s)
-        self.calibration_counts += metrics.calibration_counts(q, self.bins, s)
+        coarse, counts, fine = metrics.top_label_histograms(labels, q, self.bins, s)
+        self.calibration += coarse
+        self.calibration_counts += counts
+        self.fine_calibration += fine
         if self.class_calibration.shape[0]:
             self.class_calibration += metrics.class_calibration_bins(labels, q, self.bins, s)
-        self.fine_calibration += metrics.fine_calibration_bins(labels, q, s)
 
     def _add_detail(self, detail, s) -> None:
         def column_sum(values):
@@ -342,14 +362,43 @@ class Totals:
             "calibration",
             "calibration_counts",
             "class_calibration",
-            "fine_calibration",
             "column_terms",
             "column_p",
             "column_q",
             "column_neg_log_q",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        if isinstance(other._fine, SparseBins):
+            other._fine.add_to(self.fine_calibration)
+        else:
+            self.fine_calibration += other._fine
         return self
+
+    # 2^16 fine calibration bins are 1.5 MB dense, and a chunk fills few of them (none
+    # without metrics): sent sparse (a worker's part, a cluster task's totals), added
+    # sparse by merge, made dense only where read.
+
+    @property
+    def fine_calibration(self) -> np.ndarray:
+        if isinstance(self._fine, SparseBins):
+            self._fine = self._fine.dense()
+        return self._fine
+
+    @fine_calibration.setter
+    def fine_calibration(self, value: np.ndarray) -> None:
+        self._fine = value
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        fine = state["_fine"]
+        if isinstance(fine, np.ndarray):
+            sparse = SparseBins(fine)
+            if sparse.values.size * 2 < fine.size:
+                state["_fine"] = sparse
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     # ----------------------------------------------------------------------- results
 
