@@ -209,12 +209,14 @@ def class_calibration_bins(
     n, k = q.shape
     bins = int(bins)
     confidence = q.ravel()
-    which = bin_index(confidence, bins).reshape(n, k)
-    which += np.arange(k) * bins  # class c's bins at c·B ... c·B + B - 1
-    which = which.ravel()
+    cells = bin_index(confidence, bins).reshape(n, k)
+    cells += np.arange(k) * bins  # class c's bins at c·B ... c·B + B - 1
+    which = cells.ravel()
     size = k * bins
     # Only the label's cell of a row is correct: that sum needs n cells, not n·K.
-    at_label = which.reshape(n, k)[np.arange(n), labels]
+    at_label = cells[np.arange(n), labels]
+    weight: np.ndarray
+    correct: np.ndarray
     if sample_weight is None:
         weight = np.bincount(which, minlength=size).astype(np.float64)
         weighted_confidence = np.bincount(which, weights=confidence, minlength=size)
