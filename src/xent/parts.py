@@ -2,6 +2,11 @@
 
     chunks → map(score_part) → parts → reduce(Totals.merge, in chunk order) → a result
 
+The reduce adds the chunks in fixed groups of ``GROUP_CHUNKS`` (chunks 1-4, 5-8, ...:
+each group's totals merged in order, then the groups into the run, in order). A worker
+process scores a whole group into one part, so it sends one part for four chunks, and
+the floating-point sums are added in the same order whatever the number of processes.
+
 :func:`score_part` scores a chunk (:func:`xent.scorer.score_chunk`) into totals of its own
 (:class:`xent.totals.Totals`). It runs the same in the calling process and in the CSV
 reader's worker processes (``readers/csv_workers.py``), which return parts instead of
@@ -14,6 +19,9 @@ from __future__ import annotations
 from .options import ScoreOptions
 from .scorer import ScoredRows, score_chunk
 from .totals import Totals
+
+# Chunks merged into one group before the group is merged into the run (see above).
+GROUP_CHUNKS = 4
 
 
 def new_totals(classes, options: ScoreOptions) -> Totals:
@@ -52,10 +60,22 @@ class Part:
     Counted like a chunk by the readers (``len``: the rows read, skipped ones included;
     ``position``: the bytes read so far), so a reader may yield parts in its place."""
 
-    __slots__ = ("totals", "rows", "classes", "task", "numbered", "position", "read", "notes")
+    __slots__ = (
+        "totals",
+        "rows",
+        "classes",
+        "task",
+        "numbered",
+        "position",
+        "read",
+        "notes",
+        "chunks",
+    )
     skipped = ()
 
-    def __init__(self, totals, rows, classes, task, numbered, position, read, notes=()) -> None:
+    def __init__(
+        self, totals, rows, classes, task, numbered, position, read, notes=(), chunks=1
+    ) -> None:
         self.totals: Totals = totals
         self.rows: ScoredRows | None = rows
         self.classes: list[str] = classes
@@ -64,6 +84,7 @@ class Part:
         self.position: int = position
         self.read: int = read
         self.notes: list[str] = list(notes)  # the reader's, as a chunk carries them
+        self.chunks: int = chunks  # how many chunks it holds (a group, from a worker)
 
     def __len__(self) -> int:
         return self.read
@@ -91,6 +112,27 @@ def score_part(chunk, spec: ScoreSpec) -> Part:
     rows = scored if spec.keep_rows else None
     read = len(chunk) + len(chunk.skipped)
     return Part(totals, rows, chunk.classes, chunk.task, chunk.numbered, chunk.position, read)
+
+
+def merged(parts: list[Part]) -> list[Part]:
+    """A group's parts (one chunk each, no rows kept) as one part, their totals merged in
+    order as the reduce step merges a group: a worker sends one part for a group. Parts
+    with rows (per-row output) or of different kinds stay as they are."""
+    if len(parts) < 2 or any(
+        part.rows is not None
+        or part.chunks != 1
+        or (part.task, part.numbered, part.classes)
+        != (parts[0].task, parts[0].numbered, parts[0].classes)
+        for part in parts
+    ):
+        return parts
+    first = parts[0]
+    for part in parts[1:]:
+        first.totals.merge(part.totals)
+        first.notes += [note for note in part.notes if note not in first.notes]
+    first.position, first.read = parts[-1].position, sum(part.read for part in parts)
+    first.chunks = len(parts)
+    return [first]
 
 
 def slim(part: Part) -> Part:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .errors import DataError
 from .options import ScoreOptions
-from .parts import Part, ScoreSpec, new_totals, score_part
+from .parts import GROUP_CHUNKS, Part, ScoreSpec, new_totals, score_part
 from .report import Report, report
 from .scorer import Detail, ScoredRows, score_chunk
 from .totals import Totals
@@ -61,6 +61,8 @@ def score_chunks(
         options, source, metrics, keep_rows=detail or on_rows is not None, detail=detail
     )
     run: Run | None = None
+    group: Totals | None = None  # the totals of the group of chunks being merged
+    in_group = 0
     for item in chunks:
         # A reader with worker processes hands over parts already scored (the map step).
         part = item if isinstance(item, Part) else score_part(item, spec)
@@ -68,7 +70,16 @@ def score_chunks(
             run = Run(new_totals(part.classes, options), source, part.numbered, part.task)
         elif part.task != run.task:
             raise DataError(f"rows of two kinds: {run.task} and {part.task}", source=source)
-        run.totals.merge(part.totals)  # the reduce step, in input order
+        # The reduce step, in input order and in groups of GROUP_CHUNKS chunks (a worker's
+        # part may be a whole group): the same additions whatever the number of processes.
+        if group is None:
+            group = part.totals
+        else:
+            group.merge(part.totals)
+        in_group += part.chunks
+        if in_group >= GROUP_CHUNKS:
+            run.totals.merge(group)
+            group, in_group = None, 0
         run.notes += [note for note in getattr(item, "notes", ()) if note not in run.notes]
         if detail and part.rows is not None and part.rows.detail is not None:
             run.details.append(part.rows.detail)
@@ -77,6 +88,8 @@ def score_chunks(
             on_rows(part.rows, item)  # the chunk itself where there is one (its columns)
     if run is None:
         raise DataError("no rows: expected one row per sample", source=source)
+    if group is not None:
+        run.totals.merge(group)
     if check_ignored:
         _check_not_all_ignored(run.totals, options, source)
     return run

@@ -21,13 +21,12 @@ from contextvars import ContextVar
 from itertools import count
 
 from ..errors import DataError, UsageError, XentError
+from ..parts import GROUP_CHUNKS
 from .csv_parse import CsvChunkParser
 from .text_chunks import TextChunk, decode
 
 # More workers than this only cost memory.
 MAX_WORKERS = 64
-# Chunks per task when many workers share the reading process: fewer round trips.
-BATCH_CHUNKS = 4
 
 _scoring: ContextVar = ContextVar("xent_scoring", default=None)
 
@@ -188,7 +187,7 @@ def _score_in_worker(tasks):
     """``(parts, error)``: the parts of the tasks' chunks up to the first error, and that
     error (None if none). A task is ``(bytes or (offset, size), first_line, newlines,
     consumed, position)``."""
-    from ..parts import score_part, slim
+    from ..parts import merged, score_part, slim
 
     parser, spec, fd = _scorer["parser"], _scorer["spec"], _scorer["fd"]
     parts = []
@@ -205,8 +204,8 @@ def _score_in_worker(tasks):
             chunk = parser.parse(TextChunk(data, text, first_line, newlines, consumed), position)
             parts.append(slim(score_part(chunk, spec)))
     except XentError as error:
-        return parts, error
-    return parts, None
+        return merged(parts), error
+    return merged(parts), None
 
 
 def file_offsets(stream) -> tuple[int, int] | None:
@@ -236,7 +235,10 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
     from concurrent.futures import ProcessPoolExecutor
 
     fd, start = file if file is not None else (None, 0)
-    batch_size = BATCH_CHUNKS if fd is not None and workers >= 8 else 1
+    # Without per-row output, a task is a group of chunks (xent.parts.GROUP_CHUNKS), its
+    # totals merged there: a quarter of the tasks and parts for this process to hand out
+    # and merge, its work being what limits many workers.
+    batch_size = 1 if spec.keep_rows else GROUP_CHUNKS
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
