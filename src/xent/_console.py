@@ -5,6 +5,7 @@ file and leaves FILE as it was."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -16,6 +17,11 @@ def _terminate(signum, frame) -> None:
 
 
 def main() -> None:
+    # xent's NumPy work is chunk by chunk, never a large matrix product, and its cores go
+    # to worker processes: one BLAS thread, unless the user asks for more. OpenBLAS's
+    # thread pool is otherwise started at import (start-up time on every command) and
+    # again in each forked worker (16 workers x 16 threads on 16 cores).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     signal.signal(signal.SIGTERM, _terminate)
     try:
         from xent.cli import main as run

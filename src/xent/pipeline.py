@@ -511,12 +511,19 @@ def _label_text(label) -> str:
 
 
 def vector_report(
-    chunk, options: ScoreOptions, *, reduction: str, notes: list[str], labels: list[str]
+    chunk,
+    options: ScoreOptions,
+    *,
+    reduction: str,
+    notes: list[str],
+    labels: list[str],
+    metrics: bool = True,
 ) -> Report:
-    """Score a one-chunk source of arguments into its contribution table."""
+    """Score a one-chunk source of arguments into its contribution table (``metrics``:
+    top-k, Brier and calibration too; not for the loss alone)."""
     import numpy as np
 
-    run = score_chunks([chunk], options, source="", detail=True)
+    run = score_chunks([chunk], options, source="", detail=True, metrics=metrics)
     details = run.details[0] if run.details else None
     if details is None:  # every row ignored is an error above; this is never reached
         raise DataError("no rows")

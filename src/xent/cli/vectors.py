@@ -33,7 +33,12 @@ def score_vectors(labels, pred, logits, classes, options, sample_weights, view: 
         sample_weights=weights,
     )
     report = vector_report(
-        chunk, options, reduction=view.reduction, notes=notes, labels=list(labels or [])
+        chunk,
+        options,
+        reduction=view.reduction,
+        notes=notes,
+        labels=list(labels or []),
+        metrics=view.fmt != "plain",  # plain prints the loss alone
     )
     render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
     return report
