@@ -166,6 +166,21 @@ def test_not_utf8_in_a_later_chunk(monkeypatch, tmp_path):
     assert run(monkeypatch, str(path), 3, "numpy") == one
 
 
+def test_a_line_too_long_far_into_the_file(monkeypatch, tmp_path):
+    """Line ends are found beside the workers (a thread): a line over the limit, found
+    there, is the error in its place, after the rows before it, as in one process."""
+    lines = rows(3000)
+    lines[2400] = "a," + "0" * 6000 + ",0,0,1"  # line 2402 (after the header)
+    path = write(tmp_path / "p.csv", lines)
+    monkeypatch.setenv("XENT_MAX_LINE_BYTES", "5000")
+    one = run(monkeypatch, path, 1, "numpy")
+    assert one[0] == (
+        f"error: {path}:2402: the line is larger than 5,000 bytes (the limit; "
+        "XENT_MAX_LINE_BYTES raises it)"
+    )
+    assert run(monkeypatch, path, 3, "numpy") == one
+
+
 def test_a_pipe_sends_the_bytes(monkeypatch, tmp_path):
     """Without a regular file to read at offsets (stdin), the chunks go to the workers."""
     path = write(tmp_path / "p.csv", rows(2000))

@@ -2,9 +2,9 @@
 
     chunks → map(score_part) → parts → reduce(Totals.merge, in chunk order) → a result
 
-The reduce adds the chunks in fixed groups of ``GROUP_CHUNKS`` (chunks 1-4, 5-8, ...:
+The reduce adds the chunks in fixed groups of ``GROUP_CHUNKS`` (chunks 1-8, 9-16, ...:
 each group's totals merged in order, then the groups into the run, in order). A worker
-process scores a whole group into one part, so it sends one part for four chunks, and
+process scores a whole group into one part, so it sends one part for eight chunks, and
 the floating-point sums are added in the same order whatever the number of processes.
 
 :func:`score_part` scores a chunk (:func:`xent.scorer.score_chunk`) into totals of its own
@@ -21,7 +21,7 @@ from .scorer import ScoredRows, score_chunk
 from .totals import Totals
 
 # Chunks merged into one group before the group is merged into the run (see above).
-GROUP_CHUNKS = 4
+GROUP_CHUNKS = 8
 
 
 def new_totals(classes, options: ScoreOptions) -> Totals:

@@ -16,12 +16,14 @@ from .chunks import PredictionChunk, ReadOptions, Said
 from .csv_layout import CsvLayout, sniff_delimiter, split_header
 from .csv_parse import CsvChunkParser
 from .csv_workers import (
+    BlockSpan,
     csv_workers,
     file_offsets,
     parse_in_workers,
     read_ahead,
     score_in_workers,
     scoring_spec,
+    spans_ahead,
 )
 from .limits import limit, too_long
 from .text_chunks import BOM, LineBlock, TextChunk, decode, line_blocks, text_chunks
@@ -94,9 +96,13 @@ def read_csv_chunks(
         if second_block is None:  # one chunk: no workers to start
             yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
             return
-        yield from score_in_workers(
-            parser, chain((first_chunk, second_block), blocks), workers, spec, position, file
-        )
+        pieces: Iterable
+        if file is not None:
+            spans = (BlockSpan.of(first_chunk), BlockSpan.of(second_block))
+            pieces = chain(spans, spans_ahead(blocks))
+        else:
+            pieces = chain((first_chunk, second_block), blocks)
+        yield from score_in_workers(parser, pieces, workers, spec, position, file)
         return
     pieces = text_chunks(stream, source, 2, CHUNK_BYTES)
     if parser.arrow is not None:

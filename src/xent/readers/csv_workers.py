@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import count
+from typing import NamedTuple
 
 from ..errors import DataError, UsageError, XentError
 from ..parts import GROUP_CHUNKS
@@ -223,6 +224,66 @@ def file_offsets(stream) -> tuple[int, int] | None:
         return None
 
 
+class BlockSpan(NamedTuple):
+    """Where a block of whole lines is in a file (its bytes are read by a worker)."""
+
+    size: int
+    first_line: int
+    newlines: int
+    consumed: int  # bytes of the stream consumed so far, this block's included
+
+    @classmethod
+    def of(cls, block) -> BlockSpan:
+        return cls(len(block[0]), block.first_line, block.newlines, block.consumed)
+
+
+def spans_ahead(blocks: Iterator, depth: int = 256) -> Iterator[BlockSpan]:
+    """The spans of ``blocks`` (line blocks of a file), found in a thread: finding the
+    line ends and counting lines, this process's share of the map-reduce, then runs
+    beside its handing out of tasks and merging of parts (with many workers, this
+    process's serial work is what bounds the run). An error (a line too long) is raised
+    in its place, after the spans before it."""
+    import queue
+    import threading
+
+    spans: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                spans.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for block in blocks:
+                if not put(BlockSpan.of(block)):
+                    return
+            item: object = end
+        except BaseException as error:  # noqa: BLE001 - raised again in the reading thread
+            item = error
+        put(item)
+
+    thread = threading.Thread(target=read, name="xent-line-blocks", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = spans.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header: int, file):
     """The parts of ``pieces`` in input order, each parsed and scored by one of
     ``workers`` worker processes (forked: NumPy is already imported). ``pieces``: text
@@ -235,10 +296,11 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
     from concurrent.futures import ProcessPoolExecutor
 
     fd, start = file if file is not None else (None, 0)
-    # Without per-row output, a task is a group of chunks (xent.parts.GROUP_CHUNKS), its
-    # totals merged there: a quarter of the tasks and parts for this process to hand out
-    # and merge, its work being what limits many workers.
-    batch_size = 1 if spec.keep_rows else GROUP_CHUNKS
+    # A file read at offsets, without per-row output: a task is a group of chunks
+    # (xent.parts.GROUP_CHUNKS), its totals merged there: an eighth of the tasks and parts
+    # for this process to hand out and merge, its work being what limits many workers.
+    # (A pipe's tasks carry their bytes: one chunk each keeps this process's memory flat.)
+    batch_size = GROUP_CHUNKS if fd is not None and not spec.keep_rows else 1
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -267,8 +329,8 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
                     waiting.append(pool.submit(_score_in_worker, batch))
                 yield from results(0)
                 raise
-            size = len(piece[0])  # the bytes, or a view of them (a LineBlock)
-            where = piece[0] if fd is None else (start + piece.consumed - size, size)
+            # A pipe's chunks go as bytes; a file's as where they are (BlockSpans).
+            where = piece.data if fd is None else (start + piece.consumed - piece.size, piece.size)
             position = header + piece.consumed
             batch.append((where, piece.first_line, piece.newlines, piece.consumed, position))
             if len(batch) >= batch_size:
