@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -179,6 +180,31 @@ def test_a_line_too_long_far_into_the_file(monkeypatch, tmp_path):
         "XENT_MAX_LINE_BYTES raises it)"
     )
     assert run(monkeypatch, path, 3, "numpy") == one
+
+
+FORKS: list[int] | None = None  # threads alive at each fork, while a test records them
+
+
+def _before_fork() -> None:
+    if FORKS is not None:
+        FORKS.append(threading.active_count())
+
+
+os.register_at_fork(before=_before_fork)
+
+
+def test_workers_are_forked_before_any_thread_starts(monkeypatch, tmp_path):
+    """A fork copies only the forking thread: the workers are forked while this process
+    has no other thread (the thread that finds line ends starts after them)."""
+    global FORKS
+    path = write(tmp_path / "p.csv", rows(3000))
+    baseline = threading.active_count()
+    FORKS = []
+    try:
+        run(monkeypatch, path, 3, "numpy")
+        assert FORKS == [baseline] * 3
+    finally:
+        FORKS = None
 
 
 def test_a_pipe_sends_the_bytes(monkeypatch, tmp_path):

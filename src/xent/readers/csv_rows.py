@@ -96,13 +96,17 @@ def read_csv_chunks(
         if second_block is None:  # one chunk: no workers to start
             yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
             return
-        pieces: Iterable
-        if file is not None:
-            spans = (BlockSpan.of(first_chunk), BlockSpan.of(second_block))
-            pieces = chain(spans, spans_ahead(blocks))
-        else:
-            pieces = chain((first_chunk, second_block), blocks)
-        yield from score_in_workers(parser, pieces, workers, spec, position, file)
+        if file is None:
+            texts = chain((first_chunk, second_block), blocks)
+            yield from score_in_workers(parser, texts, workers, spec, position, file)
+            return
+        first_spans = [BlockSpan.of(first_chunk), BlockSpan.of(second_block)]
+        later_spans = spans_ahead(blocks)
+        try:
+            spans = chain(first_spans, later_spans)
+            yield from score_in_workers(parser, spans, workers, spec, position, file)
+        finally:
+            later_spans.close()  # its thread stopped before the file is closed
         return
     pieces = text_chunks(stream, source, 2, CHUNK_BYTES)
     if parser.arrow is not None:

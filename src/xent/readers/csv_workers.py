@@ -15,7 +15,7 @@ Without a spec (a caller of the readers alone), worker processes only parse
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import count
@@ -237,7 +237,7 @@ class BlockSpan(NamedTuple):
         return cls(len(block[0]), block.first_line, block.newlines, block.consumed)
 
 
-def spans_ahead(blocks: Iterator, depth: int = 256) -> Iterator[BlockSpan]:
+def spans_ahead(blocks: Iterator, depth: int = 256) -> Generator[BlockSpan, None, None]:
     """The spans of ``blocks`` (line blocks of a file), found in a thread: finding the
     line ends and counting lines, this process's share of the map-reduce, then runs
     beside its handing out of tasks and merging of parts (with many workers, this
@@ -307,6 +307,10 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
         initializer=_start_scorer,
         initargs=(parser, spec, fd),
     )
+    # Fork every worker now, while this process has one thread: the line ends of a file
+    # are then found in a thread of its own (spans_ahead), and a fork copies only the
+    # forking thread, leaving any lock another thread held locked in the child.
+    pool.submit(int).result()
     waiting: deque = deque()
 
     def results(keep: int):
