@@ -11,8 +11,13 @@ process of its own (start-up and import included), alternating, ``--repeat`` rou
 
 Each prints a checksum (the sum of Q at the label over all rows), which must agree.
 
+``--chunks`` times them as xent's worker processes use a parser instead: the file cut into
+1 MiB pieces of whole lines, each parsed on one thread, CPU seconds for the whole file
+(the processes' own time, start-up and the cutting left out).
+
     python benchmarks/parsers.py                       # the 1,000,000 x 10 file of run.py
     python benchmarks/parsers.py --file preds.csv --repeat 5
+    python benchmarks/parsers.py --chunks
 """
 
 from __future__ import annotations
@@ -92,14 +97,90 @@ y = r["y"].astype(np.intp)
 }
 
 
+# Per chunk, on one thread each: what a worker process does with its 1 MiB of lines.
+CHUNKED = """
+import os, sys, time
+os.environ["POLARS_MAX_THREADS"] = "1"
+import numpy as np
+F, which = sys.argv[1], sys.argv[2]
+data = open(F, "rb").read()
+header = data[: data.index(b"\\n") + 1]
+classes = header.decode().strip().split(",")[1:]
+names = ["label"] + classes
+body, pieces, i = data[len(header):], [], 0
+while i < len(body):
+    j = body.rfind(b"\\n", i, i + (1 << 20)) + 1
+    j = j if j > i else len(body)
+    pieces.append(body[i:j])
+    i = j
+if which == "numpy":
+    index = {c: k for k, c in enumerate(classes)}
+    def parse(piece):
+        lines = piece.decode().split("\\n")[:-1]
+        q = np.loadtxt(lines, delimiter=",", usecols=range(1, len(names)), ndmin=2, comments=None)
+        y = np.array([index[line.partition(",")[0]] for line in lines])
+        return q, y
+elif which == "pyarrow":
+    import pyarrow as pa, pyarrow.csv as pacsv
+    types = {"label": pa.dictionary(pa.int32(), pa.string())}
+    types.update({c: pa.float64() for c in classes})
+    read = pacsv.ReadOptions(column_names=names, use_threads=False)
+    convert = pacsv.ConvertOptions(column_types=types)
+    def parse(piece):
+        t = pacsv.read_csv(pa.py_buffer(piece), read_options=read, convert_options=convert)
+        q = np.column_stack([t.column(c).to_numpy() for c in classes])
+        label = t.column("label").combine_chunks()
+        codes = np.array([classes.index(n) for n in label.dictionary.to_pylist()])
+        return q, codes[label.indices.to_numpy()]
+else:
+    import polars as pl
+    schema = {"label": pl.Enum(classes), **{c: pl.Float64 for c in classes}}
+    def parse(piece):
+        d = pl.read_csv(piece, has_header=False, new_columns=names, schema=schema)
+        return d.select(classes).to_numpy(), d["label"].to_physical().to_numpy()
+start = time.process_time()
+total = 0.0
+for piece in pieces:
+    q, y = parse(piece)
+    total += float(q[np.arange(len(y)), y].sum())
+print(time.process_time() - start, repr(total))
+"""
+
+
+def chunked(path: Path, repeat: int) -> None:
+    """CPU seconds to parse the file in 1 MiB pieces on one thread, per parser."""
+    todo = ["numpy"] + [p for p in ("pyarrow", "polars") if importlib.util.find_spec(p)]
+    seconds: dict[str, list[float]] = {name: [] for name in todo}
+    sums: dict[str, float] = {}
+    for _ in range(repeat):
+        for name in todo:
+            command = [sys.executable, "-c", CHUNKED, str(path), name]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            cpu, total = done.stdout.split()
+            seconds[name].append(float(cpu))
+            sums[name] = float(total)
+    fastest = min(statistics.median(v) for v in seconds.values())
+    print(f"{path.name} in 1 MiB pieces, one thread, median CPU s of {repeat} runs\n")
+    print("| parser | CPU s | × fastest |\n|---|--:|--:|")
+    for name, values in seconds.items():
+        median = statistics.median(values)
+        print(f"| {name} | {median:.2f} | {median / fastest:.2f} |")
+    spread = max(sums.values()) - min(sums.values())
+    print(f"\nchecksums agree to {spread:.1e} (sum of Q at the label)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--chunks", action="store_true", help="per 1 MiB piece, one thread")
     args = parser.parse_args()
     path = args.file or HERE / "data" / "preds_1000000x10_seed0.csv"
     if not path.exists():
         generate(path, 1_000_000, 10)
+    if args.chunks:
+        chunked(path, args.repeat)
+        return
     todo = {}
     for name, (package, body) in PARSERS.items():
         if package and importlib.util.find_spec(package) is None:
