@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from fuzz_inputs import ARG_NASTY, argument_cases, check_arguments, memory_cap
 
 FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 # Pieces that parsers trip on (the long run's list), mixed with arbitrary text.
