@@ -47,20 +47,8 @@ assert "pandas" not in sys.modules  # a parser's hidden import would be timed as
 print(repr(float(q[np.arange(len(y)), y].sum())))
 """
 
-PARSERS = {
-    "numpy.loadtxt (default install)": (
-        None,
-        """
-labels = np.loadtxt(F, delimiter=",", skiprows=1, usecols=0, dtype=str, comments=None)
-q = np.loadtxt(F, delimiter=",", skiprows=1, usecols=range(1, len(classes) + 1), comments=None)
-index = {c: i for i, c in enumerate(classes)}
-y = np.array([index[t] for t in labels.tolist()])
-""",
-    ),
-    "pyarrow.csv.read_csv (xent[fast])": (
-        "pyarrow",
-        """
-import pyarrow as pa, pyarrow.csv as pacsv
+# Arrow's columns to xent's arrays, for both scripts below.
+ARROW_ARRAYS = """
 def arrow_arrays(t, classes):
     # As xent reads Arrow's buffers: to_numpy() would import pandas (0.27 s here).
     def floats(column):
@@ -73,6 +61,23 @@ def arrow_arrays(t, classes):
         idx = np.frombuffer(a.indices.buffers()[1], np.int32, len(a), a.indices.offset * 4)
         y.append(codes[idx])
     return q, np.concatenate(y)
+"""
+
+PARSERS = {
+    "numpy.loadtxt (default install)": (
+        None,
+        """
+labels = np.loadtxt(F, delimiter=",", skiprows=1, usecols=0, dtype=str, comments=None)
+q = np.loadtxt(F, delimiter=",", skiprows=1, usecols=range(1, len(classes) + 1), comments=None)
+index = {c: i for i, c in enumerate(classes)}
+y = np.array([index[t] for t in labels.tolist()])
+""",
+    ),
+    "pyarrow.csv.read_csv (xent[fast])": (
+        "pyarrow",
+        ARROW_ARRAYS
+        + """
+import pyarrow as pa, pyarrow.csv as pacsv
 types = {"label": pa.dictionary(pa.int32(), pa.string())}
 types.update({c: pa.float64() for c in classes})
 t = pacsv.read_csv(F, convert_options=pacsv.ConvertOptions(column_types=types))
@@ -108,7 +113,9 @@ y = r["y"].astype(np.intp)
 
 
 # Per chunk, on one thread each: what a worker process does with its 1 MiB of lines.
-CHUNKED = """
+CHUNKED = (
+    ARROW_ARRAYS
+    + """
 import os, sys, time
 os.environ["POLARS_MAX_THREADS"] = "1"
 import numpy as np
@@ -132,19 +139,6 @@ if which == "numpy":
         return q, y
 elif which == "pyarrow":
     import pyarrow as pa, pyarrow.csv as pacsv
-    def arrow_arrays(t, classes):
-        # As xent reads Arrow's buffers: to_numpy() would import pandas (0.27 s here).
-        def floats(column):
-            chunks = column.chunks
-            parts = [np.frombuffer(a.buffers()[1], float, len(a), a.offset * 8) for a in chunks]
-            return np.concatenate(parts)
-        q = np.column_stack([floats(t.column(c)) for c in classes])
-        y = []
-        for a in t.column("label").chunks:
-            codes = np.array([classes.index(n) for n in a.dictionary.to_pylist()])
-            idx = np.frombuffer(a.indices.buffers()[1], np.int32, len(a), a.indices.offset * 4)
-            y.append(codes[idx])
-        return q, np.concatenate(y)
     types = {"label": pa.dictionary(pa.int32(), pa.string())}
     types.update({c: pa.float64() for c in classes})
     read = pacsv.ReadOptions(column_names=names, use_threads=False)
@@ -167,6 +161,7 @@ for piece in pieces:
 assert "pandas" not in sys.modules  # a parser's hidden import would be timed as its own
 print(time.process_time() - start, repr(total))
 """
+)
 
 
 def chunked(path: Path, repeat: int) -> None:

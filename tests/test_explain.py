@@ -329,3 +329,18 @@ def test_explain_file_usage_errors(tmp_path):
     assert result.exit_code == 2
     result = runner.invoke(app, ["explain", "-l", "a", "-p", "0.7,0.3", "--from-logits"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("fmt", ["table", "plain", "json"])
+def test_an_infinite_loss_is_one_warning_and_its_fall_is_said(xent_cli, fmt):
+    """Q(dog) = 0: one warning line (the lesson scores the rows in three bases, and the
+    second one warned again in nats), no NumPy "invalid value" line from ∞ − ∞; the first
+    prediction's fall is 0, the next one's from ∞ to −ln 0.5 is ∞."""
+    args = ["explain", "--labels", "dog", "--pred", "0,1,0,0,0", "--pred", "0.5,0.5,0,0,0"]
+    result = xent_cli(*args, "-c", "dog,fox,horse,eagle,squirrel", "-f", fmt)
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("xent: warning: a prediction gives"), lines
+    if fmt == "json":
+        falls = [p["fall"] for p in json.loads(result.stdout)["predictions"]]
+        assert falls == [0.0, "inf"]

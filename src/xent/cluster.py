@@ -327,6 +327,7 @@ def _numbered(client, parts: list[Part], futures: list) -> list[Part]:
 
 def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) -> Summary:
     """The outcomes, in partition order, merged and summarized as score_file does."""
+    from .parts import add_notes
     from .pipeline import (
         Run,
         _check_not_all_ignored,
@@ -352,11 +353,7 @@ def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) 
         assert one is not None  # rows were read: some part has totals
         if by_file:
             file_rows.append(_file_row(one, options, source))
-        if run is None:
-            run = one
-        else:
-            run.totals.merge(one.totals)
-            run.notes += [note for note in one.notes if note not in run.notes]
+        run = one if run is None else run.merge(one)
         one = None
 
     last: Part | None = None
@@ -381,7 +378,7 @@ def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) 
                 one = Run(totals, source, outcome.numbered, outcome.task)
             else:
                 one.totals.merge(totals)
-            one.notes += [note for note in outcome.notes if note not in one.notes]
+            add_notes(one.notes, outcome.notes)
         if on_part is not None:
             on_part(done, total)
     if last is None:  # no files: expand_paths says so first

@@ -46,7 +46,10 @@ class Lesson:
     def falls(self) -> np.ndarray:
         """How much the loss fell from the first prediction (negative: it rose)."""
         ce = self.report.rows.cross_entropy
-        return ce[0] - ce
+        with np.errstate(invalid="ignore"):  # ∞ − ∞: no fall can be said (NaN)
+            falls = ce[0] - ce
+        falls[0] = 0.0  # the first from itself, even when its loss is infinite
+        return falls
 
     @property
     def relative_falls(self) -> np.ndarray:
@@ -65,10 +68,10 @@ def build_lesson(chunk, options, label_text: str, notes: list[str]) -> Lesson:
 
     from .pipeline import vector_report
 
-    def scored(base: float) -> Report:
-        # The first scoring has already warned about a zero probability; once is enough.
+    def scored(base: float, *, first: bool = False) -> Report:
+        # The first scoring warns about a zero probability; once is enough.
         with warnings.catch_warnings():
-            if base != options.base:
+            if not first:
                 warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)
             return vector_report(
                 chunk,
@@ -78,7 +81,7 @@ def build_lesson(chunk, options, label_text: str, notes: list[str]) -> Lesson:
                 labels=[label_text],
             )
 
-    report = scored(options.base)
+    report = scored(options.base, first=True)
     lesson = Lesson(report, scored(math.e).rows.cross_entropy, scored(2.0).rows.cross_entropy)
     if len(chunk) > 1:
         lesson.batch = batch_summary([chunk], options, source="--pred")

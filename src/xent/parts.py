@@ -24,6 +24,11 @@ from .totals import Totals
 GROUP_CHUNKS = 8
 
 
+def add_notes(notes: list[str], more) -> None:
+    """Append the notes of ``more`` that ``notes`` does not have yet, in order."""
+    notes.extend(note for note in dict.fromkeys(more) if note not in notes)
+
+
 def new_totals(classes, options: ScoreOptions) -> Totals:
     """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``)."""
     totals = Totals(classes, worst=options.worst, top_k=options.top_k, bins=options.bins)
@@ -129,7 +134,7 @@ def merged(parts: list[Part]) -> list[Part]:
     first = parts[0]
     for part in parts[1:]:
         first.totals.merge(part.totals)
-        first.notes += [note for note in part.notes if note not in first.notes]
+        add_notes(first.notes, part.notes)
     first.position, first.read = parts[-1].position, sum(part.read for part in parts)
     first.chunks = len(parts)
     return [first]

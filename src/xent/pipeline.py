@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .errors import DataError
 from .options import ScoreOptions
-from .parts import GROUP_CHUNKS, Part, ScoreSpec, new_totals, score_part
+from .parts import GROUP_CHUNKS, Part, ScoreSpec, add_notes, new_totals, score_part
 from .report import Report, report
 from .scorer import Detail, ScoredRows, score_chunk
 from .totals import Totals
@@ -39,6 +39,12 @@ class Run:
         self.totals, self.source, self.numbered, self.task = totals, source, numbered, task
         self.details: list[Detail] = []
         self.notes: list[str] = []  # the readers' (chunk.notes)
+
+    def merge(self, other: Run) -> Run:
+        """Another run's totals and notes added to this one's (one file of many)."""
+        self.totals.merge(other.totals)
+        add_notes(self.notes, other.notes)
+        return self
 
 
 def score_chunks(
@@ -80,7 +86,7 @@ def score_chunks(
         if in_group >= GROUP_CHUNKS:
             run.totals.merge(group)
             group, in_group = None, 0
-        run.notes += [note for note in getattr(item, "notes", ()) if note not in run.notes]
+        add_notes(run.notes, getattr(item, "notes", ()))
         if detail and part.rows is not None and part.rows.detail is not None:
             run.details.append(part.rows.detail)
         if on_rows is not None:
@@ -378,11 +384,7 @@ def score_file(
         done += _size(file)
         if by_file:
             files.append(_file_row(one, options, source))
-        if run is None:
-            run = one
-        else:
-            run.totals.merge(one.totals)
-            run.notes += [note for note in one.notes if note not in run.notes]
+        run = one if run is None else run.merge(one)
     assert run is not None
     source = source_name(paths[0]) if len(paths) == 1 else _sources(path, paths)
     if len(paths) > 1:

@@ -120,19 +120,12 @@ def score_file_command(
         )
     if per_row and options.worst:
         raise UsageError("--worst needs a summary: leave out --reduction none", source="--worst")
-    if per_row and view.pictures:
-        raise UsageError(
-            "--save-svg/--save-html save the summary: leave out --reduction none",
-            source="--save-svg" if view.svg else "--save-html",
-        )
+    fmt = _output_format(view, terminal)
     if per_row and (view.reliability or view.reliability_svg):
         raise UsageError(
             "the reliability diagram is of the whole file: leave out --reduction none",
             source="--reliability" if view.reliability else "--reliability-svg",
         )
-    fmt = view.fmt.value
-    if fmt == "auto":
-        fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
     rows = RowOutput(fmt, view.precision) if per_row else None
     metrics = not per_row and bool(
         fmt != "plain" or view.pictures or view.reliability or view.reliability_svg
@@ -256,14 +249,7 @@ def distribution_file_command(
 
     terminal = Terminal.detect()
     per_row = view.reduction == "none"
-    if per_row and view.pictures:
-        raise UsageError(
-            "--save-svg/--save-html save the summary: leave out --reduction none",
-            source="--save-svg" if view.svg else "--save-html",
-        )
-    fmt = view.fmt.value
-    if fmt == "auto":
-        fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
+    fmt = _output_format(view, terminal)
     writer: list[DistributionRowWriter] = []
 
     def on_rows(values, lines, chunk) -> None:
@@ -312,3 +298,18 @@ def distribution_file_command(
             f"{summary.source}: {summary.infinite:,} rows have an infinite KL(P‖Q): Q gives "
             "probability 0 to a class that P gives mass to"
         )
+
+
+def _output_format(view: View, terminal) -> str:
+    """The format to write: ``auto`` is a table on a terminal, else CSV rows or the plain
+    number. Pictures (--save-svg/--save-html) are of the summary, not of rows."""
+    per_row = view.reduction == "none"
+    if per_row and view.pictures:
+        raise UsageError(
+            "--save-svg/--save-html save the summary: leave out --reduction none",
+            source="--save-svg" if view.svg else "--save-html",
+        )
+    fmt = view.fmt.value
+    if fmt == "auto":
+        fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
+    return fmt

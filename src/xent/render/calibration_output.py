@@ -4,10 +4,9 @@ Rich table. They format; they never compute."""
 from __future__ import annotations
 
 import csv
-import json
 
 from .numbers import full_precision, json_number, number
-from .text import ascii_json
+from .text import write_json
 
 FIELDS = (
     "temperature",
@@ -44,14 +43,7 @@ def render_fit(fit, fmt: str, out, *, source: str, unit: str, precision: int = 4
     if fmt == "plain":
         out.write(full_precision(fit.temperature) + "\n")
     elif fmt == "json":
-        json.dump(
-            fit_to_dict(fit, source, unit),
-            out,
-            indent=2,
-            ensure_ascii=ascii_json(out),
-            allow_nan=False,
-        )
-        out.write("\n")
+        write_json(fit_to_dict(fit, source, unit), out)
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*FIELDS, "unit"])

@@ -4,25 +4,17 @@ table. They format; they never compute a loss."""
 from __future__ import annotations
 
 import csv
-import json
 
 from .numbers import full_precision, json_number
 from .summary_output import ci_dict, skill_dict
-from .text import ascii_json, require_encodable, visible
+from .text import require_encodable, visible, write_json
 
 
 def render_comparison(comparison, fmt: str, out, *, precision: int = 4) -> None:
     if fmt == "plain":
         out.write(full_precision(comparison.difference) + "\n")
     elif fmt == "json":
-        json.dump(
-            comparison_to_dict(comparison),
-            out,
-            indent=2,
-            ensure_ascii=ascii_json(out),
-            allow_nan=False,
-        )
-        out.write("\n")
+        write_json(comparison_to_dict(comparison), out)
     elif fmt == "csv":
         render_csv(comparison, out)
     elif fmt == "table":

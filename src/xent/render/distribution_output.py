@@ -13,7 +13,7 @@ import json
 import math
 
 from .numbers import full_precision, json_number
-from .text import ascii_json, require_encodable, visible
+from .text import require_encodable, visible, write_json
 
 TITLES = {
     "entropy": "Entropy H(Q) = −Σ Q(i)·log Q(i)",
@@ -120,8 +120,7 @@ def render_distribution_summary(summary, fmt: str, out, *, precision: int = 4) -
         out.write(full_precision(summary.value) + "\n")
     elif fmt == "json":
         data = distribution_summary_to_dict(summary)
-        json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
-        out.write("\n")
+        write_json(data, out)
     elif fmt == "csv":
         require_encodable(out, [*summary.classes, summary.unit], "class name")
         writer = csv.writer(out, lineterminator="\n")

@@ -7,11 +7,10 @@ precision. Rich is imported only for ``table``.
 from __future__ import annotations
 
 import csv
-import json
 import math
 
 from .numbers import full_precision, json_number
-from .text import ascii_json, require_encodable
+from .text import require_encodable, write_json
 
 TITLES = {
     "kl": ("kl_divergence", "KL(P‖Q) = Σ P(i)·log(P(i)/Q(i))"),
@@ -67,8 +66,7 @@ def render_divergence(result, fmt: str, out, *, classes, base, unit, reduction, 
         data = divergence_to_dict(
             result, classes=classes, base=base, unit=unit, reduction=reduction
         )
-        json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
-        out.write("\n")
+        write_json(data, out)
     elif fmt == "csv":
         require_encodable(out, [unit], "unit")
         writer = csv.writer(out, lineterminator="\n")

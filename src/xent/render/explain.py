@@ -7,7 +7,6 @@ substitution as a table with bars of P against Q. Nothing here computes a loss.
 
 from __future__ import annotations
 
-import json
 import math
 import textwrap
 import unicodedata
@@ -16,7 +15,7 @@ from typing import NamedTuple
 from ..units import UNIT_NAMES, base_label
 from .explain_text import texts
 from .numbers import json_number, number
-from .text import ascii_json, visible
+from .text import visible, write_json
 
 INDENT = "   "
 
@@ -306,9 +305,7 @@ def _has_calibration(lesson) -> bool:
 
 
 def render_explain_json(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
-    data = explain_to_dict(lesson, lang, precision)
-    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out))
-    out.write("\n")
+    write_json(explain_to_dict(lesson, lang, precision), out)
 
 
 # --------------------------------------------------------------------------- rich

@@ -6,11 +6,10 @@ Non-finite numbers become the strings ``"inf"``, ``"-inf"`` and ``"nan"``, which
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .numbers import json_number
-from .text import ascii_json
+from .text import write_json
 
 
 def _per_class(report, p, q, neg_log_q, contribution) -> list[dict]:
@@ -90,8 +89,7 @@ def report_to_dict(report) -> dict:
 
 def render_json(report, out) -> None:
     data = report_to_dict(report)
-    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
-    out.write("\n")
+    write_json(data, out)
 
 
 __all__ = ["json_number", "render_json", "report_to_dict"]

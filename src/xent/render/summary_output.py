@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 
 from .numbers import full_precision, json_number
-from .text import ascii_json, require_encodable
+from .text import require_encodable, write_json
 
 WORST_HEADER = ["row", "line", "label", "predicted", "cross_entropy"]
 # Appended after the original columns, so that scripts reading those by position still work.
@@ -80,8 +79,7 @@ def render_reliability_json(summary, out) -> None:
             for row in reliability_rows(summary)
         ],
     }
-    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
-    out.write("\n")
+    write_json(data, out)
 
 
 CI_ORDER = (
@@ -240,8 +238,7 @@ def groups_dict(summary) -> dict:
 
 def render_summary_json(summary, out) -> None:
     data = summary_to_dict(summary)
-    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
-    out.write("\n")
+    write_json(data, out)
 
 
 def render_summary_plain(summary, out) -> None:

@@ -112,3 +112,11 @@ def require_encodable(out, texts, what: str = "name") -> None:
 def ascii_json(out) -> bool:
     """Whether json to ``out`` must escape non-ASCII (``\\u00e7``): exact either way."""
     return not is_unicode(stream_encoding(out))
+
+
+def write_json(data, out) -> None:
+    """``data`` as strict JSON (no NaN or Infinity), indented, with a final newline."""
+    import json
+
+    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
+    out.write("\n")
