@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 
 
@@ -141,4 +144,39 @@ def test_a_bad_limit_is_a_usage_error(xent_cli, tmp_path):
     assert one_line_error(result, 2) == (
         "xent: XENT_MAX_LINE_BYTES: 'lots' is not a limit: use a positive whole number "
         "(default 67108864)"
+    )
+
+
+def _killed_worker(tasks):
+    os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer ends a process
+
+
+def test_a_killed_worker_process_is_one_line_and_exit_71(xent_cli, monkeypatch, tmp_path):
+    """A worker that dies (out of memory, killed) was "internal error: BrokenProcessPool",
+    exit 70: the run has no result, and the line says what to try."""
+    from xent.readers import csv_rows, csv_workers
+
+    path = tmp_path / "p.csv"
+    path.write_text("label,a,b\n" + "a,0.25,0.75\n" * 400)
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 512)  # many chunks: workers start
+    monkeypatch.setattr(csv_workers, "_score_in_worker", _killed_worker)
+    monkeypatch.setenv("XENT_CSV_WORKERS", "2")
+    message = one_line_error(xent_cli("compute", "--file", path, "-f", "plain"), status=71)
+    assert message == (
+        f"xent: {path}: a worker process ended abruptly (out of memory, or killed); "
+        "XENT_CSV_WORKERS=1 reads in this process alone, with less memory"
+    )
+
+
+def test_out_of_memory_is_one_line_and_exit_71(xent_cli, monkeypatch):
+    """NumPy's MemoryError (an array too large for the machine) names the allocation."""
+    from xent import pipeline
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 8.00 GiB for an array with shape (1073741824,)")
+
+    monkeypatch.setattr(pipeline, "score_chunks", no_memory)
+    result = xent_cli("compute", "--labels", "dog", "--pred", "0.4,0.6", "--classes", "dog,fox")
+    assert one_line_error(result, status=71) == (
+        "xent: out of memory: Unable to allocate 8.00 GiB for an array with shape (1073741824,)"
     )

@@ -286,7 +286,7 @@ def test_on_error_skip_with_reduction_none(xent_cli, tmp_path):
     path.write_text("label,a,b\na,0.5,0.5\nb,0.5,0.6\nb,0.25,0.75\n")
     result = xent_cli("compute", "-i", path, "--on-error", "skip", "-r", "none")
     assert [r.split(",")[-1] for r in result.stdout.splitlines()] == ["line", "2", "4"]
-    assert "skipped 1 bad rows (lines 3)" in result.stderr
+    assert "skipped 1 bad row (line 3)" in result.stderr
 
 
 def test_infinite_loss_is_noted(xent_cli, tmp_path):
@@ -295,7 +295,7 @@ def test_infinite_loss_is_noted(xent_cli, tmp_path):
     result = xent_cli("compute", "-i", path, "-f", "json")
     data = json.loads(result.stdout)
     assert data["cross_entropy"] == "inf" and data["max"] == "inf"
-    assert "1 rows give probability 0" in data["notes"][0]
+    assert "1 row gives probability 0" in data["notes"][0]
 
 
 def test_no_input_on_a_terminal_is_a_usage_error(xent_cli, monkeypatch):

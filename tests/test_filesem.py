@@ -229,7 +229,7 @@ def test_ignored_rows_are_left_out_of_per_row_output(xent_cli):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(",")[-1] for line in lines[1:]] == ["2", "4"]  # lines 2 and 4
-    assert "1 rows ignored" in result.stderr
+    assert "1 row ignored" in result.stderr
 
 
 # -- the metrics ---------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def test_bad_sample_weight_is_one_line_naming_file_line_column(
     assert skipped.exit_code == 0
     expected = (1 * -math.log(0.5) + 2 * -math.log(0.9)) / 3
     assert float(skipped.stdout) == pytest.approx(expected, rel=1e-12)
-    assert "skipped 1 bad rows (lines 3)" in skipped.stderr
+    assert "skipped 1 bad row (line 3)" in skipped.stderr
 
 
 def test_missing_sample_weight_column_is_bad_data_like_a_missing_label_column(xent_cli):

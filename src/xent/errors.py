@@ -17,6 +17,7 @@ class ExitStatus(IntEnum):
     BAD_DATA = 1
     BAD_USAGE = 2
     GATE_FAILED = 3  # --fail-above / --fail-if-worse: the output is whole, the check failed
+    NO_RESOURCES = 71  # out of memory, a worker process killed: the machine, not the input
     INTERRUPTED = 130
 
 
@@ -81,3 +82,10 @@ class GateFailed(XentError):
     written in full; the status says the check failed (exit 3)."""
 
     exit_status = ExitStatus.GATE_FAILED
+
+
+class ResourceError(XentError):
+    """The machine failed the run, not the input: out of memory, a worker process killed
+    (exit 71, ``EX_OSERR``)."""
+
+    exit_status = ExitStatus.NO_RESOURCES

@@ -76,11 +76,13 @@ def run_notes(
             else f"--ignore-label {options.ignore_label}"
         )
         said.append(
-            f"{totals.ignored:,} rows ignored ({what}, PyTorch's ignore_index): in no statistic"
+            f"{counted(totals.ignored, 'row')} ignored ({what}, PyTorch's ignore_index): "
+            "in no statistic"
         )
     if totals.infinite and rows:  # a table of rows shows the inf itself, with a warning
+        gives = "row gives" if totals.infinite == 1 else "rows give"
         said.append(
-            f"{totals.infinite:,} rows give probability 0 to their label: infinite loss "
+            f"{totals.infinite:,} {gives} probability 0 to the label: infinite loss "
             "(--clip 1e-15 clips the predictions, as scikit-learn does)"
         )
     if totals.skipped:
@@ -92,7 +94,13 @@ def skipped_note(totals, numbered: str) -> str:
     """``skipped 3 bad rows (lines 4, 9, 12)``, of totals or a summary."""
     shown = ", ".join(map(str, totals.skipped_lines))
     more = ", ..." if totals.skipped > len(totals.skipped_lines) else ""
-    return f"skipped {totals.skipped:,} bad rows ({numbered}s {shown}{more})"
+    where = numbered if len(totals.skipped_lines) == 1 and not more else f"{numbered}s"
+    return f"skipped {counted(totals.skipped, 'bad row')} ({where} {shown}{more})"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 @dataclass

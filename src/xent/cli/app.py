@@ -30,7 +30,8 @@ ClickException = typer.BadParameter.__mro__[2]
 EXIT_STATUS_HELP = (
     "Exit status: 0 success, 1 bad data (not a distribution, unknown label, ...), "
     "2 bad usage (unknown option, missing input), 3 a gate failed (--fail-above, "
-    "--fail-if-worse: the output is printed in full first), 130 interrupted."
+    "--fail-if-worse: the output is printed in full first), 71 out of memory or a worker "
+    "process killed, 130 interrupted."
 )
 
 
@@ -170,6 +171,9 @@ class XentGroup(TyperGroup):
         except ClickException as error:
             error_line(error.format_message())
             status = error.exit_code
+        except MemoryError as error:  # NumPy says what it could not allocate; pyarrow too
+            error_line(f"out of memory: {error}" if str(error) else "out of memory")
+            status = ExitStatus.NO_RESOURCES
         except (KeyboardInterrupt, _Interrupted, typer.Abort):
             error_line("interrupted")
             status = ExitStatus.INTERRUPTED

@@ -1,6 +1,7 @@
 """``xent calibrate``: fit a temperature to a prediction file (:mod:`xent.calibration`)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the parameters' types at every
+# start, and string annotations would each be compiled and evaluated then.
 
 from typing import Any, Optional
 

@@ -1,6 +1,7 @@
 """``xent compare A B``: two models' prediction files for the same rows, row by row."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the parameters' types at every
+# start, and string annotations would each be compiled and evaluated then.
 
 import sys
 from typing import Optional

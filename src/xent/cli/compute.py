@@ -4,7 +4,8 @@ Arguments and files are two sources of the same pipeline (:mod:`xent.pipeline`):
 module only reads the options and hands them on.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the parameters' types at every
+# start, and string annotations would each be compiled and evaluated then.
 
 from typing import List, Optional
 

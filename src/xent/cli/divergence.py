@@ -1,6 +1,7 @@
 """``xent kl`` and ``xent js``: divergences between two distributions P and Q."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the parameters' types at every
+# start, and string annotations would each be compiled and evaluated then.
 
 import os
 from typing import List, Optional

@@ -1,6 +1,7 @@
 """``xent entropy``: the entropy of a distribution, from arguments or a file."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the parameters' types at every
+# start, and string annotations would each be compiled and evaluated then.
 
 from typing import List, Optional
 

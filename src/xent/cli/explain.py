@@ -1,6 +1,7 @@
 """``xent explain``: the cross-entropy of one label, written out step by step."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the parameters' types at every
+# start, and string annotations would each be compiled and evaluated then.
 
 import sys
 from enum import Enum

@@ -92,7 +92,7 @@ def score_file_command(
     (:mod:`xent.cluster`)."""
     from ..pipeline import score_file
     from ..readers.sources import expand_paths
-    from ..results import skipped_note
+    from ..report import counted, skipped_note
 
     terminal = Terminal.detect()
     per_row = view.reduction == "none"
@@ -181,7 +181,7 @@ def score_file_command(
         # Said on stderr too, where a script's log keeps it.
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if per_row and summary.ignored:
-        error_line(f"{summary.source}: {summary.ignored:,} rows ignored, not written")
+        error_line(f"{summary.source}: {counted(summary.ignored, 'row')} ignored, not written")
     return summary
 
 

@@ -1,7 +1,8 @@
 """``xent report``: a prediction file as one self-contained HTML page
 (:mod:`xent.render.report_html`), scored by the one pipeline (:func:`xent.pipeline.score_file`)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the parameters' types at every
+# start, and string annotations would each be compiled and evaluated then.
 
 from typing import List, Optional
 

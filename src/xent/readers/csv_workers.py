@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from itertools import count
 from typing import NamedTuple
 
-from ..errors import DataError, UsageError, XentError
+from ..errors import DataError, ResourceError, UsageError, XentError
 from ..parts import GROUP_CHUNKS
 from .csv_parse import CsvChunkParser
 from .text_chunks import TextChunk, decode
@@ -73,6 +73,16 @@ def csv_workers() -> int:
     return min(workers, MAX_WORKERS)
 
 
+def worker_lost(source: str) -> ResourceError:
+    """What a user reads when a worker process died under xent (the kernel's OOM killer,
+    a signal): the run has no result, and one process needs less memory than many."""
+    return ResourceError(
+        "a worker process ended abruptly (out of memory, or killed); XENT_CSV_WORKERS=1 "
+        "reads in this process alone, with less memory",
+        source=source,
+    )
+
+
 _worker_parser: CsvChunkParser | None = None
 
 
@@ -101,6 +111,7 @@ def parse_in_workers(parser: CsvChunkParser, pieces: Iterable[TextChunk], worker
     import multiprocessing
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     if "fork" not in multiprocessing.get_all_start_methods():
         yield from ((piece, False) for piece in pieces)
@@ -136,6 +147,8 @@ def parse_in_workers(parser: CsvChunkParser, pieces: Iterable[TextChunk], worker
         while waiting:
             piece, future = waiting.popleft()
             yield piece, False if future is None else future.result()
+    except BrokenProcessPool:
+        raise worker_lost(parser.source) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -177,10 +190,11 @@ def _start_scorer(parser: CsvChunkParser, spec, fd: int | None) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
-    if parser.arrow is not None:
-        # One core a process: measured faster than Arrow's threads in each worker, and
-        # than one process parsing with them a chunk ahead (1M x 10, 2 cores).
-        parser.arrow.single_threaded()
+    # One core a process: measured faster than Arrow's threads in each worker, and than
+    # one process parsing with them a chunk ahead (1M x 10, 2 cores). pyarrow itself is
+    # imported at the first chunk (CsvChunkParser.arrow), where an error reaches the
+    # main process as the task's.
+    parser.arrow_threads = False
     _scorer.update(parser=parser, spec=spec, fd=fd)
 
 
@@ -294,6 +308,7 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
     import multiprocessing
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     fd, start = file if file is not None else (None, 0)
     # A file read at offsets, without per-row output: a task is a group of chunks
@@ -309,8 +324,10 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
     )
     # Fork every worker now, while this process has one thread: the line ends of a file
     # are then found in a thread of its own (spans_ahead), and a fork copies only the
-    # forking thread, leaving any lock another thread held locked in the child.
-    pool.submit(int).result()
+    # forking thread, leaving any lock another thread held locked in the child. (With
+    # "fork", the first submit forks them all before the pool's own thread starts; no
+    # need to wait for the task: the workers import pyarrow meanwhile, see arrow.)
+    pool.submit(int)
     waiting: deque = deque()
 
     def results(keep: int):
@@ -344,5 +361,7 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
         if batch:
             waiting.append(pool.submit(_score_in_worker, batch))
         yield from results(0)
+    except BrokenProcessPool:
+        raise worker_lost(parser.source) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
