@@ -180,3 +180,17 @@ def test_out_of_memory_is_one_line_and_exit_71(xent_cli, monkeypatch):
     assert one_line_error(result, status=71) == (
         "xent: out of memory: Unable to allocate 8.00 GiB for an array with shape (1073741824,)"
     )
+
+
+def test_a_killed_parsing_worker_is_one_line_and_exit_71(xent_cli, monkeypatch, tmp_path):
+    """The same for the workers that only parse (files of distributions: entropy)."""
+    from xent.readers import csv_rows, csv_workers
+
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n" + "0.25,0.75\n" * 400)
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 512)
+    monkeypatch.setattr(csv_workers, "_parse_in_worker", _killed_worker)
+    monkeypatch.setenv("XENT_CSV_WORKERS", "2")
+    monkeypatch.setenv("XENT_CSV_READER", "numpy")
+    message = one_line_error(xent_cli("entropy", "--file", path, "-f", "plain"), status=71)
+    assert message.startswith(f"xent: {path}: a worker process ended abruptly")

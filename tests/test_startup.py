@@ -112,3 +112,24 @@ def test_every_command_is_listed_and_runs():
     for name in ("compute", "kl", "js", "entropy", "explain", "calibrate", "compare", "report"):
         assert f" {name} " in listed  # in Rich's command panel
     assert run("-m", "xent", "js", "--p", "0.5,0.5", "--q", "0.5,0.5").stdout == "0.0\n"
+
+
+def test_command_parameters_are_not_string_annotations():
+    """Typer reads every parameter's type when it builds the command, at each start: a
+    string annotation (``from __future__ import annotations``) is compiled and evaluated
+    there, 6 ms for ``compute`` against 1.8 ms with the types themselves."""
+    import importlib
+    import inspect
+
+    from xent.cli.app import COMMAND_MODULES, app
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"xent.cli.{module}")
+    for info in app.registered_commands:
+        assert info.callback is not None
+        strings = [
+            name
+            for name, parameter in inspect.signature(info.callback).parameters.items()
+            if isinstance(parameter.annotation, str)
+        ]
+        assert not strings, (info.callback.__module__, strings)

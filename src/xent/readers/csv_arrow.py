@@ -61,7 +61,7 @@ class ArrowChunkParser:
         if self.label_name:
             # Parsed straight into a dictionary: a few names and an int32 code per row.
             types[self.label_name] = pa.dictionary(pa.int32(), pa.string())
-        self.read_options = pacsv.ReadOptions(column_names=names, use_threads=parser.arrow_threads)
+        self.read_options = pacsv.ReadOptions(column_names=names, use_threads=True)
         self.parse_options = pacsv.ParseOptions(
             delimiter=parser.delimiter, quote_char=False, ignore_empty_lines=False
         )
@@ -72,6 +72,11 @@ class ArrowChunkParser:
             strings_can_be_null=False,
         )
         self.mapping_cache: dict[str, int] = {}
+
+    def single_threaded(self) -> None:
+        """Parse on this thread alone (in a worker process: one core each)."""
+        names = self.read_options.column_names
+        self.read_options = pacsv.ReadOptions(column_names=names, use_threads=False)
 
     def parse(self, data: bytes, first_line: int, newlines: int) -> PredictionChunk | None:
         """The chunk of clean ``data``, or None for the careful path."""

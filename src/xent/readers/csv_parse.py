@@ -16,7 +16,6 @@ import io
 import os
 from itertools import repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,9 +24,6 @@ from .arguments import shown, to_float
 from .chunks import ErrorPolicy, LabelLookup, MultiLabelLookup, PredictionChunk, ReadOptions
 from .csv_layout import CsvLayout
 from .text_chunks import TextChunk, count_byte
-
-if TYPE_CHECKING:
-    from .csv_arrow import ArrowChunkParser
 
 # Beyond this many columns the automatic choice is the NumPy reader (see use_arrow).
 ARROW_MAX_FIELDS = 128
@@ -86,20 +82,11 @@ class CsvChunkParser:
         if layout.weight_field is not None:
             self.fields = self.fields + [layout.weight_field]
         self.parses_last_field = layout.n_fields - 1 in self.fields
-        self.uses_arrow = use_arrow(options, layout.n_fields) and not layout.kept_fields
-        self.arrow_threads = True  # a worker process sets False: one core each
-        self._arrow: ArrowChunkParser | None = None
-
-    @property
-    def arrow(self) -> ArrowChunkParser:
-        """pyarrow's parser, imported at its first use: with worker processes that is in
-        each worker, side by side, and never in this process (``import pyarrow`` costs
-        about 50 ms that would otherwise come before the workers start)."""
-        if self._arrow is None:
+        self.arrow = None
+        if use_arrow(options, layout.n_fields) and not layout.kept_fields:
             from .csv_arrow import ArrowChunkParser
 
-            self._arrow = ArrowChunkParser(self)
-        return self._arrow
+            self.arrow = ArrowChunkParser(self)
 
     def parse(self, piece: TextChunk, position: int, parsed=False) -> PredictionChunk:
         """The chunk of ``piece``; ``parsed`` is the fast path's result if already computed
@@ -109,7 +96,7 @@ class CsvChunkParser:
             self.lookup.reset()
         data, first_line = piece.data, piece.first_line
         chunk = None
-        if self.uses_arrow:
+        if self.arrow is not None:
             if b'"' not in data:
                 chunk = self.arrow.parse(data, first_line, piece.newlines)
         else:

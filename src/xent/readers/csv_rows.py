@@ -109,7 +109,7 @@ def read_csv_chunks(
             later_spans.close()  # its thread stopped before the file is closed
         return
     pieces = text_chunks(stream, source, 2, CHUNK_BYTES)
-    if parser.uses_arrow:
+    if parser.arrow is not None:
         # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.
         yield from read_ahead(pieces, lambda piece: parser.parse(piece, position + piece.consumed))
         return

@@ -190,11 +190,10 @@ def _start_scorer(parser: CsvChunkParser, spec, fd: int | None) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
-    # One core a process: measured faster than Arrow's threads in each worker, and than
-    # one process parsing with them a chunk ahead (1M x 10, 2 cores). pyarrow itself is
-    # imported at the first chunk (CsvChunkParser.arrow), where an error reaches the
-    # main process as the task's.
-    parser.arrow_threads = False
+    if parser.arrow is not None:
+        # One core a process: measured faster than Arrow's threads in each worker, and
+        # than one process parsing with them a chunk ahead (1M x 10, 2 cores).
+        parser.arrow.single_threaded()
     _scorer.update(parser=parser, spec=spec, fd=fd)
 
 
@@ -324,10 +323,8 @@ def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header:
     )
     # Fork every worker now, while this process has one thread: the line ends of a file
     # are then found in a thread of its own (spans_ahead), and a fork copies only the
-    # forking thread, leaving any lock another thread held locked in the child. (With
-    # "fork", the first submit forks them all before the pool's own thread starts; no
-    # need to wait for the task: the workers import pyarrow meanwhile, see arrow.)
-    pool.submit(int)
+    # forking thread, leaving any lock another thread held locked in the child.
+    pool.submit(int).result()
     waiting: deque = deque()
 
     def results(keep: int):

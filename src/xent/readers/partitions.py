@@ -212,7 +212,7 @@ def _csv_range_chunks(part: Part, read: ReadOptions, source: str, said: Said):
         parser = CsvChunkParser(layout, delimiter, read, source)
         bounded = cast(BinaryIO, Bounded(stream, part.start, part.end))
         pieces = text_chunks(bounded, source, part.first_line, CHUNK_BYTES)
-        if parser.uses_arrow:
+        if parser.arrow is not None:
             yield from read_ahead(
                 pieces, lambda piece: parser.parse(piece, part.start + piece.consumed)
             )
