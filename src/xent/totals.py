@@ -146,7 +146,9 @@ class Totals:
         self.calibration_counts = np.zeros((2, bins))
         classwise = k * 3 * bins <= metrics.CLASSWISE_CELLS
         self.class_calibration = np.zeros((k if classwise else 0, 3, bins))
-        self._fine: np.ndarray | SparseBins = np.zeros((3, metrics.FINE_BINS))
+        # None until a row has metrics: 1.5 MB that --format plain never fills, and a
+        # chunk's totals are made, merged and dropped a thousand times a file.
+        self._fine: np.ndarray | SparseBins | None = None
         # Per class column (multi-label rows, or a contribution table): Σ of each
         # column's terms, of P, Q and −log Q, and Σ of H(P) and KL per row.
         self.columns = columns
@@ -357,21 +359,25 @@ class Totals:
             "class_divisor",
             "class_samples",
             "class_correct",
-            "class_top_k",
-            "class_brier",
-            "calibration",
-            "calibration_counts",
-            "class_calibration",
             "column_terms",
             "column_p",
             "column_q",
             "column_neg_log_q",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        if isinstance(other._fine, SparseBins):
-            other._fine.add_to(self.fine_calibration)
-        else:
-            self.fine_calibration += other._fine
+        if other.has_metrics:  # else their metric sums are all 0 (1000 classes: 0.4 MB)
+            for name in (
+                "class_top_k",
+                "class_brier",
+                "calibration",
+                "calibration_counts",
+                "class_calibration",
+            ):
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+            if isinstance(other._fine, SparseBins):
+                other._fine.add_to(self.fine_calibration)
+            elif other._fine is not None:
+                self.fine_calibration += other._fine
         return self
 
     # 2^16 fine calibration bins are 1.5 MB dense, and a chunk fills few of them (none
@@ -380,7 +386,9 @@ class Totals:
 
     @property
     def fine_calibration(self) -> np.ndarray:
-        if isinstance(self._fine, SparseBins):
+        if self._fine is None:
+            self._fine = np.zeros((3, metrics.FINE_BINS))
+        elif isinstance(self._fine, SparseBins):
             self._fine = self._fine.dense()
         return self._fine
 
