@@ -85,6 +85,22 @@ def test_an_empty_part_and_an_all_ignored_part_merge_as_nothing():
     assert merged.ignored == whole.ignored + 5
 
 
+def test_merging_in_and_out_of_order_keeps_the_calibration_histograms():
+    """Totals without metrics (--format plain) hold no histograms at all; merged into or
+    from totals with them, the histograms are those of one pass."""
+    chunk = random_chunk(seed=2)
+    options = ScoreOptions()
+    whole = totals_of([chunk], options)
+    first, second = split(chunk, [len(chunk) // 2])
+    merged = Totals(chunk.classes).merge(totals_of([first], options))
+    merged.merge(Totals(chunk.classes)).merge(totals_of([second], options))
+    assert Totals(chunk.classes).has_metrics is False
+    for name in ("fine_calibration", "calibration", "calibration_counts"):  # weighted sums
+        np.testing.assert_allclose(getattr(merged, name), getattr(whole, name), rtol=1e-13)
+    assert merged.adaptive_ece() == pytest.approx(whole.adaptive_ece(), rel=1e-12)
+    assert merged.has_metrics
+
+
 ARTICLE = ["--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2"]
 ROWS = [
     ("dog", [0.4, 0.3, 0.05, 0.05, 0.2]),
