@@ -133,3 +133,31 @@ def test_command_parameters_are_not_string_annotations():
             if isinstance(parameter.annotation, str)
         ]
         assert not strings, (info.callback.__module__, strings)
+
+
+EXIT_PROBE = """
+import atexit, sys, threading, time
+atexit.register(lambda: print("atexit ran", file=sys.stderr))
+if sys.argv[1] == "thread":  # a thread still running at the end: the usual exit waits
+    threading.Thread(target=lambda: (time.sleep(0.2), print("thread done"))).start()
+sys.argv = ["xent", *sys.argv[2:]]
+from xent._console import main
+main()
+"""
+
+
+def test_the_exit_skips_the_teardown_not_the_atexit_handlers_nor_the_output():
+    """``xent`` ends with ``os._exit`` once its output is flushed (the interpreter's
+    teardown is about 20 ms): the status, the output and the atexit handlers are those
+    of a usual exit, and a thread still running is waited for as usual."""
+    ok = run("-c", EXIT_PROBE, "none", *ARTICLE)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "0.916290731874155\n", "atexit ran\n")
+    bad = run("-c", EXIT_PROBE, "none", "compute", "--labels", "cat", "--pred", "0.4,0.6")
+    assert bad.returncode == 1  # bad data: no such class
+    assert bad.stderr.splitlines()[-1] == "atexit ran"
+    gate = run("-c", EXIT_PROBE, "none", *ARTICLE, "--fail-above", "0.5")
+    assert (gate.returncode, gate.stdout) == (3, "0.916290731874155\n")
+    waited = run("-c", EXIT_PROBE, "thread", *ARTICLE)
+    assert waited.returncode == 0
+    assert waited.stdout == "0.916290731874155\nthread done\n"
+    assert waited.stderr == "atexit ran\n"
