@@ -11,7 +11,14 @@ import sys
 
 ARTICLE = ["compute", "--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2", "--format", "plain"]
 # Imported by `import typer` but used by none of the commands' usual paths.
-NEVER_AT_START = ["typer.completion", "shellingham", "subprocess", "difflib", "urllib.parse"]
+NEVER_AT_START = [
+    "typer.completion",
+    "shellingham",
+    "subprocess",
+    "difflib",
+    "urllib.parse",
+    "gettext",
+]
 
 
 def run(*args, env=None):
