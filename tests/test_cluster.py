@@ -24,8 +24,8 @@ from xent.cluster import Outcome, score_on_cluster, score_part  # noqa: E402
 from xent.errors import DataError, UsageError  # noqa: E402
 from xent.options import ScoreOptions  # noqa: E402
 from xent.pipeline import score_file  # noqa: E402
-from xent.readers.chunks import ReadOptions  # noqa: E402
 from xent.readers.partitions import Part  # noqa: E402
+from xent.readers.read_options import ReadOptions  # noqa: E402
 
 
 @pytest.fixture(scope="module")

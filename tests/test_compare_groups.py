@@ -9,8 +9,8 @@ import pytest
 
 from xent.compare import compare_files
 from xent.options import ScoreOptions
-from xent.readers.chunks import ReadOptions
 from xent.readers.files import read_prediction_chunks
+from xent.readers.read_options import ReadOptions
 
 CLASSES = ["a", "b", "c"]
 

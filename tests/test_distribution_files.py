@@ -14,8 +14,8 @@ from scipy.stats import entropy as scipy_entropy
 
 from xent.options import ScoreOptions
 from xent.pipeline import score_distribution_chunks
-from xent.readers.chunks import ReadOptions
 from xent.readers.files import read_prediction_chunks
+from xent.readers.read_options import ReadOptions
 from xent.totals import RowTotals
 
 ROOT = Path(__file__).resolve().parents[1]

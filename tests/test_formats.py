@@ -322,8 +322,8 @@ def test_npy_alone_is_refused(tmp_path, xent_cli):
 
 
 def test_npy_rows_of_distributions(tmp_path):
-    from xent.readers.chunks import ReadOptions
     from xent.readers.files import read_prediction_chunks
+    from xent.readers.read_options import ReadOptions
 
     pred, _ = table(n=100_001)
     np.save(tmp_path / "p.npy", pred)

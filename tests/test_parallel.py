@@ -19,7 +19,7 @@ from xent.errors import DataError
 from xent.options import ScoreOptions
 from xent.pipeline import score_file
 from xent.readers import csv_rows, csv_workers
-from xent.readers.chunks import ReadOptions
+from xent.readers.read_options import ReadOptions
 from xent.render import render_summary
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="worker processes are forked")

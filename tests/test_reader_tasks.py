@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from xent.errors import DataError, UsageError
-from xent.readers.chunks import ReadOptions
 from xent.readers.files import read_prediction_chunks
+from xent.readers.read_options import ReadOptions
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ANIMALS = ["dog", "fox", "horse", "eagle", "squirrel"]

@@ -9,8 +9,8 @@ import pytest
 
 from xent.errors import DataError, UsageError
 from xent.readers import csv_parse, csv_rows
-from xent.readers.chunks import ReadOptions
 from xent.readers.files import read_prediction_chunks, sniff_format
+from xent.readers.read_options import ReadOptions
 
 READERS = ["numpy", "arrow"]
 

@@ -44,7 +44,7 @@ _MODULE_OF = {
     "score_file": "pipeline",
     "score_rows": "pipeline",
     "ScoreOptions": "options",
-    "ReadOptions": "readers.chunks",
+    "ReadOptions": "readers.read_options",
     "Summary": "results",
     "Report": "results",
     "Totals": "totals",

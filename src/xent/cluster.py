@@ -32,8 +32,9 @@ from dataclasses import dataclass, field, replace
 
 from .errors import DataError, UsageError, XentError
 from .options import ScoreOptions
-from .readers.chunks import PredictionChunk, ReadOptions
+from .readers.chunks import PredictionChunk
 from .readers.partitions import Part
+from .readers.read_options import ReadOptions
 from .results import Summary
 from .totals import Totals
 

@@ -145,8 +145,8 @@ def compare_files(
 ) -> Comparison:
     """Compare the predictions of two files for the same rows (see the module)."""
     from .pipeline import new_totals
-    from .readers.chunks import ReadOptions
     from .readers.files import read_prediction_chunks, source_name
+    from .readers.read_options import ReadOptions
 
     options = options or ScoreOptions()
     read = read or ReadOptions()

@@ -212,12 +212,12 @@ def score_distribution_file(
     :class:`~xent.results.DistributionSummary`: ``kind`` ``entropy`` (a distribution per
     row), ``kl`` or ``js`` (P and Q as two groups of columns: ``p_<class>`` and
     ``q_<class>``, or ``p_columns`` and ``q_columns``). ``read`` is a
-    :class:`~xent.readers.chunks.ReadOptions`; its label column is not used."""
+    :class:`~xent.readers.read_options.ReadOptions`; its label column is not used."""
     from dataclasses import replace as replaced
 
     from .divergences import DIVERGENCES
-    from .readers.chunks import ReadOptions
     from .readers.files import read_prediction_chunks, source_name
+    from .readers.read_options import ReadOptions
     from .results import summarize_rows
 
     if kind != "entropy" and kind not in DIVERGENCES:
@@ -302,7 +302,7 @@ def score_file(
     patterns: one evaluation of all their rows, whose classes must agree; ``by_file`` adds
     each file's rows and mean to the summary's ``files``.
 
-    ``read`` is a :class:`~xent.readers.chunks.ReadOptions` (the label column, the
+    ``read`` is a :class:`~xent.readers.read_options.ReadOptions` (the label column, the
     delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`. ``group_by``
     adds a summary per value of that column (``summary.groups``), ``sequence_column``
     the corpus and per-sequence perplexities (``summary.sequences``; :mod:`xent.groups`).
@@ -314,9 +314,9 @@ def score_file(
 
     from contextlib import nullcontext
 
-    from .readers.chunks import ReadOptions
     from .readers.csv_workers import scoring
     from .readers.files import read_prediction_chunks, source_name
+    from .readers.read_options import ReadOptions
     from .readers.sources import expand_paths
     from .results import summarize
 

@@ -136,7 +136,7 @@ def _explain_file(
     """``xent explain --file``: the batch scored by the pipeline, explained."""
     from ..options import ScoreOptions
     from ..pipeline import score_file
-    from ..readers.chunks import ReadOptions
+    from ..readers.read_options import ReadOptions
     from ..render import explain as view
 
     options = ScoreOptions(logits=from_logits, base=parse_base(base), bins=bins)

@@ -2,7 +2,7 @@
 
 Grouped into help panels (input, conventions, metrics, output) so ``--help`` reads in
 sections; the helpers at the end turn option values into the library's plain
-:class:`~xent.options.ScoreOptions` and :class:`~xent.readers.chunks.ReadOptions`.
+:class:`~xent.options.ScoreOptions` and :class:`~xent.readers.read_options.ReadOptions`.
 """
 
 from __future__ import annotations
@@ -435,8 +435,8 @@ def stdin_or_file(file: str | None, given: bool, no_input: str) -> str | None:
 
 
 def read_options(input_format, delimiter_text, ignore_columns, classes, on_error):
-    """The :class:`~xent.readers.chunks.ReadOptions` of a file of distribution rows."""
-    from ..readers.chunks import ReadOptions
+    """The :class:`~xent.readers.read_options.ReadOptions` of a file of distribution rows."""
+    from ..readers.read_options import ReadOptions
 
     return ReadOptions(
         input_format=input_format.value if input_format else None,
@@ -541,9 +541,9 @@ def file_read_options(
     ignore_label: str | None = None,
     **values,
 ):
-    """The :class:`~xent.readers.chunks.ReadOptions` of a prediction file, from the file
+    """The :class:`~xent.readers.read_options.ReadOptions` of a prediction file, from the file
     options as typed (one spelling of each for every command)."""
-    from ..readers.chunks import ReadOptions
+    from ..readers.read_options import ReadOptions
 
     return ReadOptions(
         input_format=input_format.value if input_format else None,

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DataError, UsageError
 from .arguments import shown
+
+if TYPE_CHECKING:
+    from .read_options import ReadOptions
 
 ON_ERROR = ("raise", "skip")
 TASKS = ("multiclass", "binary", "multilabel")
@@ -24,55 +28,6 @@ CHUNK_ROWS = 50_000
 
 # The classes of a binary file (one value column, P(class 1)) without --classes NEG,POS.
 BINARY_CLASSES = ["0", "1"]
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a prediction file; the defaults read ``label,<class>,<class>,...``."""
-
-    input_format: str | None = None  # csv, tsv, json, jsonl; None = from the name or content
-    # None: no label column, every other column holds values (rows of distributions, for
-    # entropy, kl and js): the chunks' labels and targets stay None.
-    label_column: str | None = "label"
-    label_columns: tuple[str, ...] = ()  # soft labels: one column per class, in class order
-    delimiter: str | None = None  # None = detected from the header
-    ignore_columns: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()  # overrides the header's / the "classes" key's names
-    on_error: str = "raise"  # or "skip": drop bad rows, and say which
-    csv_reader: str | None = None  # auto, numpy or arrow; None = $XENT_CSV_READER or auto
-    sample_weights: str | None = None  # a column (JSON key) of per-row weights, not a class
-    ignore_labels: tuple[str, ...] = ()  # label texts read as "ignored" (class index K)
-    # Each row has any number of positive classes: the label column names them separated
-    # by "|" (or --label-columns hold 0/1 per class), the values are K probabilities.
-    multi_label: bool = False
-    # The predictions array of an .npz (default: pred, probs, logits, ...; the labels
-    # array is --label-column when it names one, else labels, label, y, ...).
-    pred_array: str | None = None
-    # Columns whose text each chunk keeps per row (chunk.columns), e.g. a group or an id
-    # column: not class columns. CSV/TSV only.
-    keep_columns: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        # A column has one role: a weight column that is also the label (or a soft label,
-        # or ignored) would be read twice and give confusing errors.
-        weights = self.sample_weights
-        if weights is None:
-            return
-        roles = [
-            (
-                "--label-column",
-                () if self.label_columns or self.label_column is None else (self.label_column,),
-            ),
-            ("--label-columns", self.label_columns),
-            ("--ignore-columns", self.ignore_columns),
-        ]
-        for option, names in roles:
-            if weights in names:
-                raise UsageError(
-                    f"{weights!r} is also named by {option}: the weights need a column of "
-                    "their own",
-                    source="--sample-weights",
-                )
 
 
 @dataclass

@@ -28,13 +28,13 @@ from .chunks import (
     LabelLookup,
     MultiLabelLookup,
     PredictionChunk,
-    ReadOptions,
     Said,
     class_names,
     task_of,
 )
 from .csv_layout import INDEX_NOTE, UNNAMED
 from .csv_parse import keep_rows
+from .read_options import ReadOptions
 from .sources import FORMAT_NAMES, not_read, zip_kind
 
 FAST_EXTRA = "pip install 'xent[fast]'"

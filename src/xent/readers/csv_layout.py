@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from ..errors import DataError, UsageError
 from .arguments import shown
-from .chunks import ReadOptions, class_names, task_of
+from .chunks import class_names, task_of
+from .read_options import ReadOptions
 
 DELIMITERS = (",", "\t", ";")
 

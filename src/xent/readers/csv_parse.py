@@ -21,8 +21,9 @@ import numpy as np
 
 from ..errors import DataError, UsageError
 from .arguments import shown, to_float
-from .chunks import ErrorPolicy, LabelLookup, MultiLabelLookup, PredictionChunk, ReadOptions
+from .chunks import ErrorPolicy, LabelLookup, MultiLabelLookup, PredictionChunk
 from .csv_layout import CsvLayout
+from .read_options import ReadOptions
 from .text_chunks import TextChunk, count_byte
 
 # Beyond this many columns the automatic choice is the NumPy reader (see use_arrow).

@@ -12,7 +12,7 @@ from itertools import chain
 from typing import BinaryIO
 
 from ..errors import DataError
-from .chunks import PredictionChunk, ReadOptions, Said
+from .chunks import PredictionChunk, Said
 from .csv_layout import CsvLayout, sniff_delimiter, split_header
 from .csv_parse import CsvChunkParser
 from .csv_workers import (
@@ -26,6 +26,7 @@ from .csv_workers import (
     spans_ahead,
 )
 from .limits import limit, too_long
+from .read_options import ReadOptions
 from .text_chunks import BOM, LineBlock, TextChunk, decode, line_blocks, text_chunks
 
 # Bytes read per chunk: 1 MiB keeps memory flat and NumPy's per-call cost negligible, and

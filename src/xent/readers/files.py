@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DataError, UsageError
-from .chunks import PredictionChunk, ReadOptions, Said
+from .chunks import PredictionChunk, Said
 from .compressed import SUFFIXES, Counted, compression_of, decompressed
 from .csv_rows import read_csv_chunks
 from .json_rows import VALUE_KEYS, is_table_document, read_json_chunks, read_jsonl_chunks
 from .limits import limit
+from .read_options import ReadOptions
 from .sources import (
     BINARY_FORMATS,
     FORMAT_NAMES,

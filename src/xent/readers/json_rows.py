@@ -39,11 +39,11 @@ from .chunks import (
     LabelLookup,
     MultiLabelLookup,
     PredictionChunk,
-    ReadOptions,
     class_names,
     task_of,
 )
 from .limits import check_json_depth, limit, read_at_most, too_long
+from .read_options import ReadOptions
 from .text_chunks import BOM, decode
 
 VALUE_KEYS = ("pred", "logits")

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
-from .chunks import PredictionChunk, ReadOptions, Said
+from .chunks import PredictionChunk, Said
 from .limits import limit
+from .read_options import ReadOptions
 
 # Bytes read at a time when counting a range's newlines and quotes.
 COUNT_BLOCK = 1 << 22
