@@ -229,3 +229,66 @@ def test_worker_count(monkeypatch):
     assert csv_workers.csv_workers() == csv_workers.MAX_WORKERS
     monkeypatch.delenv("XENT_CSV_WORKERS")
     assert csv_workers.csv_workers() >= 1
+
+
+def distribution_rows(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    p, q = rng.dirichlet(np.ones(3), size=n), rng.dirichlet(np.ones(3), size=n)
+    return [",".join(f"{v:.6g}" for v in row) for row in np.hstack([p, q])]
+
+
+def distribution_run(xent_cli, monkeypatch, workers: int, reader: str, *args):
+    monkeypatch.setenv("XENT_CSV_WORKERS", str(workers))
+    monkeypatch.setenv("XENT_CSV_READER", reader)
+    result = xent_cli(*args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("kind", ["entropy", "kl", "js"])
+@pytest.mark.parametrize("shown", [["-f", "json"], ["-r", "none", "-f", "csv"]])
+def test_files_of_distributions_are_scored_in_the_workers(
+    xent_cli, monkeypatch, tmp_path, reader, kind, shown
+):
+    """entropy, kl and js of a file are map-reduce too (their rows scored in the workers,
+    merged in the same groups): the same bytes at any number of processes, and the
+    numbers of SciPy's formulas (the file's rows, by hand)."""
+    path = tmp_path / "d.csv"
+    lines = distribution_rows(3000)
+    path.write_text("p_a,p_b,p_c,q_a,q_b,q_c\n" + "\n".join(lines) + "\n")
+    if kind == "entropy":  # the P columns alone: a distribution per row
+        path.write_text("a,b,c\n" + "\n".join(",".join(r.split(",")[:3]) for r in lines) + "\n")
+    args = [kind, "--file", path, *shown]
+    one = distribution_run(xent_cli, monkeypatch, 1, reader, *args)
+    assert one[0] == 0, one
+    for workers in (2, 3):
+        assert distribution_run(xent_cli, monkeypatch, workers, reader, *args) == one
+    values = np.array([[float(v) for v in row.split(",")] for row in lines])
+    p, q = values[:, :3], values[:, 3:]  # as written: sums within the tolerance, not renormalized
+    m = (p + q) / 2
+    expected = {
+        "entropy": -(p * np.log(p)).sum(axis=1),
+        "kl": (p * np.log(p / q)).sum(axis=1),
+        "js": ((p * np.log(p / m)).sum(axis=1) + (q * np.log(q / m)).sum(axis=1)) / 2,
+    }[kind]
+    key = {"entropy": "entropy", "kl": "kl_divergence", "js": "js_divergence"}[kind]
+    if shown[0] == "-f":
+        assert json.loads(one[1])[key] == pytest.approx(expected.mean(), rel=1e-12)
+    else:
+        header, *rows = one[1].splitlines()
+        column = header.split(",").index(key)
+        written = [float(row.split(",")[column]) for row in rows]
+        np.testing.assert_allclose(written, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_bad_distribution_row_is_the_same_error_from_the_workers(
+    xent_cli, monkeypatch, tmp_path, reader
+):
+    lines = distribution_rows(3000)
+    lines[1700] = "0.5,0.5,0.5,0.2,0.3,0.5"  # P sums to 1.5: line 1702
+    path = tmp_path / "d.csv"
+    path.write_text("p_a,p_b,p_c,q_a,q_b,q_c\n" + "\n".join(lines) + "\n")
+    one = distribution_run(xent_cli, monkeypatch, 1, reader, "kl", "--file", path)
+    assert one[0] == 1 and f"{path}:1702" in one[2], one
+    assert distribution_run(xent_cli, monkeypatch, 3, reader, "kl", "--file", path) == one

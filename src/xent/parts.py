@@ -16,9 +16,17 @@ same first error and the same skipped rows whatever the number of processes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
 from .options import ScoreOptions
 from .scorer import ScoredRows, score_chunk
 from .totals import Totals
+
+if TYPE_CHECKING:
+    from .divergences import ColumnGroups
 
 # Chunks merged into one group before the group is merged into the run (see above).
 GROUP_CHUNKS = 8
@@ -58,6 +66,44 @@ class ScoreSpec:
         self.options, self.source, self.metrics = options, source, metrics
         self.keep_rows, self.detail = keep_rows, detail
 
+    def score(self, chunk) -> Part:
+        return score_part(chunk, self)
+
+
+class RowSpec:
+    """How chunks of distribution rows are scored (``entropy``, ``kl``, ``js``): the map
+    step of :func:`xent.pipeline.score_distribution_chunks`, in the calling process or in
+    the CSV reader's workers. ``kl`` and ``js`` split each row into P and Q by
+    :func:`xent.divergences.column_groups` of the header's columns and ``p_columns``,
+    ``q_columns``, ``classes``."""
+
+    __slots__ = ("kind", "options", "source", "keep_rows", "columns", "_groups")
+
+    def __init__(
+        self,
+        kind: str,
+        options: ScoreOptions,
+        source: str,
+        keep_rows: bool = False,  # each row's value and line (per-row output)
+        columns: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ()),
+    ) -> None:
+        self.kind, self.options, self.source, self.keep_rows = kind, options, source, keep_rows
+        self.columns = columns  # (p_columns, q_columns, classes)
+        self._groups: ColumnGroups | None = None
+
+    def groups(self, names: list[str]) -> ColumnGroups:
+        if self._groups is None:
+            from .divergences import column_groups
+
+            p_columns, q_columns, classes = self.columns
+            self._groups = column_groups(
+                names, p_columns, q_columns, classes, source=self.source or None
+            )
+        return self._groups
+
+    def score(self, chunk) -> Part:
+        return score_row_part(chunk, self)
+
 
 class Part:
     """One chunk, scored: its totals, and its rows when the spec keeps them.
@@ -81,8 +127,8 @@ class Part:
     def __init__(
         self, totals, rows, classes, task, numbered, position, read, notes=(), chunks=1
     ) -> None:
-        self.totals: Totals = totals
-        self.rows: ScoredRows | None = rows
+        self.totals = totals  # Totals, or RowTotals (RowSpec)
+        self.rows: ScoredRows | RowValues | None = rows
         self.classes: list[str] = classes
         self.task: str = task
         self.numbered: str = numbered
@@ -119,6 +165,111 @@ def score_part(chunk, spec: ScoreSpec) -> Part:
     return Part(totals, rows, chunk.classes, chunk.task, chunk.numbered, chunk.position, read)
 
 
+class RowValues(NamedTuple):
+    """A chunk's value per row (an entropy, a divergence) and the rows' lines."""
+
+    values: np.ndarray
+    lines: np.ndarray
+
+
+def score_row_part(chunk, spec: RowSpec) -> Part:
+    """Score a chunk of distribution rows into a :class:`Part` of
+    :class:`~xent.totals.RowTotals` (raises the chunk's first bad row's error)."""
+    from .totals import RowTotals
+
+    if spec.kind == "entropy":
+        scored = score_chunk(
+            replace(chunk, task="entropy"), spec.options, source=spec.source, detail=True
+        )
+        skipped, values, lines = scored.skipped, scored.losses, scored.lines
+        terms = scored.detail.contribution if scored.detail is not None else values[:, None]
+        classes = chunk.classes
+    else:
+        groups = spec.groups(chunk.classes)
+        values, terms, lines, skipped = _divergence_rows(chunk, spec, groups)
+        classes = groups.classes
+    totals = RowTotals(classes)
+    totals.skip([error.line if error.line is not None else error.number for error in skipped])
+    if len(values):
+        totals.add(values, terms)
+    rows = RowValues(values, lines) if spec.keep_rows else None
+    read = len(chunk) + len(chunk.skipped)
+    return Part(totals, rows, classes, spec.kind, chunk.numbered, chunk.position, read)
+
+
+def _divergence_rows(chunk, spec: RowSpec, groups):
+    """(per-row values, per-class terms, lines, skipped errors) of a chunk of P and Q."""
+    from .divergences import divergence_rows, invalid_pair_rows
+    from .errors import InvalidProbabilities
+    from .scorer import place, rows_of
+
+    options, source = spec.options, spec.source
+
+    def rows(part):
+        return (part.values[:, groups.p], part.values[:, groups.q])
+
+    skipped = list(chunk.skipped)
+    if options.skip_bad_rows and len(chunk):
+        p, q = rows(chunk)
+        bad = invalid_pair_rows(p, q, options.renormalize, options.tolerance)
+        if bad.any():
+            for i in np.flatnonzero(bad):
+                one = rows_of(chunk, slice(i, i + 1))
+                try:
+                    p, q = rows(one)
+                    divergence_rows(
+                        spec.kind,
+                        p,
+                        q,
+                        renormalize=options.renormalize,
+                        tolerance=options.tolerance,
+                    )
+                except InvalidProbabilities as error:
+                    skipped.append(place(error, one, source))
+            chunk = rows_of(chunk, ~bad)
+            skipped.sort(key=lambda error: error.line or error.number or 0)
+    p, q = rows(chunk)
+    try:
+        terms, values = divergence_rows(
+            spec.kind,
+            p,
+            q,
+            base=options.base,
+            renormalize=options.renormalize,
+            tolerance=options.tolerance,
+        )
+    except InvalidProbabilities as error:
+        raise place(error, chunk, source) from None
+    return values, terms, chunk.lines, skipped
+
+
+class InOrder:
+    """The reduce step: parts merged into ``totals`` in input order, in groups of
+    ``GROUP_CHUNKS`` chunks (a worker's part may be a whole group), so the floating-point
+    additions are the same whatever the number of processes."""
+
+    def __init__(self, totals) -> None:
+        self.totals = totals
+        self.group = None  # the totals of the group of chunks being merged
+        self.in_group = 0
+
+    def add(self, part: Part) -> None:
+        if self.group is None:
+            self.group = part.totals
+        else:
+            self.group.merge(part.totals)
+        self.in_group += part.chunks
+        if self.in_group >= GROUP_CHUNKS:
+            self.done()
+
+    def done(self):
+        """The totals, every part merged (also between parts: a group is merged early)."""
+        if self.group is not None:
+            self.totals.merge(self.group)
+            self.group, self.in_group = None, 0
+        return self.totals
+
+
 def merged(parts: list[Part]) -> list[Part]:
     """A group's parts (one chunk each, no rows kept) as one part, their totals merged in
     order as the reduce step merges a group: a worker sends one part for a group. Parts
@@ -143,7 +294,7 @@ def merged(parts: list[Part]) -> list[Part]:
 def slim(part: Part) -> Part:
     """The part as a worker sends it back: of the rows, only what per-row output writes."""
     rows = part.rows
-    if rows is not None:
+    if isinstance(rows, ScoredRows):  # (a RowValues is sent whole)
         multi_label = rows.labels is None  # its rows name the positive classes: y and Q
         part.rows = ScoredRows(
             rows.lines,

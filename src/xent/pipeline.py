@@ -18,9 +18,18 @@ from typing import TYPE_CHECKING
 
 from .errors import DataError
 from .options import ScoreOptions
-from .parts import GROUP_CHUNKS, Part, ScoreSpec, add_notes, new_totals, score_part
+from .parts import (
+    InOrder,
+    Part,
+    RowSpec,
+    RowValues,
+    ScoreSpec,
+    add_notes,
+    new_totals,
+    score_part,
+)
 from .report import Report, report
-from .scorer import Detail, ScoredRows, score_chunk
+from .scorer import Detail, ScoredRows
 from .totals import Totals
 
 if TYPE_CHECKING:
@@ -67,35 +76,27 @@ def score_chunks(
         options, source, metrics, keep_rows=detail or on_rows is not None, detail=detail
     )
     run: Run | None = None
-    group: Totals | None = None  # the totals of the group of chunks being merged
-    in_group = 0
+    reduce: InOrder | None = None
     for item in chunks:
         # A reader with worker processes hands over parts already scored (the map step).
         part = item if isinstance(item, Part) else score_part(item, spec)
         if run is None:
             run = Run(new_totals(part.classes, options), source, part.numbered, part.task)
+            reduce = InOrder(run.totals)
         elif part.task != run.task:
             raise DataError(f"rows of two kinds: {run.task} and {part.task}", source=source)
-        # The reduce step, in input order and in groups of GROUP_CHUNKS chunks (a worker's
-        # part may be a whole group): the same additions whatever the number of processes.
-        if group is None:
-            group = part.totals
-        else:
-            group.merge(part.totals)
-        in_group += part.chunks
-        if in_group >= GROUP_CHUNKS:
-            run.totals.merge(group)
-            group, in_group = None, 0
+        assert reduce is not None
+        reduce.add(part)
         add_notes(run.notes, getattr(item, "notes", ()))
-        if detail and part.rows is not None and part.rows.detail is not None:
-            run.details.append(part.rows.detail)
+        rows = part.rows
+        if detail and isinstance(rows, ScoredRows) and rows.detail is not None:
+            run.details.append(rows.detail)
         if on_rows is not None:
-            assert part.rows is not None  # the spec keeps the rows for on_rows
-            on_rows(part.rows, item)  # the chunk itself where there is one (its columns)
-    if run is None:
+            assert isinstance(rows, ScoredRows)  # the spec keeps the rows for on_rows
+            on_rows(rows, item)  # the chunk itself where there is one (its columns)
+    if run is None or reduce is None:
         raise DataError("no rows: expected one row per sample", source=source)
-    if group is not None:
-        run.totals.merge(group)
+    reduce.done()
     if check_ignored:
         _check_not_all_ignored(run.totals, options, source)
     return run
@@ -117,82 +118,35 @@ def score_distribution_chunks(
     logits) goes through the scorer; ``kl`` and ``js`` split each row into P and Q
     (:func:`xent.divergences.column_groups` of the first chunk's columns and
     ``p_columns``, ``q_columns``, ``classes``) and take the terms from
-    :mod:`xent.divergences`. ``on_rows(values, lines, chunk)``
-    sees each chunk's per-row values. Returns (totals, numbered)."""
-    from .divergences import column_groups
+    :mod:`xent.divergences`. The map step is :class:`~xent.parts.RowSpec`: a CSV reader
+    started here runs it in its worker processes. ``on_rows(values, lines, part)`` sees
+    each chunk's per-row values. Returns (totals, numbered)."""
+    from .readers.csv_workers import scoring
     from .totals import RowTotals
 
-    totals: RowTotals | None = None
-    groups = None
+    spec = RowSpec(
+        kind,
+        options,
+        source,
+        keep_rows=on_rows is not None,
+        columns=(p_columns, q_columns, classes),
+    )
+    reduce: InOrder | None = None
     numbered = "line"
-    for chunk in chunks:
-        if totals is None:
-            names = chunk.classes
-            if kind != "entropy":
-                groups = column_groups(
-                    chunk.classes, p_columns, q_columns, classes, source=source or None
-                )
-                names = groups.classes
-            totals = RowTotals(names)
-            numbered = chunk.numbered
-        if kind == "entropy":
-            entropy_chunk = replace(chunk, task="entropy")
-            scored = score_chunk(entropy_chunk, options, source=source, detail=True)
-            skipped = scored.skipped
-            values, lines = scored.losses, scored.lines
-            terms = scored.detail.contribution if scored.detail is not None else values[:, None]
-        else:
-            values, terms, lines, skipped = _divergence_chunk(chunk, kind, groups, options, source)
-        totals.skip([error.line if error.line is not None else error.number for error in skipped])
-        if len(values):
-            totals.add(values, terms)
-        if on_rows is not None:
-            on_rows(values, lines, chunk)
+    with scoring(spec):  # the reader's first chunk is read here, under the spec
+        for item in chunks:
+            part = item if isinstance(item, Part) else spec.score(item)
+            if reduce is None:
+                reduce = InOrder(RowTotals(part.classes))
+                numbered = part.numbered
+            reduce.add(part)
+            if on_rows is not None:
+                assert isinstance(part.rows, RowValues)  # the spec keeps them for on_rows
+                on_rows(part.rows.values, part.rows.lines, part)
+    totals = reduce.done() if reduce is not None else None
     if totals is None or not totals.rows and not totals.skipped:
         raise DataError("no rows: expected one distribution per row", source=source)
     return totals, numbered
-
-
-def _divergence_chunk(chunk, kind: str, groups, options: ScoreOptions, source: str):
-    """(per-row values, per-class terms, lines, skipped errors) of a chunk of P and Q."""
-    import numpy as np
-
-    from .divergences import divergence_rows, invalid_pair_rows
-    from .errors import InvalidProbabilities
-    from .scorer import place, rows_of
-
-    def rows(part):
-        return (part.values[:, groups.p], part.values[:, groups.q])
-
-    skipped = list(chunk.skipped)
-    if options.skip_bad_rows and len(chunk):
-        p, q = rows(chunk)
-        bad = invalid_pair_rows(p, q, options.renormalize, options.tolerance)
-        if bad.any():
-            for i in np.flatnonzero(bad):
-                one = rows_of(chunk, slice(i, i + 1))
-                try:
-                    p, q = rows(one)
-                    divergence_rows(
-                        kind, p, q, renormalize=options.renormalize, tolerance=options.tolerance
-                    )
-                except InvalidProbabilities as error:
-                    skipped.append(place(error, one, source))
-            chunk = rows_of(chunk, ~bad)
-            skipped.sort(key=lambda error: error.line or error.number or 0)
-    p, q = rows(chunk)
-    try:
-        terms, values = divergence_rows(
-            kind,
-            p,
-            q,
-            base=options.base,
-            renormalize=options.renormalize,
-            tolerance=options.tolerance,
-        )
-    except InvalidProbabilities as error:
-        raise place(error, chunk, source) from None
-    return values, terms, chunk.lines, skipped
 
 
 def score_distribution_file(

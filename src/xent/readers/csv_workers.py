@@ -1,9 +1,10 @@
 """CSV chunks beside the reading: worker processes that parse and score, or parse only.
 
-With a :class:`~xent.parts.ScoreSpec` in effect (:func:`scoring`, set by the pipeline),
-the work is map-reduce: each worker process reads its chunks of the file itself (``pread``
-at offsets this process found; bytes through a pipe for stdin), checks UTF-8, parses and
-scores them into parts (:func:`xent.parts.score_part`); this process only cuts the input
+With a spec in effect (:func:`scoring`, set by the pipeline: a
+:class:`~xent.parts.ScoreSpec` for predictions, a :class:`~xent.parts.RowSpec` for rows of
+distributions), the work is map-reduce: each worker process reads its chunks of the file
+itself (``pread`` at offsets this process found; bytes through a pipe for stdin), checks
+UTF-8, parses and scores them into parts (``spec.score``); this process only cuts the input
 into chunks of whole lines, numbers their lines, and yields the parts in input order for
 the pipeline to merge. The first error in file order wins: a worker stops at its chunk's
 first bad row, and the parts before it are yielded before the error is raised.
@@ -201,7 +202,7 @@ def _score_in_worker(tasks):
     """``(parts, error)``: the parts of the tasks' chunks up to the first error, and that
     error (None if none). A task is ``(bytes or (offset, size), first_line, newlines,
     consumed, position)``."""
-    from ..parts import merged, score_part, slim
+    from ..parts import merged, slim
 
     parser, spec, fd = _scorer["parser"], _scorer["spec"], _scorer["fd"]
     parts = []
@@ -216,7 +217,7 @@ def _score_in_worker(tasks):
                 data = where
             text = decode(data, parser.source, first_line)
             chunk = parser.parse(TextChunk(data, text, first_line, newlines, consumed), position)
-            parts.append(slim(score_part(chunk, spec)))
+            parts.append(slim(spec.score(chunk)))
     except XentError as error:
         return merged(parts), error
     return merged(parts), None
