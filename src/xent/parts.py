@@ -8,10 +8,13 @@ process scores a whole group into one part, so it sends one part for eight chunk
 the floating-point sums are added in the same order whatever the number of processes.
 
 :func:`score_part` scores a chunk (:func:`xent.scorer.score_chunk`) into totals of its own
-(:class:`xent.totals.Totals`). It runs the same in the calling process and in the CSV
-reader's worker processes (``readers/csv_workers.py``), which return parts instead of
-chunks; the pipeline merges them in input order, so a run gives the same numbers, the
-same first error and the same skipped rows whatever the number of processes.
+(:class:`xent.totals.Totals`); :func:`score_row_part` scores a chunk of distribution rows
+(``entropy``, ``kl``, ``js``) into :class:`xent.totals.RowTotals`. A spec
+(:class:`ScoreSpec`, :class:`RowSpec`) says which; :class:`InOrder` is the reduce of both.
+The map step runs the same in the calling process and in the CSV reader's worker processes
+(``readers/csv_workers.py``), which return parts instead of chunks; the pipeline merges
+them in input order, so a run gives the same numbers, the same first error and the same
+skipped rows whatever the number of processes.
 """
 
 from __future__ import annotations
