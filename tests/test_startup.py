@@ -145,8 +145,12 @@ def test_command_parameters_are_not_string_annotations():
 EXIT_PROBE = """
 import atexit, sys, threading, time
 atexit.register(lambda: print("atexit ran", file=sys.stderr))
-if sys.argv[1] == "thread":  # a thread still running at the end: the usual exit waits
-    threading.Thread(target=lambda: (time.sleep(0.2), print("thread done"))).start()
+def after_main():  # prints once the main thread has ended: the usual exit waits for it
+    while threading.main_thread().is_alive():
+        time.sleep(0.01)
+    print("thread done")
+if sys.argv[1] == "thread":
+    threading.Thread(target=after_main).start()
 sys.argv = ["xent", *sys.argv[2:]]
 from xent._console import main
 main()

@@ -13,7 +13,7 @@ import numpy as np
 from . import engine
 from .options import ScoreOptions
 from .totals import Totals
-from .units import unit_name
+from .units import counted, unit_name
 
 if TYPE_CHECKING:
     from .scorer import Detail
@@ -96,11 +96,6 @@ def skipped_note(totals, numbered: str) -> str:
     more = ", ..." if totals.skipped > len(totals.skipped_lines) else ""
     where = numbered if len(totals.skipped_lines) == 1 and not more else f"{numbered}s"
     return f"skipped {counted(totals.skipped, 'bad row')} ({where} {shown}{more})"
-
-
-def counted(n: int, noun: str) -> str:
-    """``1 row``, ``2 rows``, ``1,000 rows``."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 @dataclass

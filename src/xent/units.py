@@ -1,5 +1,5 @@
-"""Log bases and the names of their units (standard library only, so parsing ``--base``
-costs nothing at start-up)."""
+"""Log bases and the names of their units, and counts with their nouns (standard library
+only, so parsing ``--base`` costs nothing at start-up)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from .errors import UsageError
 # Named bases: the article's natural log, bits, and decimal digits.
 BASE_ALIASES = {"e": math.e, "2": 2.0, "10": 10.0}
 UNIT_NAMES = {math.e: "nats", 2.0: "bits", 10.0: "hartleys"}
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def parse_base(text: str, *, source: str = "--base") -> float:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+from ..units import counted
 from .app import Terminal, error_line, save_pictures
 from .options import View
 
@@ -92,7 +93,7 @@ def score_file_command(
     (:mod:`xent.cluster`)."""
     from ..pipeline import score_file
     from ..readers.sources import expand_paths
-    from ..report import counted, skipped_note
+    from ..report import skipped_note
 
     terminal = Terminal.detect()
     per_row = view.reduction == "none"
@@ -295,7 +296,8 @@ def distribution_file_command(
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if summary.infinite and kind == "kl":
         error_line(
-            f"{summary.source}: {summary.infinite:,} rows have an infinite KL(P‖Q): Q gives "
+            f"{summary.source}: {counted(summary.infinite, 'row')} "
+            f"{'has' if summary.infinite == 1 else 'have'} an infinite KL(P‖Q): Q gives "
             "probability 0 to a class that P gives mass to"
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 
+from ..units import counted
 from .numbers import full_precision, json_number, number
 from .text import write_json
 
@@ -75,7 +76,10 @@ def render_fit(fit, fmt: str, out, *, source: str, unit: str, precision: int = 4
         ]
         columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
         parts: list = [
-            Text(f"Temperature scaling of {visible(source)}: {fit.rows:,} rows", style="bold"),
+            Text(
+                f"Temperature scaling of {visible(source)}: {counted(fit.rows, 'row')}",
+                style="bold",
+            ),
             fitted_table(columns, grid, grid=True),
             *(Text(visible(note), style="dim") for note in fit.notes),
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 
+from ..units import counted
 from .numbers import full_precision, json_number
 from .summary_output import ci_dict, skill_dict
 from .text import require_encodable, visible, write_json
@@ -135,7 +136,9 @@ def render_table(c, out, precision: int) -> None:
         return number(x, precision)
 
     parts: list = [
-        Text(f"B − A on {c.rows:,} rows (aligned by {visible(c.aligned_by)})", style="bold")
+        Text(
+            f"B − A on {counted(c.rows, 'row')} (aligned by {visible(c.aligned_by)})", style="bold"
+        )
     ]
     grid = [
         ["A", visible(c.a.source), num(c.a.mean), c.unit],

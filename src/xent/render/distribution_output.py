@@ -12,6 +12,7 @@ import csv
 import json
 import math
 
+from ..units import counted
 from .numbers import full_precision, json_number
 from .text import require_encodable, visible, write_json
 
@@ -149,7 +150,8 @@ def distribution_summary_renderable(summary, precision: int = 4):
     from .numbers import number
 
     unit = summary.unit
-    title = f"{TITLES[summary.kind]} of {visible(summary.source)}: {summary.rows:,} rows"
+    title = f"{TITLES[summary.kind]} of {visible(summary.source)}: "
+    title += counted(summary.rows, "row")
     parts: list = [Text(title, style="bold")]
     label = summary.key.replace("_", " ")
     grid = [

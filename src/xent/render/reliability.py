@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape
 
+from ..units import counted
 from .numbers import number
 from .text import visible
 
@@ -57,7 +58,7 @@ def reliability_renderable(summary, precision: int = 4):
     from .layout import Column, fitted_table
 
     m = summary.metrics
-    title = f"Reliability of {visible(summary.source)}: {summary.rows:,} rows"
+    title = f"Reliability of {visible(summary.source)}: {counted(summary.rows, 'row')}"
     parts: list = [Text(title, style="bold")]
     if m is None:
         parts.append(Text("no rows with probabilities: no diagram", style="dim"))
@@ -124,7 +125,7 @@ def reliability_svg(summary, size: int = 480) -> str:
         f"<title>Reliability diagram of {escape(visible(summary.source))}</title>",
         f'<rect width="{size}" height="{height}" fill="white"/>',
         f'<text x="{size / 2}" y="24" text-anchor="middle" font-size="14">'
-        f"Reliability of {escape(visible(summary.source))} ({summary.rows:,} rows)</text>",
+        f"Reliability of {escape(visible(summary.source))} ({counted(summary.rows, 'row')})</text>",
     ]
     # Axes and ticks.
     out.append(

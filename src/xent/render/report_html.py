@@ -18,6 +18,7 @@ import math
 from html import escape
 
 from .. import __version__
+from ..units import counted
 from .numbers import full_precision, number
 from .text import visible
 
@@ -249,7 +250,7 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
         f"<title>Histogram of the per-row losses of {_text(summary.source)}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="14">'
-        f"Loss per row ({histogram.rows:,} rows)</text>",
+        f"Loss per row ({counted(histogram.rows, 'row')})</text>",
     ]
     if bars:
         upper = bars[-1][1]
@@ -317,7 +318,8 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
     note = ""
     if beyond:
         note = (
-            f" {beyond:,} rows lie beyond the last bar (the largest loss is "
+            f" {counted(beyond, 'row')} {'lies' if beyond == 1 else 'lie'} beyond the last bar "
+            "(the largest loss is "
             f"{number(summary.max, 4)} {unit})."
         )
     width_text = f"{bars[1][0]:g}" if len(bars) > 1 else ""

@@ -8,7 +8,7 @@ import math
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
-from ..units import base_label
+from ..units import base_label, counted
 from .layout import Column, bar, fitted_table
 from .numbers import number
 from .text import visible
@@ -20,7 +20,7 @@ def _percent(x: float) -> str:
 
 def summary_renderable(summary, precision: int = 4) -> Group:
     unit = summary.unit
-    title = f"Cross-entropy of {visible(summary.source)}: {summary.rows:,} rows"
+    title = f"Cross-entropy of {visible(summary.source)}: {counted(summary.rows, 'row')}"
     parts: list[RenderableType] = [Text(title, style="bold")]
     grid = [
         ["mean cross-entropy", number(summary.mean, precision), unit],
