@@ -186,22 +186,25 @@ def score_distribution_file(
     source = source_name(path)
 
     def chunks():
-        for chunk in read_prediction_chunks(path, read):
-            yield chunk
-            if progress is not None:
-                progress(chunk.position)
+        with closing(read_prediction_chunks(path, read)) as reader:
+            for chunk in reader:
+                yield chunk
+                if progress is not None:
+                    progress(chunk.position)
 
-    run = score_distribution_chunks(
-        chunks(),
-        kind,
-        options,
-        source=source,
-        p_columns=p_columns,
-        q_columns=q_columns,
-        classes=classes,
-        on_rows=on_rows,
-    )
-    totals, numbered = run
+    # Closed as soon as scoring stops, on an error too (a broken pipe in on_rows): its
+    # worker processes are shut down here, not by the garbage collector (see score_file).
+    with closing(chunks()) as file_chunks:
+        totals, numbered = score_distribution_chunks(
+            file_chunks,
+            kind,
+            options,
+            source=source,
+            p_columns=p_columns,
+            q_columns=q_columns,
+            classes=classes,
+            on_rows=on_rows,
+        )
     return summarize_rows(
         totals, kind, source=source, base=options.base, reduction=reduction, numbered=numbered
     )
