@@ -14,6 +14,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from xent.errors import DataError
 from xent.options import ScoreOptions
@@ -292,3 +294,33 @@ def test_a_bad_distribution_row_is_the_same_error_from_the_workers(
     one = distribution_run(xent_cli, monkeypatch, 1, reader, "kl", "--file", path)
     assert one[0] == 1 and f"{path}:1702" in one[2], one
     assert distribution_run(xent_cli, monkeypatch, 3, reader, "kl", "--file", path) == one
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.integers(1, 400),
+    bad=st.sets(st.integers(0, 399), max_size=4),
+    kind=st.sampled_from(["entropy", "kl", "js"]),
+    skip=st.booleans(),
+    chunk=st.sampled_from([256, 1024, 4096]),
+)
+def test_distribution_files_give_one_answer_at_any_worker_count(
+    xent_cli, monkeypatch, tmp_path_factory, rows, bad, kind, skip, chunk
+):
+    """Random files of P and Q rows, some of them not distributions, in chunks of random
+    size: the output (or the error) is the same bytes with one process and with three."""
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", chunk)
+    lines = distribution_rows(rows, seed=rows)
+    for i in bad:
+        if i < rows:
+            lines[i] = "0.9,0.9,0.1,0.2,0.3,0.5"  # P sums to 1.9
+    path = tmp_path_factory.mktemp("d") / "d.csv"
+    if kind == "entropy":  # the P columns alone
+        lines = [",".join(line.split(",")[:3]) for line in lines]
+        path.write_text("a,b,c\n" + "\n".join(lines) + "\n")
+    else:
+        path.write_text("p_a,p_b,p_c,q_a,q_b,q_c\n" + "\n".join(lines) + "\n")
+    args = [kind, "--file", path, "-f", "json"] + (["--on-error", "skip"] if skip else [])
+    one = distribution_run(xent_cli, monkeypatch, 1, "numpy", *args)
+    assert one[0] in (0, 1), one
+    assert distribution_run(xent_cli, monkeypatch, 3, "numpy", *args) == one
