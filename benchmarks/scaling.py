@@ -94,7 +94,7 @@ def main() -> None:
         path = args.data / f"preds_{args.rows}x{args.classes}_seed0.csv"
         if not path.exists():
             print(f"generating {path} ...", file=sys.stderr, flush=True)
-            generate(path, args.rows, args.classes, 0)
+            generate(path, args.rows, args.classes, 0, processes=cores())
     if args.workers:
         workers = [int(w) for w in args.workers.split(",")]
     else:
