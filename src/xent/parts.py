@@ -40,9 +40,12 @@ def add_notes(notes: list[str], more) -> None:
     notes.extend(note for note in dict.fromkeys(more) if note not in notes)
 
 
-def new_totals(classes, options: ScoreOptions) -> Totals:
-    """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``)."""
-    totals = Totals(classes, worst=options.worst, top_k=options.top_k, bins=options.bins)
+def new_totals(classes, options: ScoreOptions, metrics: bool = True) -> Totals:
+    """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``);
+    ``metrics=False``: without the calibration metrics' sums and histograms."""
+    totals = Totals(
+        classes, worst=options.worst, top_k=options.top_k, bins=options.bins, metrics=metrics
+    )
     if options.ci is not None:
         from .bootstrap import Bootstrap
 

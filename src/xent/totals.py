@@ -106,6 +106,7 @@ class Totals:
         top_k: int = 1,
         bins: int = 15,
         columns: bool = False,
+        metrics: bool = True,
     ) -> None:
         self.classes = list(classes)
         k = len(self.classes)
@@ -133,7 +134,9 @@ class Totals:
         self.class_divisor = np.zeros(k)
         self.class_samples = np.zeros(k)
         self.class_correct = np.zeros(k)
-        # The metrics (top-k, Brier, calibration bins), when the chunks carry probabilities.
+        # The metrics (top-k, Brier, calibration bins), when the chunks carry probabilities
+        # and ``metrics`` (a --group-by group shows none: its totals keep none).
+        self.keeps_metrics = metrics
         self.has_metrics = False
         self.top_k_hits = ExactSum()
         self.brier = ExactSum()
@@ -144,10 +147,10 @@ class Totals:
         # (the Wilson intervals), each class's own histogram (classwise and binary ECE;
         # empty when K·bins is too large), and 2^16 fine bins (equal-mass bins).
         self.calibration_counts = np.zeros((2, bins))
-        classwise = k * 3 * bins <= metrics.CLASSWISE_CELLS
-        self.class_calibration = np.zeros((k if classwise else 0, 3, bins))
-        # None until a row has metrics: 1.5 MB that --format plain never fills, and a
-        # chunk's totals are made, merged and dropped a thousand times a file.
+        # These two are None until a row has metrics: 1.5 MB, and K·3·bins numbers (0.4 MB
+        # at 1000 classes), that --format plain and the totals of a --group-by group never
+        # fill, while a chunk's totals are made, merged and dropped a thousand times a file.
+        self._class_calibration: np.ndarray | None = None
         self._fine: np.ndarray | SparseBins | None = None
         # Per class column (multi-label rows, or a contribution table): Σ of each
         # column's terms, of P, Q and −log Q, and Σ of H(P) and KL per row.
@@ -195,7 +198,7 @@ class Totals:
             self._add_multi_label(scored, s)
         else:
             self._add_by_label(scored, terms, s)
-        if scored.columns is None and scored.probabilities is not None:
+        if scored.columns is None and scored.probabilities is not None and self.keeps_metrics:
             self._add_metrics(scored, s)
         if scored.detail is not None:
             self._add_detail(scored.detail, s)
@@ -383,6 +386,19 @@ class Totals:
     # 2^16 fine calibration bins are 1.5 MB dense, and a chunk fills few of them (none
     # without metrics): sent sparse (a worker's part, a cluster task's totals), added
     # sparse by merge, made dense only where read.
+
+    @property
+    def class_calibration(self) -> np.ndarray:
+        """(K, 3, bins); (0, 3, bins) when K·3·bins is over ``metrics.CLASSWISE_CELLS``."""
+        if self._class_calibration is None:
+            k = len(self.classes)
+            classwise = k * 3 * self.bins <= metrics.CLASSWISE_CELLS
+            self._class_calibration = np.zeros((k if classwise else 0, 3, self.bins))
+        return self._class_calibration
+
+    @class_calibration.setter
+    def class_calibration(self, value: np.ndarray) -> None:
+        self._class_calibration = value
 
     @property
     def fine_calibration(self) -> np.ndarray:
