@@ -183,6 +183,24 @@ def test_kept_columns_in_every_path(tmp_path, reader):
     assert [t for c in chunks for t in c.columns["lang"]] == ["en", "fr"]
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_kept_columns_first_middle_and_last(tmp_path, reader, ending, delimiter):
+    """Each kept column's text per row, wherever it stands (first, between the classes,
+    last), several at once, CRLF or not, CSV or TSV."""
+    rows = [["en", "a", "0.9", "s1", "0.1", "x"], ["fr", "b", "0.2", "s1", "0.8", "y"]]
+    rows += [["de", "b", "0.3", "s2", "0.7", "z"]] * 3
+    header = ["lang", "label", "a", "seq", "b", "tail"]
+    lines = [delimiter.join(r) for r in [header, *rows]]
+    path = tmp_path / ("g.tsv" if delimiter == "\t" else "g.csv")
+    path.write_bytes(ending.join(lines).encode() + ending.encode())
+    options = ReadOptions(keep_columns=("lang", "seq", "tail"))
+    chunks = list(read_prediction_chunks(str(path), options))
+    assert chunks[0].classes == ["a", "b"]
+    for name, j in (("lang", 0), ("seq", 3), ("tail", 5)):
+        assert [t for c in chunks for t in c.columns[name]] == [r[j] for r in rows]
+
+
 def test_group_by_against_numpy(xent_cli, tmp_path, monkeypatch):
     rng = np.random.default_rng(7)
     n = 2000

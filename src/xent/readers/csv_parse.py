@@ -49,14 +49,20 @@ def use_arrow(options: ReadOptions, n_fields: int = 0) -> bool:
     return available and (choice == "arrow" or n_fields <= ARROW_MAX_FIELDS)
 
 
-def label_texts(lines: list[str], layout: CsvLayout, d: str) -> list[str]:
-    """The label field of each line, without a Python loop of our own per line."""
-    j = layout.label
+def field_texts(lines: list[str], j: int, n_fields: int, d: str) -> list[str]:
+    """Field ``j`` of each line (of ``n_fields``), without a Python loop of our own per
+    line, and without splitting the fields after it."""
     if j == 0:
         return list(map(itemgetter(0), map(str.partition, lines, repeat(d))))
-    if j == layout.n_fields - 1:
+    if j == n_fields - 1:
         return list(map(itemgetter(2), map(str.rpartition, lines, repeat(d))))
-    return list(map(itemgetter(j), map(str.split, lines, repeat(d))))
+    return list(map(itemgetter(j), map(str.split, lines, repeat(d), repeat(j + 1))))
+
+
+def label_texts(lines: list[str], layout: CsvLayout, d: str) -> list[str]:
+    """The label field of each line."""
+    assert layout.label is not None  # the callers read labels only where there are some
+    return field_texts(lines, layout.label, layout.n_fields, d)
 
 
 class CsvChunkParser:
@@ -119,8 +125,8 @@ class CsvChunkParser:
         """The kept columns' texts of a chunk the fast path took (no quotes, no blank
         lines: a line is a row)."""
         lines = data.decode("utf-8").replace("\r\n", "\n").split("\n")[:n]
-        fields = [line.split(self.delimiter) for line in lines]
-        return {name: [row[j] for row in fields] for name, j in self.layout.kept_fields}
+        n_fields, d = self.layout.n_fields, self.delimiter
+        return {name: field_texts(lines, j, n_fields, d) for name, j in self.layout.kept_fields}
 
     def split(self, numbers: np.ndarray):
         """The parsed fields as (values, soft-label targets, sample weights or None)."""
