@@ -44,7 +44,11 @@ def new_totals(classes, options: ScoreOptions, metrics: bool = True) -> Totals:
     """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``);
     ``metrics=False``: without the calibration metrics' sums and histograms."""
     totals = Totals(
-        classes, worst=options.worst, top_k=options.top_k, bins=options.bins, metrics=metrics
+        classes,
+        worst=options.worst,
+        top_k=options.top_k,
+        bins=options.bins,
+        keep_metrics=metrics,
     )
     if options.ci is not None:
         from .bootstrap import Bootstrap

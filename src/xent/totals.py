@@ -106,7 +106,7 @@ class Totals:
         top_k: int = 1,
         bins: int = 15,
         columns: bool = False,
-        metrics: bool = True,
+        keep_metrics: bool = True,
     ) -> None:
         self.classes = list(classes)
         k = len(self.classes)
@@ -135,8 +135,8 @@ class Totals:
         self.class_samples = np.zeros(k)
         self.class_correct = np.zeros(k)
         # The metrics (top-k, Brier, calibration bins), when the chunks carry probabilities
-        # and ``metrics`` (a --group-by group shows none: its totals keep none).
-        self.keeps_metrics = metrics
+        # and ``keep_metrics`` (a --group-by group shows none: its totals keep none).
+        self.keeps_metrics = keep_metrics
         self.has_metrics = False
         self.top_k_hits = ExactSum()
         self.brier = ExactSum()
