@@ -183,16 +183,15 @@ def test_out_of_memory_is_one_line_and_exit_71(xent_cli, monkeypatch):
 
 
 def test_a_killed_parsing_worker_is_one_line_and_exit_71(xent_cli, monkeypatch, tmp_path):
-    """The same for the workers that only parse (rows whose column texts this process
-    needs: --group-by)."""
+    """The same for the workers that only parse (a reader without a scoring spec:
+    ``xent compare`` pairs the rows of two files in this process)."""
     from xent.readers import csv_rows, csv_workers
 
-    path = tmp_path / "g.csv"
-    path.write_text("label,a,b,model\n" + "a,0.25,0.75,m1\n" * 400)
+    path = tmp_path / "a.csv"
+    path.write_text("label,a,b\n" + "a,0.25,0.75\n" * 400)
     monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 512)
     monkeypatch.setattr(csv_workers, "_parse_in_worker", _killed_worker)
     monkeypatch.setenv("XENT_CSV_WORKERS", "2")
     monkeypatch.setenv("XENT_CSV_READER", "numpy")
-    args = ["compute", "--file", path, "--group-by", "model", "-f", "plain"]
-    message = one_line_error(xent_cli(*args), status=71)
+    message = one_line_error(xent_cli("compare", path, path), status=71)
     assert message.startswith(f"xent: {path}: a worker process ended abruptly")

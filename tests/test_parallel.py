@@ -324,3 +324,86 @@ def test_distribution_files_give_one_answer_at_any_worker_count(
     one = distribution_run(xent_cli, monkeypatch, 1, "numpy", *args)
     assert one[0] in (0, 1), one
     assert distribution_run(xent_cli, monkeypatch, 3, "numpy", *args) == one
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def grouped_rows(n: int, groups: int, seed: int = 0) -> list[str]:
+    """Rows with a group (``g0``...) and a sequence (runs of 1-30 rows) column."""
+    rng = np.random.default_rng(seed)
+    names = rng.integers(0, groups, size=n)
+    sequences = np.cumsum(rng.random(n) < 0.1)
+    return [f"{line},g{g},s{s}" for line, g, s in zip(rows(n, seed), names.tolist(), sequences)]
+
+
+def grouped_run(xent_cli, monkeypatch, path, workers: int, *args):
+    monkeypatch.setenv("XENT_CSV_WORKERS", str(workers))
+    result = xent_cli("compute", "--file", path, *args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        ["--group-by", "model", "--ignore-columns", "sequence", "--ci", "0.9", "-f", "json"],
+        ["--group-by", "model", "--sequence-column", "sequence", "-f", "csv"],
+        ["--sequence-column", "sequence", "--ignore-columns", "model", "-f", "json"],
+    ],
+)
+def test_groups_are_scored_in_the_workers(xent_cli, monkeypatch, tmp_path, shown):
+    """--group-by and --sequence-column are map-reduce too: each chunk's groups scored
+    where the chunk is, merged in input order: the same bytes with 1 to 3 processes, and
+    each group's numbers are those of its rows (NumPy, in the test)."""
+    lines = grouped_rows(3000, 7)
+    path = tmp_path / "g.csv"
+    path.write_text("label," + ",".join(CLASSES) + ",model,sequence\n" + "\n".join(lines) + "\n")
+    one = grouped_run(xent_cli, monkeypatch, path, 1, *shown)
+    assert one[0] == 0, one[2]
+    for workers in (2, 3):
+        assert grouped_run(xent_cli, monkeypatch, path, workers, *shown) == one
+    cells = [line.split(",") for line in lines]
+    q = np.array([[float(x) for x in c[1:5]] for c in cells])
+    y = np.array([CLASSES.index(c[0]) for c in cells])
+    losses = -np.log(q[np.arange(len(y)), y])
+    model, sequence = np.array([c[5] for c in cells]), np.array([c[6] for c in cells])
+    if shown[-1] == "csv":
+        for row in one[1].splitlines()[1:-1]:  # the groups, then (all)
+            name, n, mean = row.split(",")[:3]
+            assert int(n) == (model == name).sum()
+            assert float(mean) == pytest.approx(losses[model == name].mean(), rel=1e-12)
+        return
+    data = json.loads(one[1])
+    if "groups" in data:
+        assert len(data["groups"]) == 7
+        for group in data["groups"]:
+            mine = model == group["group"]
+            assert group["mean_cross_entropy"] == pytest.approx(losses[mine].mean(), rel=1e-12)
+            hits = q[mine].argmax(axis=1) == y[mine]
+            assert group["accuracy"] == pytest.approx(hits.mean(), rel=1e-12)
+    else:
+        per_sequence = [np.exp(losses[sequence == s].mean()) for s in np.unique(sequence)]
+        found = data["sequences"]
+        assert found["sequences"] == len(per_sequence)
+        assert found["mean_sequence_perplexity"] == pytest.approx(np.mean(per_sequence))
+        assert found["corpus_perplexity"] == pytest.approx(np.exp(losses.mean()), rel=1e-12)
+
+
+def test_too_many_groups_is_the_same_error_from_the_workers(xent_cli, monkeypatch, tmp_path):
+    """The limit is checked as groups merge, in input order: the same error, naming a
+    row of a group beyond it, with 1 to 3 processes."""
+    from xent import groups
+
+    monkeypatch.setattr(groups, "MAX_GROUPS", 5)  # the workers are forked: they see it too
+    lines = grouped_rows(3000, 40)
+    path = tmp_path / "g.csv"
+    path.write_text("label," + ",".join(CLASSES) + ",model,sequence\n" + "\n".join(lines) + "\n")
+    args = ["--group-by", "model", "--ignore-columns", "sequence", "-f", "json"]
+    one = grouped_run(xent_cli, monkeypatch, path, 1, *args)
+    assert one[0] == 1
+    assert "more than 5 distinct values in the --group-by column 'model'" in one[2]
+    line = int(one[2].split(f"{path}:")[1].split(":")[0])
+    names = [text.split(",")[5] for text in lines[: line - 1]]
+    assert len(set(names)) >= 5 and names[-1] not in names[:-1]  # a group's first row
+    for workers in (2, 3):
+        assert grouped_run(xent_cli, monkeypatch, path, workers, *args) == one

@@ -63,7 +63,7 @@ class ScoreSpec:
     """How chunks are scored: what the map step needs besides the chunk. (A plain class:
     a dataclass costs start-up time on every command.)"""
 
-    __slots__ = ("options", "source", "metrics", "keep_rows", "detail")
+    __slots__ = ("options", "source", "metrics", "keep_rows", "detail", "group_by", "sequences")
 
     def __init__(
         self,
@@ -72,9 +72,12 @@ class ScoreSpec:
         metrics: bool = True,
         keep_rows: bool = False,  # keep the scored rows (per-row output, a contribution table)
         detail: bool = False,  # keep each row's per-class terms (small inputs only)
+        group_by: str | None = None,  # totals per value of this column (xent.groups)
+        sequences: str | None = None,  # sums per sequence named by this column
     ) -> None:
         self.options, self.source, self.metrics = options, source, metrics
         self.keep_rows, self.detail = keep_rows, detail
+        self.group_by, self.sequences = group_by, sequences
 
     def score(self, chunk) -> Part:
         return score_part(chunk, self)
@@ -157,9 +160,9 @@ class Part:
 def score_part(chunk, spec: ScoreSpec) -> Part:
     """Score ``chunk`` into a :class:`Part` (raises the chunk's first bad row's error)."""
     options = spec.options
-    # The arg-max only where something shows it: accuracy (with the metrics), the worst
-    # rows, per-row output.
-    predicted = spec.metrics or spec.keep_rows or options.worst > 0
+    # The arg-max only where something shows it: accuracy (with the metrics, or a group's),
+    # the worst rows, per-row output.
+    predicted = spec.metrics or spec.keep_rows or options.worst > 0 or spec.group_by is not None
     scored = score_chunk(
         chunk,
         options,
@@ -170,6 +173,11 @@ def score_part(chunk, spec: ScoreSpec) -> Part:
     )
     totals = new_totals(chunk.classes, options)
     totals.add(scored)
+    if spec.group_by is not None or spec.sequences is not None:
+        from .groups import GroupedTotals
+
+        totals.grouped = GroupedTotals(options, spec.group_by, spec.sequences, source=spec.source)
+        totals.grouped(scored, chunk)
     rows = scored if spec.keep_rows else None
     read = len(chunk) + len(chunk.skipped)
     return Part(totals, rows, chunk.classes, chunk.task, chunk.numbered, chunk.position, read)

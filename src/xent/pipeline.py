@@ -56,6 +56,30 @@ class Run:
         return self
 
 
+def score_spec(
+    options: ScoreOptions,
+    source: str,
+    metrics: bool = True,
+    *,
+    keep_rows: bool = False,
+    detail: bool = False,
+    group_by: str | None = None,
+    sequence_column: str | None = None,
+) -> ScoreSpec:
+    """The map step's spec; a group's accuracy needs each row's arg-max, which the
+    metrics' run computes (so ``group_by`` turns them on)."""
+    grouped = group_by is not None or sequence_column is not None
+    return ScoreSpec(
+        options,
+        source,
+        metrics or grouped,
+        keep_rows=keep_rows,
+        detail=detail,
+        group_by=group_by,
+        sequences=sequence_column,
+    )
+
+
 def score_chunks(
     chunks: Iterable,
     options: ScoreOptions,
@@ -65,15 +89,25 @@ def score_chunks(
     detail: bool = False,
     on_rows: Callable[[ScoredRows, object], None] | None = None,
     check_ignored: bool = True,
+    group_by: str | None = None,
+    sequence_column: str | None = None,
 ) -> Run:
     """Score every chunk into one set of totals: each chunk into a part of its own (the
     map step; a reader may hand over parts scored by its worker processes), merged in
     input order (the reduce step). ``on_rows(scored, chunk)`` sees each scored chunk as it
     goes (the per-row output); ``detail`` keeps each row's per-class terms (for a
     contribution table: small inputs only). ``check_ignored``: every row ignored is an
-    error (not for one file of many)."""
-    spec = ScoreSpec(
-        options, source, metrics, keep_rows=detail or on_rows is not None, detail=detail
+    error (not for one file of many). ``group_by``, ``sequence_column``: the totals carry
+    :class:`~xent.groups.GroupedTotals` (``run.totals.grouped``; the chunks must keep
+    those columns' texts, ``ReadOptions.keep_columns``)."""
+    spec = score_spec(
+        options,
+        source,
+        metrics,
+        keep_rows=detail or on_rows is not None,
+        detail=detail,
+        group_by=group_by,
+        sequence_column=sequence_column,
     )
     run: Run | None = None
     reduce: InOrder | None = None
@@ -269,8 +303,6 @@ def score_file(
     merged in input order: the same numbers, errors and skipped rows as in one process.
     """
 
-    from contextlib import nullcontext
-
     from .readers.csv_workers import scoring
     from .readers.files import read_prediction_chunks, source_name
     from .readers.read_options import ReadOptions
@@ -283,19 +315,10 @@ def score_file(
     done = 0  # bytes of the files before this one, for the progress bar
     first: tuple[str, list[str]] | None = None
     source = source_name(paths[0])
-    grouped = None
-    if group_by is not None or sequence_column is not None:
-        from .groups import GroupedTotals
-
+    grouped = group_by is not None or sequence_column is not None
+    if grouped:
         kept = tuple(c for c in (group_by, sequence_column) if c is not None)
         read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
-        grouped = GroupedTotals(options, group_by, sequence_column, source=source)
-        inner = on_rows
-
-        def on_rows(scored, chunk):
-            grouped(scored, chunk)
-            if inner is not None:
-                inner(scored, chunk)
 
     def chunks(file: str):
         def same_classes(classes: list[str]) -> None:
@@ -313,23 +336,26 @@ def score_file(
                 if progress is not None:
                     progress(done + chunk.position)
 
-    metrics = metrics or grouped is not None
     run: Run | None = None
     files = []
     for index, file in enumerate(paths):
         source = source_name(file)
         # The bootstrap draws a row's weights from its line: each file its own stream.
         seeded = replace(options, seed=options.seed + index) if options.ci and index else options
-        # CSV readers with worker processes score there, by the same spec as score_chunks
-        # (not for groups, whose rows need the chunk's column texts here).
-        spec = ScoreSpec(seeded, source, metrics, keep_rows=on_rows is not None)
+        # CSV readers with worker processes score there (groups too), by the same spec as
+        # score_chunks.
+        spec = score_spec(
+            seeded,
+            source,
+            metrics,
+            keep_rows=on_rows is not None,
+            group_by=group_by,
+            sequence_column=sequence_column,
+        )
         # Close the reader as soon as scoring stops, on an error too: a reader left suspended
         # (its read-ahead thread, its worker processes) would be shut down by the garbage
         # collector at an arbitrary moment, once inside threading's own locks: a deadlock.
-        with (
-            scoring(spec) if grouped is None else nullcontext(),
-            closing(chunks(file)) as file_chunks,
-        ):
+        with scoring(spec), closing(chunks(file)) as file_chunks:
             one = score_chunks(
                 file_chunks,
                 seeded,
@@ -337,6 +363,8 @@ def score_file(
                 metrics=metrics,
                 on_rows=on_rows,
                 check_ignored=len(paths) == 1,
+                group_by=group_by,
+                sequence_column=sequence_column,
             )
         done += _size(file)
         if by_file:
@@ -357,7 +385,18 @@ def score_file(
     summary.notes[:0] = run.notes
     if by_file:
         summary.files = files
-    if grouped is not None:
+    if grouped:
+        add_groups(summary, run, options, group_by)
+    return summary
+
+
+def add_groups(summary: Summary, run: Run, options: ScoreOptions, group_by: str | None) -> None:
+    """The summary's groups (highest mean loss first) and sequences, from the run's
+    :class:`~xent.groups.GroupedTotals` (``run.totals.grouped``)."""
+    grouped = run.totals.grouped
+    if group_by is not None:
+        from .results import summarize
+
         summary.group_by = group_by
         summary.groups = sorted(
             (
@@ -365,12 +404,12 @@ def score_file(
                     name,
                     summarize(totals, options, source=name, numbered=run.numbered, task=run.task),
                 )
-                for name, totals in grouped.groups.items()
+                for name, totals in (grouped.groups.items() if grouped is not None else ())
             ),
             key=lambda item: (-item[1].mean, item[0]),
         )
+    if grouped is not None:
         summary.sequences = grouped.sequence_summary()
-    return summary
 
 
 def _size(path: str) -> int:
