@@ -336,3 +336,31 @@ def test_without_dask_one_line_names_the_extra(xent_cli, tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert "pip install 'xent[dask]'" in result.stderr
+
+
+@pytest.mark.parametrize("range_bytes", [700, 10**9])
+def test_groups_and_sequences_agree_with_the_local_run(client, tmp_path, range_bytes):
+    """A partition's totals carry its groups and sequences (Totals.grouped), merged in
+    partition order: the local run's groups, intervals included, to 1e-12."""
+    rng = np.random.default_rng(4)
+    n = 400
+    p = rng.dirichlet(np.ones(3), size=n)
+    labels = rng.integers(0, 3, size=n)
+    models = rng.choice(["m1", "m2", "m3"], size=n)
+    sequences = np.cumsum(rng.random(n) < 0.2)
+    lines = ["label,a,b,c,model,sequence"]
+    for i in range(n):
+        values = ",".join(repr(float(x)) for x in p[i])
+        lines.append(f"{'abc'[labels[i]]},{values},{models[i]},s{sequences[i]}")
+    path = tmp_path / "g.csv"
+    path.write_text("\n".join(lines) + "\n")
+    options = ScoreOptions(ci=0.9, replicates=16, seed=3)
+    grouped = {"group_by": "model", "sequence_column": "sequence"}
+    local = score_file(str(path), options, **grouped)
+    remote = score_on_cluster(str(path), options, client=client, range_bytes=range_bytes, **grouped)
+    same(local, remote)
+    assert [name for name, _ in remote.groups] == [name for name, _ in local.groups]
+    assert remote.sequences.sequences == len(set(sequences.tolist()))
+    losses = -np.log(p[np.arange(n), labels])
+    for name, group in remote.groups:
+        assert group.mean == pytest.approx(losses[models == name].mean(), rel=1e-12)

@@ -110,8 +110,15 @@ class Outcome:
     error: XentError | None = None
 
 
-def score_part(part: Part, options: ScoreOptions, read: ReadOptions, metrics: bool) -> Outcome:
-    """Read and score one partition into its totals (a task)."""
+def score_part(
+    part: Part,
+    options: ScoreOptions,
+    read: ReadOptions,
+    metrics: bool,
+    grouping: tuple[str | None, str | None] = (None, None),
+) -> Outcome:
+    """Read and score one partition into its totals (a task); ``grouping``: the
+    ``group_by`` and ``sequence_column`` of the run, whose totals the partition's carry."""
     from itertools import chain
 
     from .pipeline import score_chunks
@@ -150,7 +157,13 @@ def score_part(part: Part, options: ScoreOptions, read: ReadOptions, metrics: bo
         first = next(rows, None)
         if first is not None:
             run = score_chunks(
-                chain([first], rows), options, source=source, metrics=metrics, check_ignored=False
+                chain([first], rows),
+                options,
+                source=source,
+                metrics=metrics,
+                check_ignored=False,
+                group_by=grouping[0],
+                sequence_column=grouping[1],
             )
             outcome.totals = run.totals  # pickled small (Totals.__getstate__)
             outcome.numbered, outcome.task = run.numbered, run.task
@@ -163,19 +176,13 @@ def score_part(part: Part, options: ScoreOptions, read: ReadOptions, metrics: bo
 # ------------------------------------------------------------------ on the client
 
 
-def check_cluster_options(per_row: bool, group_by, sequence_column) -> None:
+def check_cluster_options(per_row: bool) -> None:
     """What a cluster run does not do, said before it starts."""
     if per_row:
         raise UsageError(
             "--reduction none with --cluster: the rows would all come back through the "
             "scheduler to be written here; score the files locally for one loss per row",
             source="--reduction",
-        )
-    if group_by or sequence_column:
-        raise UsageError(
-            "--group-by and --sequence-column are not computed on a cluster: score the "
-            "files locally",
-            source="--group-by" if group_by else "--sequence-column",
         )
 
 
@@ -259,32 +266,40 @@ def score_on_cluster(
     group_rows: int | None = None,
     on_part: Callable[[int, int], None] | None = None,
     task: Callable[..., Outcome] = score_part,
+    group_by: str | None = None,
+    sequence_column: str | None = None,
 ) -> Summary:
     """:func:`xent.pipeline.score_file` of ``paths``, on a Dask cluster: the scheduler at
     ``address`` (``local``: a LocalCluster of ``workers`` processes), or ``client``, an
     open ``distributed.Client``. The same summary, to rounding in the last bits of sums of
     floats (1e-12 relative at most), counts and histograms exactly. ``on_part(done,
     total)`` hears of each partition merged; ``task`` is the scoring task (tests wrap it).
+    ``group_by``, ``sequence_column``: as score_file's (each partition's totals carry its
+    groups, merged in partition order).
     """
     options = options or ScoreOptions()
     read = read or ReadOptions()
-    if read.keep_columns:
-        raise UsageError("--group-by and --sequence-column are not read on a cluster")
+    grouping = (group_by, sequence_column)
+    if group_by is not None or sequence_column is not None:
+        kept = tuple(c for c in grouping if c is not None)
+        read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
     given = [paths] if isinstance(paths, str) else list(paths)
     sizes = partition_sizes()
     range_bytes = range_bytes or sizes[0]
     group_rows = group_rows or sizes[1]
     if client is not None:
         return _run(client, given, options, read, reduction, metrics, by_file, range_bytes,
-                    group_rows, on_part, task)  # fmt: skip
+                    group_rows, on_part, task, grouping)  # fmt: skip
     with _Connected(address, workers) as connected:
         return _run(connected, given, options, read, reduction, metrics, by_file, range_bytes,
-                    group_rows, on_part, task)  # fmt: skip
+                    group_rows, on_part, task, grouping)  # fmt: skip
 
 
 def _run(client, given, options, read, reduction, metrics, by_file, range_bytes, group_rows,
-         on_part, task) -> Summary:  # fmt: skip
+         on_part, task, grouping) -> Summary:  # fmt: skip
     futures: list = []
+    grouped = grouping != (None, None)
+    metrics = metrics or grouped  # as score_file's spec: a group's accuracy
     try:
         planned = client.submit(plan, given, read, range_bytes, group_rows, pure=False).result()
         if isinstance(planned, XentError):
@@ -297,9 +312,13 @@ def _run(client, given, options, read, reduction, metrics, by_file, range_bytes,
                 source="--worst",
             )
         parts = _numbered(client, parts, futures)
-        futures += [client.submit(task, part, options, read, metrics, pure=False) for part in parts]
+        more = (grouping,) if grouped else ()  # (a task that tests wrap takes four)
+        futures += [
+            client.submit(task, part, options, read, metrics, *more, pure=False) for part in parts
+        ]
         outcomes = (future.result() for future in futures[-len(parts) :])
-        return _merge(outcomes, files, len(parts), given, options, reduction, by_file, on_part)
+        return _merge(outcomes, files, len(parts), given, options, reduction, by_file, on_part,
+                      grouping)  # fmt: skip
     finally:
         # An error, or Ctrl-C: what is still queued or running is not wanted.
         client.cancel(futures)
@@ -326,7 +345,8 @@ def _numbered(client, parts: list[Part], futures: list) -> list[Part]:
     return out
 
 
-def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) -> Summary:
+def _merge(outcomes, files, total, given, options, reduction, by_file, on_part,
+           grouping) -> Summary:  # fmt: skip
     """The outcomes, in partition order, merged and summarized as score_file does."""
     from .parts import add_notes
     from .pipeline import (
@@ -335,6 +355,7 @@ def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) 
         _class_difference,
         _file_row,
         _sources,
+        add_groups,
     )
     from .readers.files import source_name
     from .results import summarize
@@ -395,6 +416,8 @@ def _merge(outcomes, files, total, given, options, reduction, by_file, on_part) 
     summary.notes[:0] = run.notes
     if by_file:
         summary.files = file_rows
+    if grouping != (None, None):
+        add_groups(summary, run, options, grouping[0])
     return summary
 
 

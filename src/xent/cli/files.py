@@ -100,7 +100,7 @@ def score_file_command(
     if cluster is not None:
         from ..cluster import check_cluster_options
 
-        check_cluster_options(per_row, group_by, sequence_column)
+        check_cluster_options(per_row)
     # On a cluster the workers find the files (the client may not see them).
     files = expand_paths(paths) if cluster is None else paths
     if len(files) > 1 and per_row:
@@ -143,6 +143,8 @@ def score_file_command(
             reduction=view.reduction,
             metrics=metrics,
             by_file=by_file,
+            group_by=group_by,
+            sequence_column=sequence_column,
         )
     else:
         with progress_bar(files, terminal) as progress:
