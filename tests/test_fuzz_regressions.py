@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fuzz_inputs import limit_memory, memory_cap
 from xent.totals import ExactSum
@@ -236,3 +239,50 @@ def test_one_entropy_value_is_a_binary_distribution(xent_cli):
         expected = -(0.3 * math.log(0.3) + 0.7 * math.log(0.7))
         assert result.exit_code == 0, result.stderr
         assert math.isclose(float(result.stdout), expected, rel_tol=1e-15)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(min_value=-1e3, max_value=1e3),
+            st.floats(min_value=0.0, max_value=1.0),
+            st.sampled_from([0.0, -0.0, 1.0, 5e-324, 2.2250738585072014e-308, 1e300, 2.0**-823]),
+        ),
+        min_size=1,
+        max_size=300,
+    )
+)
+def test_exact_sum_is_fsum_bit_for_bit(values):
+    """totals.exact_sum (buckets by exponent) gives math.fsum's correctly rounded sum, or
+    raises what fsum raises (inf − inf, an overflow), for any doubles."""
+    from xent.totals import exact_sum
+
+    array = np.array(values, dtype=np.float64)
+    try:
+        expected = math.fsum(values)
+    except (ValueError, OverflowError) as error:
+        with pytest.raises(type(error)):
+            exact_sum(array)
+        return
+    found = exact_sum(array)
+    assert struct.pack("<d", found) == struct.pack("<d", expected) or (
+        math.isnan(found) and math.isnan(expected)
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_exact_sum_of_chunks_of_losses(seed):
+    """The sums a chunk makes (thousands of losses, hits, Brier terms) through the fast
+    path, against math.fsum."""
+    from xent.totals import exact_sum
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 50_000))
+    for values in (
+        -np.log(rng.random(n)),
+        (rng.random(n) < 0.5).astype(np.float64),
+        rng.normal(size=n) * 10.0 ** rng.integers(-200, 200, n),
+        np.concatenate([x := rng.normal(size=n), -x]),
+    ):
+        assert exact_sum(values) == math.fsum(values.tolist())
