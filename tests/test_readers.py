@@ -397,3 +397,30 @@ def test_arrow_threads_parse_into_jemalloc_and_a_worker_into_the_default_pool(tm
     np.testing.assert_array_equal(chunk.values, [[0.25, 0.75], [0.5, 0.5]])
     np.testing.assert_array_equal(same.values, chunk.values)
     assert chunk.labels.tolist() == same.labels.tolist() == [0, 1]
+
+
+def test_arrow_reads_kept_columns_as_it_reads_the_label(tmp_path):
+    """A kept column (--group-by) is parsed by pyarrow's fast path into a dictionary, as
+    the label is: the texts of each row, the same as the NumPy reader's."""
+    pytest.importorskip("pyarrow")
+    from xent.readers.text_chunks import text_chunks
+
+    body = "".join(f"{'ab'[i % 2]},0.25,0.75,g{i % 3},s{i // 4}\n" for i in range(12))
+    path = write(tmp_path, "p.csv", "label,a,b,g,s\n" + body)
+    texts = {}
+    for reader in ("arrow", "numpy"):
+        options = ReadOptions(csv_reader=reader, keep_columns=("s", "g"))
+        with open(path, "rb") as stream:
+            position, delimiter, layout = csv_rows.read_header(stream, str(path), options, False)
+            parser = csv_parse.CsvChunkParser(layout, delimiter, options, str(path))
+            piece = next(text_chunks(stream, str(path), 2, 1 << 20))
+        assert (parser.arrow is not None) == (reader == "arrow")
+        if reader == "arrow":
+            fast = parser.arrow.parse(piece.data, piece.first_line, piece.newlines)
+            assert fast is not None  # the fast path took it
+        chunk = parser.parse(piece, position + piece.consumed)
+        assert chunk.classes == ["a", "b"]
+        texts[reader] = chunk.columns
+    assert texts["arrow"] == texts["numpy"]
+    assert texts["arrow"]["g"] == [f"g{i % 3}" for i in range(12)]
+    assert texts["arrow"]["s"] == [f"s{i // 4}" for i in range(12)]

@@ -71,9 +71,14 @@ class ArrowChunkParser:
         self.value_names = [names[i] for i in parser.fields]
         self.label_name = None if layout.label is None else names[layout.label]
         types = {name: pa.float64() for name in self.value_names}
+        # Texts (the label, the kept columns of --group-by) are parsed straight into a
+        # dictionary: a few names and an int32 code per row.
+        text = pa.dictionary(pa.int32(), pa.string())
         if self.label_name:
-            # Parsed straight into a dictionary: a few names and an int32 code per row.
-            types[self.label_name] = pa.dictionary(pa.int32(), pa.string())
+            types[self.label_name] = text
+        self.kept_names = [(name, names[j]) for name, j in layout.kept_fields]
+        for _, field in self.kept_names:
+            types[field] = text
         self.read_options = pacsv.ReadOptions(column_names=names, use_threads=True)
         self.parse_options = pacsv.ParseOptions(
             delimiter=parser.delimiter, quote_char=False, ignore_empty_lines=False
@@ -123,18 +128,28 @@ class ArrowChunkParser:
         for j, column in enumerate(columns):
             numbers[:, j] = column
         chunk = parser.numbers_chunk(numbers, first_line)
+        if self.kept_names:
+            chunk.columns = {}
+            for name, field in self.kept_names:
+                texts, codes = _texts(table.column(field))
+                chunk.columns[name] = np.array(texts, dtype=object)[codes].tolist()
         if layout.label is None:
             return chunk
-        # Each Arrow chunk has its own dictionary: map its few names, then its codes.
-        names: list[str] = []
-        parts = []
-        for array in table.column(self.label_name).chunks:
-            indices = array.indices
-            codes = np.frombuffer(
-                indices.buffers()[1], dtype=np.int32, count=len(indices), offset=indices.offset * 4
-            )
-            parts.append(codes.astype(np.intp) + len(names))
-            names += array.dictionary.to_pylist()
-        codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+        names, codes = _texts(table.column(self.label_name))
         labels = parser.lookup.indices(names)[codes] if n else np.zeros(0, dtype=np.intp)
         return parser.with_labels(chunk, labels, lambda i: names[codes[i]])
+
+
+def _texts(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """(names, a code per row) of a dictionary column. Each Arrow chunk has a dictionary
+    of its own: their names are listed one after the other, the codes shifted to match."""
+    names: list[str] = []
+    parts = []
+    for array in column.chunks:
+        indices = array.indices
+        codes = np.frombuffer(
+            indices.buffers()[1], dtype=np.int32, count=len(indices), offset=indices.offset * 4
+        )
+        parts.append(codes.astype(np.intp) + len(names))
+        names += array.dictionary.to_pylist()
+    return names, np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)

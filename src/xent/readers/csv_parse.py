@@ -90,7 +90,7 @@ class CsvChunkParser:
             self.fields = self.fields + [layout.weight_field]
         self.parses_last_field = layout.n_fields - 1 in self.fields
         self.arrow = None
-        if use_arrow(options, layout.n_fields) and not layout.kept_fields:
+        if use_arrow(options, layout.n_fields):
             from .csv_arrow import ArrowChunkParser
 
             self.arrow = ArrowChunkParser(self)
