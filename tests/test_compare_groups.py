@@ -314,3 +314,17 @@ def test_a_groups_rows_are_every_field_of_those_rows():
             assert getattr(picked, name) == cleared[name], name
         else:
             np.testing.assert_array_equal(getattr(picked, name), arrays[name][rows], name)
+
+
+def test_too_many_groups_across_files_names_the_file_of_the_group(xent_cli, tmp_path, monkeypatch):
+    """Groups merge file by file: the group beyond the limit is named by its own file."""
+    from xent import groups
+
+    monkeypatch.setattr(groups, "MAX_GROUPS", 5)
+    first, second = tmp_path / "1.csv", tmp_path / "2.csv"
+    first.write_text("label,a,b,c,g\n" + "".join(f"a,0.5,0.25,0.25,x{i}\n" for i in range(4)))
+    second.write_text("label,a,b,c,g\n" + "".join(f"b,0.5,0.25,0.25,y{i}\n" for i in range(4)))
+    result = xent_cli("compute", "--file", first, "--file", second, "--group-by", "g")
+    assert result.exit_code == 1
+    # x0-x3 and y0 make five; y1, on line 3 of the second file, is the sixth.
+    assert result.stderr.startswith(f"xent: {second}:3: more than 5 distinct values")

@@ -122,12 +122,14 @@ class GroupedTotals:
                 totals = self.groups[name] = new_totals(chunk.classes, self.options, False)
             totals.add(subset(scored, rows))
 
-    def _new_group(self, name: str, line: int) -> None:
+    def _new_group(self, name: str, line: int, source: str = "") -> None:
+        """Count a group first seen at ``line`` (of ``source``: another file's groups, as
+        a run of many files merges them)."""
         if len(self.groups) >= MAX_GROUPS:
             raise DataError(
                 f"more than {MAX_GROUPS:,} distinct values in the --group-by column "
                 f"{self.column!r}: group by a column of fewer values",
-                source=self.source or None,
+                source=source or self.source or None,
                 line=line,
             )
         self.first_lines[name] = line
@@ -168,7 +170,7 @@ class GroupedTotals:
             if name in self.groups:
                 self.groups[name].merge(totals)
             else:
-                self._new_group(name, other.first_lines[name])
+                self._new_group(name, other.first_lines[name], other.source)
                 self.groups[name] = totals
         for name, (total, divisor, n) in other.sequences.items():
             self._add_sequence(name, total, divisor, int(n))
