@@ -150,13 +150,15 @@ class GroupedTotals:
         for name, total, divisor, n in zip(names.tolist(), sums, counts, tokens):
             self._add_sequence(name, float(total), float(divisor), int(n))
 
-    def _add_sequence(self, name: str, total: float, divisor: float, n: int) -> None:
+    def _add_sequence(
+        self, name: str, total: float, divisor: float, n: int, source: str = ""
+    ) -> None:
         entry = self.sequences.get(name)
         if entry is None:
             if len(self.sequences) >= MAX_SEQUENCES:
                 raise DataError(
                     f"more than {MAX_SEQUENCES:,} sequences in {self.sequence_column!r}",
-                    source=self.source or None,
+                    source=source or self.source or None,
                 )
             self.sequences[name] = [total, divisor, n]
         else:
@@ -173,7 +175,7 @@ class GroupedTotals:
                 self._new_group(name, other.first_lines[name], other.source)
                 self.groups[name] = totals
         for name, (total, divisor, n) in other.sequences.items():
-            self._add_sequence(name, total, divisor, int(n))
+            self._add_sequence(name, total, divisor, int(n), other.source)
         return self
 
     def sequence_summary(self) -> Sequences | None:
