@@ -269,14 +269,14 @@ def slow(part, *args):
     return score_part(part, *args)
 
 
-def kill_once(part, options, read, metrics):
+def kill_once(part, *args):
     """Kill this task's worker process the first time (a marker file says it was done)."""
     marker = os.environ["XENT_TEST_KILL_MARKER"]
     if part.start and not os.path.exists(marker):
         with open(marker, "w") as f:
             f.write(str(os.getpid()))
         os._exit(9)
-    return score_part(part, options, read, metrics)
+    return score_part(part, *args)
 
 
 def test_a_killed_worker_is_retried_and_the_result_is_exact(tmp_path, monkeypatch):

@@ -279,10 +279,10 @@ def score_on_cluster(
     """
     options = options or ScoreOptions()
     read = read or ReadOptions()
+    from .pipeline import keep_group_columns
+
     grouping = (group_by, sequence_column)
-    if group_by is not None or sequence_column is not None:
-        kept = tuple(c for c in grouping if c is not None)
-        read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
+    read = keep_group_columns(read, group_by, sequence_column)
     given = [paths] if isinstance(paths, str) else list(paths)
     sizes = partition_sizes()
     range_bytes = range_bytes or sizes[0]
@@ -298,8 +298,6 @@ def score_on_cluster(
 def _run(client, given, options, read, reduction, metrics, by_file, range_bytes, group_rows,
          on_part, task, grouping) -> Summary:  # fmt: skip
     futures: list = []
-    grouped = grouping != (None, None)
-    metrics = metrics or grouped  # as score_file's spec: a group's accuracy
     try:
         planned = client.submit(plan, given, read, range_bytes, group_rows, pure=False).result()
         if isinstance(planned, XentError):
@@ -312,9 +310,9 @@ def _run(client, given, options, read, reduction, metrics, by_file, range_bytes,
                 source="--worst",
             )
         parts = _numbered(client, parts, futures)
-        more = (grouping,) if grouped else ()  # (a task that tests wrap takes four)
         futures += [
-            client.submit(task, part, options, read, metrics, *more, pure=False) for part in parts
+            client.submit(task, part, options, read, metrics, grouping, pure=False)
+            for part in parts
         ]
         outcomes = (future.result() for future in futures[-len(parts) :])
         return _merge(outcomes, files, len(parts), given, options, reduction, by_file, on_part,

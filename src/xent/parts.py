@@ -75,7 +75,9 @@ class ScoreSpec:
         group_by: str | None = None,  # totals per value of this column (xent.groups)
         sequences: str | None = None,  # sums per sequence named by this column
     ) -> None:
-        self.options, self.source, self.metrics = options, source, metrics
+        # A group's accuracy needs each row's arg-max, which the metrics' run computes.
+        grouped = group_by is not None or sequences is not None
+        self.options, self.source, self.metrics = options, source, metrics or grouped
         self.keep_rows, self.detail = keep_rows, detail
         self.group_by, self.sequences = group_by, sequences
 
@@ -160,9 +162,9 @@ class Part:
 def score_part(chunk, spec: ScoreSpec) -> Part:
     """Score ``chunk`` into a :class:`Part` (raises the chunk's first bad row's error)."""
     options = spec.options
-    # The arg-max only where something shows it: accuracy (with the metrics, or a group's),
-    # the worst rows, per-row output.
-    predicted = spec.metrics or spec.keep_rows or options.worst > 0 or spec.group_by is not None
+    # The arg-max only where something shows it: accuracy (with the metrics), the worst
+    # rows, per-row output.
+    predicted = spec.metrics or spec.keep_rows or options.worst > 0
     scored = score_chunk(
         chunk,
         options,

@@ -56,28 +56,13 @@ class Run:
         return self
 
 
-def score_spec(
-    options: ScoreOptions,
-    source: str,
-    metrics: bool = True,
-    *,
-    keep_rows: bool = False,
-    detail: bool = False,
-    group_by: str | None = None,
-    sequence_column: str | None = None,
-) -> ScoreSpec:
-    """The map step's spec; a group's accuracy needs each row's arg-max, which the
-    metrics' run computes (so ``group_by`` turns them on)."""
-    grouped = group_by is not None or sequence_column is not None
-    return ScoreSpec(
-        options,
-        source,
-        metrics or grouped,
-        keep_rows=keep_rows,
-        detail=detail,
-        group_by=group_by,
-        sequences=sequence_column,
-    )
+def keep_group_columns(read, group_by: str | None, sequence_column: str | None):
+    """``read`` keeping the texts of the ``--group-by`` and ``--sequence-column`` columns
+    (the map step splits each chunk's rows by them)."""
+    kept = tuple(c for c in (group_by, sequence_column) if c is not None)
+    if not kept:
+        return read
+    return replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
 
 
 def score_chunks(
@@ -100,14 +85,14 @@ def score_chunks(
     error (not for one file of many). ``group_by``, ``sequence_column``: the totals carry
     :class:`~xent.groups.GroupedTotals` (``run.totals.grouped``; the chunks must keep
     those columns' texts, ``ReadOptions.keep_columns``)."""
-    spec = score_spec(
+    spec = ScoreSpec(
         options,
         source,
         metrics,
         keep_rows=detail or on_rows is not None,
         detail=detail,
         group_by=group_by,
-        sequence_column=sequence_column,
+        sequences=sequence_column,
     )
     run: Run | None = None
     reduce: InOrder | None = None
@@ -315,10 +300,7 @@ def score_file(
     done = 0  # bytes of the files before this one, for the progress bar
     first: tuple[str, list[str]] | None = None
     source = source_name(paths[0])
-    grouped = group_by is not None or sequence_column is not None
-    if grouped:
-        kept = tuple(c for c in (group_by, sequence_column) if c is not None)
-        read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
+    read = keep_group_columns(read, group_by, sequence_column)
 
     def chunks(file: str):
         def same_classes(classes: list[str]) -> None:
@@ -344,13 +326,13 @@ def score_file(
         seeded = replace(options, seed=options.seed + index) if options.ci and index else options
         # CSV readers with worker processes score there (groups too), by the same spec as
         # score_chunks.
-        spec = score_spec(
+        spec = ScoreSpec(
             seeded,
             source,
             metrics,
             keep_rows=on_rows is not None,
             group_by=group_by,
-            sequence_column=sequence_column,
+            sequences=sequence_column,
         )
         # Close the reader as soon as scoring stops, on an error too: a reader left suspended
         # (its read-ahead thread, its worker processes) would be shut down by the garbage
@@ -385,7 +367,7 @@ def score_file(
     summary.notes[:0] = run.notes
     if by_file:
         summary.files = files
-    if grouped:
+    if group_by is not None or sequence_column is not None:
         add_groups(summary, run, options, group_by)
     return summary
 
