@@ -5,24 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import DataError, UsageError
+from .values import shown, to_float
 
 # The article's five animals: the built-in vocabulary for five-class vectors.
 ARTICLE_CLASSES = ("dog", "fox", "horse", "eagle", "squirrel")
 ARTICLE_NOTE = "classes: the article's dog, fox, horse, eagle, squirrel (see --classes)"
-
-
-def to_float(text: str) -> float:
-    """A number as written in a file or an argument: ``float`` without its extensions
-    (``1_000`` and non-ASCII digits such as ``١`` are not numbers here)."""
-    if "_" in text or not text.isascii():
-        raise ValueError(text)
-    return float(text)
-
-
-def shown(value, limit: int = 40) -> str:
-    """``repr(value)``, cut short for an error message: the value may be a whole file."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
 
 
 def parse_vector(text: str, *, source: str) -> list[float]:

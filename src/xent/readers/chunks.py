@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import DataError, UsageError
-from .arguments import shown
+from .values import shown
 
 if TYPE_CHECKING:
     from .read_options import ReadOptions

@@ -9,16 +9,34 @@ row, a cell that is not a number, an empty cell, a blank line) goes to the caref
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .chunks import PredictionChunk
+from .chunks import LabelLookup, MultiLabelLookup, PredictionChunk
+from .csv_layout import CsvLayout
 
-if TYPE_CHECKING:
-    from .csv_parse import CsvChunkParser
+
+class CsvParser(Protocol):
+    """What this fast path needs of the careful parser (``csv_parse.CsvChunkParser``, which
+    imports this module): the layout and the fields parsed as numbers, the delimiter, the
+    label lookup, and how a chunk is made from numbers and then given its labels."""
+
+    @property
+    def layout(self) -> CsvLayout: ...
+    @property
+    def fields(self) -> list[int]: ...
+    @property
+    def delimiter(self) -> str: ...
+    @property
+    def lookup(self) -> LabelLookup | MultiLabelLookup: ...
+    def numbers_chunk(self, numbers: np.ndarray, first_line: int) -> PredictionChunk: ...
+    def with_labels(
+        self, chunk: PredictionChunk, codes: np.ndarray, text_of: Callable[[int], str]
+    ) -> PredictionChunk: ...
 
 
 def _native_reader(data: bytes, memory_pool: pa.MemoryPool | None) -> pa.BufferReader:
@@ -64,7 +82,7 @@ def _floats(column: pa.ChunkedArray) -> np.ndarray | None:
 
 
 class ArrowChunkParser:
-    def __init__(self, parser: CsvChunkParser) -> None:
+    def __init__(self, parser: CsvParser) -> None:
         self.parser = parser
         layout = parser.layout
         names = [f"f{i}" for i in range(layout.n_fields)]

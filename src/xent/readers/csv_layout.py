@@ -18,9 +18,9 @@ import csv
 from dataclasses import dataclass, field
 
 from ..errors import DataError, UsageError
-from .arguments import shown
 from .chunks import class_names, task_of
 from .read_options import ReadOptions
+from .values import shown
 
 DELIMITERS = (",", "\t", ";")
 

@@ -20,11 +20,11 @@ from operator import itemgetter
 import numpy as np
 
 from ..errors import DataError, UsageError
-from .arguments import shown, to_float
 from .chunks import ErrorPolicy, LabelLookup, MultiLabelLookup, PredictionChunk
 from .csv_layout import CsvLayout
 from .read_options import ReadOptions
 from .text_chunks import TextChunk, count_byte
+from .values import shown, to_float
 
 # Beyond this many columns the automatic choice is the NumPy reader (see use_arrow).
 ARROW_MAX_FIELDS = 128

@@ -22,11 +22,14 @@ from ..errors import DataError, UsageError
 from .chunks import PredictionChunk, Said
 from .compressed import SUFFIXES, Counted, compression_of, decompressed
 from .csv_rows import read_csv_chunks
-from .json_rows import VALUE_KEYS, is_table_document, read_json_chunks, read_jsonl_chunks
+from .json_builder import VALUE_KEYS
+from .json_documents import is_table_document
+from .json_rows import read_json_chunks, read_jsonl_chunks
 from .limits import limit
 from .read_options import ReadOptions
 from .sources import (
     BINARY_FORMATS,
+    EXTENSIONS,
     FORMAT_NAMES,
     binary_suffix,
     magic_format,
@@ -36,14 +39,6 @@ from .sources import (
 from .text_chunks import BOM
 
 INPUT_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "feather", "npy", "npz")
-EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
 STDIN = "-"
 NO_INPUT = (
     "no input: {what}; give --labels and --pred (or --logits), a file with --file, "

@@ -223,8 +223,8 @@ def _csv_range_chunks(part: Part, read: ReadOptions, source: str, said: Said):
 
 
 def _row_group_chunks(part: Part, read: ReadOptions, source: str, said: Said):
+    from .arrow_tables import TableLayout, pyarrow_for
     from .chunks import CHUNK_ROWS
-    from .columnar import TableLayout, pyarrow_for
 
     pyarrow_for("parquet", source)
     import pyarrow as pa

@@ -27,6 +27,15 @@ FORMAT_NAMES = {
     "npy": "NumPy .npy",
     "npz": "NumPy .npz",
 }
+# The text formats told by the name's extension (the binary ones by their magic bytes).
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 BINARY_SUFFIXES = {
     ".parquet": "parquet",
     ".pq": "parquet",
@@ -145,7 +154,6 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 def directory_files(directory: str) -> list[str]:
     from .compressed import SUFFIXES
-    from .files import EXTENSIONS
 
     known = set(EXTENSIONS) | set(BINARY_SUFFIXES)
     found = []

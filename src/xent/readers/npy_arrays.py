@@ -1,0 +1,201 @@
+"""NumPy ``.npy`` and ``.npz`` files, read a block of rows at a time (memory stays flat).
+
+An ``.npz`` holds a predictions array (n, K) (or (n,) for a binary P(class 1)) and a labels
+array (n,) (or (n, K) soft labels), and may hold the class names (``classes``); an ``.npy``
+holds predictions alone, read as rows of distributions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..errors import DataError
+from .chunks import Said, class_names, task_of
+from .columnar_rows import LABEL_NAMES, LOGIT_NAMES, PRED_NAMES, Rows, batch_rows, placed
+from .read_options import ReadOptions
+
+
+def npy_chunks(file, source: str, options: ReadOptions, said: Said):
+    """An ``.npy`` holds predictions alone: read as rows of distributions (no label
+    column), else refused: the labels are needed."""
+    if options.label_column is not None or options.label_columns:
+        raise DataError(
+            "an .npy file holds one array, the predictions, and no labels: save both with "
+            "np.savez('preds.npz', pred=pred, labels=labels)",
+            source=source,
+        )
+    pred = _load_npy(file, source)
+    if pred.ndim != 2:
+        raise DataError(
+            f"the array has shape {pred.shape}: expected (rows, classes)", source=source
+        )
+    classes = class_names(options, "multiclass", [str(i) for i in range(pred.shape[1])])
+    said.classes(classes)
+    rows = Rows(classes, "multiclass", options, source, "")
+    step = batch_rows(pred.shape[1])
+    for start in range(0, pred.shape[0], step):
+        yield rows.chunk(start, np.asarray(pred[start : start + step], dtype=np.float64))
+
+
+def _load_npy(file, source: str) -> np.ndarray:
+    try:
+        array = np.load(file, mmap_mode="r", allow_pickle=False)
+    except ValueError as error:
+        raise DataError(f"not a readable .npy file ({error})", source=source) from None
+    _check_dtype(array.dtype, "the array", source)
+    return array
+
+
+def _check_dtype(dtype, what: str, source: str) -> None:
+    if dtype.hasobject or dtype.kind not in "biufUS":
+        raise DataError(
+            f"{what} is of type {dtype}: expected numbers (or label names)", source=source
+        )
+
+
+class NpyStream:
+    """An ``.npy`` in a stream (a member of an ``.npz``), read a block of rows at a time."""
+
+    def __init__(self, stream, name: str, source: str) -> None:
+        fmt = np.lib.format
+        try:
+            version = fmt.read_magic(stream)
+            header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            self.shape, fortran, self.dtype = header(stream)
+        except ValueError as error:
+            raise DataError(f"{name} is not a readable array ({error})", source=source) from None
+        _check_dtype(self.dtype, name, source)
+        self.stream, self.name = stream, name
+        self.whole = None
+        if fortran and len(self.shape) > 1:  # column-major: read whole (rare: np.save of a .T)
+            count = int(np.prod(self.shape))
+            data = stream.read(count * self.dtype.itemsize)
+            self.whole = np.frombuffer(data, self.dtype).reshape(self.shape, order="F")
+        self.row_items = int(np.prod(self.shape[1:])) if len(self.shape) > 1 else 1
+        self.at = 0
+
+    def rows(self, n: int) -> np.ndarray:
+        n = min(n, self.shape[0] - self.at) if self.shape else 0
+        if self.whole is not None:
+            block = self.whole[self.at : self.at + n]
+        else:
+            data = self.stream.read(n * self.row_items * self.dtype.itemsize)
+            block = np.frombuffer(data, self.dtype).reshape((n, *self.shape[1:]))
+        self.at += n
+        return block
+
+
+def npz_chunks(file, source: str, options: ReadOptions, said: Said):
+    import zipfile
+
+    with zipfile.ZipFile(file) as archive:
+        names = [n[: -len(".npy")] for n in archive.namelist()]
+        if "classes" in names:  # the class names, saved beside the arrays
+            names.remove("classes")
+            if not options.classes:
+                with archive.open("classes.npy") as member:
+                    saved = np.lib.format.read_array(member, allow_pickle=False)
+                options = replace(options, classes=tuple(str(c) for c in saved.reshape(-1)))
+        pred_name, label_name, logits = _npz_names(names, options, source)
+        opened = [archive.open(pred_name + ".npy")]
+        if label_name is not None:
+            opened.append(archive.open(label_name + ".npy"))
+        pred = NpyStream(opened[0], pred_name, source)
+        labels = NpyStream(opened[1], label_name, source) if label_name else None
+        yield from _npz_rows(pred, labels, logits, options, source, said)
+        for member in opened:
+            member.close()
+
+
+def _npz_names(names: list[str], options: ReadOptions, source: str):
+    """The predictions array, the labels array (None for rows of distributions) and
+    whether the predictions are logits."""
+    listed = ", ".join(names) or "none"
+
+    def pick(wanted, option: str | None, what: str) -> str:
+        if option is not None:
+            if option not in names:
+                raise DataError(
+                    f"no array {option!r} (arrays: {listed}); name the {what} with "
+                    + ("--label-column" if what == "labels" else "--pred-array"),
+                    source=source,
+                )
+            return option
+        found = [n for n in wanted if n in names]
+        if not found:
+            raise DataError(
+                f"no {what} array: expected one named {', '.join(wanted)} (arrays: {listed})",
+                source=source,
+            )
+        return found[0]
+
+    label = None
+    if options.label_column is not None:
+        chosen = options.label_column if options.label_column in names else None
+        label = pick(LABEL_NAMES, chosen, "labels")
+    pred_option = options.pred_array
+    if pred_option is None:
+        rest = [n for n in names if n != label]
+        wanted = PRED_NAMES + LOGIT_NAMES
+        pred_option = next((n for n in wanted if n in rest), rest[0] if len(rest) == 1 else None)
+    pred = pick(PRED_NAMES + LOGIT_NAMES, pred_option, "predictions")
+    return pred, label, pred in LOGIT_NAMES
+
+
+def _npz_rows(pred: NpyStream, labels: NpyStream | None, logits, options, source: str, said):
+    shape = pred.shape
+    if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] == 0):
+        raise DataError(
+            f"{pred.name} has shape {shape}: expected (rows, classes), or (rows,) for a "
+            "binary P(class 1)",
+            source=source,
+        )
+    if pred.dtype.kind not in "biuf":
+        raise DataError(f"{pred.name} is of type {pred.dtype}: expected numbers", source=source)
+    binary = len(shape) == 1 or shape[1] == 1
+    soft = False
+    if labels is not None:
+        if labels.shape[:1] != shape[:1]:
+            raise DataError(
+                f"{pred.name} has {shape[0]:,} rows but {labels.name} has "
+                f"{labels.shape[0] if labels.shape else 0:,}: one label per prediction",
+                source=source,
+            )
+        soft = len(labels.shape) == 2
+        if soft and labels.shape != (shape[0], 1 if binary else shape[1]):
+            raise DataError(
+                f"{labels.name} has shape {labels.shape}: expected ({shape[0]},) labels or "
+                f"{shape} soft labels, as {pred.name}",
+                source=source,
+            )
+        if len(labels.shape) > 2:
+            raise DataError(f"{labels.name} has shape {labels.shape}", source=source)
+    k = 1 if binary else shape[1]
+    labelled = labels is not None
+    task = task_of(options, k, labelled)
+    classes = class_names(options, task, [str(i) for i in range(k)])
+    said.classes(classes)
+    rows = Rows(classes, task, options, source, labels.name if labels else "")
+    rows.logits = logits
+    if task == "multilabel" and not soft:
+        assert labels is not None  # a multi-label task is a labelled one
+        raise DataError(
+            f"--multi-label needs {labels.name} of shape {shape}: 0/1 per class", source=source
+        )
+    first = 0
+    while first < shape[0]:
+        values = pred.rows(batch_rows(k)).reshape(-1, k)
+        n = values.shape[0]
+        label_block = labels.rows(n) if labels is not None else None
+        try:
+            if soft:
+                assert label_block is not None  # soft labels are labels
+                chunk = rows.chunk(first, values, None, label_block.reshape(n, -1))
+            else:
+                chunk = rows.chunk(first, values, label_block)
+        except DataError as error:
+            raise placed(error, source) from None
+        yield chunk
+        first += n
