@@ -192,36 +192,12 @@ def vector_chunk(
 
     import numpy as np
 
-    from ..errors import UsageError
     from .chunks import PredictionChunk
 
-    if not labels:
-        raise UsageError(
-            "no label: give the true class with --labels (a name, an index, or one value per class)"
-        )
     n = len(vectors)
-    if len(labels) not in (1, n):
-        raise UsageError(
-            f"{len(labels)} labels for {n} predictions: give one label for all, "
-            "or one per prediction",
-            source="--labels",
-        )
+    labels, label_sources = _labels_for(labels, n)
     pred_sources = sources(option, n)
-    label_sources = sources("--labels", len(labels))
-    if len(labels) == 1 and n > 1:
-        labels, label_sources = labels * n, label_sources * n
-    weights = None
-    if sample_weights is not None:
-        if len(sample_weights) != n:
-            raise UsageError(
-                f"{len(sample_weights)} weights for {n} predictions: give one per --pred",
-                source="--sample-weights",
-            )
-        weights = np.asarray(sample_weights, dtype=np.float64)
-        if not (np.isfinite(weights) & (weights >= 0)).all():
-            raise UsageError(
-                "sample weights must be finite and non-negative", source="--sample-weights"
-            )
+    weights = _argument_weights(sample_weights, n)
     binary = len(vectors[0]) == 1 and not options.multi_label
     names, note = resolve_classes(
         2 if binary else len(vectors[0]),
@@ -248,7 +224,6 @@ def vector_chunk(
         chunk.targets = np.asarray(rows, dtype=np.float64)
         chunk.task = "multilabel"
         return chunk, [note] if note else []
-    k = len(names)
     parsed = [
         len(names)
         if _ignored(text, options)
@@ -258,26 +233,72 @@ def vector_chunk(
     if all(isinstance(p, int) for p in parsed):
         chunk.labels = np.asarray(parsed, dtype=np.intp)
     else:
-        if options.weights is not None and any(isinstance(p, int) for p in parsed):
-            raise UsageError(
-                "with --weights give every label as a class or every label as a "
-                "distribution: PyTorch divides the mean by the weights of the classes "
-                "for the first, by the number of rows for the second",
-                source="--weights",
-            )
-        if options.ignoring and any(isinstance(p, int) and p == k for p in parsed):
-            raise UsageError(
-                "the labels are distributions: PyTorch's ignore_index needs class labels",
-                source="--ignore-index" if options.ignore_label is None else "--ignore-label",
-            )
-        targets = np.zeros((n, k))
-        for i, p in enumerate(parsed):
-            if isinstance(p, int):
-                targets[i, p] = 1.0
-            else:
-                targets[i] = p
-        chunk.targets = targets
+        chunk.targets = _label_targets(parsed, len(names), options)
     return chunk, [note] if note else []
+
+
+def _labels_for(labels: list[str], n: int) -> tuple[list[str], list[str]]:
+    """The labels of ``n`` predictions (one label given is every row's) and the argument
+    each came from."""
+    if not labels:
+        raise UsageError(
+            "no label: give the true class with --labels (a name, an index, or one value per class)"
+        )
+    if len(labels) not in (1, n):
+        raise UsageError(
+            f"{len(labels)} labels for {n} predictions: give one label for all, "
+            "or one per prediction",
+            source="--labels",
+        )
+    label_sources = sources("--labels", len(labels))
+    if len(labels) == 1 and n > 1:
+        labels, label_sources = labels * n, label_sources * n
+    return labels, label_sources
+
+
+def _argument_weights(sample_weights: list[float] | None, n: int):
+    """--sample-weights as an array, checked: one per prediction, finite, non-negative."""
+    import numpy as np
+
+    if sample_weights is None:
+        return None
+    if len(sample_weights) != n:
+        raise UsageError(
+            f"{len(sample_weights)} weights for {n} predictions: give one per --pred",
+            source="--sample-weights",
+        )
+    weights = np.asarray(sample_weights, dtype=np.float64)
+    if not (np.isfinite(weights) & (weights >= 0)).all():
+        raise UsageError(
+            "sample weights must be finite and non-negative", source="--sample-weights"
+        )
+    return weights
+
+
+def _label_targets(parsed: list, k: int, options):
+    """The (n, k) targets of labels of which some are distributions (a class index is a
+    one-hot row; ``k``, an ignored label, is refused)."""
+    import numpy as np
+
+    if options.weights is not None and any(isinstance(p, int) for p in parsed):
+        raise UsageError(
+            "with --weights give every label as a class or every label as a "
+            "distribution: PyTorch divides the mean by the weights of the classes "
+            "for the first, by the number of rows for the second",
+            source="--weights",
+        )
+    if options.ignoring and any(isinstance(p, int) and p == k for p in parsed):
+        raise UsageError(
+            "the labels are distributions: PyTorch's ignore_index needs class labels",
+            source="--ignore-index" if options.ignore_label is None else "--ignore-label",
+        )
+    targets = np.zeros((len(parsed), k))
+    for i, p in enumerate(parsed):
+        if isinstance(p, int):
+            targets[i, p] = 1.0
+        else:
+            targets[i] = p
+    return targets
 
 
 def distribution_chunk(

@@ -75,40 +75,49 @@ def read_csv_chunks(
     workers = csv_workers()
     spec = scoring_spec()
     if spec is not None and workers > 1:
-        # Map-reduce: worker processes parse and score (and check UTF-8). They read a
-        # file at offsets themselves: here only lines are counted; a pipe's bytes are sent.
-        file = file_offsets(stream)
-        # Line blocks (views) where the workers read the file, else text chunks (bytes).
-        blocks: Iterator[LineBlock | TextChunk]
-        if file is not None:
-            blocks = line_blocks(stream, source, 2, CHUNK_BYTES)
-        else:
-            blocks = text_chunks(stream, source, 2, CHUNK_BYTES, check=False)
-        block = next(blocks, None)
-        if block is None:
-            return
-        data = bytes(block[0])  # a view is gone once the next block is read
-        first_chunk = TextChunk(data, None, block.first_line, block.newlines, block.consumed)
-        try:
-            second_block = next(blocks, None)
-        except DataError:  # a bad read (a line too long) comes after the rows before it
-            yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
-            raise
-        if second_block is None:  # one chunk: no workers to start
-            yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
-            return
-        if file is None:
-            texts = chain((first_chunk, second_block), blocks)
-            yield from score_in_workers(parser, texts, workers, spec, position, file)
-            return
-        first_spans = [BlockSpan.of(first_chunk), BlockSpan.of(second_block)]
-        later_spans = spans_ahead(blocks)
-        try:
-            spans = chain(first_spans, later_spans)
-            yield from score_in_workers(parser, spans, workers, spec, position, file)
-        finally:
-            later_spans.close()  # its thread stopped before the file is closed
+        yield from _scored_in_workers(stream, source, parser, position, workers, spec)
+    else:
+        yield from _parsed_chunks(stream, source, parser, position, workers)
+
+
+def _scored_in_workers(stream, source: str, parser: CsvChunkParser, position: int, workers, spec):
+    """Map-reduce: worker processes parse and score (and check UTF-8). They read a file at
+    offsets themselves: here only lines are counted; a pipe's bytes are sent."""
+    file = file_offsets(stream)
+    # Line blocks (views) where the workers read the file, else text chunks (bytes).
+    blocks: Iterator[LineBlock | TextChunk]
+    if file is not None:
+        blocks = line_blocks(stream, source, 2, CHUNK_BYTES)
+    else:
+        blocks = text_chunks(stream, source, 2, CHUNK_BYTES, check=False)
+    block = next(blocks, None)
+    if block is None:
         return
+    data = bytes(block[0])  # a view is gone once the next block is read
+    first_chunk = TextChunk(data, None, block.first_line, block.newlines, block.consumed)
+    try:
+        second_block = next(blocks, None)
+    except DataError:  # a bad read (a line too long) comes after the rows before it
+        yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
+        raise
+    if second_block is None:  # one chunk: no workers to start
+        yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
+        return
+    if file is None:
+        texts = chain((first_chunk, second_block), blocks)
+        yield from score_in_workers(parser, texts, workers, spec, position, file)
+        return
+    first_spans = [BlockSpan.of(first_chunk), BlockSpan.of(second_block)]
+    later_spans = spans_ahead(blocks)
+    try:
+        spans = chain(first_spans, later_spans)
+        yield from score_in_workers(parser, spans, workers, spec, position, file)
+    finally:
+        later_spans.close()  # its thread stopped before the file is closed
+
+
+def _parsed_chunks(stream, source: str, parser: CsvChunkParser, position: int, workers: int):
+    """The chunks parsed here, read ahead (pyarrow), or with worker processes parsing."""
     pieces = text_chunks(stream, source, 2, CHUNK_BYTES)
     if parser.arrow is not None:
         # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.
