@@ -154,12 +154,13 @@ def _killed_worker(tasks):
 def test_a_killed_worker_process_is_one_line_and_exit_71(xent_cli, monkeypatch, tmp_path):
     """A worker that dies (out of memory, killed) was "internal error: BrokenProcessPool",
     exit 70: the run has no result, and the line says what to try."""
-    from xent.readers import csv_rows, csv_workers
+    from xent.readers import csv_rows
+    from xent.runner import processes
 
     path = tmp_path / "p.csv"
     path.write_text("label,a,b\n" + "a,0.25,0.75\n" * 400)
     monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 512)  # many chunks: workers start
-    monkeypatch.setattr(csv_workers, "_score_in_worker", _killed_worker)
+    monkeypatch.setattr(processes, "_score_in_worker", _killed_worker)
     monkeypatch.setenv("XENT_CSV_WORKERS", "2")
     message = one_line_error(xent_cli("compute", "--file", path, "-f", "plain"), status=71)
     assert message == (

@@ -182,7 +182,9 @@ def score_part(chunk, spec: ScoreSpec) -> Part:
         totals.grouped(scored, chunk)
     rows = scored if spec.keep_rows else None
     read = len(chunk) + len(chunk.skipped)
-    return Part(totals, rows, chunk.classes, chunk.task, chunk.numbered, chunk.position, read)
+    return Part(
+        totals, rows, chunk.classes, chunk.task, chunk.numbered, chunk.position, read, chunk.notes
+    )
 
 
 class RowValues(NamedTuple):

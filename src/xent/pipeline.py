@@ -26,7 +26,6 @@ from .parts import (
     ScoreSpec,
     add_notes,
     new_totals,
-    score_part,
 )
 from .report import Report, report
 from .scorer import Detail, ScoredRows
@@ -77,14 +76,12 @@ def score_chunks(
     group_by: str | None = None,
     sequence_column: str | None = None,
 ) -> Run:
-    """Score every chunk into one set of totals: each chunk into a part of its own (the
-    map step; a reader may hand over parts scored by its worker processes), merged in
-    input order (the reduce step). ``on_rows(scored, chunk)`` sees each scored chunk as it
-    goes (the per-row output); ``detail`` keeps each row's per-class terms (for a
-    contribution table: small inputs only). ``check_ignored``: every row ignored is an
-    error (not for one file of many). ``group_by``, ``sequence_column``: the totals carry
+    """Score every chunk into one set of totals, inline: each chunk into a part of its own
+    (the map step), merged in input order (the reduce step, :func:`reduce_parts`).
+    ``detail`` keeps each row's per-class terms (for a contribution table: small inputs
+    only). ``group_by``, ``sequence_column``: the totals carry
     :class:`~xent.groups.GroupedTotals` (``run.totals.grouped``; the chunks must keep
-    those columns' texts, ``ReadOptions.keep_columns``)."""
+    those columns' texts, ``ReadOptions.keep_columns``); the rest as reduce_parts'."""
     spec = ScoreSpec(
         options,
         source,
@@ -94,11 +91,33 @@ def score_chunks(
         group_by=group_by,
         sequences=sequence_column,
     )
+    return reduce_parts(
+        map(spec.score, chunks),
+        options,
+        source=source,
+        detail=detail,
+        on_rows=on_rows,
+        check_ignored=check_ignored,
+    )
+
+
+def reduce_parts(
+    parts: Iterable[Part],
+    options: ScoreOptions,
+    *,
+    source: str,
+    detail: bool = False,
+    on_rows: Callable[[ScoredRows, object], None] | None = None,
+    check_ignored: bool = True,
+) -> Run:
+    """A source's parts (scored inline or by worker processes), merged in input order
+    into one :class:`Run`. ``on_rows(scored, part)`` sees each part's scored rows as it
+    goes (the per-row output); ``detail``: the parts' per-class terms are kept in
+    ``run.details``. ``check_ignored``: every row ignored is an error (not for one file of
+    many)."""
     run: Run | None = None
     reduce: InOrder | None = None
-    for item in chunks:
-        # A reader with worker processes hands over parts already scored (the map step).
-        part = item if isinstance(item, Part) else score_part(item, spec)
+    for part in parts:
         if run is None:
             run = Run(new_totals(part.classes, options), source, part.numbered, part.task)
             reduce = InOrder(run.totals)
@@ -106,13 +125,13 @@ def score_chunks(
             raise DataError(f"rows of two kinds: {run.task} and {part.task}", source=source)
         assert reduce is not None
         reduce.add(part)
-        add_notes(run.notes, getattr(item, "notes", ()))
+        add_notes(run.notes, part.notes)
         rows = part.rows
         if detail and isinstance(rows, ScoredRows) and rows.detail is not None:
             run.details.append(rows.detail)
         if on_rows is not None:
             assert isinstance(rows, ScoredRows)  # the spec keeps the rows for on_rows
-            on_rows(rows, item)  # the chunk itself where there is one (its columns)
+            on_rows(rows, part)
     if run is None or reduce is None:
         raise DataError("no rows: expected one row per sample", source=source)
     reduce.done()
@@ -137,12 +156,10 @@ def score_distribution_chunks(
     logits) goes through the scorer; ``kl`` and ``js`` split each row into P and Q
     (:func:`xent.divergences.column_groups` of the first chunk's columns and
     ``p_columns``, ``q_columns``, ``classes``) and take the terms from
-    :mod:`xent.divergences`. The map step is :class:`~xent.parts.RowSpec`: a CSV reader
-    started here runs it in its worker processes. ``on_rows(values, lines, part)`` sees
-    each chunk's per-row values. Returns (totals, numbered)."""
-    from .readers.csv_workers import scoring
-    from .totals import RowTotals
-
+    :mod:`xent.divergences`. The map step is :class:`~xent.parts.RowSpec`, run here
+    (:func:`score_distribution_file` hands a CSV file to worker processes).
+    ``on_rows(values, lines, part)`` sees each chunk's per-row values. Returns (totals,
+    numbered)."""
     spec = RowSpec(
         kind,
         options,
@@ -150,18 +167,25 @@ def score_distribution_chunks(
         keep_rows=on_rows is not None,
         columns=(p_columns, q_columns, classes),
     )
+    return reduce_rows(map(spec.score, chunks), source=source, on_rows=on_rows)
+
+
+def reduce_rows(parts: Iterable[Part], *, source: str, on_rows=None):
+    """Parts of distribution rows (:class:`~xent.parts.RowSpec`), merged in input order
+    into :class:`~xent.totals.RowTotals`; ``on_rows(values, lines, part)`` sees each part's
+    per-row values. Returns (totals, numbered)."""
+    from .totals import RowTotals
+
     reduce: InOrder | None = None
     numbered = "line"
-    with scoring(spec):  # the reader's first chunk is read here, under the spec
-        for item in chunks:
-            part = item if isinstance(item, Part) else spec.score(item)
-            if reduce is None:
-                reduce = InOrder(RowTotals(part.classes))
-                numbered = part.numbered
-            reduce.add(part)
-            if on_rows is not None:
-                assert isinstance(part.rows, RowValues)  # the spec keeps them for on_rows
-                on_rows(part.rows.values, part.rows.lines, part)
+    for part in parts:
+        if reduce is None:
+            reduce = InOrder(RowTotals(part.classes))
+            numbered = part.numbered
+        reduce.add(part)
+        if on_rows is not None:
+            assert isinstance(part.rows, RowValues)  # the spec keeps them for on_rows
+            on_rows(part.rows.values, part.rows.lines, part)
     totals = reduce.done() if reduce is not None else None
     if totals is None or not totals.rows and not totals.skipped:
         raise DataError("no rows: expected one distribution per row", source=source)
@@ -192,6 +216,7 @@ def score_distribution_file(
     from .readers.files import read_prediction_chunks, source_name
     from .readers.read_options import ReadOptions
     from .results import summarize_rows
+    from .runner.processes import processes
 
     if kind != "entropy" and kind not in DIVERGENCES:
         raise ValueError(f"kind must be entropy, kl or js, got {kind!r}")
@@ -204,26 +229,27 @@ def score_distribution_file(
     )
     source = source_name(path)
 
-    def chunks():
-        with closing(read_prediction_chunks(path, read)) as reader:
-            for chunk in reader:
-                yield chunk
+    spec = RowSpec(
+        kind,
+        options,
+        source,
+        keep_rows=on_rows is not None,
+        columns=(p_columns, q_columns, classes),
+    )
+
+    def parts():
+        handoff = processes(spec)
+        reader = read_prediction_chunks(path, read, handoff=handoff)
+        with closing(reader) as items:
+            for part in items if handoff is not None else map(spec.score, items):
+                yield part
                 if progress is not None:
-                    progress(chunk.position)
+                    progress(part.position)
 
     # Closed as soon as scoring stops, on an error too (a broken pipe in on_rows): its
     # worker processes are shut down here, not by the garbage collector (see score_file).
-    with closing(chunks()) as file_chunks:
-        totals, numbered = score_distribution_chunks(
-            file_chunks,
-            kind,
-            options,
-            source=source,
-            p_columns=p_columns,
-            q_columns=q_columns,
-            classes=classes,
-            on_rows=on_rows,
-        )
+    with closing(parts()) as file_parts:
+        totals, numbered = reduce_rows(file_parts, source=source, on_rows=on_rows)
     return summarize_rows(
         totals, kind, source=source, base=options.base, reduction=reduction, numbered=numbered
     )
@@ -288,11 +314,11 @@ def score_file(
     merged in input order: the same numbers, errors and skipped rows as in one process.
     """
 
-    from .readers.csv_workers import scoring
     from .readers.files import read_prediction_chunks, source_name
     from .readers.read_options import ReadOptions
     from .readers.sources import expand_paths
     from .results import summarize
+    from .runner.processes import processes
 
     options = options or ScoreOptions()
     read = read or ReadOptions()
@@ -302,7 +328,7 @@ def score_file(
     source = source_name(paths[0])
     read = keep_group_columns(read, group_by, sequence_column)
 
-    def chunks(file: str):
+    def parts(file: str, spec: ScoreSpec):
         def same_classes(classes: list[str]) -> None:
             nonlocal first
             if first is None:
@@ -310,13 +336,14 @@ def score_file(
             elif classes != first[1]:
                 raise DataError(_class_difference(first, source_name(file), classes))
 
-        reader = read_prediction_chunks(file, read, on_classes=same_classes)
-        with closing(reader) as source_chunks:
-            for chunk in source_chunks:
-                same_classes(chunk.classes)
-                yield chunk
+        handoff = processes(spec)
+        reader = read_prediction_chunks(file, read, on_classes=same_classes, handoff=handoff)
+        with closing(reader) as items:
+            for part in items if handoff is not None else map(spec.score, items):
+                same_classes(part.classes)
+                yield part
                 if progress is not None:
-                    progress(done + chunk.position)
+                    progress(done + part.position)
 
     run: Run | None = None
     files = []
@@ -324,8 +351,6 @@ def score_file(
         source = source_name(file)
         # The bootstrap draws a row's weights from its line: each file its own stream.
         seeded = replace(options, seed=options.seed + index) if options.ci and index else options
-        # CSV readers with worker processes score there (groups too), by the same spec as
-        # score_chunks.
         spec = ScoreSpec(
             seeded,
             source,
@@ -337,16 +362,13 @@ def score_file(
         # Close the reader as soon as scoring stops, on an error too: a reader left suspended
         # (its read-ahead thread, its worker processes) would be shut down by the garbage
         # collector at an arbitrary moment, once inside threading's own locks: a deadlock.
-        with scoring(spec), closing(chunks(file)) as file_chunks:
-            one = score_chunks(
-                file_chunks,
+        with closing(parts(file, spec)) as file_parts:
+            one = reduce_parts(
+                file_parts,
                 seeded,
                 source=source,
-                metrics=metrics,
                 on_rows=on_rows,
                 check_ignored=len(paths) == 1,
-                group_by=group_by,
-                sequence_column=sequence_column,
             )
         done += _size(file)
         if by_file:

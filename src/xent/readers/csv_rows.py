@@ -2,32 +2,32 @@
 
 The work is split by job: ``csv_layout`` reads the header, ``text_chunks`` cuts the
 bytes into checked lines, ``csv_parse`` (and ``csv_arrow``) parses a chunk and
-``csv_workers`` parses (and, for the pipeline, scores) chunks in worker processes.
+``csv_workers`` parses chunks in worker processes, or cuts the file into tasks for a
+backend that reads and scores them elsewhere (``handoff``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import chain, islice
 from typing import BinaryIO
 
 from ..errors import DataError
-from .chunks import PredictionChunk, Said
+from .chunks import Said
 from .csv_layout import CsvLayout, sniff_delimiter, split_header
 from .csv_parse import CsvChunkParser
 from .csv_workers import (
     BlockSpan,
+    CsvTasks,
     csv_workers,
     file_offsets,
     parse_in_workers,
     read_ahead,
-    score_in_workers,
-    scoring_spec,
     spans_ahead,
 )
 from .limits import limit, too_long
 from .read_options import ReadOptions
-from .text_chunks import BOM, LineBlock, TextChunk, decode, line_blocks, text_chunks
+from .text_chunks import BOM, TextChunk, decode, line_blocks, text_chunks
 
 # Bytes read per chunk: 1 MiB keeps memory flat and NumPy's per-call cost negligible, and
 # measured faster than 4 MiB for both readers (1M x 10: NumPy 1.46 s against 1.60 s,
@@ -64,60 +64,60 @@ def read_csv_chunks(
     *,
     tab: bool = False,
     said: Said | None = None,
-) -> Iterator[PredictionChunk]:
+    handoff=None,
+) -> Iterator:
     """Chunks of a CSV (or, with ``tab``, TSV) file with a header row; ``said`` hears of
-    the header's classes and notes (a column left out) before any row is read."""
+    the header's classes and notes (a column left out) before any row is read.
+
+    ``handoff(tasks)``: a backend that reads the chunks elsewhere (worker processes) is
+    handed the file as :class:`~xent.readers.csv_workers.CsvTasks` and what it yields is
+    yielded here, in place of chunks."""
     position, delimiter, layout = read_header(stream, source, options, tab)
     if said is not None:
         said.notes.extend(layout.notes)
         said.classes(layout.classes)
     parser = CsvChunkParser(layout, delimiter, options, source)
-    workers = csv_workers()
-    spec = scoring_spec()
-    if spec is not None and workers > 1:
-        yield from _scored_in_workers(stream, source, parser, position, workers, spec)
-    else:
-        yield from _parsed_chunks(stream, source, parser, position, workers)
+    if handoff is not None:
+        tasks = csv_tasks(stream, parser, position)
+        try:
+            yield from handoff(tasks)
+        finally:
+            tasks.close()  # its thread stopped before the file is closed
+        return
+    yield from _parsed_chunks(stream, parser, position, csv_workers())
 
 
-def _scored_in_workers(stream, source: str, parser: CsvChunkParser, position: int, workers, spec):
-    """Map-reduce: worker processes parse and score (and check UTF-8). They read a file at
-    offsets themselves: here only lines are counted; a pipe's bytes are sent."""
+def csv_tasks(stream: BinaryIO, parser: CsvChunkParser, header: int) -> CsvTasks:
+    """The rest of ``stream`` as tasks: where a worker can read the file at offsets, only
+    the lines are counted here (in a thread: :func:`spans_ahead`); a pipe's bytes are sent."""
     file = file_offsets(stream)
-    # Line blocks (views) where the workers read the file, else text chunks (bytes).
-    blocks: Iterator[LineBlock | TextChunk]
-    if file is not None:
-        blocks = line_blocks(stream, source, 2, CHUNK_BYTES)
-    else:
-        blocks = text_chunks(stream, source, 2, CHUNK_BYTES, check=False)
-    block = next(blocks, None)
-    if block is None:
-        return
-    data = bytes(block[0])  # a view is gone once the next block is read
-    first_chunk = TextChunk(data, None, block.first_line, block.newlines, block.consumed)
-    try:
-        second_block = next(blocks, None)
-    except DataError:  # a bad read (a line too long) comes after the rows before it
-        yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
-        raise
-    if second_block is None:  # one chunk: no workers to start
-        yield parser.parse(checked(first_chunk, source), position + first_chunk.consumed)
-        return
     if file is None:
-        texts = chain((first_chunk, second_block), blocks)
-        yield from score_in_workers(parser, texts, workers, spec, position, file)
-        return
-    first_spans = [BlockSpan.of(first_chunk), BlockSpan.of(second_block)]
-    later_spans = spans_ahead(blocks)
-    try:
-        spans = chain(first_spans, later_spans)
-        yield from score_in_workers(parser, spans, workers, spec, position, file)
-    finally:
-        later_spans.close()  # its thread stopped before the file is closed
+        pieces = text_chunks(stream, parser.source, 2, CHUNK_BYTES, check=False)
+        return CsvTasks(parser, pieces, header)
+    fd, start = file
+    blocks = line_blocks(stream, parser.source, 2, CHUNK_BYTES)
+    later: list = []
+
+    def pieces():
+        # The first two spans are found here, the rest in a thread of its own: a backend
+        # forks its workers once it has a second task, and a fork copies only the forking
+        # thread (a lock another thread held would stay locked in the child).
+        for block in islice(blocks, 2):
+            yield BlockSpan.of(block)
+        later.append(spans_ahead(blocks))
+        yield from later[0]
+
+    def close():
+        if later:
+            later[0].close()
+
+    return CsvTasks(parser, pieces(), header, fd, start, close)
 
 
-def _parsed_chunks(stream, source: str, parser: CsvChunkParser, position: int, workers: int):
-    """The chunks parsed here, read ahead (pyarrow), or with worker processes parsing."""
+def _parsed_chunks(stream: BinaryIO, parser: CsvChunkParser, position: int, workers: int):
+    """The chunks of the rest of ``stream``, parsed here (pyarrow a chunk ahead in a
+    thread) or, with ``workers`` > 1, by worker processes that parse only."""
+    source = parser.source
     pieces = text_chunks(stream, source, 2, CHUNK_BYTES)
     if parser.arrow is not None:
         # pyarrow parses without the GIL: the next chunk is parsed while this one is scored.

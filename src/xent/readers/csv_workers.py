@@ -1,51 +1,28 @@
-"""CSV chunks beside the reading: worker processes that parse and score, or parse only.
+"""CSV chunks beside the reading: worker processes that parse, a thread that parses a
+chunk ahead, and the tasks that let a backend read a file's chunks elsewhere.
 
-With a spec in effect (:func:`scoring`, set by the pipeline: a
-:class:`~xent.parts.ScoreSpec` for predictions, a :class:`~xent.parts.RowSpec` for rows of
-distributions), the work is map-reduce: each worker process reads its chunks of the file
-itself (``pread`` at offsets this process found; bytes through a pipe for stdin), checks
-UTF-8, parses and scores them into parts (``spec.score``); this process only cuts the input
-into chunks of whole lines, numbers their lines, and yields the parts in input order for
-the pipeline to merge. The first error in file order wins: a worker stops at its chunk's
-first bad row, and the parts before it are yielded before the error is raised.
-
-Without a spec (a caller of the readers alone), worker processes only parse
-(``numpy.loadtxt`` holds the GIL), and pyarrow parses one chunk ahead in a thread.
+A reader alone parses here (``numpy.loadtxt`` holds the GIL, so worker processes parse
+whole chunks for it; pyarrow parses one chunk ahead in a thread). A runner that scores in
+worker processes instead asks the reader for :class:`CsvTasks`: the file cut into chunks
+of whole lines, each a :class:`ReadTask` (bytes, or where they are in the file, and the
+first line's number) that :func:`read_task` turns into a chunk wherever it runs. This
+module reads; it never scores (``xent.runner`` does).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from itertools import count
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-from ..errors import DataError, ResourceError, UsageError, XentError
-from ..parts import GROUP_CHUNKS
+from ..errors import DataError, ResourceError, UsageError
+from .chunks import PredictionChunk
 from .csv_parse import CsvChunkParser
 from .text_chunks import TextChunk, decode
 
 # More workers than this only cost memory.
 MAX_WORKERS = 64
-
-_scoring: ContextVar = ContextVar("xent_scoring", default=None)
-
-
-@contextmanager
-def scoring(spec):
-    """Within: a CSV reader with worker processes yields :class:`~xent.parts.Part` s
-    scored there (by ``spec``, a :class:`~xent.parts.ScoreSpec`) in place of chunks."""
-    token = _scoring.set(spec)
-    try:
-        yield
-    finally:
-        _scoring.reset(token)
-
-
-def scoring_spec():
-    return _scoring.get()
 
 
 def _cores() -> int:
@@ -180,49 +157,6 @@ def read_ahead(pieces: Iterator, parse):
             yield pending.result()
 
 
-# -- map-reduce: workers that parse and score
-
-
-_scorer: dict = {}
-
-
-def _start_scorer(parser: CsvChunkParser, spec, fd: int | None) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
-    if parser.arrow is not None:
-        # One core a process: measured faster than Arrow's threads in each worker, and
-        # than one process parsing with them a chunk ahead (1M x 10, 2 cores).
-        parser.arrow.single_threaded()
-    _scorer.update(parser=parser, spec=spec, fd=fd)
-
-
-def _score_in_worker(tasks):
-    """``(parts, error)``: the parts of the tasks' chunks up to the first error, and that
-    error (None if none). A task is ``(bytes or (offset, size), first_line, newlines,
-    consumed, position)``."""
-    from ..parts import merged, slim
-
-    parser, spec, fd = _scorer["parser"], _scorer["spec"], _scorer["fd"]
-    parts = []
-    try:
-        for where, first_line, newlines, consumed, position in tasks:
-            if isinstance(where, tuple):
-                offset, size = where
-                data = os.pread(fd, size, offset)
-                if len(data) != size:
-                    raise DataError("the file changed while it was read", source=parser.source)
-            else:
-                data = where
-            text = decode(data, parser.source, first_line)
-            chunk = parser.parse(TextChunk(data, text, first_line, newlines, consumed), position)
-            parts.append(slim(spec.score(chunk)))
-    except XentError as error:
-        return merged(parts), error
-    return merged(parts), None
-
-
 def file_offsets(stream) -> tuple[int, int] | None:
     """``(file descriptor, offset of the next byte)`` when ``stream`` reads a regular file
     (workers then read their chunks themselves), else None (a pipe: bytes are sent)."""
@@ -298,68 +232,83 @@ def spans_ahead(blocks: Iterator, depth: int = 256) -> Generator[BlockSpan, None
         thread.join()
 
 
-def score_in_workers(parser: CsvChunkParser, pieces, workers: int, spec, header: int, file):
-    """The parts of ``pieces`` in input order, each parsed and scored by one of
-    ``workers`` worker processes (forked: NumPy is already imported). ``pieces``: text
-    chunks, not decoded, or (with ``file``, :func:`file_offsets`) line blocks, whose
-    bytes the workers read themselves. ``header``: bytes before the first piece.
+class ReadTask(NamedTuple):
+    """One chunk of a CSV file for a backend to read elsewhere: its bytes (a pipe's), or
+    ``(offset, size)`` in the file (a worker reads them itself), the number of its first
+    line, its newlines, the stream's bytes consumed with it, and the input's bytes read
+    with it (its ``position``, for a progress bar)."""
 
-    At most ``2 * workers`` tasks are in flight, so memory stays flat."""
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    where: bytes | tuple[int, int]
+    first_line: int
+    newlines: int
+    consumed: int
+    position: int
 
-    fd, start = file if file is not None else (None, 0)
-    # A file read at offsets, without per-row output: a task is a group of chunks
-    # (xent.parts.GROUP_CHUNKS), its totals merged there: an eighth of the tasks and parts
-    # for this process to hand out and merge, its work being what limits many workers.
-    # (A pipe's tasks carry their bytes: one chunk each keeps this process's memory flat.)
-    batch_size = GROUP_CHUNKS if fd is not None and not spec.keep_rows else 1
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_start_scorer,
-        initargs=(parser, spec, fd),
-    )
-    # Fork every worker now, while this process has one thread: the line ends of a file
-    # are then found in a thread of its own (spans_ahead), and a fork copies only the
-    # forking thread, leaving any lock another thread held locked in the child.
-    pool.submit(int).result()
-    waiting: deque = deque()
 
-    def results(keep: int):
-        while len(waiting) > keep:
-            parts, error = waiting.popleft().result()
-            yield from parts
-            if error is not None:
-                raise error
+class CsvTasks:
+    """A CSV file cut into chunks of whole lines, for a backend that reads (and parses)
+    them elsewhere: iterate for the :class:`ReadTask` s in input order (an error of the
+    input, a line too long, is raised in its place, after the tasks before it), and read
+    each with :func:`read_task` (``parser``, ``fd``: what a worker process needs).
 
-    try:
-        batch: list = []
-        pieces = iter(pieces)
-        while True:
-            try:
-                piece = next(pieces)
-            except StopIteration:
-                break
-            except DataError:  # a bad read (a line too long) comes after the rows before it
-                if batch:
-                    waiting.append(pool.submit(_score_in_worker, batch))
-                yield from results(0)
-                raise
-            # A pipe's chunks go as bytes; a file's as where they are (BlockSpans).
-            where = piece.data if fd is None else (start + piece.consumed - piece.size, piece.size)
-            position = header + piece.consumed
-            batch.append((where, piece.first_line, piece.newlines, piece.consumed, position))
-            if len(batch) >= batch_size:
-                waiting.append(pool.submit(_score_in_worker, batch))
-                batch = []
-                yield from results(2 * workers)
-        if batch:
-            waiting.append(pool.submit(_score_in_worker, batch))
-        yield from results(0)
-    except BrokenProcessPool:
-        raise worker_lost(parser.source) from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    ``pieces`` are text chunks (a pipe: their bytes travel) or, where ``fd`` reads the
+    file, :class:`BlockSpan` s (only where the lines are travels); ``header``: the bytes
+    before the first piece, ``start``: the file offset of the first piece."""
+
+    def __init__(
+        self,
+        parser: CsvChunkParser,
+        pieces: Iterable,
+        header: int,
+        fd: int | None = None,
+        start: int = 0,
+        close=None,
+    ) -> None:
+        self.parser, self.pieces, self.header = parser, pieces, header
+        self.fd, self.start, self._close = fd, start, close
+
+    @property
+    def source(self) -> str:
+        return self.parser.source
+
+    def __iter__(self) -> Iterator[ReadTask]:
+        for piece in self.pieces:
+            if self.fd is None:
+                where: bytes | tuple[int, int] = piece.data
+            else:
+                where = (self.start + piece.consumed - piece.size, piece.size)
+            position = self.header + piece.consumed
+            yield ReadTask(where, piece.first_line, piece.newlines, piece.consumed, position)
+
+    def close(self) -> None:
+        """Stop finding lines (a thread of its own) before the file is closed."""
+        if self._close is not None:
+            self._close()
+
+
+class Handoff(Protocol):
+    """A backend that takes a source's reading over: a CSV file's :class:`CsvTasks` (to read
+    elsewhere), and the chunks of any other source (read here). What it yields in their
+    place (scored parts) the reader yields on, counted as chunks are (``len``: rows read;
+    ``position``: bytes read)."""
+
+    def tasks(self, tasks: CsvTasks) -> Iterator: ...
+
+    def chunks(self, chunks: Iterable[PredictionChunk]) -> Iterator: ...
+
+
+def read_task(parser: CsvChunkParser, fd: int | None, task: ReadTask) -> PredictionChunk:
+    """The chunk of ``task``: its bytes read at their offset in the file of ``fd`` (the
+    file must not have changed), checked as UTF-8 and parsed."""
+    where = task.where
+    if isinstance(where, tuple):
+        assert fd is not None
+        offset, size = where
+        data = os.pread(fd, size, offset)
+        if len(data) != size:
+            raise DataError("the file changed while it was read", source=parser.source)
+    else:
+        data = where
+    text = decode(data, parser.source, task.first_line)
+    piece = TextChunk(data, text, task.first_line, task.newlines, task.consumed)
+    return parser.parse(piece, task.position)

@@ -19,9 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DataError, UsageError
-from .chunks import PredictionChunk, Said
+from .chunks import Said
 from .compressed import SUFFIXES, Counted, compression_of, decompressed
 from .csv_rows import read_csv_chunks
+from .csv_workers import Handoff
 from .json_builder import VALUE_KEYS
 from .json_documents import is_table_document
 from .json_rows import read_json_chunks, read_jsonl_chunks
@@ -182,8 +183,11 @@ def input_format(name: str, head: bytes, options: ReadOptions, source: str) -> s
 
 
 def read_prediction_chunks(
-    path: str, options: ReadOptions | None = None, on_classes=None
-) -> Generator[PredictionChunk, None, None]:
+    path: str,
+    options: ReadOptions | None = None,
+    on_classes=None,
+    handoff: Handoff | None = None,
+) -> Generator:
     """Chunks of rows from the file at ``path`` (``-`` for stdin), read as they are needed.
 
     Raises :class:`DataError` naming the file, line and column of the first problem (or,
@@ -191,13 +195,17 @@ def read_prediction_chunks(
     the file has no rows at all. What the summary must say of how the file was read is in
     the first chunk's ``notes``. ``on_classes(names)`` is called with the classes as soon
     as they are known (for a CSV file, before any row is parsed).
+
+    ``handoff``: a backend takes the reading over (a CSV file's chunks to read in its
+    worker processes, any other source's chunks as they are read): what it yields
+    (scored parts) is yielded in place of the chunks, checked and noted as they are.
     """
     options = options or ReadOptions()
     source = source_name(path)
     with open_binary(path) as stream:
         rows = 0
         said = Said(on_classes)
-        for chunk in _chunks(path, stream, source, options, said):
+        for chunk in _chunks(path, stream, source, options, said, handoff):
             if said.notes:
                 chunk.notes = said.notes + chunk.notes
                 said.notes = []
@@ -211,9 +219,9 @@ def read_prediction_chunks(
             )
 
 
-def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said):
-    """The chunks of an open source; ``said`` gets its format and the notes of its
-    reading."""
+def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, handoff=None):
+    """The chunks of an open source (or what ``handoff`` makes of them); ``said`` gets its
+    format and the notes of its reading."""
     name = "" if path == STDIN else path
     head, stream = peek(stream)
     if path == STDIN and not head:  # zero bytes: no input at all (a header alone is data)
@@ -242,11 +250,16 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said):
         plain = path if kind is None and path != STDIN else None
         chunks = read_binary_chunks(fmt, plain, stream, source, options, said)
     elif fmt in ("csv", "tsv"):
-        chunks = read_csv_chunks(stream, source, options, tab=fmt == "tsv", said=said)
+        tasks = handoff.tasks if handoff is not None else None
+        chunks = read_csv_chunks(
+            stream, source, options, tab=fmt == "tsv", said=said, handoff=tasks
+        )
     elif fmt == "json":
         chunks = read_json_chunks(stream, source, options)
     else:
         chunks = read_jsonl_chunks(stream, source, options)
+    if handoff is not None and fmt not in ("csv", "tsv"):
+        chunks = handoff.chunks(chunks)
     for chunk in chunks:
         if counter is not None:
             chunk.position = counter.count
