@@ -1,4 +1,4 @@
-"""xent.cluster: the same dataset scored locally and on a Dask LocalCluster gives the same
+"""xent.runner.dask: the same dataset scored locally and on a Dask LocalCluster gives the same
 summary (1e-12 relative on every number, counts and histograms exactly), the same errors
 at the same file:line:column, and survives a worker killed mid-run.
 
@@ -20,12 +20,12 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from xent.cluster import Outcome, score_on_cluster, score_part  # noqa: E402
 from xent.errors import DataError, UsageError  # noqa: E402
 from xent.options import ScoreOptions  # noqa: E402
 from xent.pipeline import score_file  # noqa: E402
 from xent.readers.partitions import Part  # noqa: E402
 from xent.readers.read_options import ReadOptions  # noqa: E402
+from xent.runner.dask import Outcome, score_on_cluster, score_part  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_csv_ranges_agree_with_the_local_run(client, tmp_path, range_bytes, whic
 
 def test_zero_row_and_all_ignored_partitions(client, tmp_path):
     """Ranges of blank lines only (no rows) and of ignored rows only, beside others."""
-    from xent.cluster import plan
+    from xent.runner.dask import plan
 
     path = write_csv(tmp_path / "p.csv", rows=120, blank_at=30, ignored_at=75)
     options = ScoreOptions(ignore_label="skip")

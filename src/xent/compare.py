@@ -144,7 +144,7 @@ def compare_files(
     disagreements: int = 10,
 ) -> Comparison:
     """Compare the predictions of two files for the same rows (see the module)."""
-    from .pipeline import new_totals
+    from .parts import new_totals
     from .readers.files import read_prediction_chunks, source_name
     from .readers.read_options import ReadOptions
 

@@ -1,20 +1,13 @@
-"""The map step of the pipeline: one chunk of rows in, its mergeable totals out.
+"""The map step of every backend: one chunk of rows in, its mergeable totals out.
 
-    chunks → map(score_part) → parts → reduce(Totals.merge, in chunk order) → a result
-
-The reduce adds the chunks in fixed groups of ``GROUP_CHUNKS`` (chunks 1-8, 9-16, ...:
-each group's totals merged in order, then the groups into the run, in order). A worker
-process scores a whole group into one part, so it sends one part for eight chunks, and
-the floating-point sums are added in the same order whatever the number of processes.
+    chunks → map(spec.score) → parts → reduce (xent.runner.reduce, in input order) → a result
 
 :func:`score_part` scores a chunk (:func:`xent.scorer.score_chunk`) into totals of its own
 (:class:`xent.totals.Totals`); :func:`score_row_part` scores a chunk of distribution rows
 (``entropy``, ``kl``, ``js``) into :class:`xent.totals.RowTotals`. A spec
-(:class:`ScoreSpec`, :class:`RowSpec`) says which; :class:`InOrder` is the reduce of both.
-The map step runs the same in the calling process and in the CSV reader's worker processes
-(``readers/csv_workers.py``), which return parts instead of chunks; the pipeline merges
-them in input order, so a run gives the same numbers, the same first error and the same
-skipped rows whatever the number of processes.
+(:class:`ScoreSpec`, :class:`RowSpec`) says which and travels to where the chunk is read:
+this process, a worker process (:mod:`xent.runner.processes`) or a Dask worker
+(:mod:`xent.runner.dask`); :func:`slim` is what a worker sends back.
 """
 
 from __future__ import annotations
@@ -30,14 +23,6 @@ from .totals import Totals
 
 if TYPE_CHECKING:
     from .divergences import ColumnGroups
-
-# Chunks merged into one group before the group is merged into the run (see above).
-GROUP_CHUNKS = 8
-
-
-def add_notes(notes: list[str], more) -> None:
-    """Append the notes of ``more`` that ``notes`` does not have yet, in order."""
-    notes.extend(note for note in dict.fromkeys(more) if note not in notes)
 
 
 def new_totals(classes, options: ScoreOptions, metrics: bool = True) -> Totals:
@@ -263,54 +248,6 @@ def _divergence_rows(chunk, spec: RowSpec, groups):
     except InvalidProbabilities as error:
         raise place(error, chunk, source) from None
     return values, terms, chunk.lines, skipped
-
-
-class InOrder:
-    """The reduce step: parts merged into ``totals`` in input order, in groups of
-    ``GROUP_CHUNKS`` chunks (a worker's part may be a whole group), so the floating-point
-    additions are the same whatever the number of processes."""
-
-    def __init__(self, totals) -> None:
-        self.totals = totals
-        self.group = None  # the totals of the group of chunks being merged
-        self.in_group = 0
-
-    def add(self, part: Part) -> None:
-        if self.group is None:
-            self.group = part.totals
-        else:
-            self.group.merge(part.totals)
-        self.in_group += part.chunks
-        if self.in_group >= GROUP_CHUNKS:
-            self.done()
-
-    def done(self):
-        """The totals, every part merged (also between parts: a group is merged early)."""
-        if self.group is not None:
-            self.totals.merge(self.group)
-            self.group, self.in_group = None, 0
-        return self.totals
-
-
-def merged(parts: list[Part]) -> list[Part]:
-    """A group's parts (one chunk each, no rows kept) as one part, their totals merged in
-    order as the reduce step merges a group: a worker sends one part for a group. Parts
-    with rows (per-row output) or of different kinds stay as they are."""
-    if len(parts) < 2 or any(
-        part.rows is not None
-        or part.chunks != 1
-        or (part.task, part.numbered, part.classes)
-        != (parts[0].task, parts[0].numbered, parts[0].classes)
-        for part in parts
-    ):
-        return parts
-    first = parts[0]
-    for part in parts[1:]:
-        first.totals.merge(part.totals)
-        add_notes(first.notes, part.notes)
-    first.position, first.read = parts[-1].position, sum(part.read for part in parts)
-    first.chunks = len(parts)
-    return [first]
 
 
 def slim(part: Part) -> Part:

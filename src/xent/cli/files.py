@@ -90,7 +90,7 @@ def score_file_command(
 ):
     """Score the files (one evaluation) and render the summary, or the rows with
     ``--reduction none``; returns the summary. ``cluster``: on a Dask cluster
-    (:mod:`xent.cluster`)."""
+    (:mod:`xent.runner.dask`)."""
     from ..pipeline import score_file
     from ..readers.sources import expand_paths
     from ..report import skipped_note
@@ -98,7 +98,7 @@ def score_file_command(
     terminal = Terminal.detect()
     per_row = view.reduction == "none"
     if cluster is not None:
-        from ..cluster import check_cluster_options
+        from ..runner.dask import check_cluster_options
 
         check_cluster_options(per_row)
     # On a cluster the workers find the files (the client may not see them).
@@ -132,7 +132,7 @@ def score_file_command(
         fmt != "plain" or view.pictures or view.reliability or view.reliability_svg
     )
     if cluster is not None:
-        from ..cluster import score_on_cluster
+        from ..runner.dask import score_on_cluster
 
         summary = score_on_cluster(
             paths,

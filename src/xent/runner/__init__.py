@@ -1,8 +1,8 @@
 """The runner: a source's chunks are scored into parts (the map, :mod:`xent.parts`) and the
-parts merged in input order (the reduce, :class:`xent.parts.InOrder`), by one of three
+parts merged in input order (the reduce, :mod:`xent.runner.reduce`), by one of three
 backends that share both steps:
 
-- inline (:func:`xent.pipeline.score_chunks`): every chunk read and scored here;
+- inline (:mod:`xent.runner.local`): every chunk read and scored here;
 - worker processes (:mod:`xent.runner.processes`): a CSV file's chunks read, parsed and
   scored by forked workers, the parts merged here in input order;
 - Dask (:mod:`xent.runner.dask`): a dataset's partitions read and scored on a cluster, each

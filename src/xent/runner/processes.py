@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from ..errors import DataError, XentError
-from ..parts import GROUP_CHUNKS, Part, merged, slim
+from ..parts import Part, slim
 from ..readers.csv_workers import CsvTasks, ReadTask, read_task, worker_lost
+from .reduce import GROUP_CHUNKS, merged
 
 
 class Processes:

@@ -1,4 +1,4 @@
-"""Scoring a dataset on a Dask cluster (``xent compute --cluster ADDRESS PATH...``).
+"""The Dask backend: a dataset scored on a cluster (``xent compute --cluster ADDRESS PATH...``).
 
 The loss and every summary metric are sums, counts and fixed-size histograms
 (:class:`~xent.totals.Totals`), so a dataset partitions perfectly: each task reads one
@@ -28,15 +28,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from .errors import DataError, UsageError, XentError
-from .options import ScoreOptions
-from .readers.chunks import PredictionChunk
-from .readers.partitions import Part
-from .readers.read_options import ReadOptions
-from .results import Summary
-from .totals import Totals
+from ..errors import DataError, UsageError, XentError
+from ..options import ScoreOptions
+from ..readers.chunks import PredictionChunk
+from ..readers.partitions import Part
+from ..readers.read_options import ReadOptions
+from ..results import Summary
+from ..totals import Totals
 
 NEEDS_DASK = "--cluster needs Dask and its distributed scheduler: pip install 'xent[dask]'"
 # Partition sizes: a CSV/TSV byte range, a set of Parquet row groups (whole groups).
@@ -72,8 +72,8 @@ def partition_sizes() -> tuple[int, int]:
 def plan(paths: Sequence[str], read: ReadOptions, range_bytes: int, group_rows: int):
     """(the files of ``paths``, their partitions in order), or the error that says why
     not: a task, where the files are."""
-    from .readers.partitions import plan_file
-    from .readers.sources import expand_paths
+    from ..readers.partitions import plan_file
+    from ..readers.sources import expand_paths
 
     try:
         files = expand_paths(list(paths))
@@ -89,7 +89,7 @@ def plan(paths: Sequence[str], read: ReadOptions, range_bytes: int, group_rows: 
 
 def count_part(part: Part) -> tuple[int, int]:
     """(newlines, quotes) of a CSV range: the first pass, which numbers the ranges' lines."""
-    from .readers.partitions import count_range
+    from ..readers.partitions import count_range
 
     return count_range(part.path, part.start, part.end)
 
@@ -121,10 +121,12 @@ def score_part(
     ``group_by`` and ``sequence_column`` of the run, whose totals the partition's carry."""
     from itertools import chain
 
-    from .pipeline import score_chunks
-    from .readers.chunks import Said
-    from .readers.files import read_prediction_chunks, source_name
-    from .readers.partitions import read_part
+    from ..parts import ScoreSpec
+    from ..readers.chunks import Said
+    from ..readers.files import read_prediction_chunks, source_name
+    from ..readers.partitions import read_part
+    from .files import seeded
+    from .reduce import reduce_parts
 
     # Parse in this process: the cluster's workers are the parallelism (and a worker
     # process is a daemon, which may not start processes of its own).
@@ -147,23 +149,16 @@ def score_part(
             outcome.rows += len(chunk) + len(chunk.skipped)
             yield chunk
 
-    # The bootstrap draws a row's weights from its line: each file its own stream, as
-    # score_file seeds them.
-    if options.ci and part.index:
-        options = replace(options, seed=options.seed + part.index)
+    options = seeded(options, part.index)  # each file its own bootstrap stream
     source = source_name(part.path)
+    group_by, sequences = grouping
+    spec = ScoreSpec(options, source, metrics, group_by=group_by, sequences=sequences)
     rows = counted()
     try:
         first = next(rows, None)
         if first is not None:
-            run = score_chunks(
-                chain([first], rows),
-                options,
-                source=source,
-                metrics=metrics,
-                check_ignored=False,
-                group_by=grouping[0],
-                sequence_column=grouping[1],
+            run = reduce_parts(
+                map(spec.score, chain([first], rows)), options, source=source, check_ignored=False
             )
             outcome.totals = run.totals  # pickled small (Totals.__getstate__)
             outcome.numbered, outcome.task = run.numbered, run.task
@@ -277,10 +272,10 @@ def score_on_cluster(
     ``group_by``, ``sequence_column``: as score_file's (each partition's totals carry its
     groups, merged in partition order).
     """
+    from .files import keep_group_columns
+
     options = options or ScoreOptions()
     read = read or ReadOptions()
-    from .pipeline import keep_group_columns
-
     grouping = (group_by, sequence_column)
     read = keep_group_columns(read, group_by, sequence_column)
     given = [paths] if isinstance(paths, str) else list(paths)
@@ -326,7 +321,7 @@ def _numbered(client, parts: list[Part], futures: list) -> list[Part]:
     """The parts with each CSV range's first line, from a first pass that counts the
     newlines of every range (on the workers); a range ending inside a quoted field is
     joined with the next."""
-    from .readers.partitions import join_quoted
+    from ..readers.partitions import join_quoted
 
     ranges = [part for part in parts if part.kind == "csv"]
     if not ranges:
@@ -345,78 +340,53 @@ def _numbered(client, parts: list[Part], futures: list) -> list[Part]:
 
 def _merge(outcomes, files, total, given, options, reduction, by_file, on_part,
            grouping) -> Summary:  # fmt: skip
-    """The outcomes, in partition order, merged and summarized as score_file does."""
-    from .parts import add_notes
-    from .pipeline import (
-        Run,
-        _check_not_all_ignored,
-        _class_difference,
-        _file_row,
-        _sources,
-        add_groups,
-    )
-    from .readers.files import source_name
-    from .results import summarize
+    """The outcomes, in partition order: each file's partitions merged into its run, the
+    files reduced in order (:class:`~xent.runner.files.Files`), as the local run does."""
+    from ..readers.files import source_name
+    from .files import Files, sources_name
+    from .reduce import Run, add_notes
 
-    first: tuple[str, list[str]] | None = None
-    run: Run | None = None
+    group_by, sequences = grouping
+    reduced = Files(options, reduction=reduction, by_file=by_file, group_by=group_by,
+                    grouped=sequences is not None)  # fmt: skip
     one: Run | None = None
     rows = 0
-    file_rows = []
+    last: Part | None = None
 
-    def finish_file(index: int, kind: str) -> None:
-        nonlocal run, one
-        source = source_name(files[index])
-        if kind != "file" and rows == 0:  # the whole-file reader says so itself
-            after = " after the header" if kind == "csv" else ""
+    def finish_file(part: Part) -> None:
+        source = source_name(files[part.index])
+        if part.kind != "file" and rows == 0:  # the whole-file reader says so itself
+            after = " after the header" if part.kind == "csv" else ""
             raise DataError("no rows: expected one row per sample" + after, source=source)
         assert one is not None  # rows were read: some part has totals
-        if by_file:
-            file_rows.append(_file_row(one, options, source))
-        run = one if run is None else run.merge(one)
-        one = None
+        reduced.add(one, source)
 
-    last: Part | None = None
     for done, outcome in enumerate(outcomes, 1):
         part = outcome.part
         if last is not None and part.index != last.index:
-            finish_file(last.index, last.kind)
-            rows = 0
+            finish_file(last)
+            one, rows = None, 0
         last = part
         source = source_name(part.path)
         if outcome.classes is not None:
-            if first is None:
-                first = (source, outcome.classes)
-            elif outcome.classes != first[1]:
-                raise DataError(_class_difference(first, source, outcome.classes))
+            reduced.classes(source, outcome.classes)
         if outcome.error is not None:
             raise outcome.error
         rows += outcome.rows
         if outcome.totals is not None:
-            totals = outcome.totals
             if one is None:
-                one = Run(totals, source, outcome.numbered, outcome.task)
+                one = Run(outcome.totals, source, outcome.numbered, outcome.task)
             else:
-                one.totals.merge(totals)
+                one.totals.merge(outcome.totals)
             add_notes(one.notes, outcome.notes)
         if on_part is not None:
             on_part(done, total)
     if last is None:  # no files: expand_paths says so first
         raise DataError("no rows: expected one row per sample")
-    finish_file(last.index, last.kind)
-    assert run is not None
-    source = source_name(files[0]) if len(files) == 1 else _sources(_given(given), files)
-    _check_not_all_ignored(run.totals, options, source)
-    summary = summarize(
-        run.totals, options, source=source, reduction=reduction, numbered=run.numbered,
-        task=run.task,
-    )  # fmt: skip
-    summary.notes[:0] = run.notes
-    if by_file:
-        summary.files = file_rows
-    if grouping != (None, None):
-        add_groups(summary, run, options, grouping[0])
-    return summary
+    finish_file(last)
+    return reduced.summary(
+        source_name(files[0]) if len(files) == 1 else sources_name(_given(given), files)
+    )
 
 
 def _given(given: list[str]):

@@ -1,0 +1,162 @@
+"""The reduce across files, one for every backend: each file's run merged in file order
+(its parts merged by :func:`~xent.runner.reduce.reduce_parts` or a cluster's partitions),
+the files' classes checked to agree, and the summary made of the whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import DataError
+from ..options import ScoreOptions
+from ..results import Summary
+from .reduce import Run, check_not_all_ignored
+
+
+class Files:
+    """The files of one evaluation, reduced in file order into one :class:`Summary`.
+
+    ``classes(source, names)`` checks a file's classes against the first file's (before
+    its rows, where the reader says them first); ``add(run, source)`` merges a file's run;
+    ``summary(source)`` finishes: every row ignored is an error, then the summary, with
+    each file's row (``by_file``) and the groups and sequences (``group_by``,
+    ``grouped``)."""
+
+    def __init__(
+        self,
+        options: ScoreOptions,
+        *,
+        reduction: str = "mean",
+        by_file: bool = False,
+        group_by: str | None = None,
+        grouped: bool = False,
+    ) -> None:
+        self.options, self.reduction, self.by_file = options, reduction, by_file
+        self.group_by, self.grouped = group_by, grouped or group_by is not None
+        self.first: tuple[str, list[str]] | None = None
+        self.run: Run | None = None
+        self.rows: list = []
+
+    def classes(self, source: str, names: list[str]) -> None:
+        if self.first is None:
+            self.first = (source, list(names))
+        elif names != self.first[1]:
+            raise DataError(class_difference(self.first, source, names))
+
+    def add(self, run: Run, source: str) -> None:
+        if self.by_file:
+            self.rows.append(file_row(run, self.options, source))
+        self.run = run if self.run is None else self.run.merge(run)
+
+    def summary(self, source: str) -> Summary:
+        from ..results import summarize
+
+        run = self.run
+        if run is None:  # no files: expand_paths says so first
+            raise DataError("no rows: expected one row per sample")
+        check_not_all_ignored(run.totals, self.options, source)
+        summary = summarize(
+            run.totals,
+            self.options,
+            source=source,
+            reduction=self.reduction,
+            numbered=run.numbered,
+            task=run.task,
+        )
+        summary.notes[:0] = run.notes
+        if self.by_file:
+            summary.files = self.rows
+        if self.grouped:
+            add_groups(summary, run, self.options, self.group_by)
+        return summary
+
+
+def seeded(options: ScoreOptions, index: int) -> ScoreOptions:
+    """The options of the ``index``-th file: the bootstrap draws a row's weights from its
+    line, so each file has its own stream (seed + index)."""
+    return replace(options, seed=options.seed + index) if options.ci and index else options
+
+
+def keep_group_columns(read, group_by: str | None, sequence_column: str | None):
+    """``read`` keeping the texts of the ``--group-by`` and ``--sequence-column`` columns
+    (the map step splits each chunk's rows by them)."""
+    kept = tuple(c for c in (group_by, sequence_column) if c is not None)
+    if not kept:
+        return read
+    return replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))
+
+
+def add_groups(summary: Summary, run: Run, options: ScoreOptions, group_by: str | None) -> None:
+    """The summary's groups (highest mean loss first) and sequences, from the run's
+    :class:`~xent.groups.GroupedTotals` (``run.totals.grouped``)."""
+    grouped = run.totals.grouped
+    if group_by is not None:
+        from ..results import summarize
+
+        summary.group_by = group_by
+        summary.groups = sorted(
+            (
+                (
+                    name,
+                    summarize(totals, options, source=name, numbered=run.numbered, task=run.task),
+                )
+                for name, totals in (grouped.groups.items() if grouped is not None else ())
+            ),
+            key=lambda item: (-item[1].mean, item[0]),
+        )
+    if grouped is not None:
+        summary.sequences = grouped.sequence_summary()
+
+
+def file_size(path: str) -> int:
+    import os
+
+    try:
+        return os.stat(path).st_size if path != "-" else 0
+    except OSError:
+        return 0
+
+
+def sources_name(given, paths: list[str]) -> str:
+    """How a summary of many files names them: the one directory or pattern given, else
+    the first and last file, with the count."""
+    if isinstance(given, str):
+        return f"{given} ({len(paths)} files)"
+    if len(given) == 1:
+        return f"{given[0]} ({len(paths)} files)"
+    if len(paths) == 2:
+        return f"{paths[0]}, {paths[1]}"
+    return f"{paths[0]}, ..., {paths[-1]} ({len(paths)} files)"
+
+
+def class_difference(first: tuple[str, list[str]], source: str, classes: list[str]) -> str:
+    """Two files' classes differ: which file has which the other has not."""
+    from ..readers.chunks import known_classes
+
+    name, theirs = first
+    only_first = [c for c in theirs if c not in classes]
+    only_this = [c for c in classes if c not in theirs]
+    parts = []
+    if only_first:
+        parts.append(f"only in {name}: {known_classes(only_first)}")
+    if only_this:
+        parts.append(f"only in {source}: {known_classes(only_this)}")
+    what = "; ".join(parts) if parts else "the same classes in another order"
+    return (
+        f"{name} and {source} have different classes ({what}): the files of one "
+        "evaluation need the same classes"
+    )
+
+
+def file_row(run: Run, options: ScoreOptions, source: str):
+    """One file's part of a summary with ``by_file``: its rows and its mean loss."""
+    import math
+
+    from ..results import FileRow
+
+    totals = run.totals
+    try:
+        mean = totals.mean(source) if totals.rows else math.nan
+    except DataError:
+        mean = math.nan
+    return FileRow(source, totals.rows, mean, totals.skipped)
