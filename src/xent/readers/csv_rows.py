@@ -92,13 +92,13 @@ def csv_tasks(stream: BinaryIO, parser: CsvChunkParser, header: int) -> CsvTasks
     the lines are counted here (in a thread: :func:`spans_ahead`); a pipe's bytes are sent."""
     file = file_offsets(stream)
     if file is None:
-        pieces = text_chunks(stream, parser.source, 2, CHUNK_BYTES, check=False)
-        return CsvTasks(parser, pieces, header)
+        texts = text_chunks(stream, parser.source, 2, CHUNK_BYTES, check=False)
+        return CsvTasks(parser, texts, header)
     fd, start = file
     blocks = line_blocks(stream, parser.source, 2, CHUNK_BYTES)
     later: list = []
 
-    def pieces():
+    def spans():
         # The first two spans are found here, the rest in a thread of its own: a backend
         # forks its workers once it has a second task, and a fork copies only the forking
         # thread (a lock another thread held would stay locked in the child).
@@ -111,7 +111,7 @@ def csv_tasks(stream: BinaryIO, parser: CsvChunkParser, header: int) -> CsvTasks
         if later:
             later[0].close()
 
-    return CsvTasks(parser, pieces(), header, fd, start, close)
+    return CsvTasks(parser, spans(), header, fd, start, close)
 
 
 def _parsed_chunks(stream: BinaryIO, parser: CsvChunkParser, position: int, workers: int):
