@@ -122,10 +122,15 @@ def xent_command() -> str:
     return shutil.which("xent", path=str(Path(sys.executable).parent)) or "xent"
 
 
-def xent_methods(path: Path) -> dict[str, Method]:
-    command = [xent_command(), "compute", "--file", str(path), "-f", "plain"]
+def xent_methods(path: Path, xent: str | None = None, name: str = "xent") -> dict[str, Method]:
+    """xent's installs: this Python's ``xent``, or the one at ``xent`` (another install,
+    e.g. an earlier release's wheel in a venv of its own, named ``name``)."""
+    command = [xent or xent_command(), "compute", "--file", str(path), "-f", "plain"]
     # The default install has no pyarrow: XENT_CSV_READER=numpy reads as it does.
-    found = {"xent, default install (NumPy reader)": (command, {"XENT_CSV_READER": "numpy"})}
+    found = {f"{name}, default install (NumPy reader)": (command, {"XENT_CSV_READER": "numpy"})}
+    if xent is not None:  # another install: its two readers only
+        found[f"{name}[fast] (pyarrow reader)"] = (command, {"XENT_CSV_READER": "auto"})
+        return found
     if have("pyarrow"):
         # As installed with the extra: pyarrow for up to 128 columns, else NumPy.
         found["xent[fast] (pyarrow reader)"] = (command, {"XENT_CSV_READER": "auto"})
@@ -165,9 +170,10 @@ def parquet_file(path: Path) -> Path:
     return out
 
 
-def methods(path: Path, classes: int, report=print) -> dict[str, Method]:
+def methods(path: Path, classes: int, report=print, baseline: str | None = None):
     """name -> (command, extra environment). The first is the reference. A method whose
-    package is missing is left out, with a line through ``report``."""
+    package is missing is left out, with a line through ``report``. ``baseline``: another
+    xent executable (an earlier release) timed beside this one, with both readers."""
     python = [sys.executable, "-c"]
     found: dict[str, Method] = {}
     if have("pandas") and have("sklearn"):
@@ -175,6 +181,8 @@ def methods(path: Path, classes: int, report=print) -> dict[str, Method]:
     else:
         report("skipped: pandas + sklearn (needs pandas and scikit-learn)")
     found.update(xent_methods(path))
+    if baseline is not None:
+        found.update(xent_methods(path, baseline, "baseline xent"))
     if not have("pyarrow"):
         report("skipped: xent[fast] (pyarrow reader) (needs pyarrow)")
     if classes > POLARS_UNPIVOT_CLASSES:
@@ -278,7 +286,7 @@ def compare(args, rows: int, classes: int, repeat: int) -> None:
     path = data_file(args, rows, classes)
     size = path.stat().st_size / 2**20
     print(f"\n### {rows:,} rows x {classes} classes ({size:,.0f} MiB CSV), {repeat} runs each\n")
-    todo = methods(path, classes, report=lambda line: print(line + "\n"))
+    todo = methods(path, classes, report=lambda line: print(line + "\n"), baseline=args.baseline)
     medians, values, memory = timed(todo, repeat)
     reference_name = next(iter(todo))
     reference = values[reference_name]
@@ -355,6 +363,12 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--baseline",
+        metavar="XENT",
+        help="another xent executable (an earlier release's, in a venv of its own) timed "
+        "beside this one: the ratios say whether a change made xent slower",
+    )
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--scaling", action="store_true", help="time xent at 10^4 rows and up")
     parser.add_argument("--max-rows", type=int, default=1_000_000, help="of --scaling")
