@@ -12,8 +12,6 @@ start-up do not pay for it.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 _ENGINE_NAMES = {
     "Breakdown",
     "REDUCTIONS",
@@ -58,6 +56,10 @@ from .errors import DataError, UsageError, XentError  # noqa: E402, F401  (stdli
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # the installed metadata's, read at first use (_version.py)
+        from ._version import version
+
+        return version()
     if name in _MODULE_OF:
         from importlib import import_module
 

@@ -15,7 +15,6 @@ from typing import NamedTuple
 import typer
 from typer.core import TyperGroup
 
-from .. import __version__
 from ..errors import ExitStatus, XentError
 from .output import output_command_class
 
@@ -230,7 +229,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"xent {__version__}\n")
+        from .._version import version
+
+        sys.stdout.write(f"xent {version()}\n")
         raise typer.Exit()
 
 

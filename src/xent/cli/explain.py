@@ -150,9 +150,9 @@ def _explain_file(
     elif shown == "json":
         import json
 
-        from ..render.text import ascii_json
+        from ..render.text import ascii_json, versioned
 
-        data = view.batch_to_dict(summary, lang.value, precision)
+        data = versioned(view.batch_to_dict(summary, lang.value, precision))
         json.dump(data, sys.stdout, indent=2, ensure_ascii=ascii_json(sys.stdout))
         sys.stdout.write("\n")
     elif shown == "plain":

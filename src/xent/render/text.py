@@ -114,9 +114,20 @@ def ascii_json(out) -> bool:
     return not is_unicode(stream_encoding(out))
 
 
+def versioned(data):
+    """A JSON document with ``xent_version`` first (pip's ``inspect`` puts its
+    ``pip_version`` there too): which xent wrote it. The other lines stay as they were."""
+    if not isinstance(data, dict):
+        return data
+    from .._version import version
+
+    return {"xent_version": version(), **data}
+
+
 def write_json(data, out) -> None:
-    """``data`` as strict JSON (no NaN or Infinity), indented, with a final newline."""
+    """``data`` as strict JSON (no NaN or Infinity), indented, with a final newline, carrying
+    the version of xent that wrote it (``xent_version``)."""
     import json
 
-    json.dump(data, out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
+    json.dump(versioned(data), out, indent=2, ensure_ascii=ascii_json(out), allow_nan=False)
     out.write("\n")
