@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .errors import DataError, UsageError
+from .errors import DataError, UsageError, param
 from .options import ScoreOptions
 from .scorer import _bad_rows, _drop_ignored, _pred_or_logits, _two_classes, rows_of, score_chunk
 from .totals import Totals
@@ -190,7 +190,7 @@ def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarr
     if n and not np.isfinite(t).all():
         raise DataError(
             "a row gives probability 0 to its label: the NLL is infinite at every "
-            "temperature (--clip 1e-15 clips the predictions)"
+            f"temperature ({param('clip', 1e-15)} clips the predictions)"
         )
     return z, t, chunk
 

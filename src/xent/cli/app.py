@@ -34,6 +34,23 @@ EXIT_STATUS_HELP = (
 )
 
 
+# The parameters whose flag is not their name with dashes (``top_k`` -> ``--top-k``).
+FLAGS = {
+    "replicates": "--bootstrap",
+    "id_column": "--id",
+    "disagreements": "--disagree",
+    "sources": "--file",
+    "address": "--cluster",
+    "predictions": "--output",
+    "fmt": "--format",
+}
+
+
+def flag(parameter: str) -> str:
+    """The command line's name of a library parameter: ``renormalize`` -> ``--renormalize``."""
+    return FLAGS.get(parameter) or "--" + parameter.replace("_", "-")
+
+
 def error_line(message: str) -> None:
     """The one line a user sees for a problem: ``xent: --pred: value 2 is 'x', not a number``.
 
@@ -157,7 +174,7 @@ class XentGroup(TyperGroup):
                 **extra,
             )
         except XentError as error:
-            error_line(str(error))
+            error_line(error.spelled(flag))  # its parameters as flags: --renormalize
             status = error.exit_status
             if getattr(error, "stdout", False):  # stdout failed (> /dev/full): say it once
                 _silence_stdout()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from ..rules import check_read
 
 
 @dataclass(frozen=True)
@@ -36,23 +36,4 @@ class ReadOptions:
     keep_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        # A column has one role: a weight column that is also the label (or a soft label,
-        # or ignored) would be read twice and give confusing errors.
-        weights = self.sample_weights
-        if weights is None:
-            return
-        roles = [
-            (
-                "--label-column",
-                () if self.label_columns or self.label_column is None else (self.label_column,),
-            ),
-            ("--label-columns", self.label_columns),
-            ("--ignore-columns", self.ignore_columns),
-        ]
-        for option, names in roles:
-            if weights in names:
-                raise UsageError(
-                    f"{weights!r} is also named by {option}: the weights need a column of "
-                    "their own",
-                    source="--sample-weights",
-                )
+        check_read(self)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ..errors import DataError, UsageError, XentError
+from ..errors import DataError, UsageError, XentError, param
 from ..options import ScoreOptions
 from ..readers.chunks import PredictionChunk
 from ..readers.partitions import Part
@@ -38,7 +38,9 @@ from ..readers.read_options import ReadOptions
 from ..results import Summary
 from ..totals import Totals
 
-NEEDS_DASK = "--cluster needs Dask and its distributed scheduler: pip install 'xent[dask]'"
+NEEDS_DASK = (
+    f"{param('cluster')} needs Dask and its distributed scheduler: pip install 'xent[dask]'"
+)
 # Partition sizes: a CSV/TSV byte range, a set of Parquet row groups (whole groups).
 RANGE_BYTES = 128 << 20
 GROUP_ROWS = 1_000_000
@@ -78,7 +80,7 @@ def plan(paths: Sequence[str], read: ReadOptions, range_bytes: int, group_rows: 
     try:
         files = expand_paths(list(paths))
         if "-" in files:
-            raise UsageError("--cluster reads files, not stdin (-)", source="--cluster")
+            raise UsageError(f"{param('cluster')} reads files, not stdin (-)", parameter="cluster")
         parts = []
         for index, path in enumerate(files):
             parts += plan_file(index, path, read, range_bytes, group_rows)
@@ -185,7 +187,7 @@ def _dask():
     try:
         import distributed
     except ImportError:
-        raise UsageError(NEEDS_DASK, source="--cluster") from None
+        raise UsageError(NEEDS_DASK, parameter="cluster") from None
     return distributed
 
 
@@ -235,7 +237,7 @@ class _Connected:
         except (OSError, ValueError, TypeError) as error:  # unreachable, or no address
             self.__exit__(None, None, None)
             raise UsageError(
-                f"cannot reach the Dask scheduler {self.address!r} ({error})", source="--cluster"
+                f"cannot reach the Dask scheduler {self.address!r} ({error})", parameter="cluster"
             ) from None
         return self.client
 
@@ -300,9 +302,9 @@ def _run(client, given, options, read, reduction, metrics, by_file, range_bytes,
         files, parts = planned
         if len(files) > 1 and options.worst:
             raise UsageError(
-                "--worst with several files: its line numbers would be per file; score one "
-                "file at a time",
-                source="--worst",
+                f"{param('worst')} with several files: its line numbers would be per file; "
+                "score one file at a time",
+                parameter="worst",
             )
         parts = _numbered(client, parts, futures)
         futures += [

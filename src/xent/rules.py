@@ -1,0 +1,208 @@
+"""Every rule between options, in one module: the values of a
+:class:`~xent.options.ScoreOptions` (:func:`check_score`), the roles of a file's columns in a
+:class:`~xent.readers.read_options.ReadOptions` (:func:`check_read`), and the rules of an
+:class:`~xent.evaluation.Evaluation` between them and the rest of the request
+(:func:`check_evaluation`, :func:`check_files`). Each is checked once, when its object is
+built. Only the standard library and :mod:`xent.errors`: every layer may import it (and
+it imports none of the classes it checks, so that no cycle runs through it).
+
+Errors name parameters, never flags: ``reduction='none'`` in Python, ``--reduction none``
+on the command line (:func:`xent.errors.param`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import UsageError, param
+
+# Size-like options are bounded: a mistyped 1e9 must be a message, not a machine out of
+# memory (the bins and the worst-rows heap are allocated up front).
+MAX_BINS = 10_000
+MAX_WORST = 100_000
+MAX_TOP_K = 1_000_000
+MAX_REPLICATES = 10_000  # bootstrap replicates (the weights' key holds 16 bits of them)
+
+REDUCTIONS = ("mean", "sum", "none")
+# What is measured: the cross-entropy of labels and predictions; a distribution's entropy,
+# or the divergence of two (P and Q columns); two files' paired comparison; the
+# temperature that calibrates a file's predictions.
+MEASURES = ("cross_entropy", "entropy", "kl", "js", "compare", "temperature")
+# Pictures of the whole summary (a reliability diagram, the table saved as SVG or HTML):
+# a run that asks for one needs a summary, not rows.
+DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
+
+
+def check_evaluation(evaluation) -> None:
+    """Every rule of an :class:`~xent.evaluation.Evaluation`, checked when it is built."""
+    if evaluation.reduction not in REDUCTIONS:
+        raise UsageError(
+            f"{evaluation.reduction!r} is not a reduction: use " + ", ".join(REDUCTIONS),
+            parameter="reduction",
+        )
+    if evaluation.measure not in MEASURES:
+        raise UsageError(
+            f"{evaluation.measure!r} is not a measure: use " + ", ".join(MEASURES),
+            parameter="measure",
+        )
+    for drawing in evaluation.drawings:
+        if drawing not in DRAWINGS:
+            raise UsageError(f"{drawing!r} is not a drawing", parameter="drawings")
+    if evaluation.workers is not None and evaluation.cluster != "local":
+        raise UsageError(
+            f"{param('workers')} is for {param('cluster', 'local')}", parameter="workers"
+        )
+    if evaluation.read is None:
+        _check_values(evaluation)
+    else:
+        _check_file(evaluation)
+
+
+def _check_values(evaluation) -> None:
+    """Rows given as values: nothing that reads a file's columns or draws its bins."""
+    reliability = _drawn(evaluation, "reliability", "reliability_svg")
+    if reliability:
+        raise UsageError(
+            f"the reliability diagram is drawn for a file ({param('sources')}): its "
+            "bins need many rows",
+            parameter=reliability,
+        )
+    if evaluation.group_by is not None or evaluation.sequence_column is not None:
+        raise UsageError(
+            f"{param('group_by')} and {param('sequence_column')} read a file's columns: "
+            f"give {param('sources')}",
+            parameter="group_by" if evaluation.group_by is not None else "sequence_column",
+        )
+
+
+def _check_file(evaluation) -> None:
+    """A file's rows: a loss per row (``reduction='none'``) has no summary to keep
+    or draw, and a cluster does not send rows back."""
+    none = param("reduction", "none")
+    if evaluation.reduction == "none" and evaluation.cluster is not None:
+        raise UsageError(
+            f"{none} with {param('cluster')}: the rows would all come back through the "
+            "scheduler to be written here; score the files locally for one loss per row",
+            parameter="reduction",
+        )
+    if evaluation.reduction == "none" and evaluation.by_file:
+        raise UsageError(
+            f"{param('by_file')} needs a summary: leave out {none}", parameter="by_file"
+        )
+    if evaluation.reduction == "none" and evaluation.score.worst:
+        raise UsageError(f"{param('worst')} needs a summary: leave out {none}", parameter="worst")
+    pictures = _drawn(evaluation, "save_svg", "save_html")
+    if evaluation.reduction == "none" and pictures:
+        raise UsageError(
+            f"{param('save_svg')}/{param('save_html')} save the summary: leave out {none}",
+            parameter=pictures,
+        )
+    reliability = _drawn(evaluation, "reliability", "reliability_svg")
+    if evaluation.reduction == "none" and reliability:
+        raise UsageError(
+            f"the reliability diagram is of the whole file: leave out {none}",
+            parameter=reliability,
+        )
+    if evaluation.recalibrate and evaluation.read is not None and evaluation.read.label_columns:
+        raise UsageError(
+            f"{param('predictions')} writes one class label per row: soft labels "
+            f"({param('label_columns')}) have none",
+            parameter="predictions",
+        )
+
+
+def check_files(evaluation, count: int, *, worst_hint: str | None = None) -> None:
+    """The rules that need the number of files, once the paths are expanded: a loss
+    per row, and the worst rows' line numbers, are of one file. ``worst_hint``: what
+    to say instead when the worst rows were not asked for (a default)."""
+    if count <= 1:
+        return
+    if evaluation.reduction == "none":
+        raise UsageError(
+            f"{param('reduction', 'none')} with several files: the rows would be "
+            "numbered per file; score one file at a time",
+            parameter="reduction",
+        )
+    if evaluation.score.worst and worst_hint is not None:
+        raise UsageError(worst_hint, parameter="worst")
+    if evaluation.score.worst:
+        raise UsageError(
+            f"{param('worst')} with several files: its line numbers would be per file; "
+            "score one file at a time",
+            parameter="worst",
+        )
+
+
+def _drawn(evaluation, *drawings: str) -> str | None:
+    """The first of ``drawings`` asked for, or None."""
+    return next((d for d in drawings if d in evaluation.drawings), None)
+
+
+def check_score(options) -> None:
+    """Values that are wrong whatever the data: one line, exit 2, naming the parameter."""
+    if not (math.isfinite(options.base) and options.base > 0 and options.base != 1):
+        raise UsageError(
+            f"{options.base!r} is not a log base: use e, 2, 10 or another positive number but 1",
+            parameter="base",
+        )
+    if options.clip is not None and not 0 < options.clip < 0.5:
+        raise UsageError(
+            f"{options.clip!r} is not a clip value: use a small number such as 1e-15",
+            parameter="clip",
+        )
+    if not 0.0 <= options.label_smoothing <= 1.0:  # NaN fails too
+        raise UsageError(
+            f"{options.label_smoothing!r} is not in [0, 1] (PyTorch's range)",
+            parameter="label_smoothing",
+        )
+    if options.weights is not None and not all(
+        math.isfinite(w) and w >= 0 for w in options.weights
+    ):
+        raise UsageError("class weights must be finite and non-negative", parameter="weights")
+    if options.ignore_index is not None and options.ignore_label is not None:
+        raise UsageError(f"give {param('ignore_index')} or {param('ignore_label')}, not both")
+    _bounded(options.top_k, 1, MAX_TOP_K, "top_k", "classes")
+    _bounded(options.bins, 1, MAX_BINS, "bins", "bins")
+    _bounded(options.worst, 0, MAX_WORST, "worst", "rows")
+    if options.ci is not None and not 0.0 < options.ci < 1.0:  # NaN fails too
+        raise UsageError(
+            f"{options.ci!r} is not a confidence level: use a number in (0, 1), such as 0.95",
+            parameter="ci",
+        )
+    _bounded(options.replicates, 2, MAX_REPLICATES, "replicates", "replicates")
+    if not 0 <= options.seed < 2**63:
+        raise UsageError(f"{options.seed} is not a seed: use 0 to 2**63 - 1", parameter="seed")
+
+
+def _bounded(value: int, low: int, high: int, parameter: str, what: str) -> None:
+    """``value`` in [low, high], or a UsageError: ``what`` is the plural noun counted."""
+    if value < low > 1:
+        raise UsageError(f"{value} is too few: at least {low} {what}", parameter=parameter)
+    if value < low:
+        kind = "positive" if low == 1 else "non-negative"
+        raise UsageError(f"{value} is not a {kind} number of {what}", parameter=parameter)
+    if value > high:
+        raise UsageError(f"{value:,} is more than the {high:,} {what} allowed", parameter=parameter)
+
+
+def check_read(read) -> None:
+    """A column has one role: a weight column that is also the label (or a soft label, or
+    ignored) would be read twice and give confusing errors."""
+    weights = read.sample_weights
+    if weights is None:
+        return
+    roles = [
+        (
+            "label_column",
+            () if read.label_columns or read.label_column is None else (read.label_column,),
+        ),
+        ("label_columns", read.label_columns),
+        ("ignore_columns", read.ignore_columns),
+    ]
+    for parameter, names in roles:
+        if weights in names:
+            raise UsageError(
+                f"{weights!r} is also named by {param(parameter)}: the weights need a column "
+                "of their own",
+                parameter="sample_weights",
+            )
