@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from xent.cli.app import flag
 from xent.errors import DataError, UsageError
 from xent.readers.files import read_prediction_chunks
 from xent.readers.read_options import ReadOptions
@@ -33,9 +34,10 @@ def read(path, **options):
 
 
 def error_of(path, **options) -> str:
+    """The error as the command line reports it (parameters spelled as flags)."""
     with pytest.raises((DataError, UsageError)) as caught:
         read(path, **options)
-    return str(caught.value)
+    return caught.value.spelled(flag)
 
 
 def frame() -> pd.DataFrame:

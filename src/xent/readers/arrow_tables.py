@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .chunks import CHUNK_ROWS, PredictionChunk, Said, class_names, task_of
 from .columnar_rows import LOGIT_NAMES, Rows, batch_rows, placed
 from .csv_layout import INDEX_NOTE, UNNAMED
@@ -45,12 +45,12 @@ class TableLayout:
         self.label = None
         self.targets: list[str] = []
         if options.label_columns:
-            self.targets = [self._find(n, "--label-columns") for n in options.label_columns]
+            self.targets = [self._find(n, param("label_columns")) for n in options.label_columns]
         elif options.label_column is not None:
-            self.label = self._find(options.label_column, "--label-column")
+            self.label = self._find(options.label_column, param("label_column"))
         self.weight = None
         if options.sample_weights is not None:
-            self.weight = self._find(options.sample_weights, "--sample-weights")
+            self.weight = self._find(options.sample_weights, param("sample_weights"))
         taken = ignored | set(self.targets) | {self.label, self.weight}
         self.values = [n for n in self.names if n not in taken]
         if not self.values:
@@ -79,7 +79,7 @@ class TableLayout:
         """The columns left out: --ignore-columns, pandas' index and an unnamed first
         column (an index written by pandas), the last two said in a note."""
         options, names, said = self.options, self.names, self.said
-        ignored = {self._find(name, "--ignore-columns") for name in options.ignore_columns}
+        ignored = {self._find(name, param("ignore_columns")) for name in options.ignore_columns}
         for name in names:
             if PANDAS_INDEX.fullmatch(name) and name not in ignored:
                 ignored.add(name)
@@ -103,7 +103,7 @@ class TableLayout:
                     f"a list column ({lists[0]}) and other value columns "
                     f"({', '.join(n for n in self.values if n != lists[0])}): expected one "
                     "list of probabilities per row, or one number column per class (leave "
-                    "the others out with --ignore-columns)",
+                    f"the others out with {param('ignore_columns')})",
                     source=self.source,
                 )
             self.list_column = lists[0]
@@ -114,8 +114,8 @@ class TableLayout:
                 raise DataError(
                     f"column {shown(name)} holds {_type_name(pa, kind)}, not numbers: "
                     "every column but "
-                    "the label is a class (name the others with --ignore-columns, the "
-                    "label with --label-column)",
+                    f"the label is a class (name the others with {param('ignore_columns')}, the "
+                    f"label with {param('label_column')})",
                     source=self.source,
                 )
         return self.values
@@ -126,7 +126,7 @@ class TableLayout:
         if self.targets and len(self.targets) != len(classes) and task != "binary":
             raise UsageError(
                 f"{len(self.targets)} label columns for {len(classes)} class columns",
-                source="--label-columns",
+                parameter="label_columns",
             )
         self.said.classes(classes)
         self.rows = Rows(classes, task, self.options, self.source, self.label or "")

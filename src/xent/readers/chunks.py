@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .values import shown
 
 if TYPE_CHECKING:
@@ -108,8 +108,9 @@ def class_names(options: ReadOptions, task: str, names: list[str]) -> list[str]:
         if options.classes and len(options.classes) != 2:
             raise UsageError(
                 f"{len(options.classes)} class names given, but a binary file (one value "
-                f"column, {', '.join(names)}) has two classes: use --classes NEG,POS",
-                source="--classes",
+                f"column, {', '.join(names)}) has two classes: use "
+                + param("classes", ("NEG", "POS"), cli="NEG,POS"),
+                parameter="classes",
             )
         return list(options.classes) or list(BINARY_CLASSES)
     if options.classes:
@@ -117,7 +118,7 @@ def class_names(options: ReadOptions, task: str, names: list[str]) -> list[str]:
             raise UsageError(
                 f"{len(options.classes)} class names given, but the file has "
                 f"{len(names)} class columns ({', '.join(names)})",
-                source="--classes",
+                parameter="classes",
             )
         return list(options.classes)
     return list(names)
@@ -153,7 +154,7 @@ class LabelLookup:
             named = "" if self.classes == ["0", "1"] else f" (here {', '.join(self.classes)})"
             return (
                 f"unknown label {shown(text)}: a binary file's labels are 0/1 or the two "
-                f"names given by --classes NEG,POS{named}"
+                f"names given by {param('classes', ('NEG', 'POS'), cli='NEG,POS')}{named}"
             )
         classes = known_classes(self.classes)
         classes += f" (or an index 0 to {len(self.classes) - 1})"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, param
 from .chunks import (
     CHUNK_ROWS,
     ErrorPolicy,
@@ -52,6 +52,8 @@ class Rows:
             else LabelLookup(classes, options.ignore_labels, task == "binary")
         )
         self.weights_name = options.sample_weights
+        # The weights' parameter in an error: sample_weights='w', --sample-weights 'w'.
+        self.weights_param = param("sample_weights", self.weights_name, cli=repr(self.weights_name))
         self.logits = False
 
     def error(self, message: str, row: int) -> DataError:
@@ -94,7 +96,7 @@ class Rows:
             for i in np.flatnonzero(bad):
                 error = self.error(
                     f"sample weight {float(chunk.sample_weights[i])!r} is not a finite "
-                    f"non-negative number (--sample-weights {self.weights_name!r})",
+                    f"non-negative number ({self.weights_param})",
                     int(lines[i]),
                 )
                 self.policy(error, chunk.skipped)
@@ -128,7 +130,7 @@ def distinct(labels: np.ndarray) -> tuple[list[str], np.ndarray]:
             bad = labels[~np.isfinite(labels) | (labels != np.round(labels))][0]
             raise DataError(
                 f"the labels hold {float(bad)!r}: a label is a class name or index (soft "
-                "labels go in columns of their own, --label-columns)"
+                f"labels go in columns of their own, {param('label_columns')})"
             )
         labels = labels.astype(np.int64)
     elif labels.dtype.kind == "b":

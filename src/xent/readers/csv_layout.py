@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .chunks import class_names, task_of
 from .read_options import ReadOptions
 from .values import shown
@@ -107,22 +107,23 @@ class CsvLayout:
                 )
             return position[name]
 
-        ignored = {find(name, "--ignore-columns") for name in options.ignore_columns}
+        ignored = {find(name, param("ignore_columns")) for name in options.ignore_columns}
         notes = []
         if index_column(names, options):
             ignored.add(0)
             notes.append(INDEX_NOTE)
-        kept = tuple((name, find(name, "--group-by/--id")) for name in options.keep_columns)
+        keeps = f"{param('group_by')}/{param('id_column')}"
+        kept = tuple((name, find(name, keeps)) for name in options.keep_columns)
         ignored |= {field for _, field in kept}
         label = None
         target_fields: list[int] = []
         if options.label_columns:
-            target_fields = [find(name, "--label-columns") for name in options.label_columns]
+            target_fields = [find(name, param("label_columns")) for name in options.label_columns]
         elif options.label_column is not None:
-            label = find(options.label_column, "--label-column")
+            label = find(options.label_column, param("label_column"))
         weight = None
         if options.sample_weights is not None:
-            weight = find(options.sample_weights, "--sample-weights")
+            weight = find(options.sample_weights, param("sample_weights"))
         taken = ignored | set(target_fields) | {label, weight}
         value_fields = [i for i in range(len(names)) if i not in taken]
         if not value_fields:
@@ -135,7 +136,7 @@ class CsvLayout:
         if target_fields and len(target_fields) != len(value_fields):
             raise UsageError(
                 f"{len(target_fields)} label columns for {len(value_fields)} class columns",
-                source="--label-columns",
+                parameter="label_columns",
             )
         return cls(
             len(names), label, value_fields, target_fields, classes, weight, task, notes, kept

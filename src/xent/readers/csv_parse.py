@@ -19,7 +19,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .chunks import ErrorPolicy, LabelLookup, MultiLabelLookup, PredictionChunk
 from .csv_layout import CsvLayout
 from .read_options import ReadOptions
@@ -147,7 +147,7 @@ class CsvChunkParser:
         for i in np.flatnonzero(bad):
             error = DataError(
                 f"sample weight {float(weights[i])!r} is not a finite non-negative number "
-                f"(--sample-weights {self.weights_option!r})",
+                f"({param('sample_weights', self.weights_option, cli=repr(self.weights_option))})",
                 source=self.source,
                 line=int(chunk.lines[i]),
                 column=weight_field + 1,

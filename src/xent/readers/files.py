@@ -18,7 +18,7 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .chunks import Said
 from .compressed import SUFFIXES, Counted, compression_of, decompressed
 from .csv_rows import read_csv_chunks
@@ -42,8 +42,8 @@ from .text_chunks import BOM
 INPUT_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "feather", "npy", "npz")
 STDIN = "-"
 NO_INPUT = (
-    "no input: {what}; give --labels and --pred (or --logits), a file with --file, "
-    "or pipe rows in (see 'xent compute --help')"
+    f"no input: {{what}}; give {param('labels')} and {param('pred')} (or {param('logits')}), "
+    f"a file with {param('sources')}, or pipe rows in (see 'xent compute --help')"
 )
 # Bytes read first to tell the format; more while a first line of JSON is not whole.
 SNIFF_BYTES = 4096
@@ -163,7 +163,7 @@ def input_format(name: str, head: bytes, options: ReadOptions, source: str) -> s
         if options.input_format not in INPUT_FORMATS:
             raise UsageError(
                 f"{options.input_format!r} is not an input format: use " + ", ".join(INPUT_FORMATS),
-                source="--input-format",
+                parameter="input_format",
             )
         return options.input_format
     magic = magic_format(head)
@@ -242,7 +242,9 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, ha
     said.format = fmt
     if options.keep_columns and fmt not in ("csv", "tsv"):
         raise UsageError(
-            f"--group-by and --id read a column of a CSV or TSV file, not {fmt}", source=source
+            f"{param('group_by')} and {param('id_column')} read a column of a CSV or TSV file, "
+            f"not {fmt}",
+            source=source,
         )
     if fmt in BINARY_FORMATS or fmt == "zip":
         from .columnar import read_binary_chunks

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .arguments import resolve_classes
 from .chunks import (
     CHUNK_ROWS,
@@ -127,7 +127,7 @@ class JsonRowBuilder:
             k = not_numbers[0]
             raise DataError(
                 f"expected {SHAPES}; found the key {shown(k)} holding {json_text(row[k])} "
-                "(--ignore-columns leaves a key out)"
+                f"({param('ignore_columns')} leaves a key out)"
             )
         self.class_keys = keys
         self.known_keys = set(keys) | self.other_keys
@@ -182,7 +182,7 @@ class JsonRowBuilder:
                 raise DataError(
                     f"has the key {shown(extra[0])}, which the first row does not have "
                     f"(its classes: {keys_text(self.class_keys)}; "
-                    "--ignore-columns leaves a key out)"
+                    f"{param('ignore_columns')} leaves a key out)"
                 )
         return values
 
@@ -196,7 +196,9 @@ class JsonRowBuilder:
         label = None
         if self.label_key is not None:
             if self.label_key not in row:
-                raise DataError(f"no {self.label_key!r} key (--label-column names another)")
+                raise DataError(
+                    f"no {self.label_key!r} key ({param('label_column')} names another)"
+                )
             label = row[self.label_key]
         if self.key is None and self.class_keys is None:
             self._shape(row)
@@ -217,14 +219,16 @@ class JsonRowBuilder:
         weight = None
         if self.options.sample_weights is not None:
             if self.options.sample_weights not in row:
-                raise DataError(f"no {self.options.sample_weights!r} key (--sample-weights)")
+                raise DataError(
+                    f"no {self.options.sample_weights!r} key ({param('sample_weights')})"
+                )
             weight = row[self.options.sample_weights]
         targets = None
         if self.options.label_columns:
             targets = []
             for k in self.options.label_columns:
                 if k not in row:
-                    raise DataError(f"no {k!r} key (--label-columns)")
+                    raise DataError(f"no {k!r} key ({param('label_columns')})")
                 if not is_number(row[k]):
                     raise DataError(f"label {shown(k)} is {json_text(row[k])}, not a number")
                 targets.append(float(row[k]))
@@ -311,7 +315,7 @@ class JsonRowBuilder:
                 if len(targets) != n_values:
                     raise UsageError(
                         f"{len(targets)} label columns for {n_values} class columns",
-                        source="--label-columns",
+                        parameter="label_columns",
                     )
                 target = targets[0] if self.task == "binary" else targets
             elif self.labelled:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .json_builder import VALUE_KEYS, is_number, json_text, keys_text
 from .read_options import ReadOptions
 from .values import shown
@@ -22,7 +22,7 @@ DOCUMENT_SHAPES = (
     'a list of row objects (pandas orient="records", or {"label": ..., "pred": [...]}), '
     'pandas orient="split" ({"columns", "index", "data"}), orient="columns" or "index" '
     '(an object of objects), orient="table", orient="values" (a list of lists, with '
-    '--classes), or {"classes", "labels", "pred"}'
+    f'{param("classes")}), or {{"classes", "labels", "pred"}}'
 )
 
 
@@ -99,7 +99,7 @@ def _columns_or_index(data: dict, options: ReadOptions) -> str:
     if not at_top and _default_index(inner) and not _default_index(outer):
         return "columns"
     label = options.label_column
-    what = f"the label key {label!r} (--label-column)" if label else "a named key"
+    what = f"the label key {label!r} ({param('label_column')})" if label else "a named key"
     where = "both its keys and its first object's keys" if at_top else "neither"
     raise DataError(
         'an object of objects is read as pandas orient="columns" when its keys hold '
@@ -128,7 +128,9 @@ def _own_rows(data: dict, options: ReadOptions) -> Iterable[tuple]:
     if key is None:
         return ((None, label, row, None) for label, row in zip(labels, values))
     if not isinstance(data.get(key), list) or len(data[key]) != len(labels):
-        raise DataError(f"expected a list {key!r} of one sample weight per row (--sample-weights)")
+        raise DataError(
+            f"expected a list {key!r} of one sample weight per row ({param('sample_weights')})"
+        )
     return ((None, label, row, s) for label, row, s in zip(labels, values, data[key]))
 
 
@@ -137,7 +139,7 @@ def _check_label_key(columns: list, options: ReadOptions, shape: str) -> None:
     if label is not None and not options.label_columns and label not in columns:
         raise DataError(
             f"no {label!r} column among {keys_text(columns)} "
-            f"({shape}; --label-column names another)"
+            f"({shape}; {param('label_column')} names another)"
         )
 
 
@@ -189,10 +191,10 @@ def _values_rows(data: list, options: ReadOptions) -> Iterator:
         first = "the label is the first value, " if labelled else ""
         raise DataError(
             'a list of lists, as pandas to_json(orient="values") writes, names no columns: '
-            f"--classes names the classes ({first}then one value per class)"
+            f"{param('classes')} names the classes ({first}then one value per class)"
         )
     if options.label_columns or options.sample_weights:
-        option = "--label-columns" if options.label_columns else "--sample-weights"
+        option = param("label_columns") if options.label_columns else param("sample_weights")
         raise UsageError(
             f'a list of lists (orient="values") has no column names for {option} to name',
             source=option,
@@ -204,7 +206,8 @@ def _values_rows(data: list, options: ReadOptions) -> Iterator:
         if not isinstance(row, list) or len(row) not in widths:
             shown_widths = " or ".join(map(str, sorted(widths)))
             yield DataError(
-                f"expected a list of {shown_widths} values ({what}one per --classes name), "
+                f"expected a list of {shown_widths} values "
+                f"({what}one per {param('classes')} name), "
                 f"got {json_text(row)}"
             )
             continue

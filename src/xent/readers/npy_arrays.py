@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, param
 from .chunks import Said, class_names, task_of
 from .columnar_rows import LABEL_NAMES, LOGIT_NAMES, PRED_NAMES, Rows, batch_rows, placed
 from .read_options import ReadOptions
@@ -119,7 +119,7 @@ def _npz_names(names: list[str], options: ReadOptions, source: str):
             if option not in names:
                 raise DataError(
                     f"no array {option!r} (arrays: {listed}); name the {what} with "
-                    + ("--label-column" if what == "labels" else "--pred-array"),
+                    + (param("label_column") if what == "labels" else param("pred_array")),
                     source=source,
                 )
             return option
@@ -182,7 +182,8 @@ def _npz_rows(pred: NpyStream, labels: NpyStream | None, logits, options, source
     if task == "multilabel" and not soft:
         assert labels is not None  # a multi-label task is a labelled one
         raise DataError(
-            f"--multi-label needs {labels.name} of shape {shape}: 0/1 per class", source=source
+            f"{param('multi_label')} needs {labels.name} of shape {shape}: 0/1 per class",
+            source=source,
         )
     first = 0
     while first < shape[0]:

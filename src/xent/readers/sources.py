@@ -148,7 +148,7 @@ def expand_paths(paths: list[str]) -> list[str]:
         else:
             files.append(path)  # the reader says what is wrong with it
     if files.count("-") > 1:
-        raise UsageError("stdin (-) can be read once", source="--file")
+        raise UsageError("stdin (-) can be read once", parameter="sources")
     return files
 
 
