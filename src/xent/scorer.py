@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import engine
-from .errors import DataError, InvalidProbabilities, UsageError
+from .errors import DataError, InvalidProbabilities, UsageError, param
 from .options import ScoreOptions
 
 
@@ -433,7 +433,7 @@ def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions) -> None
         return
     row = chunk.values[error.row or 0]
     if not engine.unnormalizable_rows(row)[0]:
-        error.message += " (--renormalize divides by the sum)"
+        error.message += f" ({param('renormalize', True)} divides by the sum)"
 
 
 def place(error: DataError, chunk, source: str) -> DataError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, UsageError, param
 from .values import shown, to_float
 
 # The article's five animals: the built-in vocabulary for five-class vectors.
@@ -49,7 +49,7 @@ def resolve_classes(
     ``--classes`` comes first, then ``XENT_CLASSES``; with neither, five classes are the
     article's animals and any other count is numbered from 0.
     """
-    for source, text in (("--classes", option), ("XENT_CLASSES", environ.get("XENT_CLASSES"))):
+    for source, text in ((param("classes"), option), ("XENT_CLASSES", environ.get("XENT_CLASSES"))):
         if text is None or not text.strip():
             continue
         names = parse_class_names(text, source=source)
@@ -181,7 +181,7 @@ def vector_chunk(
     classes: list[str] | None,
     options,
     *,
-    option: str = "--pred",
+    option: str = param("pred"),
     sample_weights: list[float] | None = None,
     environ: dict[str, str] | None = None,
 ):
@@ -242,15 +242,16 @@ def _labels_for(labels: list[str], n: int) -> tuple[list[str], list[str]]:
     each came from."""
     if not labels:
         raise UsageError(
-            "no label: give the true class with --labels (a name, an index, or one value per class)"
+            f"no label: give the true class with {param('labels')} (a name, an index, or one "
+            "value per class)"
         )
     if len(labels) not in (1, n):
         raise UsageError(
             f"{len(labels)} labels for {n} predictions: give one label for all, "
             "or one per prediction",
-            source="--labels",
+            parameter="labels",
         )
-    label_sources = sources("--labels", len(labels))
+    label_sources = sources(param("labels"), len(labels))
     if len(labels) == 1 and n > 1:
         labels, label_sources = labels * n, label_sources * n
     return labels, label_sources
@@ -264,13 +265,13 @@ def _argument_weights(sample_weights: list[float] | None, n: int):
         return None
     if len(sample_weights) != n:
         raise UsageError(
-            f"{len(sample_weights)} weights for {n} predictions: give one per --pred",
-            source="--sample-weights",
+            f"{len(sample_weights)} weights for {n} predictions: give one per {param('pred')}",
+            parameter="sample_weights",
         )
     weights = np.asarray(sample_weights, dtype=np.float64)
     if not (np.isfinite(weights) & (weights >= 0)).all():
         raise UsageError(
-            "sample weights must be finite and non-negative", source="--sample-weights"
+            "sample weights must be finite and non-negative", parameter="sample_weights"
         )
     return weights
 
@@ -282,15 +283,15 @@ def _label_targets(parsed: list, k: int, options):
 
     if options.weights is not None and any(isinstance(p, int) for p in parsed):
         raise UsageError(
-            "with --weights give every label as a class or every label as a "
+            f"with {param('weights')} give every label as a class or every label as a "
             "distribution: PyTorch divides the mean by the weights of the classes "
             "for the first, by the number of rows for the second",
-            source="--weights",
+            parameter="weights",
         )
     if options.ignoring and any(isinstance(p, int) and p == k for p in parsed):
         raise UsageError(
             "the labels are distributions: PyTorch's ignore_index needs class labels",
-            source="--ignore-index" if options.ignore_label is None else "--ignore-label",
+            parameter="ignore_index" if options.ignore_label is None else "ignore_label",
         )
     targets = np.zeros((len(parsed), k))
     for i, p in enumerate(parsed):
@@ -305,7 +306,7 @@ def distribution_chunk(
     vectors: list[list[float]],
     classes: list[str] | None,
     *,
-    option: str = "--pred",
+    option: str = param("pred"),
     environ: dict[str, str] | None = None,
 ):
     """Distributions given as arguments (``xent entropy``): one value is the binary
@@ -328,7 +329,8 @@ def distribution_chunk(
             i = int(np.flatnonzero(outside)[0])
             raise DataError(
                 f"binary probability {p[i]:.6g} is outside [0, 1]: one value is P(class 1) "
-                "of two classes (for counts, give a value per class with --renormalize)",
+                "of two classes (for counts, give a value per class with "
+                f"{param('renormalize', True)})",
                 source=origin[i],
             )
         values = np.column_stack([1.0 - p, p])
