@@ -19,9 +19,38 @@ def _percent(x: float) -> str:
 
 
 def summary_renderable(summary, precision: int = 4) -> Group:
-    unit = summary.unit
+    """The summary, the per-class table, then the groups, sequences, worst rows and files
+    that the summary holds, and the notes."""
     title = f"Cross-entropy of {visible(summary.source)}: {counted(summary.rows, 'row')}"
     parts: list[RenderableType] = [Text(title, style="bold")]
+    parts.append(summary_grid(summary, precision))
+    parts.append(per_class_table(summary, precision))
+    if summary.group_by is not None:
+        parts.append(groups_table(summary, precision))
+    if summary.sequences is not None:
+        parts += sequences_parts(summary.sequences, precision)
+    if summary.worst:
+        parts.append(worst_table(summary, precision))
+    if summary.files is not None:
+        parts.append(files_table(summary, precision))
+    parts.append(Text(f"in {summary.unit} (log base {base_label(summary.base)})", style="dim"))
+    ci = summary.ci
+    if ci is not None:
+        parts.append(
+            Text(
+                f"[low, high]: {100 * ci.level:g}% intervals, poisson bootstrap "
+                f"({ci.replicates} replicates, seed {ci.seed})",
+                style="dim",
+            )
+        )
+    parts += [Text(visible(note), style="dim") for note in summary.notes]
+    return Group(*parts)
+
+
+def summary_grid(summary, precision: int):
+    """The summary statistics, a row each (name, value, note), with a column of intervals
+    under ``--ci``."""
+    unit = summary.unit
     grid = [
         ["mean cross-entropy", number(summary.mean, precision), unit],
         ["sum", number(summary.sum, precision), unit],
@@ -30,44 +59,11 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         ["perplexity", number(summary.perplexity, precision), ""],
         ["accuracy (arg-max)", _percent(summary.accuracy), ""],
     ]
-    m = summary.metrics
-    if m is not None:
-        if m.k != 1:
-            grid.append([f"top-{m.k} accuracy", _percent(m.top_k_accuracy), ""])
-        grid.append(["Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2"])
-        grid.append(["calibration error", number(m.ece, precision), f"ECE, {m.bins} bins"])
-        grid.append(["max calibration error", number(m.mce, precision), "MCE, largest bin gap"])
-        grid.append(["RMS calibration error", number(m.rms_calibration_error, precision), ""])
-        grid.append(
-            [
-                "equal-mass ECE",
-                number(m.adaptive_ece, precision),
-                f"{m.bins} bins of equal weight, ± {number(m.adaptive_ece_bound, 2)}",
-            ]
-        )
-        if not math.isnan(m.classwise_ece):
-            grid.append(["classwise ECE", number(m.classwise_ece, precision), "mean over classes"])
-        if not math.isnan(m.binary_ece):
-            grid.append(["binary ECE", number(m.binary_ece, precision), "P(class 1) vs label"])
+    if summary.metrics is not None:
+        grid += _metric_rows(summary.metrics, precision)
     ci = summary.ci
     if ci is not None:
-        which = {
-            "mean cross-entropy": ("mean_cross_entropy", number),
-            "perplexity": ("perplexity", number),
-            "accuracy (arg-max)": ("accuracy", None),
-            "Brier score": ("brier_score", number),
-            "calibration error": ("ece", number),
-        }
-        for row in grid:
-            key = which.get(row[0]) or (
-                ("top_k_accuracy", None) if row[0].startswith("top-") else None
-            )
-            if key is None or key[0] not in ci.bounds:
-                row.append("")
-                continue
-            lo, hi = ci.bounds[key[0]]
-            show = _percent if key[1] is None else (lambda x: number(x, precision))
-            row.append(f"[{show(lo)}, {show(hi)}]")
+        _add_intervals(grid, ci, precision)
     sk = summary.skill
     if sk is not None:
         grid.append(["base rate H(labels)", number(sk.base_rate, precision), unit])
@@ -86,8 +82,59 @@ def summary_renderable(summary, precision: int = 4) -> Group:
     if ci is not None:
         columns.append(Column(f"{100 * ci.level:g}% interval", "left"))
         grid = [row + [""] * (4 - len(row)) for row in grid]
-    parts.append(fitted_table(columns, grid, grid=True))
+    return fitted_table(columns, grid, grid=True)
 
+
+def _metric_rows(m, precision: int) -> list[list[str]]:
+    """Top-k accuracy, the Brier score and the calibration errors."""
+    grid = []
+    if m.k != 1:
+        grid.append([f"top-{m.k} accuracy", _percent(m.top_k_accuracy), ""])
+    grid.append(["Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2"])
+    grid.append(["calibration error", number(m.ece, precision), f"ECE, {m.bins} bins"])
+    grid.append(["max calibration error", number(m.mce, precision), "MCE, largest bin gap"])
+    grid.append(["RMS calibration error", number(m.rms_calibration_error, precision), ""])
+    grid.append(
+        [
+            "equal-mass ECE",
+            number(m.adaptive_ece, precision),
+            f"{m.bins} bins of equal weight, ± {number(m.adaptive_ece_bound, 2)}",
+        ]
+    )
+    if not math.isnan(m.classwise_ece):
+        grid.append(["classwise ECE", number(m.classwise_ece, precision), "mean over classes"])
+    if not math.isnan(m.binary_ece):
+        grid.append(["binary ECE", number(m.binary_ece, precision), "P(class 1) vs label"])
+    return grid
+
+
+# The rows of the summary that have an interval: the key in ci.bounds, and how it is shown
+# (None: as a percentage).
+INTERVALS = {
+    "mean cross-entropy": ("mean_cross_entropy", number),
+    "perplexity": ("perplexity", number),
+    "accuracy (arg-max)": ("accuracy", None),
+    "Brier score": ("brier_score", number),
+    "calibration error": ("ece", number),
+}
+
+
+def _add_intervals(grid: list[list[str]], ci, precision: int) -> None:
+    """A fourth cell on each row of the grid: its interval, or empty."""
+    for row in grid:
+        key = INTERVALS.get(row[0]) or (
+            ("top_k_accuracy", None) if row[0].startswith("top-") else None
+        )
+        if key is None or key[0] not in ci.bounds:
+            row.append("")
+            continue
+        lo, hi = ci.bounds[key[0]]
+        show = _percent if key[1] is None else (lambda x: number(x, precision))
+        row.append(f"[{show(lo)}, {show(hi)}]")
+
+
+def per_class_table(summary, precision: int):
+    """A row per class: its rows, mean loss, share of the loss (with a bar) and accuracy."""
     columns = [
         Column("class", "left"),
         Column("rows"),
@@ -108,56 +155,49 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         ]
         for c in summary.per_class
     ]
-    parts.append(fitted_table(columns, rows))
+    return fitted_table(columns, rows)
 
-    if summary.group_by is not None:
-        parts.append(groups_table(summary, precision))
-    seq = summary.sequences
-    if seq is not None:
-        grid = [
-            [
-                "corpus perplexity",
-                number(seq.corpus_perplexity, precision),
-                "base^(mean token loss)",
-            ],
-            [
-                "mean per-sequence perplexity",
-                number(seq.mean_sequence_perplexity, precision),
-                "mean of base^(each sequence's mean loss)",
-            ],
-        ]
-        columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
-        title = f"{seq.sequences:,} sequences ({visible(seq.column)}), {seq.tokens:,} tokens"
-        parts.append(Text(title, style="bold"))
-        parts.append(fitted_table(columns, grid, grid=True))
-    if summary.worst:
-        columns = [
-            Column(name, "left" if name in ("label", "predicted") else "right")
-            for name in ("row", summary.numbered, "label", "predicted", "cross-entropy")
-        ]
-        rows = [
-            [str(w.row), str(w.line), w.label, w.predicted, number(w.cross_entropy, precision)]
-            for w in summary.worst
-        ]
-        parts.append(fitted_table(columns, rows, title="worst rows"))
-    if summary.files is not None:
-        columns = [Column("file", "left"), Column("rows"), Column("mean loss")]
-        rows = [
-            [visible(f.source), f"{f.rows:,}", number(f.mean, precision) if f.rows else "–"]
-            for f in summary.files
-        ]
-        parts.append(fitted_table(columns, rows, title="by file"))
-    parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
-    if ci is not None:
-        parts.append(
-            Text(
-                f"[low, high]: {100 * ci.level:g}% intervals, poisson bootstrap "
-                f"({ci.replicates} replicates, seed {ci.seed})",
-                style="dim",
-            )
-        )
-    parts += [Text(visible(note), style="dim") for note in summary.notes]
-    return Group(*parts)
+
+def sequences_parts(seq, precision: int) -> list[RenderableType]:
+    """``--sequence-column``: a title, and the corpus and mean per-sequence perplexities."""
+    grid = [
+        [
+            "corpus perplexity",
+            number(seq.corpus_perplexity, precision),
+            "base^(mean token loss)",
+        ],
+        [
+            "mean per-sequence perplexity",
+            number(seq.mean_sequence_perplexity, precision),
+            "mean of base^(each sequence's mean loss)",
+        ],
+    ]
+    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    title = f"{seq.sequences:,} sequences ({visible(seq.column)}), {seq.tokens:,} tokens"
+    return [Text(title, style="bold"), fitted_table(columns, grid, grid=True)]
+
+
+def worst_table(summary, precision: int):
+    """The rows with the highest loss, where they were, their label and arg-max."""
+    columns = [
+        Column(name, "left" if name in ("label", "predicted") else "right")
+        for name in ("row", summary.numbered, "label", "predicted", "cross-entropy")
+    ]
+    rows = [
+        [str(w.row), str(w.line), w.label, w.predicted, number(w.cross_entropy, precision)]
+        for w in summary.worst
+    ]
+    return fitted_table(columns, rows, title="worst rows")
+
+
+def files_table(summary, precision: int):
+    """``--by-file``: each file's rows and mean loss."""
+    columns = [Column("file", "left"), Column("rows"), Column("mean loss")]
+    rows = [
+        [visible(f.source), f"{f.rows:,}", number(f.mean, precision) if f.rows else "–"]
+        for f in summary.files
+    ]
+    return fitted_table(columns, rows, title="by file")
 
 
 def groups_table(summary, precision: int):
