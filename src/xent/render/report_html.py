@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import NamedTuple
 
 from .. import __version__
 from ..units import counted
@@ -238,6 +239,23 @@ def _nice_ticks(upper: float, count: int = 6) -> list[float]:
     return ticks
 
 
+class _Frame(NamedTuple):
+    """The plot area of the histogram: where a loss (x) and a count of rows (y) are drawn."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    upper: float  # the loss at the right edge
+    tallest: int  # the count at the top
+
+    def x(self, v: float) -> float:
+        return self.left + v / self.upper * self.width
+
+    def y(self, count: float) -> float:
+        return self.top + self.height - count / self.tallest * self.height
+
+
 def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) -> str:
     """Bars of the rows per loss bin, the mean as a red line, the rows beyond as a note."""
     bars, beyond = histogram.coarse()
@@ -253,54 +271,11 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
         f"Loss per row ({counted(histogram.rows, 'row')})</text>",
     ]
     if bars:
-        upper = bars[-1][1]
         tallest = max(count for _, _, count in bars) or 1
-
-        def x(v: float) -> float:
-            return pad_left + v / upper * plot_w
-
-        def y(count: float) -> float:
-            return pad_top + plot_h - count / tallest * plot_h
-
-        for low, high, count in bars:
-            if count:
-                out.append(
-                    f'<rect class="bar" x="{x(low):.2f}" y="{y(count):.2f}" '
-                    f'width="{max(x(high) - x(low) - 1, 0.5):.2f}" '
-                    f'height="{pad_top + plot_h - y(count):.2f}" fill="#4c78a8" '
-                    f'fill-opacity="0.8"><title>[{low:g}, {high:g}) {unit}: {count:,} rows'
-                    "</title></rect>"
-                )
-        for tick in _nice_ticks(upper):
-            out.append(
-                f'<text x="{x(tick):.1f}" y="{pad_top + plot_h + 16}" '
-                f'text-anchor="middle">{tick:g}</text>'
-            )
-        for tick in _nice_ticks(tallest, 4):
-            if tick != int(tick):
-                continue
-            out.append(
-                f'<text x="{pad_left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
-                f"{int(tick):,}</text>"
-            )
-            out.append(
-                f'<line x1="{pad_left}" x2="{pad_left + plot_w}" y1="{y(tick):.1f}" '
-                f'y2="{y(tick):.1f}" stroke="#eee"/>'
-            )
-        if math.isfinite(summary.mean) and summary.mean <= upper:
-            mx = x(summary.mean)
-            out.append(
-                f'<line class="mean" x1="{mx:.2f}" x2="{mx:.2f}" y1="{pad_top}" '
-                f'y2="{pad_top + plot_h}" stroke="#e45756" stroke-width="2" '
-                'stroke-dasharray="5 3"/>'
-            )
-            anchor = "end" if mx > pad_left + plot_w * 0.75 else "start"
-            shift = -4 if anchor == "end" else 4
-            out.append(
-                f'<text x="{mx + shift:.2f}" y="{pad_top + 14}" fill="#c0392b" font-weight="bold" '
-                'paint-order="stroke" stroke="white" stroke-width="3" '
-                f'text-anchor="{anchor}">mean {number(summary.mean, 4)}</text>'
-            )
+        frame = _Frame(pad_left, pad_top, plot_w, plot_h, bars[-1][1], tallest)
+        out += _histogram_bars(bars, frame, unit)
+        if math.isfinite(summary.mean) and summary.mean <= frame.upper:
+            out += _mean_line(summary.mean, frame)
     out.append(
         f'<rect x="{pad_left}" y="{pad_top}" width="{plot_w}" height="{plot_h}" fill="none" '
         'stroke="black"/>'
@@ -315,6 +290,59 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
     )
     out.append("</svg>")
     svg = "\n".join(out)
+    caption = _histogram_caption(bars, beyond, summary, unit)
+    return f'<figure id="loss-histogram">{svg}<figcaption>{caption}</figcaption></figure>'
+
+
+def _histogram_bars(bars, frame: _Frame, unit: str) -> list[str]:
+    """A rectangle per non-empty bin, then the ticks of the loss and of the rows."""
+    x, y = frame.x, frame.y
+    bottom = frame.top + frame.height
+    out = []
+    for low, high, count in bars:
+        if count:
+            out.append(
+                f'<rect class="bar" x="{x(low):.2f}" y="{y(count):.2f}" '
+                f'width="{max(x(high) - x(low) - 1, 0.5):.2f}" '
+                f'height="{bottom - y(count):.2f}" fill="#4c78a8" '
+                f'fill-opacity="0.8"><title>[{low:g}, {high:g}) {unit}: {count:,} rows'
+                "</title></rect>"
+            )
+    for tick in _nice_ticks(frame.upper):
+        out.append(
+            f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="middle">{tick:g}</text>'
+        )
+    for tick in _nice_ticks(frame.tallest, 4):
+        if tick != int(tick):
+            continue
+        out.append(
+            f'<text x="{frame.left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
+            f"{int(tick):,}</text>"
+        )
+        out.append(
+            f'<line x1="{frame.left}" x2="{frame.left + frame.width}" y1="{y(tick):.1f}" '
+            f'y2="{y(tick):.1f}" stroke="#eee"/>'
+        )
+    return out
+
+
+def _mean_line(mean: float, frame: _Frame) -> list[str]:
+    """The mean loss as a dashed red line, labelled on the side with room."""
+    mx = frame.x(mean)
+    anchor = "end" if mx > frame.left + frame.width * 0.75 else "start"
+    shift = -4 if anchor == "end" else 4
+    return [
+        f'<line class="mean" x1="{mx:.2f}" x2="{mx:.2f}" y1="{frame.top}" '
+        f'y2="{frame.top + frame.height}" stroke="#e45756" stroke-width="2" '
+        'stroke-dasharray="5 3"/>',
+        f'<text x="{mx + shift:.2f}" y="{frame.top + 14}" fill="#c0392b" font-weight="bold" '
+        'paint-order="stroke" stroke="white" stroke-width="3" '
+        f'text-anchor="{anchor}">mean {number(mean, 4)}</text>',
+    ]
+
+
+def _histogram_caption(bars, beyond: int, summary, unit: str) -> str:
+    """The bins' width, what the red line is, and the rows beyond the last bar."""
     note = ""
     if beyond:
         note = (
@@ -323,12 +351,11 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
             f"{number(summary.max, 4)} {unit})."
         )
     width_text = f"{bars[1][0]:g}" if len(bars) > 1 else ""
-    caption = (
+    return (
         f"Fixed bins of {width_text} {unit}; the red line is the mean.{note}"
         if width_text
         else f"The red line is the mean.{note}"
     )
-    return f'<figure id="loss-histogram">{svg}<figcaption>{caption}</figcaption></figure>'
 
 
 def _worst(summary, precision: int) -> str:
