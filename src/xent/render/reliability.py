@@ -13,6 +13,7 @@ They format; the numbers come from :meth:`xent.totals.Totals.reliability`.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from ..units import counted
@@ -104,21 +105,28 @@ def render_reliability_table(summary, out, *, precision: int = 4) -> None:
     Console(file=out).print(reliability_renderable(summary, precision))
 
 
+class _Square(NamedTuple):
+    """The plot: a square of side ``plot`` at ``pad`` from the top left, 0 to 1 both ways."""
+
+    pad: int
+    plot: int
+
+    def x(self, v: float) -> float:
+        return self.pad + v * self.plot
+
+    def y(self, v: float) -> float:
+        return self.pad + (1 - v) * self.plot
+
+
 def reliability_svg(summary, size: int = 480) -> str:
     """The diagram as an SVG document: bars of accuracy per bin, the 95% Wilson interval
     as a whisker, the mean confidence as a dot on the bar's top line, the diagonal, and a
     strip of the rows per bin below."""
     m = summary.metrics
     pad, strip = 56, 60
-    plot = size - 2 * pad
+    square = _Square(pad, size - 2 * pad)
+    x, y = square.x, square.y
     height = size + strip
-
-    def x(v: float) -> float:
-        return pad + v * plot
-
-    def y(v: float) -> float:
-        return pad + (1 - v) * plot
-
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{height}" '
         f'viewBox="0 0 {size} {height}" font-family="sans-serif" font-size="12">',
@@ -127,48 +135,9 @@ def reliability_svg(summary, size: int = 480) -> str:
         f'<text x="{size / 2}" y="24" text-anchor="middle" font-size="14">'
         f"Reliability of {escape(visible(summary.source))} ({counted(summary.rows, 'row')})</text>",
     ]
-    # Axes and ticks.
-    out.append(
-        f'<rect x="{pad}" y="{pad}" width="{plot}" height="{plot}" fill="none" stroke="black"/>'
-    )
-    for i in range(6):
-        v = i / 5
-        out.append(
-            f'<text x="{x(v):.1f}" y="{pad + plot + 16}" text-anchor="middle">{v:.1f}</text>'
-        )
-        out.append(f'<text x="{pad - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.1f}</text>')
-    out.append(f'<text x="{size / 2}" y="{pad + plot + 34}" text-anchor="middle">confidence</text>')
-    out.append(
-        f'<text x="16" y="{size / 2}" text-anchor="middle" '
-        f'transform="rotate(-90 16 {size / 2})">accuracy</text>'
-    )
+    out += _axes(square, size)
     if m is not None:
-        largest = max((r[2] for r in m.reliability), default=0) or 1
-        for low, high, count, _, conf, acc, w_low, w_high in m.reliability:
-            left, width = x(low), (high - low) * plot
-            if count:
-                out.append(
-                    f'<rect class="accuracy" x="{left:.2f}" y="{y(acc):.2f}" '
-                    f'width="{width:.2f}" height="{acc * plot:.2f}" fill="#4c78a8" '
-                    f'fill-opacity="0.75" stroke="white"><title>({low:.3g}, {high:.3g}]: '
-                    f"{count} rows, confidence {conf:.4f}, accuracy {acc:.4f}, 95% "
-                    f"{w_low:.4f}–{w_high:.4f}</title></rect>"
-                )
-                centre = left + width / 2
-                out.append(
-                    f'<line class="interval" x1="{centre:.2f}" x2="{centre:.2f}" '
-                    f'y1="{y(w_low):.2f}" y2="{y(w_high):.2f}" stroke="black"/>'
-                )
-                out.append(
-                    f'<circle class="confidence" cx="{x(conf):.2f}" cy="{y(acc):.2f}" r="3" '
-                    'fill="#e45756"/>'
-                )
-            bar = count / largest * (strip - 20)
-            base = pad + plot + strip + 40 - 20
-            out.append(
-                f'<rect class="count" x="{left:.2f}" y="{base - bar:.2f}" width="{width:.2f}" '
-                f'height="{bar:.2f}" fill="#999"/>'
-            )
+        out += _bins(m.reliability, square, strip)
         out.append(
             f'<text x="{pad}" y="{pad - 8}">ECE {m.ece:.4f}, MCE {m.mce:.4f}, {m.bins} bins</text>'
         )
@@ -183,6 +152,58 @@ def reliability_svg(summary, size: int = 480) -> str:
     )
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _axes(square: _Square, size: int) -> list[str]:
+    """The frame, the ticks at 0, 0.2, ..., 1 and the names of the axes."""
+    pad, plot, x, y = square.pad, square.plot, square.x, square.y
+    out = [f'<rect x="{pad}" y="{pad}" width="{plot}" height="{plot}" fill="none" stroke="black"/>']
+    for i in range(6):
+        v = i / 5
+        out.append(
+            f'<text x="{x(v):.1f}" y="{pad + plot + 16}" text-anchor="middle">{v:.1f}</text>'
+        )
+        out.append(f'<text x="{pad - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.1f}</text>')
+    out.append(f'<text x="{size / 2}" y="{pad + plot + 34}" text-anchor="middle">confidence</text>')
+    out.append(
+        f'<text x="16" y="{size / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 16 {size / 2})">accuracy</text>'
+    )
+    return out
+
+
+def _bins(reliability, square: _Square, strip: int) -> list[str]:
+    """Per bin: the accuracy bar, its Wilson whisker and confidence dot (non-empty bins),
+    and its rows in the strip below."""
+    pad, plot, x, y = square.pad, square.plot, square.x, square.y
+    out = []
+    largest = max((r[2] for r in reliability), default=0) or 1
+    for low, high, count, _, conf, acc, w_low, w_high in reliability:
+        left, width = x(low), (high - low) * plot
+        if count:
+            out.append(
+                f'<rect class="accuracy" x="{left:.2f}" y="{y(acc):.2f}" '
+                f'width="{width:.2f}" height="{acc * plot:.2f}" fill="#4c78a8" '
+                f'fill-opacity="0.75" stroke="white"><title>({low:.3g}, {high:.3g}]: '
+                f"{count} rows, confidence {conf:.4f}, accuracy {acc:.4f}, 95% "
+                f"{w_low:.4f}–{w_high:.4f}</title></rect>"
+            )
+            centre = left + width / 2
+            out.append(
+                f'<line class="interval" x1="{centre:.2f}" x2="{centre:.2f}" '
+                f'y1="{y(w_low):.2f}" y2="{y(w_high):.2f}" stroke="black"/>'
+            )
+            out.append(
+                f'<circle class="confidence" cx="{x(conf):.2f}" cy="{y(acc):.2f}" r="3" '
+                'fill="#e45756"/>'
+            )
+        bar = count / largest * (strip - 20)
+        base = pad + plot + strip + 40 - 20
+        out.append(
+            f'<rect class="count" x="{left:.2f}" y="{base - bar:.2f}" width="{width:.2f}" '
+            f'height="{bar:.2f}" fill="#999"/>'
+        )
+    return out
 
 
 def save_reliability_svg(summary, path: str) -> None:
