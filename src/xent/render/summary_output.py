@@ -149,49 +149,60 @@ def summary_to_dict(summary) -> dict:
             "numbered_by": summary.numbered,
         },
         "classes": [c.name for c in summary.per_class],
-        "per_class": [
-            {
-                "class": c.name,
-                "rows": c.rows,
-                "mean_cross_entropy": json_number(c.mean),
-                "share": json_number(c.share),
-                "accuracy": json_number(c.accuracy),
-                "top_k_accuracy": json_number(c.top_k_accuracy),
-                "brier_score": json_number(c.brier_score),
-                "ece": json_number(c.ece),
-            }
-            for c in summary.per_class
-        ],
-        "worst": [
-            {
-                "row": w.row,
-                "line": w.line if summary.numbered == "line" else None,
-                "label": w.label,
-                "predicted": w.predicted,
-                "cross_entropy": json_number(w.cross_entropy),
-            }
-            for w in summary.worst
-        ],
+        "per_class": per_class_dicts(summary),
+        "worst": worst_dicts(summary),
         "ci": ci_dict(summary.ci),
         "skill": skill_dict(summary.skill),
         **groups_dict(summary),
         "notes": list(summary.notes),
-        **(
-            {}
-            if summary.files is None
-            else {
-                "files": [
-                    {
-                        "source": f.source,
-                        "rows": f.rows,
-                        "mean_cross_entropy": json_number(f.mean),
-                        "skipped": f.skipped,
-                    }
-                    for f in summary.files
-                ]
-            }
-        ),
+        **files_dict(summary),
     }
+
+
+def per_class_dicts(summary) -> list[dict]:
+    return [
+        {
+            "class": c.name,
+            "rows": c.rows,
+            "mean_cross_entropy": json_number(c.mean),
+            "share": json_number(c.share),
+            "accuracy": json_number(c.accuracy),
+            "top_k_accuracy": json_number(c.top_k_accuracy),
+            "brier_score": json_number(c.brier_score),
+            "ece": json_number(c.ece),
+        }
+        for c in summary.per_class
+    ]
+
+
+def worst_dicts(summary) -> list[dict]:
+    """The worst rows; "line" only where rows are numbered by line."""
+    return [
+        {
+            "row": w.row,
+            "line": w.line if summary.numbered == "line" else None,
+            "label": w.label,
+            "predicted": w.predicted,
+            "cross_entropy": json_number(w.cross_entropy),
+        }
+        for w in summary.worst
+    ]
+
+
+def files_dict(summary) -> dict:
+    """``--by-file``: {"files": a dict per file}; nothing without it."""
+    if summary.files is None:
+        return {}
+    files = [
+        {
+            "source": f.source,
+            "rows": f.rows,
+            "mean_cross_entropy": json_number(f.mean),
+            "skipped": f.skipped,
+        }
+        for f in summary.files
+    ]
+    return {"files": files}
 
 
 def render_files_csv(summary, out) -> None:
