@@ -12,7 +12,6 @@ each chunk is scored by :func:`xent.scorer.score_chunk` and added to one
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import closing
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from .parts import (
     ScoreSpec,
 )
 from .report import Report, report
+from .runner.local import score_distribution_file  # noqa: F401  (the Python API)
 from .runner.reduce import Run, reduce_parts, reduce_rows
 from .scorer import ScoredRows
 
@@ -95,69 +95,6 @@ def score_distribution_chunks(
         columns=(p_columns, q_columns, classes),
     )
     return reduce_rows(map(spec.score, chunks), source=source, on_rows=on_rows)
-
-
-def score_distribution_file(
-    path: str,
-    kind: str,
-    options: ScoreOptions | None = None,
-    read=None,
-    *,
-    p_columns: tuple[str, ...] = (),
-    q_columns: tuple[str, ...] = (),
-    classes: tuple[str, ...] = (),
-    reduction: str = "mean",
-    on_rows: Callable[[object, object, object], None] | None = None,
-    progress: Callable[[int], None] | None = None,
-):
-    """A file (``-`` for stdin) of distributions, streamed, into a
-    :class:`~xent.results.DistributionSummary`: ``kind`` ``entropy`` (a distribution per
-    row), ``kl`` or ``js`` (P and Q as two groups of columns: ``p_<class>`` and
-    ``q_<class>``, or ``p_columns`` and ``q_columns``). ``read`` is a
-    :class:`~xent.readers.read_options.ReadOptions`; its label column is not used."""
-    from dataclasses import replace as replaced
-
-    from .divergences import DIVERGENCES
-    from .readers.files import read_prediction_chunks, source_name
-    from .readers.read_options import ReadOptions
-    from .results import summarize_rows
-    from .runner.processes import processes
-
-    if kind != "entropy" and kind not in DIVERGENCES:
-        raise ValueError(f"kind must be entropy, kl or js, got {kind!r}")
-    options = options or ScoreOptions()
-    read = replaced(
-        read or ReadOptions(),
-        label_column=None,
-        label_columns=(),
-        classes=classes if kind == "entropy" else (),
-    )
-    source = source_name(path)
-
-    spec = RowSpec(
-        kind,
-        options,
-        source,
-        keep_rows=on_rows is not None,
-        columns=(p_columns, q_columns, classes),
-    )
-
-    def parts():
-        handoff = processes(spec)
-        reader = read_prediction_chunks(path, read, handoff=handoff)
-        with closing(reader) as items:
-            for part in items if handoff is not None else map(spec.score, items):
-                yield part
-                if progress is not None:
-                    progress(part.position)
-
-    # Closed as soon as scoring stops, on an error too (a broken pipe in on_rows): its
-    # worker processes are shut down here, not by the garbage collector (see score_file).
-    with closing(parts()) as file_parts:
-        totals, numbered = reduce_rows(file_parts, source=source, on_rows=on_rows)
-    return summarize_rows(
-        totals, kind, source=source, base=options.base, reduction=reduction, numbered=numbered
-    )
 
 
 def score_file(

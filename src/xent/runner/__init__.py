@@ -45,7 +45,7 @@ def evaluate(
     read = evaluation.read or ReadOptions()
     given = [sources] if isinstance(sources, str) else list(sources)
     if evaluation.measure in DISTRIBUTIONS:
-        from ..pipeline import score_distribution_file
+        from .local import score_distribution_file
 
         (path,) = given  # one file of distributions (the command line takes one)
         return score_distribution_file(
@@ -60,7 +60,6 @@ def evaluate(
             on_rows=on_rows,
             progress=progress,
         )
-    grouping = {"group_by": evaluation.group_by, "sequence_column": evaluation.sequence_column}
     if evaluation.cluster is not None:
         from .dask import score_on_cluster
 
@@ -74,7 +73,8 @@ def evaluate(
             metrics=evaluation.metrics,
             by_file=evaluation.by_file,
             on_part=on_part,
-            **grouping,
+            group_by=evaluation.group_by,
+            sequence_column=evaluation.sequence_column,
         )
     from ..readers.sources import expand_paths
     from .local import score_local
@@ -89,5 +89,6 @@ def evaluate(
         on_rows=on_rows,
         progress=progress,
         by_file=evaluation.by_file,
-        **grouping,
+        group_by=evaluation.group_by,
+        sequence_column=evaluation.sequence_column,
     )

@@ -6,17 +6,40 @@ worker processes (:mod:`xent.runner.processes`), merged in input order
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
+from functools import partial
 
 from ..options import ScoreOptions
-from ..parts import ScoreSpec
+from ..parts import Part, RowSpec, ScoreSpec
 from ..readers.files import read_prediction_chunks, source_name
 from ..results import Summary
 from ..scorer import ScoredRows
 from .files import Files, file_size, keep_group_columns, seeded, sources_name
 from .processes import processes
-from .reduce import reduce_parts
+from .reduce import reduce_parts, reduce_rows
+
+
+def file_parts(
+    path: str,
+    read,
+    spec,
+    on_classes: Callable[[list[str]], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Generator[Part, None, None]:
+    """The parts of one file (``-``: stdin) scored by ``spec``: handed to worker processes
+    where it pays (:func:`~xent.runner.processes.processes`), else read and scored here.
+    ``on_classes`` hears of the file's classes before its rows and with each part;
+    ``progress`` of the bytes read so far."""
+    handoff = processes(spec)
+    reader = read_prediction_chunks(path, read, on_classes=on_classes, handoff=handoff)
+    with closing(reader) as items:
+        for part in items if handoff is not None else map(spec.score, items):
+            if on_classes is not None:
+                on_classes(part.classes)
+            yield part
+            if progress is not None:
+                progress(part.position)
 
 
 def score_local(
@@ -45,18 +68,9 @@ def score_local(
     )
     done = 0  # bytes of the files before this one, for the progress bar
 
-    def parts(file: str, spec: ScoreSpec):
-        source = source_name(file)
-        handoff = processes(spec)
-        reader = read_prediction_chunks(
-            file, read, on_classes=lambda names: files.classes(source, names), handoff=handoff
-        )
-        with closing(reader) as items:
-            for part in items if handoff is not None else map(spec.score, items):
-                files.classes(source, part.classes)
-                yield part
-                if progress is not None:
-                    progress(done + part.position)
+    def so_far(position: int) -> None:
+        if progress is not None:
+            progress(done + position)
 
     for index, file in enumerate(paths):
         source = source_name(file)
@@ -72,10 +86,62 @@ def score_local(
         # Close the reader as soon as scoring stops, on an error too: a reader left suspended
         # (its read-ahead thread, its worker processes) would be shut down by the garbage
         # collector at an arbitrary moment, once inside threading's own locks: a deadlock.
-        with closing(parts(file, spec)) as file_parts:
+        said = partial(files.classes, source)
+        with closing(file_parts(file, read, spec, said, so_far)) as parts:
             run = reduce_parts(
-                file_parts, options_of_file, source=source, on_rows=on_rows, check_ignored=False
+                parts, options_of_file, source=source, on_rows=on_rows, check_ignored=False
             )
         done += file_size(file)
         files.add(run, source)
     return files.summary(source_name(paths[0]) if len(paths) == 1 else sources_name(given, paths))
+
+
+def score_distribution_file(
+    path: str,
+    kind: str,
+    options: ScoreOptions | None = None,
+    read=None,
+    *,
+    p_columns: tuple[str, ...] = (),
+    q_columns: tuple[str, ...] = (),
+    classes: tuple[str, ...] = (),
+    reduction: str = "mean",
+    on_rows: Callable[[object, object, object], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+):
+    """A file (``-`` for stdin) of distributions, streamed, into a
+    :class:`~xent.results.DistributionSummary`: ``kind`` ``entropy`` (a distribution per
+    row), ``kl`` or ``js`` (P and Q as two groups of columns: ``p_<class>`` and
+    ``q_<class>``, or ``p_columns`` and ``q_columns``). ``read`` is a
+    :class:`~xent.readers.read_options.ReadOptions`; its label column is not used."""
+    from dataclasses import replace as replaced
+
+    from ..divergences import DIVERGENCES
+    from ..readers.read_options import ReadOptions
+    from ..results import summarize_rows
+
+    if kind != "entropy" and kind not in DIVERGENCES:
+        raise ValueError(f"kind must be entropy, kl or js, got {kind!r}")
+    options = options or ScoreOptions()
+    read = replaced(
+        read or ReadOptions(),
+        label_column=None,
+        label_columns=(),
+        classes=classes if kind == "entropy" else (),
+    )
+    source = source_name(path)
+
+    spec = RowSpec(
+        kind,
+        options,
+        source,
+        keep_rows=on_rows is not None,
+        columns=(p_columns, q_columns, classes),
+    )
+    # Closed as soon as scoring stops, on an error too (a broken pipe in on_rows): its
+    # worker processes are shut down here, not by the garbage collector.
+    with closing(file_parts(path, read, spec, progress=progress)) as parts:
+        totals, numbered = reduce_rows(parts, source=source, on_rows=on_rows)
+    return summarize_rows(
+        totals, kind, source=source, base=options.base, reduction=reduction, numbered=numbered
+    )
