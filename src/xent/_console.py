@@ -12,8 +12,8 @@ import sys
 
 def _terminate(signum, frame) -> None:
     # SystemExit unwinds through every `finally` (the atomic --output cleans up) and is
-    # not caught as an error; 143 = 128 + SIGTERM, as a shell reports a terminated job.
-    raise SystemExit(128 + signal.SIGTERM)
+    # not caught as an error; 143 = 128 + SIGTERM (129 for SIGHUP), as a shell reports it.
+    raise SystemExit(128 + signum)
 
 
 def main() -> None:
@@ -23,6 +23,8 @@ def main() -> None:
     # again in each forked worker (16 workers x 16 threads on 16 cores).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     signal.signal(signal.SIGTERM, _terminate)
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _terminate)  # under nohup it stays ignored
     try:
         from xent.cli import main as run
     except KeyboardInterrupt:

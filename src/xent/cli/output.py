@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager, redirect_stdout
 
-from ..atomic import OutputError, atomic_text_file, reason
+from ..atomic import OutputError, atomic_text_file, protected_inputs, reason
 
 OUTPUT_HELP = (
     "Write the output to FILE instead of stdout: a regular file is replaced atomically, "
@@ -82,6 +82,22 @@ def output_to(path: str | None):
         yield stream
 
 
+# The options that name files a command writes; every other file named is an input.
+OUTPUT_PARAMETERS = frozenset({"output", "save_svg", "save_html", "reliability_svg", "predictions"})
+
+
+def _inputs(params: dict) -> list[str]:
+    """The names among a command's parameters that may be files it reads."""
+    names: list[str] = []
+    for key, value in params.items():
+        if key in OUTPUT_PARAMETERS:
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and item not in ("", "-"):
+                names.append(item)
+    return names
+
+
 def output_command_class():
     """The Click command class of every xent command: runs it inside :func:`output_to`
     its ``--output`` value, so the option works the same way everywhere."""
@@ -92,7 +108,7 @@ def output_command_class():
             from ..errors import GateFailed
 
             gate = None
-            with output_to(ctx.params.get("output")):
+            with protected_inputs(_inputs(ctx.params)), output_to(ctx.params.get("output")):
                 try:
                     return super().invoke(ctx)
                 except GateFailed as failed:  # the output is whole: keep it, then fail

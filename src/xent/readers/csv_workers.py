@@ -17,6 +17,7 @@ from itertools import count
 from typing import NamedTuple, Protocol
 
 from ..errors import DataError, ResourceError, UsageError
+from ..lifeline import follow_parent
 from .chunks import PredictionChunk
 from .csv_parse import CsvChunkParser
 from .text_chunks import TextChunk, decode
@@ -68,6 +69,7 @@ def _start_worker(parser: CsvChunkParser) -> None:
     global _worker_parser
     import signal
 
+    follow_parent()  # ends with the main process; SIGTERM and SIGHUP not its handlers
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
     _worker_parser = parser
 

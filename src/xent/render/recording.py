@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 from ..atomic import atomic_text_file
+from .text import xml_safe
 
 
 def save_recording(
@@ -28,7 +29,7 @@ def save_recording(
     console.print(renderable)
     # Exported first, then written atomically: a failure leaves no half-written picture.
     for path, export in (
-        (svg, lambda: console.export_svg(title="xent", clear=False)),
+        (svg, lambda: xml_safe(console.export_svg(title="xent", clear=False))),
         (html, lambda: console.export_html(clear=False)),
     ):
         if path is not None:

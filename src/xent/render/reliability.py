@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 from ..units import counted
 from .numbers import number
-from .text import visible
+from .text import visible, xml_safe
 
 DIAGRAM_WIDTH = 20
 LEGEND = (
@@ -127,13 +127,14 @@ def reliability_svg(summary, size: int = 480) -> str:
     square = _Square(pad, size - 2 * pad)
     x, y = square.x, square.y
     height = size + strip
+    name = xml_safe(escape(visible(summary.source)))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{height}" '
         f'viewBox="0 0 {size} {height}" font-family="sans-serif" font-size="12">',
-        f"<title>Reliability diagram of {escape(visible(summary.source))}</title>",
+        f"<title>Reliability diagram of {name}</title>",
         f'<rect width="{size}" height="{height}" fill="white"/>',
         f'<text x="{size / 2}" y="24" text-anchor="middle" font-size="14">'
-        f"Reliability of {escape(visible(summary.source))} ({counted(summary.rows, 'row')})</text>",
+        f"Reliability of {name} ({counted(summary.rows, 'row')})</text>",
     ]
     out += _axes(square, size)
     if m is not None:

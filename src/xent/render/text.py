@@ -33,6 +33,21 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_escape, str(text))
 
 
+# What XML 1.0 cannot hold at all, escaped or not: U+FFFE, U+FFFF, lone surrogates.
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with the characters XML forbids (a file name may hold them) as escapes:
+    ``\\ufffe``, and ``\\xff`` for a byte of a name that is not UTF-8."""
+    return _NOT_XML.sub(_xml_escape, text)
+
+
+def _xml_escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
 # xent's own symbols, in ASCII; one character for one where they sit in table cells.
 ASCII_SYMBOLS = {
     "−": "-",

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from ..errors import DataError, XentError
+from ..lifeline import follow_parent
 from ..parts import Part, slim
 from ..readers.csv_workers import CsvTasks, ReadTask, read_task, worker_lost
 from .reduce import GROUP_CHUNKS, merged
@@ -117,8 +118,8 @@ _worker: dict = {}
 def _start_worker(parser, spec, fd: int | None) -> None:
     import signal
 
+    follow_parent()  # ends with the main process; SIGTERM and SIGHUP not its handlers
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process reports an interrupt
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
     if parser.arrow is not None:
         # One core a process: measured faster than Arrow's threads in each worker, and
         # than one process parsing with them a chunk ahead (1M x 10, 2 cores).

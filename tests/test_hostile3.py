@@ -1,0 +1,279 @@
+"""Hostile input, third round (issue 23): each test failed on the code it was filed against.
+
+The promises: nothing lost (an output is never opened before the run succeeded, an input
+is never overwritten, no worker or temporary file outlives xent), no wrong number with
+exit 0, and every bad input one line on stderr with a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.dom.minidom
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(sys.executable).with_name("xent")
+IS_LINUX = sys.platform.startswith("linux")
+
+pytestmark = [
+    pytest.mark.skipif(not SCRIPT.exists(), reason="xent is not installed beside this Python"),
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX files and signals"),
+]
+
+ROWS = "label,a,b\na,0.7,0.3\nb,0.2,0.8\na,0.6,0.4\n"
+MEAN = "0.3635480396729776\n"  # (-ln .7 - ln .8 - ln .6) / 3, checked below
+
+
+def environment(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XENT_") and k != "COLUMNS"}
+    env.update(extra)
+    return env
+
+
+def run(*args, env=None, cwd=None, **kwargs):
+    kwargs.setdefault("capture_output", True)
+    return subprocess.run(
+        [os.fsencode(SCRIPT), *[os.fsencode(a) if isinstance(a, str) else a for a in args]],
+        env=environment(**(env or {})),
+        cwd=cwd,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def one_line_error(result, status: int, *words: str) -> str:
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == status, stderr
+    assert stderr.count("\n") == 1, stderr
+    assert stderr.startswith("xent: "), stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    for word in words:
+        assert word.lower() in stderr.lower(), stderr
+    return stderr
+
+
+def test_the_mean_of_the_small_file():
+    import math
+
+    assert float(MEAN) == pytest.approx(-(math.log(0.7) + math.log(0.8) + math.log(0.6)) / 3)
+
+
+# --------------------------------------------------------------------------- 1. hard links
+
+
+def test_output_onto_a_hard_link_of_the_input_is_refused_and_loses_nothing(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(ROWS)
+    os.link(a, b)
+    result = run("compute", "-i", str(a), "-r", "none", "-o", str(b))
+    one_line_error(result, 2, "b.csv", "same file as the input", "a.csv")
+    assert a.read_text() == ROWS and b.read_text() == ROWS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
+
+
+def test_output_onto_the_input_itself_is_refused(tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text(ROWS)
+    one_line_error(run("compute", "-i", str(a), "-o", str(a)), 2, "same file as the input")
+    assert a.read_text() == ROWS
+    with open(a, "rb") as stdin:
+        result = run("compute", "-o", str(a), stdin=stdin)
+    one_line_error(result, 2, "same file as the input <stdin>")
+    assert a.read_text() == ROWS
+
+
+def test_a_usage_error_leaves_a_hard_linked_output_as_it_was(tmp_path):
+    data, kept, other = tmp_path / "in.csv", tmp_path / "k.txt", tmp_path / "k2.txt"
+    data.write_text(ROWS)
+    kept.write_text("precious\n")
+    os.link(kept, other)
+    one_line_error(run("compute", "-i", str(data), "--bins", "0", "-o", str(kept)), 2, "--bins")
+    assert kept.read_text() == "precious\n" and other.read_text() == "precious\n"
+    # A data error, after the output would have been opened: the same.
+    (tmp_path / "bad.csv").write_text("label,a,b\na,0.7,x\n")
+    result = run("compute", "-i", str(tmp_path / "bad.csv"), "-o", str(kept))
+    one_line_error(result, 1, "bad.csv")
+    assert kept.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "in.csv", "k.txt", "k2.txt"]
+
+
+def test_a_hard_linked_output_is_written_in_place_at_the_end(tmp_path):
+    data, first, second = tmp_path / "in.csv", tmp_path / "first.txt", tmp_path / "second.txt"
+    data.write_text(ROWS)
+    first.write_text("old\n")
+    os.link(first, second)
+    result = run("compute", "-i", str(data), "-o", str(first))
+    assert result.returncode == 0, result.stderr
+    assert first.read_text() == MEAN and second.read_text() == MEAN
+    assert os.stat(first).st_ino == os.stat(second).st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.txt", "in.csv", "second.txt"]
+
+
+def test_an_svg_onto_a_hard_link_of_the_input_is_refused(tmp_path):
+    data, picture = tmp_path / "h.csv", tmp_path / "h.svg"
+    data.write_text(ROWS)
+    os.link(data, picture)
+    result = run("compute", "-i", str(data), "--reliability-svg", str(picture))
+    one_line_error(result, 2, "h.svg", "same file as the input")
+    assert data.read_text() == ROWS
+
+
+def test_an_input_in_a_directory_is_protected_too(tmp_path):
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "part-0.csv").write_text(ROWS)
+    one_line_error(
+        run("compute", str(parts), "-o", str(parts / "part-0.csv")), 2, "same file as the input"
+    )
+    assert (parts / "part-0.csv").read_text() == ROWS
+
+
+# --------------------------------------------------------------------------- 11. file names
+
+BAD_NAME = b"bad\xffname"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "-i", "@IN", "-o", "@OUT.html"],
+        ["compute", "-i", "@IN", "--reliability-svg", "@OUT.svg"],
+        ["compute", "-i", "@IN", "--save-html", "@OUT.html"],
+        ["compute", "-i", "@IN", "--save-svg", "@OUT.svg"],
+        ["compute", "-i", "@IN", "--by-file", "-f", "csv", "-o", "@OUT.csv"],
+    ],
+)
+def test_a_file_name_that_is_not_utf8(tmp_path, args):
+    if sys.platform == "darwin":
+        pytest.skip("macOS file names are UTF-8")
+    data = os.path.join(os.fsencode(tmp_path), BAD_NAME + b".csv")
+    with open(data, "w") as stream:
+        stream.write(ROWS)
+    out = os.path.join(os.fsencode(tmp_path), b"out\xfe")
+    given = [
+        data if a == "@IN" else out + a[4:].encode() if a.startswith("@OUT") else a for a in args
+    ]
+    result = run(*given)
+    assert result.returncode == 0, result.stderr
+    written = out + args[-1][4:].encode()
+    text = Path(os.fsdecode(written)).read_bytes().decode("utf-8")  # valid UTF-8
+    if written.endswith(b".svg"):
+        xml.dom.minidom.parseString(text.encode())
+    if args[0] == "report" or "--reliability-svg" in args or "--by-file" in args:
+        assert "bad\\xffname" in text
+
+
+def test_a_file_name_with_a_noncharacter_gives_valid_svg(tmp_path):
+    data = tmp_path / "x\ufffey.csv"
+    data.write_text(ROWS)
+    svg, saved = tmp_path / "r.svg", tmp_path / "s.svg"
+    result = run(
+        "compute", "-i", str(data), "--reliability-svg", str(svg), "--save-svg", str(saved)
+    )
+    assert result.returncode == 0, result.stderr
+    for picture in (svg, saved):
+        xml.dom.minidom.parseString(picture.read_bytes())
+    assert "x\\ufffey" in svg.read_text()
+
+
+def test_an_svg_error_names_the_file_once(tmp_path):
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    result = run("compute", "-i", str(data), "--reliability-svg", "/dev/full")
+    stderr = one_line_error(result, 2, "/dev/full", "no space left")
+    assert stderr.count("/dev/full") == 1
+
+
+def test_a_long_output_name_still_gets_a_temporary_file(tmp_path):
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    target = tmp_path / ("o" * 250)
+    result = run("compute", "-i", str(data), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.read_text() == MEAN
+
+
+# --------------------------------------------------------------------------- 2. signals
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@pytest.fixture(scope="module")
+def long_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("long") / "long.csv"
+    path.write_bytes(b"label,a,b,c,d,e\n" + b"c,0.1,0.2,0.3,0.25,0.15\n" * 1_500_000)
+    return path
+
+
+@pytest.mark.skipif(not IS_LINUX, reason="/proc lists a process's children")
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGKILL])
+def test_workers_and_temporary_files_end_with_xent(tmp_path, long_csv, signum):
+    out = tmp_path / "rows.csv"
+    process = subprocess.Popen(
+        [str(SCRIPT), "compute", "-i", str(long_csv), "--ci", "0.95", "-r", "none", "-o", str(out)],
+        env=environment(XENT_CSV_WORKERS="2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and process.poll() is None:
+            workers = children(process.pid)
+            if len(workers) >= 2 and any(p.suffix == ".tmp" for p in tmp_path.iterdir()):
+                break
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the workers never started"
+        process.send_signal(signum)
+        status = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert status == (128 + signal.SIGHUP if signum == signal.SIGHUP else -signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not any(alive(w) for w in workers), "a worker outlived xent"
+    left = [p.name for p in tmp_path.iterdir()]
+    if signum == signal.SIGHUP:
+        assert left == []  # unwound: the temporary file removed
+        assert b"Traceback" not in process.stderr.read()
+        return
+    # SIGKILL leaves it (nothing can run), named for the next run to clean.
+    assert len(left) == 1 and left[0].startswith(".rows.csv.xent-"), left
+    small = tmp_path / "small.csv"
+    small.write_text(ROWS)
+    result = run("compute", "-i", str(small), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv", "small.csv"]
+
+
+def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path):
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    from xent.atomic import _prefix
+
+    live = tmp_path / f"{_prefix('out.txt')}{os.getpid()}-abc.tmp"
+    live.write_text("")
+    result = run("compute", "-i", str(data), "-o", str(tmp_path / "out.txt"))
+    assert result.returncode == 0, result.stderr
+    assert live.exists()
