@@ -126,24 +126,20 @@ def score_file(
     merged in input order: the same numbers, errors and skipped rows as in one process.
     """
 
+    from .evaluation import Evaluation
     from .readers.read_options import ReadOptions
-    from .readers.sources import expand_paths
-    from .runner.local import score_local
+    from .runner import evaluate
 
-    paths = expand_paths([path] if isinstance(path, str) else list(path))
-    return score_local(
-        path,
-        paths,
-        options or ScoreOptions(),
-        read or ReadOptions(),
-        reduction=reduction,
+    evaluation = Evaluation(
+        score=options or ScoreOptions(),
+        read=read or ReadOptions(),
         metrics=metrics,
-        on_rows=on_rows,
-        progress=progress,
+        reduction=reduction,
         by_file=by_file,
         group_by=group_by,
         sequence_column=sequence_column,
     )
+    return evaluate(evaluation, path, on_rows=on_rows, progress=progress)
 
 
 def score_rows(

@@ -76,19 +76,6 @@ def evaluate(
             group_by=evaluation.group_by,
             sequence_column=evaluation.sequence_column,
         )
-    from ..readers.sources import expand_paths
     from .local import score_local
 
-    return score_local(
-        sources,
-        expand_paths(given),
-        evaluation.score,
-        read,
-        reduction=evaluation.reduction,
-        metrics=evaluation.metrics,
-        on_rows=on_rows,
-        progress=progress,
-        by_file=evaluation.by_file,
-        group_by=evaluation.group_by,
-        sequence_column=evaluation.sequence_column,
-    )
+    return score_local(evaluation, sources, on_rows=on_rows, progress=progress)

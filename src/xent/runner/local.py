@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
 from functools import partial
+from typing import TYPE_CHECKING
 
 from ..options import ScoreOptions
 from ..parts import Part, RowSpec, ScoreSpec
@@ -18,6 +19,9 @@ from ..scorer import ScoredRows
 from .files import Files, file_size, keep_group_columns, seeded, sources_name
 from .processes import processes
 from .reduce import reduce_parts, reduce_rows
+
+if TYPE_CHECKING:
+    from ..evaluation import Evaluation
 
 
 def file_parts(
@@ -43,26 +47,26 @@ def file_parts(
 
 
 def score_local(
+    evaluation: Evaluation,
     given: str | Sequence[str],
-    paths: list[str],
-    options: ScoreOptions,
-    read,
     *,
-    reduction: str = "mean",
-    metrics: bool = True,
     on_rows: Callable[[ScoredRows, object], None] | None = None,
     progress: Callable[[int], None] | None = None,
-    by_file: bool = False,
-    group_by: str | None = None,
-    sequence_column: str | None = None,
 ) -> Summary:
-    """The files ``paths`` (expanded from ``given``) scored here: see
-    :func:`xent.pipeline.score_file`."""
-    read = keep_group_columns(read, group_by, sequence_column)
+    """The files of ``given`` (paths, directories, patterns; ``-``) scored here, each by
+    :func:`file_parts`, reduced in file order (:class:`~xent.runner.files.Files`):
+    see :func:`xent.runner.evaluate`."""
+    from ..readers.read_options import ReadOptions
+    from ..readers.sources import expand_paths
+
+    paths = expand_paths([given] if isinstance(given, str) else list(given))
+    options, metrics = evaluation.score, evaluation.metrics
+    group_by, sequence_column = evaluation.group_by, evaluation.sequence_column
+    read = keep_group_columns(evaluation.read or ReadOptions(), group_by, sequence_column)
     files = Files(
         options,
-        reduction=reduction,
-        by_file=by_file,
+        reduction=evaluation.reduction,
+        by_file=evaluation.by_file,
         group_by=group_by,
         grouped=sequence_column is not None,
     )
