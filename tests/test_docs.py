@@ -1,4 +1,4 @@
-"""The shell examples in the README files print what they say they print.
+"""The shell examples in the README files and the documentation pages print what they say.
 
 Every ``$ xent ...`` line in a ``console`` or ``sh`` block is run (as if piped: no
 terminal, so ``--format auto`` is plain); the lines after it, up to the next ``$`` or the
@@ -18,7 +18,12 @@ from typer.testing import CliRunner
 from xent.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ["README.md", "examples/README.md", "docs/conventions.md"]
+# The README, the examples' guide and every page of the documentation site (docs/).
+DOCS = [
+    "README.md",
+    "examples/README.md",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")),
+]
 BLOCK = re.compile(r"^```(?:console|sh|shell)\n(.*?)^```", re.M | re.S)
 
 
@@ -83,3 +88,13 @@ def test_help_examples_print_their_numbers(command, reference):
     printed = float(runner.invoke(app, [*args, "--format", "plain"]).stdout)
     assert printed == pytest.approx(reference, rel=1e-12)
     assert float(shown.group(1)) == round(reference, 4)
+
+
+def test_every_page_s_examples_are_collected():
+    counted = {name: 0 for name in DOCS}
+    for param in examples():
+        counted[param.id.split(": ", 1)[0]] += 1
+    assert len(counted) >= 15 and "docs/conventions.md" in counted
+    assert sum(counted.values()) >= 30  # 22 in 0.2, all still here
+    for name in ("README.md", "docs/usage.md", "docs/files.md", "docs/calibration.md"):
+        assert counted[name] >= 2, name
