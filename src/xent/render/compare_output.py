@@ -125,6 +125,24 @@ def render_csv(c, out) -> None:
     )
 
 
+def _p_value_test(c) -> str:
+    """How the p-value was computed: the comparison's own words where it has them."""
+    degrees = getattr(c, "degrees_of_freedom", None)
+    if degrees is not None:
+        return f"two-sided, Student's t, {degrees:,} df"
+    return "two-sided, normal approximation"
+
+
+def _p_value(p: float, precision: int) -> str:
+    """A p-value: fixed decimals, or two significant digits when it is smaller than those
+    show (0.0000 would read as impossible)."""
+    from .numbers import number
+
+    if 0 < p < 10.0**-precision:
+        return f"{p:.1e}"
+    return number(p, precision)
+
+
 def render_table(c, out, precision: int) -> None:
     from rich.console import Console, Group
     from rich.text import Text
@@ -145,7 +163,8 @@ def render_table(c, out, precision: int) -> None:
         ["B", visible(c.b.source), num(c.b.mean), c.unit],
         ["difference B − A", "positive: B is worse", num(c.difference), c.unit],
         ["standard error", "of the mean paired difference", num(c.standard_error), c.unit],
-        ["t (Diebold-Mariano)", "p-value (normal approx.) " + num(c.p_value), num(c.statistic), ""],
+        ["t statistic", "paired t / Diebold-Mariano: D / se", num(c.statistic), ""],
+        ["p-value", _p_value_test(c), _p_value(c.p_value, precision), ""],
         ["rows won", f"A {c.wins_a:,} · B {c.wins_b:,} · ties {c.ties:,}", "", ""],
     ]
     if c.ci is not None:
