@@ -198,7 +198,7 @@ def score_row_part(chunk, spec: RowSpec) -> Part:
     totals = RowTotals(classes)
     totals.skip([error.line if error.line is not None else error.number for error in skipped])
     if len(values):
-        totals.add(values, terms)
+        totals.add(values, terms, roots=spec.kind == "js")
     rows = RowValues(values, lines) if spec.keep_rows else None
     read = len(chunk) + len(chunk.skipped)
     return Part(totals, rows, classes, spec.kind, chunk.numbered, chunk.position, read)

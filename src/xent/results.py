@@ -316,6 +316,7 @@ class DistributionSummary:
     skipped_lines: list[int] = field(default_factory=list)
     numbered: str = "line"
     infinite: int = 0
+    mean_distance: float = math.nan  # js: the mean of the rows' √JS (SciPy's jensenshannon)
 
     @property
     def key(self) -> str:
@@ -352,4 +353,5 @@ def summarize_rows(totals, kind: str, *, source: str, base: float, reduction: st
         skipped_lines=list(totals.skipped_lines),
         numbered=numbered,
         infinite=totals.infinite,
+        mean_distance=totals.root_total.value / n if kind == "js" and n else nan,
     )

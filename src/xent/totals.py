@@ -590,13 +590,16 @@ class RowTotals:
         self.class_terms = np.zeros(len(self.classes))
         self.skipped = 0
         self.skipped_lines: list[int] = []
+        self.root_total = ExactSum()  # Σ √value, when add(roots=True): JS distances
 
-    def add(self, values: np.ndarray, terms: np.ndarray) -> None:
+    def add(self, values: np.ndarray, terms: np.ndarray, *, roots: bool = False) -> None:
         values = np.asarray(values, dtype=np.float64)
         n = values.size
         if n == 0:
             return
         self.total.add_array(values)
+        if roots:  # a rounded −0.0 or −1e-17 is 0
+            self.root_total.add_array(np.sqrt(np.maximum(values, 0.0)))
         self.infinite += int(n - np.isfinite(values).sum())
         self.min = min(self.min, float(values.min()))
         self.max = max(self.max, float(values.max()))
@@ -629,6 +632,7 @@ class RowTotals:
         self.skipped += other.skipped - len(other.skipped_lines)
         if other.rows:
             self.total.merge(other.total)
+            self.root_total.merge(other.root_total)
             self.infinite += other.infinite
             self.min, self.max = min(self.min, other.min), max(self.max, other.max)
             self.class_terms = self.class_terms + other.class_terms

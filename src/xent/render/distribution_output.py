@@ -22,8 +22,8 @@ TITLES = {
     "js": "JS(P,Q) = ½ KL(P‖M) + ½ KL(Q‖M), M = (P+Q)/2",
 }
 JS_NOTE = (
-    "the Jensen-Shannon divergence; SciPy's jensenshannon gives its square root "
-    "(js_distance, of the mean)"
+    "the Jensen-Shannon divergence; SciPy's jensenshannon is a row's √JS, its distance: "
+    "mean_js_distance is their mean, js_distance the √ of the mean divergence"
 )
 SUMMARY_HEADER = ["class", "rows", "mean", "sum", "std", "min", "max", "unit"]
 
@@ -90,6 +90,7 @@ def distribution_summary_to_dict(summary) -> dict:
     if summary.kind == "js":
         distance = _js_distance(summary)
         data["js_distance"] = None if distance is None else json_number(distance)
+        data["mean_js_distance"] = None if distance is None else json_number(summary.mean_distance)
     data.update(
         reduction=summary.reduction,
         rows=summary.rows,
@@ -162,7 +163,14 @@ def distribution_summary_renderable(summary, precision: int = 4):
     ]
     distance = _js_distance(summary)
     if distance is not None:
-        grid.append(["JS distance", number(distance, precision), "√ of the mean (SciPy's)"])
+        grid.append(
+            [
+                "mean JS distance",
+                number(summary.mean_distance, precision),
+                "mean of the rows' √JS (SciPy's jensenshannon)",
+            ]
+        )
+        grid.append(["√ of the mean JS", number(distance, precision), "√(mean JS divergence)"])
     if summary.skipped:
         shown = ", ".join(map(str, summary.skipped_lines))
         more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
