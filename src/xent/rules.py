@@ -48,10 +48,6 @@ def check_evaluation(evaluation) -> None:
     for drawing in evaluation.drawings:
         if drawing not in DRAWINGS:
             raise UsageError(f"{drawing!r} is not a drawing", parameter="drawings")
-    if evaluation.workers is not None and evaluation.cluster != "local":
-        raise UsageError(
-            f"{param('workers')} is for {param('cluster', 'local')}", parameter="workers"
-        )
     if evaluation.read is None:
         _check_values(evaluation)
     else:
@@ -79,6 +75,10 @@ def _check_file(evaluation) -> None:
     """A file's rows: a loss per row (``reduction='none'``) has no summary to keep
     or draw, and a cluster does not send rows back."""
     none = param("reduction", "none")
+    if evaluation.workers is not None and evaluation.cluster != "local":
+        raise UsageError(
+            f"{param('workers')} is for {param('cluster', 'local')}", parameter="workers"
+        )
     if evaluation.reduction == "none" and evaluation.cluster is not None:
         raise UsageError(
             f"{none} with {param('cluster')}: the rows would all come back through the "

@@ -3,45 +3,47 @@
 # No `from __future__ import annotations`: Typer reads the parameters' types at every
 # start, and string annotations would each be compiled and evaluated then.
 
-from typing import Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from . import options as o
+from . import params as p
+from . import parse
 from .app import XentCommand, app, output_format
+from .choices import OnError, OutputFormat
 
 PredictionsOption = typer.Option(
-    None,
     "--output",
     "-o",
     metavar="FILE",
     help="Write the recalibrated predictions to FILE as CSV (the label, the probabilities "
     "at the fitted T), replaced atomically when the command succeeds.",
-    rich_help_panel=o.OUTPUT,
+    rich_help_panel=p.OUTPUT,
 )
 
 
 @app.command(cls=XentCommand)
 def calibrate(
-    file: Optional[str] = o.FileOption,
-    input_format: Optional[o.InputFormat] = o.InputFormatOption,
-    label_column: str = o.LabelColumnOption,
-    label_columns: Optional[str] = o.LabelColumnsOption,
-    delimiter: Optional[str] = o.DelimiterOption,
-    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
-    classes: Optional[str] = o.ClassesOption,
-    on_error: o.OnError = o.OnErrorOption,
-    from_logits: bool = o.FromLogitsOption,
-    clip: Optional[float] = o.ClipOption,
-    renormalize: bool = o.RenormalizeOption,
-    sample_weights: Optional[str] = o.SampleWeightsOption,
-    ignore_index: Optional[int] = o.IgnoreIndexOption,
-    ignore_label: Optional[str] = o.IgnoreLabelOption,
-    bins: int = o.BinsOption,
-    base: str = o.BaseOption,
-    fmt: o.OutputFormat = o.FormatOption,
-    precision: int = o.PrecisionOption,
-    predictions: Optional[str] = PredictionsOption,
+    ctx: typer.Context,
+    file: p.FileOption = None,
+    input_format: p.InputFormatOption = None,
+    label_column: p.LabelColumnOption = "label",
+    label_columns: p.LabelColumnsOption = None,
+    delimiter: p.DelimiterOption = None,
+    ignore_columns: p.IgnoreColumnsOption = None,
+    classes: p.ClassesOption = None,
+    on_error: p.OnErrorOption = OnError.raise_,
+    from_logits: p.FromLogitsOption = False,
+    clip: p.ClipOption = None,
+    renormalize: p.RenormalizeOption = False,
+    sample_weights: p.SampleWeightsOption = None,
+    ignore_index: p.IgnoreIndexOption = None,
+    ignore_label: p.IgnoreLabelOption = None,
+    bins: p.BinsOption = 15,
+    base: p.BaseOption = "e",
+    fmt: p.FormatOption = OutputFormat.auto,
+    precision: p.PrecisionOption = 4,
+    predictions: Annotated[Optional[str], PredictionsOption] = None,
 ) -> None:
     """Temperature scaling: the T that minimises the NLL of softmax(z / T), from logits or
     log-probabilities, streamed (two reads fit T, a third scores and writes Q_T).
@@ -53,88 +55,35 @@ def calibrate(
     """
     import sys
 
-    from ..calibration import fit_temperature, recalibrate
-    from ..errors import UsageError
-    from ..readers.files import read_prediction_chunks, source_name
+    from ..readers.files import source_name
+    from ..render.calibration_output import render_fit
     from ..units import unit_name
 
-    options = o.score_options(
-        logits=from_logits,
-        base=base,
-        clip=clip,
-        renormalize=renormalize,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
-        bins=bins,
-        on_error=on_error,
-    )
-    read = o.file_read_options(
-        input_format=input_format,
-        label_column=label_column,
-        label_columns=label_columns,
-        delimiter_text=delimiter,
-        ignore_columns=ignore_columns,
-        classes=classes,
-        on_error=on_error,
-        sample_weights=sample_weights,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
-    )
-    if predictions is not None and read.label_columns:
-        raise UsageError(
-            "--output writes one class label per row: soft labels (--label-columns) have none",
-            source="--output",
-        )
     path = file or "-"
-    with _spooled(path) as readable:
-        source = source_name(path)
-
-        def chunks():
-            return read_prediction_chunks(readable, read)
-
-        fit, _ = fit_temperature(chunks, options, source=source)
-        if predictions is None:
-            fit = recalibrate(chunks(), options, fit, source=source)
-        else:
-            from ..atomic import atomic_text_file
-            from ..render.calibration_output import PredictionWriter
-
-            with atomic_text_file(predictions, source=predictions) as stream:
-                writer = PredictionWriter(stream, label_column, sample_weights)
-                fit = recalibrate(chunks(), options, fit, source=source, on_chunk=writer)
-    from ..render.calibration_output import render_fit
-
+    evaluation = parse.evaluation(
+        ctx.params, [path], "temperature", recalibrate=predictions is not None
+    )
+    fit = _fit(evaluation, path, predictions, label_column, sample_weights)
     render_fit(
         fit,
         output_format(fmt),
         sys.stdout,
-        source=source,
-        unit=unit_name(options.base),
+        source=source_name(path),
+        unit=unit_name(evaluation.score.base),
         precision=precision,
     )
 
 
-class _spooled:
-    """A path to read more than once: the file itself, or stdin copied to a temporary file."""
+def _fit(evaluation, path: str, predictions: str | None, label_column: str, weights):
+    """The fit of :func:`xent.api.evaluate`; with ``--output FILE``, the recalibrated rows
+    written to FILE as they are scored (replaced atomically when all is well)."""
+    from .. import api
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.temporary: Any = None
+    if predictions is None:
+        return api.evaluate(evaluation, path)
+    from ..atomic import atomic_text_file
+    from ..render.calibration_output import PredictionWriter
 
-    def __enter__(self) -> str:
-        if self.path != "-":
-            return self.path
-        import shutil
-        import sys
-        import tempfile
-
-        self.temporary = tempfile.NamedTemporaryFile(prefix="xent-", delete=False)
-        with self.temporary as copy:
-            shutil.copyfileobj(sys.stdin.buffer, copy)
-        return self.temporary.name
-
-    def __exit__(self, *exc) -> None:
-        if self.temporary is not None:
-            import os
-
-            os.unlink(self.temporary.name)
+    with atomic_text_file(predictions, source=predictions) as stream:
+        writer = PredictionWriter(stream, label_column, weights)
+        return api.evaluate(evaluation, path, on_rows=writer)

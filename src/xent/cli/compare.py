@@ -4,13 +4,15 @@
 # start, and string annotations would each be compiled and evaluated then.
 
 import sys
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
 from ..errors import UsageError
-from . import options as o
+from . import params as p
+from . import parse
 from .app import XentCommand, app, output_format
+from .choices import OutputFormat
 
 
 def _is_number(text: str) -> bool:
@@ -36,54 +38,61 @@ class CompareCommand(XentCommand):
 
 @app.command(cls=CompareCommand)
 def compare(
-    file_a: str = typer.Argument(..., metavar="A", help="The reference model's predictions."),
-    file_b: str = typer.Argument(..., metavar="B", help="The new model's, for the same rows."),
-    id_column: Optional[str] = typer.Option(
-        None,
-        "--id",
-        metavar="COLUMN",
-        help="Match rows by this column instead of by order (both files are read in memory).",
-        rich_help_panel=o.DECIDE,
-    ),
-    disagree: int = typer.Option(
-        10,
-        "--disagree",
-        min=0,
-        max=100_000,
-        metavar="K",
-        help="List the K rows where the two losses differ most (default 10).",
-        rich_help_panel=o.DECIDE,
-    ),
-    fail_if_worse: Optional[float] = typer.Option(
-        None,
-        "--fail-if-worse",
-        metavar="[MARGIN]",
-        help="A gate for scripts: after the output, exit 3 when B's mean loss is above A's "
-        "by more than MARGIN (default 0).",
-        rich_help_panel=o.DECIDE,
-    ),
-    ci: Optional[float] = o.CiOption,
-    bootstrap: int = o.BootstrapOption,
-    seed: int = o.SeedOption,
-    input_format: Optional[o.InputFormat] = o.InputFormatOption,
-    label_column: str = o.LabelColumnOption,
-    label_columns: Optional[str] = o.LabelColumnsOption,
-    delimiter: Optional[str] = o.DelimiterOption,
-    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
-    classes: Optional[str] = o.ClassesOption,
-    from_logits: bool = o.FromLogitsOption,
-    clip: Optional[float] = o.ClipOption,
-    renormalize: bool = o.RenormalizeOption,
-    label_smoothing: float = o.LabelSmoothingOption,
-    weights: Optional[str] = o.WeightsOption,
-    sample_weights: Optional[str] = o.SampleWeightsOption,
-    ignore_index: Optional[int] = o.IgnoreIndexOption,
-    ignore_label: Optional[str] = o.IgnoreLabelOption,
-    top_k: int = o.TopKOption,
-    base: str = o.BaseOption,
-    fmt: o.OutputFormat = o.FormatOption,
-    precision: int = o.PrecisionOption,
-    output: Optional[str] = o.OutputOption,
+    ctx: typer.Context,
+    file_a: Annotated[str, typer.Argument(metavar="A", help="The reference model's predictions.")],
+    file_b: Annotated[str, typer.Argument(metavar="B", help="The new model's, for the same rows.")],
+    id_column: Annotated[
+        Optional[str],
+        typer.Option(
+            "--id",
+            metavar="COLUMN",
+            help="Match rows by this column instead of by order (both files are read in memory).",
+            rich_help_panel=p.DECIDE,
+        ),
+    ] = None,
+    disagree: Annotated[
+        int,
+        typer.Option(
+            "--disagree",
+            min=0,
+            max=100_000,
+            metavar="K",
+            help="List the K rows where the two losses differ most (default 10).",
+            rich_help_panel=p.DECIDE,
+        ),
+    ] = 10,
+    fail_if_worse: Annotated[
+        Optional[float],
+        typer.Option(
+            "--fail-if-worse",
+            metavar="[MARGIN]",
+            help="A gate for scripts: after the output, exit 3 when B's mean loss is above A's "
+            "by more than MARGIN (default 0).",
+            rich_help_panel=p.DECIDE,
+        ),
+    ] = None,
+    ci: p.CiOption = None,
+    bootstrap: p.BootstrapOption = 200,
+    seed: p.SeedOption = 0,
+    input_format: p.InputFormatOption = None,
+    label_column: p.LabelColumnOption = "label",
+    label_columns: p.LabelColumnsOption = None,
+    delimiter: p.DelimiterOption = None,
+    ignore_columns: p.IgnoreColumnsOption = None,
+    classes: p.ClassesOption = None,
+    from_logits: p.FromLogitsOption = False,
+    clip: p.ClipOption = None,
+    renormalize: p.RenormalizeOption = False,
+    label_smoothing: p.LabelSmoothingOption = 0.0,
+    weights: p.WeightsOption = None,
+    sample_weights: p.SampleWeightsOption = None,
+    ignore_index: p.IgnoreIndexOption = None,
+    ignore_label: p.IgnoreLabelOption = None,
+    top_k: p.TopKOption = 1,
+    base: p.BaseOption = "e",
+    fmt: p.FormatOption = OutputFormat.auto,
+    precision: p.PrecisionOption = 4,
+    output: p.OutputOption = None,
 ) -> None:
     """Compare two models on the same rows: both losses, the paired difference B − A with
     its standard error, t statistic and interval, per-class differences, wins.
@@ -94,53 +103,35 @@ def compare(
       xent compare old.csv new.csv --id id --ci 0.95  (matched by an id column)
       xent compare old.csv new.csv --fail-if-worse 0.01   (exit 3 if new is worse)
     """
-    from ..compare import compare_files
+    from .. import api
     from ..render.compare_output import render_comparison
 
-    options = o.score_options(
-        logits=from_logits,
-        base=base,
-        clip=clip,
-        renormalize=renormalize,
-        label_smoothing=label_smoothing,
-        weights=weights,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
-        top_k=top_k,
-        ci=ci,
-        replicates=bootstrap,
-        seed=seed,
-    )
-    read = o.file_read_options(
-        input_format=input_format,
-        label_column=label_column,
-        label_columns=label_columns,
-        delimiter_text=delimiter,
-        ignore_columns=ignore_columns,
-        classes=classes,
-        sample_weights=sample_weights,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
+    evaluation = parse.evaluation(
+        ctx.params, [file_a, file_b], "compare", id_column=id_column, disagreements=disagree
     )
     if file_a == "-" and file_b == "-":
         raise UsageError("stdin can be only one of the two files")
-    comparison = compare_files(
-        file_a, file_b, options, read, id_column=id_column, disagreements=disagree
-    )
+    comparison = api.evaluate(evaluation, [file_a, file_b])
     render_comparison(comparison, output_format(fmt), sys.stdout, precision=precision)
     sys.stdout.flush()
-    if fail_if_worse is not None:
-        import math
+    _gate(fail_if_worse, comparison)
 
-        from ..errors import GateFailed
 
-        if math.isnan(fail_if_worse):
-            raise UsageError("nan is not a margin", source="--fail-if-worse")
-        d = comparison.difference
-        if d > fail_if_worse or math.isnan(d):
-            raise GateFailed(
-                f"gate failed: B ({comparison.b.source}) is worse than A "
-                f"({comparison.a.source}) by {d!r} {comparison.unit}, more than the margin "
-                f"{fail_if_worse!r}",
-                source="--fail-if-worse",
-            )
+def _gate(margin: Optional[float], comparison) -> None:
+    """``--fail-if-worse MARGIN``: after the output, exit 3 when B is worse than A by more."""
+    import math
+
+    from ..errors import GateFailed
+
+    if margin is None:
+        return
+    if math.isnan(margin):
+        raise UsageError("nan is not a margin", source="--fail-if-worse")
+    d = comparison.difference
+    if d > margin or math.isnan(d):
+        raise GateFailed(
+            f"gate failed: B ({comparison.b.source}) is worse than A "
+            f"({comparison.a.source}) by {d!r} {comparison.unit}, more than the margin "
+            f"{margin!r}",
+            source="--fail-if-worse",
+        )

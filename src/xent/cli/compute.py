@@ -1,64 +1,68 @@
 """``xent compute``: the cross-entropy of labels and predictions, from arguments or a file.
 
-Arguments and files are two sources of the same pipeline (:mod:`xent.pipeline`): this
-module only reads the options and hands them on.
+Arguments and files are two sources of one evaluation: this module reads the options into
+an :class:`~xent.evaluation.Evaluation`, hands it to :func:`xent.api.evaluate` and renders
+what comes back.
 """
 
 # No `from __future__ import annotations`: Typer reads the parameters' types at every
 # start, and string annotations would each be compiled and evaluated then.
 
-from typing import List, Optional
+import typer
 
 from ..errors import UsageError
-from . import options as o
-from .app import Terminal, XentCommand, app
+from . import params as p
+from . import parse
+from .app import XentCommand, app, render_report
+from .choices import OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
 def compute(
-    paths: Optional[List[str]] = o.PathsArgument,
-    labels: Optional[List[str]] = o.LabelsOption,
-    pred: Optional[List[str]] = o.PredOption,
-    logits: Optional[List[str]] = o.LogitsOption,
-    classes: Optional[str] = o.ClassesOption,
-    file: Optional[List[str]] = o.FileOption,
-    by_file: bool = o.ByFileOption,
-    cluster: Optional[str] = o.ClusterOption,
-    workers: Optional[int] = o.WorkersOption,
-    pred_array: Optional[str] = o.PredArrayOption,
-    input_format: Optional[o.InputFormat] = o.InputFormatOption,
-    label_column: str = o.LabelColumnOption,
-    label_columns: Optional[str] = o.LabelColumnsOption,
-    delimiter: Optional[str] = o.DelimiterOption,
-    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
-    on_error: o.OnError = o.OnErrorOption,
-    from_logits: bool = o.FromLogitsOption,
-    clip: Optional[float] = o.ClipOption,
-    renormalize: bool = o.RenormalizeOption,
-    label_smoothing: float = o.LabelSmoothingOption,
-    weights: Optional[str] = o.WeightsOption,
-    sample_weights: Optional[str] = o.SampleWeightsOption,
-    ignore_index: Optional[int] = o.IgnoreIndexOption,
-    ignore_label: Optional[str] = o.IgnoreLabelOption,
-    multi_label: bool = o.MultiLabelOption,
-    top_k: int = o.TopKOption,
-    bins: int = o.BinsOption,
-    worst: int = o.WorstOption,
-    reliability: bool = o.ReliabilityOption,
-    reliability_svg: Optional[str] = o.ReliabilitySvgOption,
-    ci: Optional[float] = o.CiOption,
-    bootstrap: int = o.BootstrapOption,
-    seed: int = o.SeedOption,
-    group_by: Optional[str] = o.GroupByOption,
-    sequence_column: Optional[str] = o.SequenceColumnOption,
-    fail_above: Optional[float] = o.FailAboveOption,
-    base: str = o.BaseOption,
-    fmt: o.OutputFormat = o.FormatOption,
-    precision: int = o.PrecisionOption,
-    reduction: o.Reduction = o.ReductionOption,
-    output: Optional[str] = o.OutputOption,
-    save_svg: Optional[str] = o.SaveSvgOption,
-    save_html: Optional[str] = o.SaveHtmlOption,
+    ctx: typer.Context,
+    paths: p.PathsArgument = None,
+    labels: p.LabelsOption = None,
+    pred: p.PredOption = None,
+    logits: p.LogitsOption = None,
+    classes: p.ClassesOption = None,
+    file: p.FilesOption = None,
+    by_file: p.ByFileOption = False,
+    cluster: p.ClusterOption = None,
+    workers: p.WorkersOption = None,
+    pred_array: p.PredArrayOption = None,
+    input_format: p.InputFormatOption = None,
+    label_column: p.LabelColumnOption = "label",
+    label_columns: p.LabelColumnsOption = None,
+    delimiter: p.DelimiterOption = None,
+    ignore_columns: p.IgnoreColumnsOption = None,
+    on_error: p.OnErrorOption = OnError.raise_,
+    from_logits: p.FromLogitsOption = False,
+    clip: p.ClipOption = None,
+    renormalize: p.RenormalizeOption = False,
+    label_smoothing: p.LabelSmoothingOption = 0.0,
+    weights: p.WeightsOption = None,
+    sample_weights: p.SampleWeightsOption = None,
+    ignore_index: p.IgnoreIndexOption = None,
+    ignore_label: p.IgnoreLabelOption = None,
+    multi_label: p.MultiLabelOption = False,
+    top_k: p.TopKOption = 1,
+    bins: p.BinsOption = 15,
+    worst: p.WorstOption = 0,
+    reliability: p.ReliabilityOption = False,
+    reliability_svg: p.ReliabilitySvgOption = None,
+    ci: p.CiOption = None,
+    bootstrap: p.BootstrapOption = 200,
+    seed: p.SeedOption = 0,
+    group_by: p.GroupByOption = None,
+    sequence_column: p.SequenceColumnOption = None,
+    fail_above: p.FailAboveOption = None,
+    base: p.BaseOption = "e",
+    fmt: p.FormatOption = OutputFormat.auto,
+    precision: p.PrecisionOption = 4,
+    reduction: p.ReductionOption = Reduction.mean,
+    output: p.OutputOption = None,
+    save_svg: p.SaveSvgOption = None,
+    save_html: p.SaveHtmlOption = None,
 ) -> None:
     """Cross-entropy H(P,Q) = −Σ P(i)·log Q(i) of a label P and a prediction Q.
 
@@ -70,85 +74,27 @@ def compute(
       xent compute --file shards/*.parquet --by-file (many files, one evaluation)
       xent compute -i preds.csv --ci 0.95 --fail-above 0.5   (an interval; exit 3 above 0.5)
     """
+    from .. import api
 
     if from_logits and logits:
         raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
-    options = o.score_options(
-        logits=from_logits or bool(logits),
-        base=base,
-        clip=clip,
-        renormalize=renormalize,
-        label_smoothing=label_smoothing,
-        weights=weights,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
-        multi_label=multi_label,
-        top_k=top_k,
-        bins=bins,
-        worst=worst,
-        on_error=on_error,
-        ci=ci,
-        replicates=bootstrap,
-        seed=seed,
+    params, view = ctx.params, parse.view(ctx.params)
+    files = parse.input_files(
+        params,
+        bool(labels or pred or logits),
+        "no input: give --labels and --pred (or --logits), a file with --file, "
+        "or pipe a file in (see 'xent compute --help')",
     )
-    view = o.View(
-        fmt, precision, reduction.value, save_svg, save_html, reliability, reliability_svg
-    )
-    vectors = bool(labels or pred or logits)
-    files = [*(file or ()), *(paths or ())]
-    if not files and not vectors:
-        if Terminal.detect().stdin_is_tty:
-            raise UsageError(
-                "no input: give --labels and --pred (or --logits), a file with --file, "
-                "or pipe a file in (see 'xent compute --help')"
-            )
-        files = ["-"]
-    if not files and (reliability or reliability_svg):
-        raise UsageError(
-            "the reliability diagram is drawn for a file (--file): its bins need many rows",
-            source="--reliability" if reliability else "--reliability-svg",
-        )
-    if not files:
-        from .vectors import score_vectors
-
-        if group_by or sequence_column:
-            raise UsageError(
-                "--group-by and --sequence-column read a file's columns: give --file",
-                source="--group-by" if group_by else "--sequence-column",
-            )
-        report = score_vectors(labels, pred, logits, classes, options, sample_weights, view)
+    if files is None:  # vectors: one chunk, scored as a file is
+        evaluation = parse.evaluation(params, None, metrics=view.fmt != "plain")
+        report = api.evaluate(evaluation, parse.vectors(params, evaluation.score))
+        render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
         return gate(fail_above, report.cross_entropy, view.reduction, report.unit)
-    if vectors:
-        raise UsageError("give a file or --labels/--pred/--logits vectors, not both")
-    if workers is not None and cluster != "local":
-        raise UsageError("--workers is for --cluster local", source="--workers")
-    from .files import score_file_command
+    from .files import score_files, summary_format, wants_metrics
 
-    read = o.file_read_options(
-        input_format=input_format,
-        label_column=label_column,
-        label_columns=label_columns,
-        delimiter_text=delimiter,
-        ignore_columns=ignore_columns,
-        classes=classes,
-        on_error=on_error,
-        sample_weights=sample_weights,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
-        multi_label=multi_label,
-        pred_array=pred_array,
-    )
-    summary = score_file_command(
-        files,
-        options,
-        read,
-        view,
-        by_file=by_file,
-        group_by=group_by,
-        sequence_column=sequence_column,
-        cluster=cluster,
-        workers=workers,
-    )
+    shown = summary_format(view)
+    evaluation = parse.evaluation(params, files, metrics=wants_metrics(view, shown))
+    summary = score_files(evaluation, files, view, shown)
     return gate(fail_above, summary.cross_entropy, view.reduction, summary.unit)
 
 

@@ -4,33 +4,51 @@
 # start, and string annotations would each be compiled and evaluated then.
 
 import os
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
-from ..errors import InvalidProbabilities, UsageError
-from ..units import parse_base, unit_name
-from . import options as o
+from ..errors import UsageError
+from ..units import unit_name
+from . import params as o
+from . import parse
 from .app import XentCommand, app, output_format
+from .choices import OnError, OutputFormat, Reduction
 
-POption = typer.Option(
-    None, "--p", metavar="P1,P2,...", help="Distribution P, one value per class. Repeatable."
-)
-QOption = typer.Option(
-    None, "--q", metavar="Q1,Q2,...", help="Distribution Q, one value per class. Repeatable."
-)
+POption = Annotated[
+    Optional[List[str]],
+    typer.Option(
+        "--p", metavar="P1,P2,...", help="Distribution P, one value per class. Repeatable."
+    ),
+]
+QOption = Annotated[
+    Optional[List[str]],
+    typer.Option(
+        "--q", metavar="Q1,Q2,...", help="Distribution Q, one value per class. Repeatable."
+    ),
+]
 
 
-def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize, files) -> None:
+def _run(params: dict, kind: str) -> None:
+    """``xent kl``/``js``: of a file of P and Q columns (or piped in), or of --p and --q."""
     import sys
 
-    from ..divergences import divergence
-    from ..readers.arguments import parse_vectors, resolve_classes, sources
+    from .. import api
+    from ..readers.arguments import parse_vectors, resolve_classes
     from ..render.divergence_output import render_divergence
 
-    log_base = parse_base(base)
-    if _file(kind, bool(p or q), classes, log_base, fmt, precision, reduction, renormalize, files):
-        return
+    p, q = params["p"], params["q"]
+    path = parse.stdin_or_file(
+        params["file"],
+        bool(p or q),
+        "no input: give --p and --q, a file with --file (columns p_<class> and q_<class>), "
+        f"or pipe a file in (see 'xent {kind} --help')",
+    )
+    evaluation = parse.evaluation(params, None if path is None else [path], kind)
+    if path is not None:
+        from .files import score_distributions
+
+        return score_distributions(evaluation, path, parse.view(params))
     if not p or not q:
         raise UsageError("give both distributions: --p 0.5,0.5 --q 0.9,0.1")
     if len(p) != len(q) and 1 not in (len(p), len(q)):
@@ -41,77 +59,45 @@ def _run(kind, p, q, classes, base, fmt, precision, reduction, renormalize, file
             f"--p has {len(p_rows[0])} values but --q has {len(q_rows[0])}: one per class"
         )
     # The table names each class itself: the default-classes note of compute is not needed.
-    names = resolve_classes(len(p_rows[0]), option=classes, environ=os.environ)[0]
-    try:
-        result = divergence(kind, p_rows, q_rows, base=log_base, renormalize=renormalize)
-    except InvalidProbabilities as error:
-        option = f"--{error.what}"
-        names_of = sources(option, len(p_rows if error.what == "p" else q_rows))
-        row = min(error.row or 0, len(names_of) - 1)
-        error.source = names_of[row]
-        raise error from None
+    names = resolve_classes(len(p_rows[0]), option=params["classes"], environ=os.environ)[0]
+    result = api.evaluate(evaluation, api.Distributions(p_rows, q_rows, names))
+    base, fmt, reduction = (
+        evaluation.score.base,
+        output_format(parse.view(params).fmt),
+        evaluation.reduction,
+    )
     render_divergence(
         result,
-        output_format(fmt),
+        fmt,
         sys.stdout,
         classes=names,
-        base=log_base,
-        unit=unit_name(log_base),
-        reduction=reduction.value,
-        precision=precision,
+        base=base,
+        unit=unit_name(base),
+        reduction=reduction,
+        precision=params["precision"],
     )
     sys.stdout.flush()
 
 
-def _file(kind, given, classes, base, fmt, precision, reduction, renormalize, files) -> bool:
-    """Score a file of P and Q columns, if one is given (or piped in): True when done."""
-    file, input_format, delimiter, ignore_columns, on_error, p_columns, q_columns = files
-    path = o.stdin_or_file(
-        file,
-        given,
-        "no input: give --p and --q, a file with --file (columns p_<class> and q_<class>), "
-        f"or pipe a file in (see 'xent {kind} --help')",
-    )
-    if path is None:
-        return False
-    from ..options import ScoreOptions
-    from .files import distribution_file_command
-
-    options = ScoreOptions(
-        base=base, renormalize=renormalize, skip_bad_rows=on_error is o.OnError.skip
-    )
-    read = o.read_options(input_format, delimiter, ignore_columns, None, on_error)
-    distribution_file_command(
-        path,
-        kind,
-        options,
-        read,
-        o.View(fmt, precision, reduction.value),
-        p_columns=o.names(p_columns, "--p-columns"),
-        q_columns=o.names(q_columns, "--q-columns"),
-        classes=o.names(classes, "--classes"),
-    )
-    return True
-
-
 @app.command(cls=XentCommand)
 def kl(
-    p: Optional[List[str]] = POption,
-    q: Optional[List[str]] = QOption,
-    classes: Optional[str] = o.ClassesOption,
-    file: Optional[str] = o.FileOption,
-    input_format: Optional[o.InputFormat] = o.InputFormatOption,
-    delimiter: Optional[str] = o.DelimiterOption,
-    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
-    p_columns: Optional[str] = o.PColumnsOption,
-    q_columns: Optional[str] = o.QColumnsOption,
-    on_error: o.OnError = o.OnErrorOption,
-    base: str = o.BaseOption,
-    fmt: o.OutputFormat = o.FormatOption,
-    precision: int = o.PrecisionOption,
-    reduction: o.Reduction = o.ReductionOption,
-    renormalize: bool = o.RenormalizeOption,
-    output: Optional[str] = o.OutputOption,
+    ctx: typer.Context,
+    p: POption = None,
+    q: QOption = None,
+    classes: o.ClassesOption = None,
+    file: o.FileOption = None,
+    input_format: o.InputFormatOption = None,
+    delimiter: o.DelimiterOption = None,
+    ignore_columns: o.IgnoreColumnsOption = None,
+    p_columns: o.PColumnsOption = None,
+    q_columns: o.QColumnsOption = None,
+    on_error: o.OnErrorOption = OnError.raise_,
+    base: o.BaseOption = "e",
+    fmt: o.FormatOption = OutputFormat.auto,
+    precision: o.PrecisionOption = 4,
+    reduction: o.ReductionOption = Reduction.mean,
+    renormalize: o.RenormalizeOption = False,
+    output: o.OutputOption = None,
 ) -> None:
     """Kullback-Leibler divergence KL(P‖Q) = Σ P(i)·log(P(i)/Q(i)).
 
@@ -126,28 +112,28 @@ def kl(
     A file, a row per pair: columns p_<class> and q_<class> (or --p-columns, --q-columns):
       xent kl -i examples/distributions.csv -r none
     """
-    files = (file, input_format, delimiter, ignore_columns, on_error, p_columns, q_columns)
-    _run("kl", p, q, classes, base, fmt, precision, reduction, renormalize, files)
+    _run(ctx.params, "kl")
 
 
 @app.command(cls=XentCommand)
 def js(
-    p: Optional[List[str]] = POption,
-    q: Optional[List[str]] = QOption,
-    classes: Optional[str] = o.ClassesOption,
-    file: Optional[str] = o.FileOption,
-    input_format: Optional[o.InputFormat] = o.InputFormatOption,
-    delimiter: Optional[str] = o.DelimiterOption,
-    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
-    p_columns: Optional[str] = o.PColumnsOption,
-    q_columns: Optional[str] = o.QColumnsOption,
-    on_error: o.OnError = o.OnErrorOption,
-    base: str = o.BaseOption,
-    fmt: o.OutputFormat = o.FormatOption,
-    precision: int = o.PrecisionOption,
-    reduction: o.Reduction = o.ReductionOption,
-    renormalize: bool = o.RenormalizeOption,
-    output: Optional[str] = o.OutputOption,
+    ctx: typer.Context,
+    p: POption = None,
+    q: QOption = None,
+    classes: o.ClassesOption = None,
+    file: o.FileOption = None,
+    input_format: o.InputFormatOption = None,
+    delimiter: o.DelimiterOption = None,
+    ignore_columns: o.IgnoreColumnsOption = None,
+    p_columns: o.PColumnsOption = None,
+    q_columns: o.QColumnsOption = None,
+    on_error: o.OnErrorOption = OnError.raise_,
+    base: o.BaseOption = "e",
+    fmt: o.FormatOption = OutputFormat.auto,
+    precision: o.PrecisionOption = 4,
+    reduction: o.ReductionOption = Reduction.mean,
+    renormalize: o.RenormalizeOption = False,
+    output: o.OutputOption = None,
 ) -> None:
     """Jensen-Shannon divergence JS(P,Q) = ½ KL(P‖M) + ½ KL(Q‖M), M = (P+Q)/2.
 
@@ -163,5 +149,4 @@ def js(
     A file, a row per pair: columns p_<class> and q_<class> (or --p-columns, --q-columns):
       xent js -i examples/distributions.csv --base 2
     """
-    files = (file, input_format, delimiter, ignore_columns, on_error, p_columns, q_columns)
-    _run("js", p, q, classes, base, fmt, precision, reduction, renormalize, files)
+    _run(ctx.params, "js")

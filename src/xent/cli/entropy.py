@@ -3,43 +3,48 @@
 # No `from __future__ import annotations`: Typer reads the parameters' types at every
 # start, and string annotations would each be compiled and evaluated then.
 
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
 from ..errors import UsageError
-from ..units import parse_base
-from . import options as o
+from . import params as p
+from . import parse
 from .app import XentCommand, app, render_report
+from .choices import OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
 def entropy(
-    pred: Optional[List[str]] = typer.Option(
-        None,
-        "--pred",
-        "-p",
-        metavar="Q1,Q2,...",
-        help="A probability distribution, one value per class. Repeat for several.",
-    ),
-    logits: Optional[List[str]] = typer.Option(
-        None, "--logits", metavar="Z1,Z2,...", help="Logits instead of --pred (softmax)."
-    ),
-    classes: Optional[str] = o.ClassesOption,
-    file: Optional[str] = o.FileOption,
-    input_format: Optional[o.InputFormat] = o.InputFormatOption,
-    delimiter: Optional[str] = o.DelimiterOption,
-    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
-    on_error: o.OnError = o.OnErrorOption,
-    from_logits: bool = o.FromLogitsOption,
-    base: str = o.BaseOption,
-    fmt: o.OutputFormat = o.FormatOption,
-    precision: int = o.PrecisionOption,
-    reduction: o.Reduction = o.ReductionOption,
-    renormalize: bool = o.RenormalizeOption,
-    output: Optional[str] = o.OutputOption,
-    save_svg: Optional[str] = o.SaveSvgOption,
-    save_html: Optional[str] = o.SaveHtmlOption,
+    ctx: typer.Context,
+    pred: Annotated[
+        Optional[List[str]],
+        typer.Option(
+            "--pred",
+            "-p",
+            metavar="Q1,Q2,...",
+            help="A probability distribution, one value per class. Repeat for several.",
+        ),
+    ] = None,
+    logits: Annotated[
+        Optional[List[str]],
+        typer.Option("--logits", metavar="Z1,Z2,...", help="Logits instead of --pred (softmax)."),
+    ] = None,
+    classes: p.ClassesOption = None,
+    file: p.FileOption = None,
+    input_format: p.InputFormatOption = None,
+    delimiter: p.DelimiterOption = None,
+    ignore_columns: p.IgnoreColumnsOption = None,
+    on_error: p.OnErrorOption = OnError.raise_,
+    from_logits: p.FromLogitsOption = False,
+    base: p.BaseOption = "e",
+    fmt: p.FormatOption = OutputFormat.auto,
+    precision: p.PrecisionOption = 4,
+    reduction: p.ReductionOption = Reduction.mean,
+    renormalize: p.RenormalizeOption = False,
+    output: p.OutputOption = None,
+    save_svg: p.SaveSvgOption = None,
+    save_html: p.SaveHtmlOption = None,
 ) -> None:
     """Entropy H(Q) = −Σ Q(i)·log Q(i) of a distribution: its uncertainty.
 
@@ -53,37 +58,22 @@ def entropy(
       xent entropy --pred 10,20,30 --renormalize
       xent entropy -i dists.csv -r none -f csv
     """
-    from ..options import ScoreOptions
+    from .. import api
 
     if from_logits and logits:
         raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
-    options = ScoreOptions(
-        logits=from_logits or bool(logits),
-        base=parse_base(base),
-        renormalize=renormalize,
-        skip_bad_rows=on_error is o.OnError.skip,
-    )
-    path = o.stdin_or_file(
+    path = parse.stdin_or_file(
         file,
         bool(pred or logits),
         "no input: give --pred (or --logits), a file with --file, or pipe a file in "
         "(see 'xent entropy --help')",
     )
+    evaluation = parse.evaluation(ctx.params, None if path is None else [path], "entropy")
     if path is not None:
-        from .files import distribution_file_command
+        from .files import score_distributions
 
-        read = o.read_options(input_format, delimiter, ignore_columns, classes, on_error)
-        view = o.View(fmt, precision, reduction.value, save_svg, save_html)
-        return distribution_file_command(path, "entropy", options, read, view)
-
-    from ..pipeline import vector_report
-    from ..readers.arguments import distribution_chunk
-
-    vectors, option = o.predictions(pred, logits)
-    chunk, notes = distribution_chunk(
-        vectors, list(o.names(classes, "--classes")) or None, option=option
-    )
-    report = vector_report(
-        chunk, options, reduction=reduction.value, notes=notes, labels=[""] * len(vectors)
-    )
+        return score_distributions(evaluation, path, parse.view(ctx.params))
+    vectors, option = parse.predictions(pred, logits)
+    classes_given = list(parse.names(classes, "--classes")) or None
+    report = api.evaluate(evaluation, api.Distributions(vectors, None, classes_given, option))
     render_report(report, fmt, precision, svg=save_svg, html=save_html)

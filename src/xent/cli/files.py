@@ -1,4 +1,4 @@
-"""``xent compute --file``: a prediction file (or stdin) through the pipeline, streamed.
+"""Files through :func:`xent.api.evaluate`, streamed, and what is shown of them.
 
 A chunk is read, scored, added to the totals (or written out, with ``--reduction none``)
 and dropped, so memory stays flat; a progress bar shows on stderr for large inputs.
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import UsageError
 from ..units import counted
 from .app import Terminal, error_line, save_pictures
-from .options import View
+from .parse import View
 
 if TYPE_CHECKING:
+    from ..evaluation import Evaluation
     from ..render.rows_output import RowWriter
 
 # Inputs smaller than this finish before a progress bar would be worth drawing.
@@ -25,12 +25,49 @@ PROGRESS_BYTES = 16 << 20
 def _size(paths: list[str]) -> int | None:
     import os
 
+    from ..readers.sources import expand_paths
+
     if "-" in paths:
         return None
     try:
-        return sum(os.stat(path).st_size for path in paths)
-    except OSError:
+        return sum(os.stat(path).st_size for path in expand_paths(paths))
+    except (OSError, ValueError):
         return None
+
+
+class _Bar:
+    """The bytes read so far, drawn as a Rich bar on stderr once the input is large."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.progress: Any = None
+        self.task: Any = None
+        self.sized, self.total = False, cast("int | None", None)
+
+    def __call__(self, position: int) -> None:
+        if self.progress is None:
+            if not self.sized:  # at the first call: the files are found by now
+                self.sized, self.total = True, _size(self.paths)
+            small = self.total is None or self.total < 2 * PROGRESS_BYTES
+            if position < PROGRESS_BYTES and small:
+                return
+            self._start()
+        self.progress.update(self.task, completed=position)
+
+    def _start(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (TextColumn("reading"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+        self.progress = Progress(*columns, console=Console(stderr=True), transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("read", total=self.total)
 
 
 @contextmanager
@@ -40,126 +77,38 @@ def progress_bar(paths: list[str], terminal: Terminal):
     if not terminal.stderr_is_tty:
         yield lambda position: None
         return
-    total = _size(paths)
-    state: dict = {"progress": None, "task": None}
-
-    def update(position: int) -> None:
-        if state["progress"] is None:
-            if position < PROGRESS_BYTES and (total is None or total < 2 * PROGRESS_BYTES):
-                return
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            progress = Progress(
-                TextColumn("reading"),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            progress.start()
-            state["progress"] = progress
-            state["task"] = progress.add_task("read", total=total)
-        state["progress"].update(state["task"], completed=position)
-
+    bar = _Bar(paths)
     try:
-        yield update
+        yield bar
     finally:
-        if state["progress"] is not None:
-            state["progress"].stop()
+        if bar.progress is not None:
+            bar.progress.stop()
 
 
-def score_file_command(
-    paths: list[str],
-    options,
-    read,
-    view: View,
-    *,
-    by_file: bool = False,
-    group_by=None,
-    sequence_column=None,
-    cluster: str | None = None,
-    workers: int | None = None,
-):
+def summary_format(view: View) -> str:
+    """The format to write: ``auto`` is a table on a terminal, else CSV rows or the plain
+    number."""
+    fmt = view.fmt.value
+    if fmt == "auto":
+        per_row = view.reduction == "none"
+        fmt = "table" if Terminal.detect().stdout_is_tty else ("csv" if per_row else "plain")
+    return fmt
+
+
+def wants_metrics(view: View, fmt: str) -> bool:
+    """Top-k, Brier and calibration are kept beside the loss when they are shown."""
+    drawn = view.pictures or view.reliability or view.reliability_svg
+    return view.reduction != "none" and bool(fmt != "plain" or drawn)
+
+
+def score_files(evaluation: Evaluation, paths: list[str], view: View, fmt: str):
     """Score the files (one evaluation) and render the summary, or the rows with
-    ``--reduction none``; returns the summary. ``cluster``: on a Dask cluster
-    (:mod:`xent.runner.dask`)."""
-    from ..pipeline import score_file
-    from ..readers.sources import expand_paths
-    from ..report import skipped_note
+    ``--reduction none``; returns the summary."""
+    from .. import api
 
-    terminal = Terminal.detect()
-    per_row = view.reduction == "none"
-    if cluster is not None:
-        from ..runner.dask import check_cluster_options
-
-        check_cluster_options(per_row)
-    # On a cluster the workers find the files (the client may not see them).
-    files = expand_paths(paths) if cluster is None else paths
-    if len(files) > 1 and per_row:
-        raise UsageError(
-            "--reduction none with several files: the rows would be numbered per file; "
-            "score one file at a time",
-            source="--reduction",
-        )
-    if len(files) > 1 and options.worst:
-        raise UsageError(
-            "--worst with several files: its line numbers would be per file; score one "
-            "file at a time",
-            source="--worst",
-        )
-    if by_file and per_row:
-        raise UsageError(
-            "--by-file needs a summary: leave out --reduction none", source="--by-file"
-        )
-    if per_row and options.worst:
-        raise UsageError("--worst needs a summary: leave out --reduction none", source="--worst")
-    fmt = _output_format(view, terminal)
-    if per_row and (view.reliability or view.reliability_svg):
-        raise UsageError(
-            "the reliability diagram is of the whole file: leave out --reduction none",
-            source="--reliability" if view.reliability else "--reliability-svg",
-        )
-    rows = RowOutput(fmt, view.precision) if per_row else None
-    metrics = not per_row and bool(
-        fmt != "plain" or view.pictures or view.reliability or view.reliability_svg
-    )
-    if cluster is not None:
-        from ..runner.dask import score_on_cluster
-
-        summary = score_on_cluster(
-            paths,
-            options,
-            read,
-            address=cluster,
-            workers=workers,
-            reduction=view.reduction,
-            metrics=metrics,
-            by_file=by_file,
-            group_by=group_by,
-            sequence_column=sequence_column,
-        )
-    else:
-        with progress_bar(files, terminal) as progress:
-            summary = score_file(
-                paths,
-                options,
-                read,
-                reduction=view.reduction,
-                metrics=metrics,
-                on_rows=rows,
-                progress=progress,
-                by_file=by_file,
-                group_by=group_by,
-                sequence_column=sequence_column,
-            )
+    rows = RowOutput(fmt, view.precision) if evaluation.per_row else None
+    with progress_bar(paths, Terminal.detect()) as progress:
+        summary = api.evaluate(evaluation, paths, on_rows=rows, progress=progress)
     if rows is not None:
         rows.finish()
     elif view.reliability:
@@ -169,6 +118,14 @@ def score_file_command(
 
         render_summary(summary, fmt, sys.stdout, precision=view.precision)
     sys.stdout.flush()
+    _save_pictures(summary, view)
+    _notes(summary, evaluation.per_row, fmt)
+    return summary
+
+
+def _save_pictures(summary, view: View) -> None:
+    """``--save-svg``/``--save-html`` (of the summary or the reliability diagram) and
+    ``--reliability-svg``."""
     if view.pictures:
         if view.reliability:
             from ..render.reliability import reliability_renderable as renderable
@@ -180,12 +137,16 @@ def score_file_command(
         from ..render.reliability import save_reliability_svg
 
         save_reliability_svg(summary, view.reliability_svg)
+
+
+def _notes(summary, per_row: bool, fmt: str) -> None:
+    """What a script's log should keep, on stderr: the rows skipped, and ignored."""
+    from ..report import skipped_note
+
     if summary.skipped and (per_row or fmt != "table"):
-        # Said on stderr too, where a script's log keeps it.
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if per_row and summary.ignored:
         error_line(f"{summary.source}: {counted(summary.ignored, 'row')} ignored, not written")
-    return summary
 
 
 def render_reliability(summary, fmt: str, precision: int) -> None:
@@ -228,63 +189,19 @@ class RowOutput:
             self.writer.finish()
 
 
-def distribution_file_command(
-    path: str,
-    kind: str,
-    options,
-    read,
-    view: View,
-    *,
-    p_columns: tuple[str, ...] = (),
-    q_columns: tuple[str, ...] = (),
-    classes: tuple[str, ...] = (),
-) -> None:
+def score_distributions(evaluation: Evaluation, path: str, view: View) -> None:
     """``xent entropy``/``kl``/``js`` of a file: its summary, or its rows with
-    ``--reduction none``, streamed as :func:`score_file_command` does."""
-    import numpy as np
+    ``--reduction none``, streamed as :func:`score_files` does."""
+    from .. import api
+    from ..render.distribution_output import render_distribution_summary
 
-    from ..pipeline import score_distribution_file
-    from ..render.distribution_output import (
-        DistributionRowWriter,
-        render_distribution_summary,
-    )
-    from ..results import DISTRIBUTION_KEYS, skipped_note
-
-    terminal = Terminal.detect()
-    per_row = view.reduction == "none"
-    fmt = _output_format(view, terminal)
-    writer: list[DistributionRowWriter] = []
-
-    def on_rows(values, lines, chunk) -> None:
-        if not writer:
-            writer.append(
-                DistributionRowWriter(
-                    fmt,
-                    sys.stdout,
-                    DISTRIBUTION_KEYS[kind],
-                    numbered=chunk.numbered,
-                    precision=view.precision,
-                )
-            )
-        writer[0].write(values, lines)
-
-    with progress_bar([path], terminal) as progress:
-        summary = score_distribution_file(
-            path,
-            kind,
-            options,
-            read,
-            p_columns=p_columns,
-            q_columns=q_columns,
-            classes=classes,
-            reduction=view.reduction,
-            on_rows=on_rows if per_row else None,
-            progress=progress,
-        )
-    if per_row:
-        if not writer:  # every row skipped: a csv still has its header
-            on_rows(np.zeros(0), np.zeros(0, dtype=np.int64), summary)
-        writer[0].finish()
+    fmt = summary_format(view)
+    rows = DistributionRows(evaluation.measure, fmt, view.precision)
+    with progress_bar([path], Terminal.detect()) as progress:
+        on_rows = rows if evaluation.per_row else None
+        summary = api.evaluate(evaluation, path, on_rows=on_rows, progress=progress)
+    if evaluation.per_row:
+        rows.finish(summary)
     else:
         render_distribution_summary(summary, fmt, sys.stdout, precision=view.precision)
     sys.stdout.flush()
@@ -294,6 +211,42 @@ def distribution_file_command(
         save_pictures(
             lambda: distribution_summary_renderable(summary, view.precision), view.svg, view.html
         )
+    _distribution_notes(summary, evaluation.per_row, fmt, evaluation.measure)
+
+
+class DistributionRows:
+    """``--reduction none`` of distributions: each chunk's values written as they come."""
+
+    def __init__(self, kind: str, fmt: str, precision: int) -> None:
+        self.kind, self.fmt, self.precision = kind, fmt, precision
+        self.writer: Any = None
+
+    def __call__(self, values, lines, chunk) -> None:
+        if self.writer is None:
+            from ..render.distribution_output import DistributionRowWriter
+            from ..results import DISTRIBUTION_KEYS
+
+            self.writer = DistributionRowWriter(
+                self.fmt,
+                sys.stdout,
+                DISTRIBUTION_KEYS[self.kind],
+                numbered=chunk.numbered,
+                precision=self.precision,
+            )
+        self.writer.write(values, lines)
+
+    def finish(self, summary) -> None:
+        if self.writer is None:  # every row skipped: a csv still has its header
+            import numpy as np
+
+            self(np.zeros(0), np.zeros(0, dtype=np.int64), summary)
+        self.writer.finish()
+
+
+def _distribution_notes(summary, per_row: bool, fmt: str, kind: str) -> None:
+    """The rows skipped, and the rows of an infinite KL(P‖Q), said on stderr."""
+    from ..results import skipped_note
+
     if summary.skipped and (per_row or fmt != "table"):
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if summary.infinite and kind == "kl":
@@ -302,18 +255,3 @@ def distribution_file_command(
             f"{'has' if summary.infinite == 1 else 'have'} an infinite KL(P‖Q): Q gives "
             "probability 0 to a class that P gives mass to"
         )
-
-
-def _output_format(view: View, terminal) -> str:
-    """The format to write: ``auto`` is a table on a terminal, else CSV rows or the plain
-    number. Pictures (--save-svg/--save-html) are of the summary, not of rows."""
-    per_row = view.reduction == "none"
-    if per_row and view.pictures:
-        raise UsageError(
-            "--save-svg/--save-html save the summary: leave out --reduction none",
-            source="--save-svg" if view.svg else "--save-html",
-        )
-    fmt = view.fmt.value
-    if fmt == "auto":
-        fmt = "table" if terminal.stdout_is_tty else ("csv" if per_row else "plain")
-    return fmt

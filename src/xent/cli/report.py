@@ -4,54 +4,60 @@
 # No `from __future__ import annotations`: Typer reads the parameters' types at every
 # start, and string annotations would each be compiled and evaluated then.
 
-from typing import List, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import UsageError
-from . import options as o
+from . import params as p
+from . import parse
 from .app import Terminal, XentCommand, app
+from .choices import OnError
 
+HTML_ONLY = "the report is an HTML page: give -o FILE (or redirect stdout)"
+WORST_PER_FILE = (
+    "the worst rows' line numbers would be per file: score one file at a time, or give --worst 0"
+)
 ReportWorstOption = typer.Option(
-    10,
     "--worst",
     min=0,
     metavar="K",
     help="List the K rows with the highest loss, with their line numbers.",
-    rich_help_panel=o.METRICS,
+    rich_help_panel=p.METRICS,
 )
 
 
 @app.command(cls=XentCommand)
 def report(
-    paths: Optional[List[str]] = o.PathsArgument,
-    file: Optional[List[str]] = o.FileOption,
-    pred_array: Optional[str] = o.PredArrayOption,
-    input_format: Optional[o.InputFormat] = o.InputFormatOption,
-    label_column: str = o.LabelColumnOption,
-    label_columns: Optional[str] = o.LabelColumnsOption,
-    delimiter: Optional[str] = o.DelimiterOption,
-    ignore_columns: Optional[str] = o.IgnoreColumnsOption,
-    classes: Optional[str] = o.ClassesOption,
-    on_error: o.OnError = o.OnErrorOption,
-    from_logits: bool = o.FromLogitsOption,
-    clip: Optional[float] = o.ClipOption,
-    renormalize: bool = o.RenormalizeOption,
-    label_smoothing: float = o.LabelSmoothingOption,
-    weights: Optional[str] = o.WeightsOption,
-    sample_weights: Optional[str] = o.SampleWeightsOption,
-    ignore_index: Optional[int] = o.IgnoreIndexOption,
-    ignore_label: Optional[str] = o.IgnoreLabelOption,
-    multi_label: bool = o.MultiLabelOption,
-    top_k: int = o.TopKOption,
-    bins: int = o.BinsOption,
-    worst: int = ReportWorstOption,
-    ci: Optional[float] = o.CiOption,
-    bootstrap: int = o.BootstrapOption,
-    seed: int = o.SeedOption,
-    base: str = o.BaseOption,
-    precision: int = o.PrecisionOption,
-    output: Optional[str] = o.OutputOption,
+    ctx: typer.Context,
+    paths: p.PathsArgument = None,
+    file: p.FilesOption = None,
+    pred_array: p.PredArrayOption = None,
+    input_format: p.InputFormatOption = None,
+    label_column: p.LabelColumnOption = "label",
+    label_columns: p.LabelColumnsOption = None,
+    delimiter: p.DelimiterOption = None,
+    ignore_columns: p.IgnoreColumnsOption = None,
+    classes: p.ClassesOption = None,
+    on_error: p.OnErrorOption = OnError.raise_,
+    from_logits: p.FromLogitsOption = False,
+    clip: p.ClipOption = None,
+    renormalize: p.RenormalizeOption = False,
+    label_smoothing: p.LabelSmoothingOption = 0.0,
+    weights: p.WeightsOption = None,
+    sample_weights: p.SampleWeightsOption = None,
+    ignore_index: p.IgnoreIndexOption = None,
+    ignore_label: p.IgnoreLabelOption = None,
+    multi_label: p.MultiLabelOption = False,
+    top_k: p.TopKOption = 1,
+    bins: p.BinsOption = 15,
+    worst: Annotated[int, ReportWorstOption] = 10,
+    ci: p.CiOption = None,
+    bootstrap: p.BootstrapOption = 200,
+    seed: p.SeedOption = 0,
+    base: p.BaseOption = "e",
+    precision: p.PrecisionOption = 4,
+    output: p.OutputOption = None,
 ) -> None:
     """An HTML report of a prediction file: the summary, the per-class table, the
     reliability diagram, a histogram of the per-row losses and the worst rows, in one
@@ -64,67 +70,23 @@ def report(
     """
     import sys
 
+    from .. import api
     from ..histogram import LossHistogram
-    from ..pipeline import score_file
     from ..readers.sources import expand_paths
     from ..render.report_html import report_html
     from .files import progress_bar
 
     terminal = Terminal.detect()
-    files = [*(file or ()), *(paths or ())]
-    if not files:
-        if terminal.stdin_is_tty:
-            raise UsageError(
-                "no input: give a prediction file (xent report preds.csv -o report.html)"
-            )
-        files = ["-"]
+    files = parse.input_files(
+        ctx.params, False, "no input: give a prediction file (xent report preds.csv -o report.html)"
+    ) or ["-"]
     if output is None and terminal.stdout_is_tty:
-        raise UsageError(
-            "the report is an HTML page: give -o FILE (or redirect stdout)", source="--output"
-        )
+        raise UsageError(HTML_ONLY, source="--output")
+    evaluation = parse.evaluation(ctx.params, files, metrics=True)
     expanded = expand_paths(files)
-    if len(expanded) > 1 and worst:
-        raise UsageError(
-            "the worst rows' line numbers would be per file: score one file at a time, or "
-            "give --worst 0",
-            source="--worst",
-        )
-    options = o.score_options(
-        logits=from_logits,
-        base=base,
-        clip=clip,
-        renormalize=renormalize,
-        label_smoothing=label_smoothing,
-        weights=weights,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
-        multi_label=multi_label,
-        top_k=top_k,
-        bins=bins,
-        worst=worst,
-        on_error=on_error,
-        ci=ci,
-        replicates=bootstrap,
-        seed=seed,
-    )
-    read = o.file_read_options(
-        input_format=input_format,
-        label_column=label_column,
-        label_columns=label_columns,
-        delimiter_text=delimiter,
-        ignore_columns=ignore_columns,
-        classes=classes,
-        on_error=on_error,
-        sample_weights=sample_weights,
-        ignore_index=ignore_index,
-        ignore_label=ignore_label,
-        multi_label=multi_label,
-        pred_array=pred_array,
-    )
+    evaluation.check_files(len(expanded), worst_hint=WORST_PER_FILE)
     histogram = LossHistogram()
     with progress_bar(expanded, terminal) as progress:
-        summary = score_file(
-            expanded, options, read, metrics=True, on_rows=histogram, progress=progress
-        )
+        summary = api.evaluate(evaluation, expanded, on_rows=histogram, progress=progress)
     sys.stdout.write(report_html(summary, histogram, precision=precision))
     sys.stdout.flush()

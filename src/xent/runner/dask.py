@@ -173,16 +173,6 @@ def score_part(
 # ------------------------------------------------------------------ on the client
 
 
-def check_cluster_options(per_row: bool) -> None:
-    """What a cluster run does not do, said before it starts."""
-    if per_row:
-        raise UsageError(
-            "--reduction none with --cluster: the rows would all come back through the "
-            "scheduler to be written here; score the files locally for one loss per row",
-            source="--reduction",
-        )
-
-
 def _dask():
     try:
         import distributed

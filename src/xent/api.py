@@ -1,0 +1,240 @@
+"""The one library call of every command: :func:`evaluate` an
+:class:`~xent.evaluation.Evaluation` on its sources (files, or rows given as values).
+
+It dispatches on what is measured, by the Evaluation's fields alone, onto the functions
+that score (:func:`xent.pipeline.score_file`, the Dask backend, :mod:`xent.compare`,
+:mod:`xent.calibration`); the command line calls nothing else to compute. (A thin layer,
+until the runner takes ``evaluate(sources, evaluation, backend)`` itself.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from .errors import InvalidProbabilities, param
+from .evaluation import Evaluation
+
+
+class Vectors(NamedTuple):
+    """Rows given as values: a label per row (or one for all) and a prediction per row.
+    ``option`` names where the predictions came from, in errors (``pred`` or ``logits``)."""
+
+    labels: list[str]
+    values: list[list[float]]
+    classes: list[str] | None = None
+    option: str = param("pred")
+    sample_weights: list[float] | None = None
+
+
+class Distributions(NamedTuple):
+    """Distributions given as values: P alone (``entropy``), or P and Q (``kl``, ``js``)."""
+
+    p: list[list[float]]
+    q: list[list[float]] | None = None
+    classes: list[str] | None = None
+    option: str = param("pred")
+
+
+def evaluate(
+    evaluation: Evaluation,
+    sources: Vectors | Distributions | str | Sequence[str],
+    *,
+    on_rows: Callable[..., None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Any:
+    """Score ``sources`` as ``evaluation`` says; returns what the measure gives: a
+    :class:`~xent.results.Summary` of files, a :class:`~xent.report.Report` of vectors, a
+    :class:`~xent.compare.Comparison`, a :class:`~xent.calibration.TemperatureFit`, a
+    :class:`~xent.divergences.Divergence`. ``on_rows`` is handed each chunk's scored rows
+    (with ``reduction='none'``; the recalibrated chunks for ``temperature``);
+    ``progress`` the bytes read so far."""
+    if isinstance(sources, Vectors):
+        return _vectors(evaluation, sources)
+    if isinstance(sources, Distributions):
+        return _distributions(evaluation, sources)
+    paths = [sources] if isinstance(sources, str) else list(sources)
+    measure = evaluation.measure
+    if measure == "compare":
+        from .compare import compare_files
+
+        a, b = paths
+        return compare_files(
+            a,
+            b,
+            evaluation.score,
+            evaluation.read,
+            id_column=evaluation.id_column,
+            disagreements=evaluation.disagreements,
+        )
+    if measure == "temperature":
+        return _temperature(evaluation, paths[0], on_rows)
+    if measure in ("entropy", "kl", "js"):
+        return _distribution_file(evaluation, paths[0], on_rows, progress)
+    return _files(evaluation, paths, on_rows, progress)
+
+
+def lesson(evaluation: Evaluation, vectors: Vectors):
+    """``xent explain``: one label's cross-entropy against each prediction, written out
+    step by step (a :class:`~xent.lesson.Lesson`)."""
+    from .lesson import build_lesson
+    from .readers.arguments import vector_chunk
+
+    label = vectors.labels[0]
+    chunk, notes = vector_chunk(
+        [label], vectors.values, vectors.classes, evaluation.score, option=vectors.option
+    )
+    return build_lesson(chunk, evaluation.score, label, notes)
+
+
+def _files(evaluation: Evaluation, paths: list[str], on_rows, progress):
+    """Prediction files, one evaluation: here (and in CSV worker processes) or on Dask."""
+    e = evaluation
+    if e.cluster is not None:  # the workers find the files (the client may not see them)
+        e.check_files(len(paths))
+        from .runner.dask import score_on_cluster
+
+        return score_on_cluster(
+            paths,
+            e.score,
+            e.read,
+            address=e.cluster,
+            workers=e.workers,
+            reduction=e.reduction,
+            metrics=e.metrics,
+            by_file=e.by_file,
+            group_by=e.group_by,
+            sequence_column=e.sequence_column,
+        )
+    from .pipeline import score_file
+    from .readers.sources import expand_paths
+
+    e.check_files(len(expand_paths(paths)))
+    return score_file(
+        paths,
+        e.score,
+        e.read,
+        reduction=e.reduction,
+        metrics=e.metrics,
+        on_rows=on_rows,
+        progress=progress,
+        by_file=e.by_file,
+        group_by=e.group_by,
+        sequence_column=e.sequence_column,
+    )
+
+
+def _distribution_file(evaluation: Evaluation, path: str, on_rows, progress):
+    from .pipeline import score_distribution_file
+
+    return score_distribution_file(
+        path,
+        evaluation.measure,
+        evaluation.score,
+        evaluation.read,
+        p_columns=evaluation.p_columns,
+        q_columns=evaluation.q_columns,
+        classes=evaluation.classes,
+        reduction=evaluation.reduction,
+        on_rows=on_rows,
+        progress=progress,
+    )
+
+
+def _vectors(evaluation: Evaluation, vectors: Vectors):
+    """Rows given as values: one chunk, scored as any file is, into its contribution table."""
+    from .pipeline import vector_report
+    from .readers.arguments import vector_chunk
+
+    chunk, notes = vector_chunk(
+        list(vectors.labels),
+        vectors.values,
+        vectors.classes,
+        evaluation.score,
+        option=vectors.option,
+        sample_weights=vectors.sample_weights,
+    )
+    return vector_report(
+        chunk,
+        evaluation.score,
+        reduction=evaluation.reduction,
+        notes=notes,
+        labels=list(vectors.labels),
+        metrics=evaluation.metrics,
+    )
+
+
+def _distributions(evaluation: Evaluation, given: Distributions):
+    """``entropy`` of P given as values (a Report), or ``kl``/``js`` of P and Q (a
+    Divergence, its errors placed at the sample they are about)."""
+    if given.q is None:
+        from .pipeline import vector_report
+        from .readers.arguments import distribution_chunk
+
+        chunk, notes = distribution_chunk(given.p, given.classes, option=given.option)
+        return vector_report(
+            chunk,
+            evaluation.score,
+            reduction=evaluation.reduction,
+            notes=notes,
+            labels=[""] * len(given.p),
+        )
+    from .divergences import divergence
+    from .readers.arguments import sources
+
+    options = evaluation.score
+    try:
+        return divergence(
+            evaluation.measure,
+            given.p,
+            given.q,
+            base=options.base,
+            renormalize=options.renormalize,
+        )
+    except InvalidProbabilities as error:
+        names = sources(param(error.what), len(given.p if error.what == "p" else given.q))
+        error.source = names[min(error.row or 0, len(names) - 1)]
+        raise error from None
+
+
+def _temperature(evaluation: Evaluation, path: str, on_chunk):
+    """Fit the temperature of a file's predictions in two reads; a third scores Q_T (and
+    hands ``on_chunk`` each recalibrated chunk). stdin is copied to a temporary file
+    first, to be read three times."""
+    from .calibration import fit_temperature, recalibrate
+    from .readers.files import read_prediction_chunks, source_name
+
+    with _spooled(path) as readable:
+        source = source_name(path)
+
+        def chunks():
+            return read_prediction_chunks(readable, evaluation.read)
+
+        fit, _ = fit_temperature(chunks, evaluation.score, source=source)
+        return recalibrate(chunks(), evaluation.score, fit, source=source, on_chunk=on_chunk)
+
+
+class _spooled:
+    """A path to read more than once: the file itself, or stdin copied to a temporary file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.temporary: Any = None
+
+    def __enter__(self) -> str:
+        if self.path != "-":
+            return self.path
+        import shutil
+        import sys
+        import tempfile
+
+        self.temporary = tempfile.NamedTemporaryFile(prefix="xent-", delete=False)
+        with self.temporary as copy:
+            shutil.copyfileobj(sys.stdin.buffer, copy)
+        return self.temporary.name
+
+    def __exit__(self, *exc) -> None:
+        if self.temporary is not None:
+            import os
+
+            os.unlink(self.temporary.name)

@@ -1,0 +1,34 @@
+"""The choices of the command line's enumerated options (``--format``, ``--reduction``,
+``--input-format``, ``--on-error``)."""
+
+from enum import Enum
+
+
+class OutputFormat(str, Enum):
+    auto = "auto"
+    table = "table"
+    json = "json"
+    csv = "csv"
+    plain = "plain"
+
+
+class Reduction(str, Enum):
+    mean = "mean"
+    sum = "sum"
+    none = "none"
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    parquet = "parquet"
+    feather = "feather"
+    npy = "npy"
+    npz = "npz"
+
+
+class OnError(str, Enum):
+    raise_ = "raise"
+    skip = "skip"
