@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..errors import DataError
+from ..errors import DataError, param
 from ..options import ScoreOptions
 from ..parts import Part, RowValues, new_totals
 from ..scorer import Detail, ScoredRows
@@ -168,14 +168,14 @@ def check_not_all_ignored(totals: Totals, options: ScoreOptions, source: str | N
             raise DataError(
                 f"every row is skipped as bad: {totals.skipped:,} "
                 f"row{'s' if totals.skipped > 1 else ''}{where}, so there is no "
-                "loss to average (--on-error raise shows the first problem)",
+                f"loss to average ({param('on_error', 'raise')} shows the first problem)",
                 source=source or None,
             )
         return
     how = (
-        f"the ignore index {options.ignore_index} (--ignore-index)"
+        f"the ignore index {options.ignore_index} ({param('ignore_index')})"
         if options.ignore_index is not None
-        else f"{options.ignore_label!r} (--ignore-label)"
+        else f"{options.ignore_label!r} ({param('ignore_label')})"
     )
     also = f" and {totals.skipped:,} rows are skipped as bad" if totals.skipped else ""
     every = "" if totals.skipped else "all "
