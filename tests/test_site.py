@@ -83,3 +83,51 @@ def test_the_readme_links_to_files_that_exist():
     for page in nav_pages():  # the README leads to every page but the generated ones
         if page not in {"index.md", "changelog.md", "lesson.md"}:
             assert f"docs/{page}" in text, page
+
+
+def shown_commands():
+    """Every ``xent COMMAND --option ...`` in a code block of the README and the pages,
+    with the options it names (what a block without ``$`` lines shows but does not run)."""
+    pages = [README, ROOT / "examples/README.md", *sorted(DOCS.glob("*.md"))]
+    for page in pages:
+        if page.name == "cli.md":  # written from the command tree itself
+            continue
+        text = page.read_text(encoding="utf-8")
+        for block in re.findall(r"^```[a-z]*\n(.*?)^```", text, re.M | re.S):
+            for line in block.splitlines():
+                line = line.split(" #", 1)[0]
+                if line.startswith((">>>", "...")) or "import " in line:  # Python
+                    continue
+                for match in re.finditer(r"(?:^|[\s/$])xent ([a-z]+)\b(.*)", line):
+                    name, rest = match.groups()
+                    words = []
+                    for part in re.split(r" \| |&&|;", rest):
+                        if words and not part.strip().startswith(("-", "(")):
+                            break  # the next command of a pipe
+                        words += part.split()
+                    options = {
+                        m.group(1)
+                        for w in words
+                        for m in [re.match(r"[(\[]*(--?[a-zA-Z][\w-]*)", w)]
+                        if m
+                    }
+                    yield page.name, name, options
+
+
+def test_every_command_shown_exists_with_its_options():
+    import typer
+
+    from xent.cli import app
+
+    group = typer.main.get_command(app)
+    ctx = group.context_class(group, info_name="xent")
+    seen = 0
+    for page, name, options in shown_commands():
+        command = group.get_command(ctx, name)
+        assert command is not None, f"{page}: xent {name}"
+        known = {"-h", "--help"}
+        for param in command.params:
+            known.update(getattr(param, "opts", []), getattr(param, "secondary_opts", []))
+        assert options <= known, f"{page}: xent {name}: {sorted(options - known)}"
+        seen += 1
+    assert seen >= 50
