@@ -16,7 +16,7 @@ import numpy as np
 
 from . import engine
 from .engine import _in_base
-from .errors import DataError
+from .errors import DataError, param
 
 __all__ = [
     "DIVERGENCES",
@@ -148,16 +148,18 @@ def column_groups(
     position = {name: i for i, name in enumerate(columns)}
     if p_columns or q_columns:
         if not (p_columns and q_columns):
-            given, missing = ("--p-columns", "--q-columns")[:: 1 if p_columns else -1]
-            raise UsageError(f"{given} needs {missing} too: name both groups", source=missing)
+            given, missing = ("p_columns", "q_columns")[:: 1 if p_columns else -1]
+            raise UsageError(
+                f"{param(given)} needs {param(missing)} too: name both groups", parameter=missing
+            )
         if len(p_columns) != len(q_columns):
             raise UsageError(
-                f"--p-columns has {len(p_columns)} columns ({', '.join(p_columns)}) but "
-                f"--q-columns has {len(q_columns)} ({', '.join(q_columns)}): one per class, "
-                "in the same order",
-                source="--q-columns",
+                f"{param('p_columns')} has {len(p_columns)} columns ({', '.join(p_columns)}) "
+                f"but {param('q_columns')} has {len(q_columns)} ({', '.join(q_columns)}): one "
+                "per class, in the same order",
+                parameter="q_columns",
             )
-        for option, group in (("--p-columns", p_columns), ("--q-columns", q_columns)):
+        for option, group in ((param("p_columns"), p_columns), (param("q_columns"), q_columns)):
             for name in group:
                 if name not in position:
                     raise UsageError(
@@ -171,7 +173,8 @@ def column_groups(
         if others:
             raise UsageError(
                 f"column {others[0]!r} is neither p_<class> nor q_<class>: name the groups "
-                "with --p-columns and --q-columns, or leave it out with --ignore-columns",
+                f"with {param('p_columns')} and {param('q_columns')}, or leave it out with "
+                f"{param('ignore_columns')}",
                 source=source,
             )
         p_names = [name[2:] for name in columns if name.startswith("p_")]
@@ -192,7 +195,7 @@ def column_groups(
             raise UsageError(
                 f"{len(classes)} class names given, but P and Q have {len(names)} columns "
                 f"each ({', '.join(names)})",
-                source="--classes",
+                parameter="classes",
             )
         names = list(classes)
     return ColumnGroups(names, p_index, q_index)

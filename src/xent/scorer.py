@@ -238,7 +238,7 @@ def _multi_label(chunk, options: ScoreOptions, detail: bool) -> ScoredRows:
     if y is None or y.shape != chunk.values.shape:
         raise UsageError(
             "multi-label rows need one 0/1 label per class (or the positive class names)",
-            source="--multi-label",
+            parameter="multi_label",
         )
     logits = options.logits or chunk.logits
     values = chunk.values
@@ -344,7 +344,7 @@ def class_weights(options: ScoreOptions, k: int, classes) -> np.ndarray | None:
         raise UsageError(
             f"{w.shape[0]} weights for {k} classes ({', '.join(map(str, classes))}): "
             "give one per class",
-            source="--weights",
+            parameter="weights",
         )
     return w
 
@@ -370,7 +370,7 @@ def _drop_ignored(chunk, options: ScoreOptions):
     if chunk.targets is not None:
         raise UsageError(
             "the labels are distributions: PyTorch's ignore_index needs class labels",
-            source="--ignore-index" if options.ignore_label is None else "--ignore-label",
+            parameter="ignore_index" if options.ignore_label is None else "ignore_label",
         )
     drop = np.isin(chunk.labels, ignored_classes(chunk.classes, options))
     ignored = int(drop.sum())
