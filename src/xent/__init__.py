@@ -42,6 +42,7 @@ _MODULE_OF = {
     "score_file": "pipeline",
     "score_rows": "pipeline",
     "ScoreOptions": "options",
+    "Evaluation": "evaluation",
     "ReadOptions": "readers.read_options",
     "Summary": "results",
     "Report": "results",
