@@ -100,3 +100,162 @@ def test_js_distances_merge_over_parts():
         merged.merge(totals)
     want = np.mean([jensenshannon(a, b) for a, b in zip(p, q)])
     assert merged.root_total.value / merged.rows == pytest.approx(want, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- item 6
+
+
+def _write_predictions(path, y, q, classes):
+    head = "label," + ",".join(classes)
+    body = "\n".join(
+        classes[label] + "," + ",".join(map(repr, row)) for label, row in zip(y, q.tolist())
+    )
+    path.write_text(head + "\n" + body + "\n")
+
+
+@pytest.fixture
+def tied(tmp_path):
+    """Predictions with ties for the top probability (a random forest's votes are)."""
+    rng = np.random.default_rng(6)
+    votes = rng.multinomial(4, [0.4, 0.3, 0.2, 0.1], size=400).astype(float)
+    q = votes / votes.sum(axis=1, keepdims=True)
+    y = rng.choice(4, size=400, p=[0.4, 0.3, 0.2, 0.1])
+    path = tmp_path / "tied.csv"
+    _write_predictions(path, y, q, ["a", "b", "c", "d"])
+    return path, y, q
+
+
+def test_the_two_accuracies_on_ties_are_scikit_learns(xent_cli, tied):
+    from sklearn.metrics import accuracy_score, top_k_accuracy_score
+
+    path, y, q = tied
+    accuracy = accuracy_score(y, q.argmax(axis=1))
+    top_1 = top_k_accuracy_score(y, q, k=1, labels=range(4))
+    assert accuracy != top_1  # the file's ties break differently in the two
+    data = json.loads(xent_cli("compute", "-i", path, "-f", "json").stdout)
+    assert data["accuracy"] == pytest.approx(accuracy, rel=1e-12)
+    assert data["top_k_accuracy"] == pytest.approx(top_1, rel=1e-12)  # both kept for scripts
+
+    # k = 1: one of them, the accuracy, in the table and the page.
+    table = xent_cli("compute", "-i", path, "-f", "table", env={"COLUMNS": "120"}).stdout
+    assert _value_of(table, "accuracy (arg-max)")[1] == f"{100 * accuracy:.1f}%"
+    assert "top-1" not in table and "top_k_accuracy_score" not in table
+    page = path.with_suffix(".html")
+    assert xent_cli("report", path, "-o", page).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "top-1" not in html and 'data-key="top_k_accuracy"' not in html
+    assert f'data-key="accuracy" data-value="{accuracy!r}"' in html
+
+
+def test_both_accuracies_shown_say_how_each_breaks_ties(xent_cli, tied):
+    from sklearn.metrics import accuracy_score, top_k_accuracy_score
+
+    path, y, q = tied
+    top_2 = top_k_accuracy_score(y, q, k=2, labels=range(4))
+    accuracy = accuracy_score(y, q.argmax(axis=1))
+    args = ("compute", "-i", path, "--top-k", "2", "-f", "table")
+    table = xent_cli(*args, env={"COLUMNS": "120"}).stdout
+    assert _value_of(table, "accuracy (arg-max)")[1] == f"{100 * accuracy:.1f}%"
+    assert _value_of(table, "top-2 accuracy")[1] == f"{100 * top_2:.1f}%"
+    flat = " ".join(table.split())
+    assert "accuracy_score" in flat and "top_k_accuracy_score" in flat
+    page = path.with_suffix(".html")
+    assert xent_cli("report", path, "--top-k", "2", "-o", page).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert f'data-key="top_k_accuracy" data-value="{top_2!r}"' in html
+    assert "accuracy_score" in html and "top_k_accuracy_score" in html
+
+
+# --------------------------------------------------------------------------- item 7
+
+
+def _calibration_file(path, sharpen: float):
+    rng = np.random.default_rng(7)
+    q = rng.dirichlet(np.ones(4) * 2, size=5000)
+    y = np.array([rng.choice(4, p=row) for row in q])
+    q = q**sharpen
+    q /= q.sum(axis=1, keepdims=True)
+    _write_predictions(path, y, q, ["a", "b", "c", "d"])
+
+
+@pytest.mark.parametrize("sharpen, shown", [(1.0, True), (3.0, False)])
+def test_the_equal_mass_ece_bound_is_a_bound_shown_when_it_matters(
+    xent_cli, tmp_path, sharpen, shown
+):
+    from xent.render.numbers import number
+
+    path = tmp_path / "p.csv"
+    _calibration_file(path, sharpen)
+    data = json.loads(xent_cli("compute", "-i", path, "-f", "json").stdout)
+    value, bound = data["adaptive_ece"], data["adaptive_ece_bound"]  # the key is kept
+    assert (bound >= value / 10) == shown
+    table = xent_cli("compute", "-i", path, "-f", "table", env={"COLUMNS": "120"}).stdout
+    row = _value_of(table, "equal-mass ECE")
+    assert row[1] == number(value, 4)
+    assert "±" not in table
+    text = f"worst-case error ≤ {number(bound, 2)}"
+    assert (text in row[2]) == shown
+    page = path.with_suffix(".html")
+    assert xent_cli("report", path, "-o", page).exit_code == 0
+    assert (text in page.read_text(encoding="utf-8")) == shown
+
+
+# --------------------------------------------------------------------------- item 20
+
+
+def test_the_page_says_what_infinite_losses_do(xent_cli, tmp_path):
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(20)
+    q = rng.dirichlet(np.ones(3), size=300)
+    y = rng.choice(3, size=300)
+    q[:40] = np.eye(3)[y[:40]] * 0.97 + 0.01  # a tall first bin
+    zero = [50, 60, 70]
+    for row in zero:  # probability 0 for the label: an infinite loss
+        q[row] = 0.5
+        q[row, y[row]] = 0.0
+    path = tmp_path / "inf.csv"
+    _write_predictions(path, y, q, ["a", "b", "c"])
+    page = tmp_path / "inf.html"
+    assert xent_cli("report", path, "--ci", "0.9", "--bootstrap", "30", "-o", page).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "∞ – ∞" not in html and ">nan<" not in html and "nan%" not in html
+    assert "no 90% interval: 3 rows give the label probability 0" in html
+    infinite_classes = sorted({"abc"[y[r]] for r in zero})
+    assert "No shares of the loss: the summed loss is infinite" in html
+    assert (
+        f"{'classes' if len(infinite_classes) > 1 else 'class'} {', '.join(infinite_classes)}"
+        in html
+    )
+    assert "3 of them infinite" in html
+    # The finite rows' mean, as scikit-learn has it, is still the histogram's subject.
+    finite = np.setdiff1d(np.arange(300), zero)
+    assert log_loss(y[finite], q[finite], labels=range(3)) < 2
+
+
+def test_a_dominant_first_bin_goes_on_a_log_scale(xent_cli, tmp_path):
+    import re
+
+    rng = np.random.default_rng(21)
+    q = rng.dirichlet(np.ones(3), size=400)
+    y = rng.choice(3, size=400)
+    q[:350] = np.eye(3)[y[:350]] * 0.997 + 0.001
+    path = tmp_path / "tall.csv"
+    _write_predictions(path, y, q, ["a", "b", "c"])
+    page = tmp_path / "tall.html"
+    assert xent_cli("report", path, "-o", page).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "rows (log scale)" in html and "on a log scale" in html
+    # The bars' counts add up to the rows (none lost to the scale).
+    bars = re.findall(r'class="bar"[^>]*height="([\d.]+)"[^>]*><title>[^<]*: ([\d,]+) rows', html)
+    counts = [int(c.replace(",", "")) for _, c in bars]
+    assert 0.99 * 400 <= sum(counts) <= 400
+    # Each bar's height is log(1 + rows), the tallest the plot's height (268 px).
+    tallest = max(counts)
+    for height, count in zip((float(h) for h, _ in bars), counts):
+        assert height == pytest.approx(268 * math.log1p(count) / math.log1p(tallest), abs=0.01)
+    # Without a dominant bin, the scale stays linear.
+    q2 = rng.dirichlet(np.ones(3), size=400)
+    _write_predictions(path, y, q2, ["a", "b", "c"])
+    assert xent_cli("report", path, "-o", page).exit_code == 0
+    assert "log scale" not in page.read_text(encoding="utf-8")

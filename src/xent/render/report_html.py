@@ -21,6 +21,7 @@ from typing import NamedTuple
 from .. import __version__
 from ..units import counted
 from .numbers import full_precision, number
+from .summary_output import TIE_NOTE, adaptive_bound_text
 from .text import visible
 
 CSS = """
@@ -52,8 +53,8 @@ th { font-size: 13px; color: var(--dim); font-weight: 600; background: var(--sof
 th:first-child, td:first-child, td.text { text-align: left; }
 td.text { white-space: normal; word-break: break-all; }
 tbody tr:hover { background: #fbfcfd; }
-.share { display: inline-block; height: 9px; background: var(--blue); opacity: .75;
-  vertical-align: middle; margin-right: 6px; }
+.share { display: inline-block; height: 14px; background: var(--blue); opacity: .8;
+  vertical-align: middle; margin-right: 8px; border-radius: 2px; }
 .pictures { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 figure { margin: 0; }
 figcaption { font-size: 13px; max-width: 520px; margin-top: 6px; }
@@ -61,6 +62,9 @@ ul.notes { color: var(--dim); margin: 8px 0 0; padding-left: 20px; }
 .wrong { color: #b42318; }
 footer { margin-top: 40px; font-size: 12.5px; }
 """
+
+
+SHARE_WIDTH = 120  # px: the bar of the class with the largest share of the loss
 
 
 def _text(value) -> str:
@@ -80,7 +84,7 @@ def _cell(x: float, precision: int, key: str | None = None) -> str:
 
 
 def _cards(summary, precision: int) -> str:
-    m, ci = summary.metrics, summary.ci
+    m = summary.metrics
     unit = escape(summary.unit)
     cards: list[tuple[str, str, float, str]] = [
         (f"mean cross-entropy ({unit})", "mean", summary.mean, "mean_cross_entropy"),
@@ -88,8 +92,11 @@ def _cards(summary, precision: int) -> str:
         ("accuracy", "accuracy", summary.accuracy, "accuracy"),
     ]
     if m is not None:
+        if m.k != 1:  # top-1 is the accuracy, ties aside (the note says how each breaks them)
+            cards.append(
+                (f"top-{m.k} accuracy", "top_k_accuracy", m.top_k_accuracy, "top_k_accuracy")
+            )
         cards += [
-            (f"top-{m.k} accuracy", "top_k_accuracy", m.top_k_accuracy, "top_k_accuracy"),
             ("Brier score", "brier_score", m.brier_score, "brier_score"),
             (f"ECE ({m.bins} bins)", "ece", m.ece, "ece"),
             ("MCE", "mce", m.mce, ""),
@@ -114,17 +121,15 @@ def _cards(summary, precision: int) -> str:
         ]
     out = ['<dl class="cards">']
     for i, (title, key, x, ci_key) in enumerate(cards):
-        interval = ""
-        if ci is not None and ci_key in ci.bounds:
-            low, high = ci.bounds[ci_key]
-            interval = (
-                f"<small>{ci.level:.0%} interval {_value(low, precision)} – "
-                f"{_value(high, precision)}</small>"
-            )
+        small = _card_note(summary, key, x, ci_key, precision)
         main = " main" if i == 0 else ""
+        value = _value(x, precision, key=key)
+        if math.isnan(x) and summary.infinite:  # the std of infinite losses
+            exact = full_precision(x)
+            value = f'<span data-key="{key}" data-value="{exact}" title="{exact}">–</span>'
         out.append(
             f'<div class="card{main}"><dt>{title}</dt>'
-            f"<dd>{_value(x, precision, key=key)}{interval}</dd></div>"
+            f"<dd>{value}{f'<small>{small}</small>' if small else ''}</dd></div>"
         )
     counts = [
         ("rows", "rows", summary.rows),
@@ -142,6 +147,27 @@ def _cards(summary, precision: int) -> str:
     return "\n".join(out)
 
 
+def _card_note(summary, key: str, x: float, ci_key: str, precision: int) -> str:
+    """The small text under a card's value: its interval (or why it has none), the
+    equal-mass ECE's worst-case error when it matters, why a value is undefined."""
+    ci, m = summary.ci, summary.metrics
+    if key == "adaptive_ece" and m is not None:
+        return adaptive_bound_text(m)
+    if math.isnan(x) and summary.infinite:
+        return "undefined: some losses are infinite"
+    if ci is None or ci_key not in ci.bounds:
+        return ""
+    low, high = ci.bounds[ci_key]
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"no {ci.level:.0%} interval: {_infinite_rows(summary)}"
+    return f"{ci.level:.0%} interval {_value(low, precision)} – {_value(high, precision)}"
+
+
+def _infinite_rows(summary) -> str:
+    n = summary.infinite
+    return f"{counted(n, 'row')} {'gives' if n == 1 else 'give'} the label probability 0"
+
+
 def _per_class(summary, precision: int) -> str:
     m = summary.metrics
     unit = escape(summary.unit)
@@ -153,30 +179,48 @@ def _per_class(summary, precision: int) -> str:
         "share of the loss",
         "accuracy",
     ]
+    top_k = m is not None and m.k != 1
     if m is not None:
-        header += [f"top-{m.k} accuracy", "Brier", "ECE (own)"]
+        header += [f"top-{m.k} accuracy"] if top_k else []
+        header += ["Brier", "ECE (own)"]
     out = ['<table class="per-class">', "<thead><tr>"]
     out += [f"<th>{h}</th>" for h in header]
     out.append("</tr></thead><tbody>")
+    infinite = not math.isfinite(summary.sum)
+    largest = max((c.share for c in summary.per_class if math.isfinite(c.share)), default=0.0)
     for c in summary.per_class:
-        share = c.share if math.isfinite(c.share) else 0.0
-        bar = f'<span class="share" style="width:{max(0.0, min(1.0, share)) * 60:.1f}px"></span>'
+        exact = full_precision(c.share)
+        if infinite:  # every share is 0 or ∞/∞: say why below the table instead
+            share = f'<td data-key="share" data-value="{exact}" title="{exact}">–</td>'
+        else:
+            width = SHARE_WIDTH * c.share / largest if largest > 0 else 0.0
+            bar = f'<span class="share" style="width:{max(0.0, width):.1f}px"></span>'
+            share = (
+                f'<td data-key="share" data-value="{exact}" title="{exact}">'
+                f"{bar}{_percent(c.share)}</td>"
+            )
         cells = [
             f'<td class="text" data-key="class">{_text(c.name)}</td>',
             f'<td data-key="rows" data-value="{c.rows}">{c.rows:,}</td>',
             _cell(c.mean, precision, "mean_cross_entropy"),
-            f'<td data-key="share" data-value="{full_precision(c.share)}" '
-            f'title="{full_precision(c.share)}">{bar}{_percent(c.share)}</td>',
+            share,
             _cell(c.accuracy, precision, "accuracy"),
         ]
         if m is not None:
+            cells += [_cell(c.top_k_accuracy, precision, "top_k_accuracy")] if top_k else []
             cells += [
-                _cell(c.top_k_accuracy, precision, "top_k_accuracy"),
                 _cell(c.brier_score, precision, "brier_score"),
                 _cell(c.ece, precision, "ece"),
             ]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
+    if infinite:
+        classes = ", ".join(_text(c.name) for c in summary.per_class if c.mean == math.inf)
+        out.append(
+            f'<p class="note">No shares of the loss: the summed loss is infinite '
+            f"({_infinite_rows(summary)}; {'classes' if ',' in classes else 'class'} "
+            f"{classes}).</p>"
+        )
     return "\n".join(out)
 
 
@@ -248,12 +292,28 @@ class _Frame(NamedTuple):
     height: int
     upper: float  # the loss at the right edge
     tallest: int  # the count at the top
+    log: bool = False  # the rows on a log scale: log(1 + count)
 
     def x(self, v: float) -> float:
         return self.left + v / self.upper * self.width
 
     def y(self, count: float) -> float:
+        if self.log:
+            return (
+                self.top + self.height - math.log1p(count) / math.log1p(self.tallest) * self.height
+            )
         return self.top + self.height - count / self.tallest * self.height
+
+    def ticks(self) -> list[int]:
+        """The counts marked on the y-axis: 0, 1, 10, 100, ... on a log scale."""
+        if not self.log:
+            return [int(t) for t in _nice_ticks(self.tallest, 4) if t == int(t)]
+        return [0] + [10**i for i in range(int(math.log10(self.tallest)) + 1)]
+
+
+# The rows go on a log scale when the tallest bar is this many times the next one: a first
+# bin of 600 rows out of 719 would flatten the other bars to a line.
+LOG_SCALE_RATIO = 5
 
 
 def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) -> str:
@@ -270,9 +330,12 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
         f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="14">'
         f"Loss per row ({counted(histogram.rows, 'row')})</text>",
     ]
+    log = False
     if bars:
-        tallest = max(count for _, _, count in bars) or 1
-        frame = _Frame(pad_left, pad_top, plot_w, plot_h, bars[-1][1], tallest)
+        counts = sorted((count for _, _, count in bars), reverse=True)
+        tallest = counts[0] or 1
+        log = len(counts) > 1 and counts[1] > 0 and tallest >= LOG_SCALE_RATIO * counts[1]
+        frame = _Frame(pad_left, pad_top, plot_w, plot_h, bars[-1][1], tallest, log)
         out += _histogram_bars(bars, frame, unit)
         if math.isfinite(summary.mean) and summary.mean <= frame.upper:
             out += _mean_line(summary.mean, frame)
@@ -286,11 +349,12 @@ def loss_histogram_svg(histogram, summary, width: int = 560, height: int = 360) 
     )
     out.append(
         f'<text x="14" y="{pad_top + plot_h / 2}" text-anchor="middle" '
-        f'transform="rotate(-90 14 {pad_top + plot_h / 2})">rows</text>'
+        f'transform="rotate(-90 14 {pad_top + plot_h / 2})">'
+        f"{'rows (log scale)' if log else 'rows'}</text>"
     )
     out.append("</svg>")
     svg = "\n".join(out)
-    caption = _histogram_caption(bars, beyond, summary, unit)
+    caption = _histogram_caption(bars, beyond, summary, unit, log)
     return f'<figure id="loss-histogram">{svg}<figcaption>{caption}</figcaption></figure>'
 
 
@@ -312,9 +376,7 @@ def _histogram_bars(bars, frame: _Frame, unit: str) -> list[str]:
         out.append(
             f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="middle">{tick:g}</text>'
         )
-    for tick in _nice_ticks(frame.tallest, 4):
-        if tick != int(tick):
-            continue
+    for tick in frame.ticks():
         out.append(
             f'<text x="{frame.left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
             f"{int(tick):,}</text>"
@@ -341,15 +403,18 @@ def _mean_line(mean: float, frame: _Frame) -> list[str]:
     ]
 
 
-def _histogram_caption(bars, beyond: int, summary, unit: str) -> str:
-    """The bins' width, what the red line is, and the rows beyond the last bar."""
+def _histogram_caption(bars, beyond: int, summary, unit: str, log: bool = False) -> str:
+    """The bins' width, what the red line is, the scale, and the rows beyond the last
+    bar (the infinite losses among them)."""
     note = ""
     if beyond:
-        note = (
-            f" {counted(beyond, 'row')} {'lies' if beyond == 1 else 'lie'} beyond the last bar "
-            "(the largest loss is "
-            f"{number(summary.max, 4)} {unit})."
-        )
+        note = f" {counted(beyond, 'row')} {'lies' if beyond == 1 else 'lie'} beyond the last bar"
+        if summary.infinite:
+            note += f" ({summary.infinite:,} of them infinite: probability 0 for the label)."
+        else:
+            note += f" (the largest loss is {number(summary.max, 4)} {unit})."
+    if log:
+        note += " The rows are on a log scale: the tallest bar would flatten the others."
     width_text = f"{bars[1][0]:g}" if len(bars) > 1 else ""
     return (
         f"Fixed bins of {width_text} {unit}; the red line is the mean.{note}"
@@ -391,8 +456,11 @@ def report_html(summary, histogram, *, precision: int = 4) -> str:
         f"{escape(summary.unit)}"
     )
     notes = ""
-    if summary.notes:
-        notes = '<ul class="notes">' + "".join(f"<li>{_text(n)}</li>" for n in summary.notes)
+    listed = list(summary.notes)
+    if summary.metrics is not None and summary.metrics.k != 1:
+        listed.insert(0, TIE_NOTE)
+    if listed:
+        notes = '<ul class="notes">' + "".join(f"<li>{_text(n)}</li>" for n in listed)
         notes += "</ul>"
     parts = [
         "<!DOCTYPE html>",

@@ -29,6 +29,27 @@ RELIABILITY_HEADER = [
 ]
 
 
+def adaptive_bound_text(m) -> str:
+    """The equal-mass ECE's worst-case error (``adaptive_ece_bound``: it comes from the
+    histogram of the confidences, not from sampling) as a note, when it matters: when it
+    is at least a tenth of the ECE. Empty otherwise."""
+    bound, value = m.adaptive_ece_bound, m.adaptive_ece
+    if not (math.isfinite(bound) and math.isfinite(value)) or bound <= 0 or bound < value / 10:
+        return ""
+    from .numbers import number
+
+    return f"worst-case error ≤ {number(bound, 2)}"
+
+
+# The tie rules of the two accuracies, where both are shown (top-k with k > 1): each one
+# is its scikit-learn counterpart's, and they differ on a tie for the top probability.
+TIE_NOTE = (
+    "accuracy: the arg-max, the first class on a tie (scikit-learn's accuracy_score of "
+    "argmax(Q)); top-k accuracy: scikit-learn's top_k_accuracy_score, which ranks the "
+    "later class first on a tie"
+)
+
+
 def metrics_dict(summary) -> dict:
     """The stable metric keys; null when the summary has no metrics (no rows)."""
     m = summary.metrics

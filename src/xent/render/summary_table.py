@@ -11,6 +11,7 @@ from rich.text import Text
 from ..units import base_label, counted
 from .layout import Column, bar, fitted_table
 from .numbers import number
+from .summary_output import TIE_NOTE, adaptive_bound_text
 from .text import visible
 
 
@@ -43,6 +44,8 @@ def summary_renderable(summary, precision: int = 4) -> Group:
                 style="dim",
             )
         )
+    if summary.metrics is not None and summary.metrics.k != 1:
+        parts.append(Text(TIE_NOTE, style="dim"))
     parts += [Text(visible(note), style="dim") for note in summary.notes]
     return Group(*parts)
 
@@ -94,11 +97,12 @@ def _metric_rows(m, precision: int) -> list[list[str]]:
     grid.append(["calibration error", number(m.ece, precision), f"ECE, {m.bins} bins"])
     grid.append(["max calibration error", number(m.mce, precision), "MCE, largest bin gap"])
     grid.append(["RMS calibration error", number(m.rms_calibration_error, precision), ""])
+    bound = adaptive_bound_text(m)
     grid.append(
         [
             "equal-mass ECE",
             number(m.adaptive_ece, precision),
-            f"{m.bins} bins of equal weight, ± {number(m.adaptive_ece_bound, 2)}",
+            f"{m.bins} bins of equal weight" + (f", {bound}" if bound else ""),
         ]
     )
     if not math.isnan(m.classwise_ece):
