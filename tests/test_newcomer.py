@@ -118,7 +118,7 @@ def tied(tmp_path):
     """Predictions with ties for the top probability (a random forest's votes are)."""
     rng = np.random.default_rng(6)
     votes = rng.multinomial(4, [0.4, 0.3, 0.2, 0.1], size=400).astype(float)
-    q = votes / votes.sum(axis=1, keepdims=True)
+    q = (votes + 0.5) / (votes + 0.5).sum(axis=1, keepdims=True)  # no zero: a finite loss
     y = rng.choice(4, size=400, p=[0.4, 0.3, 0.2, 0.1])
     path = tmp_path / "tied.csv"
     _write_predictions(path, y, q, ["a", "b", "c", "d"])
@@ -259,3 +259,50 @@ def test_a_dominant_first_bin_goes_on_a_log_scale(xent_cli, tmp_path):
     _write_predictions(path, y, q2, ["a", "b", "c"])
     assert xent_cli("report", path, "-o", page).exit_code == 0
     assert "log scale" not in page.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- item 17
+
+FIGURES = [
+    "mean cross-entropy",
+    "sum",
+    "standard deviation",
+    "min / max",
+    "perplexity",
+    "accuracy (arg-max)",
+    "Brier score",
+    "calibration error",
+    "max calibration error",
+    "RMS calibration error",
+    "equal-mass ECE",
+    "classwise ECE",
+    "base rate H(labels)",
+    "pseudo-R² (McFadden)",
+    "information gain",
+]
+
+
+@pytest.mark.parametrize("columns", [40, 50, 60, 72, 120])
+def test_a_narrow_terminal_keeps_a_name_and_its_value_on_a_line(xent_cli, tied, columns):
+    from sklearn.metrics import accuracy_score, log_loss
+
+    from xent.render.numbers import number
+
+    path, y, q = tied
+    table = xent_cli("compute", "-i", path, "-f", "table", env={"COLUMNS": str(columns)}).stdout
+    lines = table.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= columns
+    for name in FIGURES:  # each figure on its name's line, never stacked below it
+        assert _value_of(table, name)[1]
+    assert _value_of(table, "mean cross-entropy")[1] == number(log_loss(y, q), 4)
+    assert _value_of(table, "accuracy (arg-max)")[1] == (
+        f"{100 * accuracy_score(y, q.argmax(axis=1)):.1f}%"
+    )
+    first = next(i for i, line in enumerate(lines) if line.startswith(FIGURES[0]))
+    last = next(i for i, line in enumerate(lines) if line.startswith(FIGURES[-1]))
+    grid = lines[first : last + 1]
+    if columns >= 60:  # the notes too, wrapped where they must be
+        assert "nats" in _value_of(table, "mean cross-entropy")
+        assert len(grid) <= len(FIGURES) + 2
+    else:  # a name and its value: one line per figure
+        assert len(grid) == len(FIGURES)

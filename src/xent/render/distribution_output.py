@@ -175,7 +175,7 @@ def distribution_summary_renderable(summary, precision: int = 4):
         shown = ", ".join(map(str, summary.skipped_lines))
         more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
         grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
-    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim", is_note=True)]
     parts.append(fitted_table(columns, grid, grid=True))
     finite = [m for m in summary.class_means if math.isfinite(m)]
     largest = max(finite, default=0.0)

@@ -1,8 +1,9 @@
 """Tables that fit the terminal (Rich): numbers are never cut.
 
-A table is drawn whole when it fits the width; else without its bar columns; else stacked,
-one block per row with a line per column (``P (label)  1``), which wraps between a name
-and its number, never inside a number. The choice is made at drawing time, from the
+A table is drawn whole when it fits the width; else without its bar columns; else without
+its note columns too (a summary's name and value, a line per figure); else stacked, one
+block per row with a line per column (``P (label)  1``), which wraps between a name and its
+number, never inside a number. The choice is made at drawing time, from the
 console's width (``COLUMNS``, the terminal, or the width of a saved picture).
 
 Cells are plain text, not Rich markup, and go through :func:`~xent.render.text.visible`:
@@ -36,8 +37,26 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
     return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)
 
 
+class Wrapping:
+    """A table whose note columns wrap: it fits when the table without them (``probe``)
+    and ``extra`` cells for each (:data:`NOTE_WIDTH` and its padding) do."""
+
+    def __init__(self, layout, probe, extra: int) -> None:
+        self.layout, self.probe, self.extra = layout, probe, extra
+
+    def needs(self, console, options) -> int:
+        return Measurement.get(console, options, self.probe).maximum + self.extra
+
+    def __rich_console__(self, console, options):
+        yield self.layout
+
+    def __rich_measure__(self, console, options):
+        return Measurement.get(console, options, self.layout)
+
+
 class Fit:
-    """The first of several layouts whose natural width fits; the last one otherwise."""
+    """The first of several layouts whose natural width fits (a :class:`Wrapping` one: its
+    narrowest); the last one otherwise."""
 
     def __init__(self, *layouts) -> None:
         self.layouts = layouts
@@ -45,7 +64,11 @@ class Fit:
     def _choose(self, console, options):
         wide = options.update_width(_UNBOUNDED)
         for layout in self.layouts[:-1]:
-            if Measurement.get(console, wide, layout).maximum <= options.max_width:
+            if isinstance(layout, Wrapping):
+                needs = layout.needs(console, wide)
+            else:
+                needs = Measurement.get(console, wide, layout).maximum
+            if needs <= options.max_width:
                 return layout
         return self.layouts[-1]
 
@@ -62,6 +85,7 @@ class Column:
     justify: str = "right"
     style: str | None = None
     is_bar: bool = False  # dropped first when the table does not fit
+    is_note: bool = False  # dropped next (a grid's descriptions: the unit, what it is)
 
 
 def _text(cell, style=None) -> Text:
@@ -70,7 +94,10 @@ def _text(cell, style=None) -> Text:
     return Text(visible(cell), style=style or "")
 
 
-def _table(columns, rows, *, grid, footer, styles, sections, title) -> Table:
+NOTE_WIDTH = 20  # the narrowest a wrapped note column may be
+
+
+def _table(columns, rows, *, grid, footer, styles, sections, title, wrap=False) -> Table:
     if grid:
         table = Table.grid(padding=(0, 2))
     else:
@@ -88,7 +115,8 @@ def _table(columns, rows, *, grid, footer, styles, sections, title) -> Table:
             footer=_text(footer[k]) if footer is not None else "",
             justify=column.justify,
             style=column.style,
-            no_wrap=True,
+            no_wrap=not (wrap and column.is_note),
+            min_width=NOTE_WIDTH if wrap and column.is_note else None,
         )
     for r, row in enumerate(rows):
         table.add_row(
@@ -139,6 +167,17 @@ def fitted_table(
     cells = [[row[k] for k in kept] for row in rows]
     if len(kept) < len(columns):
         layouts.append(_table(narrow, cells, **rest))
+    figures = [k for k in kept if not columns[k].is_note]
+    if len(figures) < len(kept):
+        # The notes wrapped, then gone: a name and its value keep one line at any width.
+        bare = _table(
+            [columns[k] for k in figures],
+            [[row[k] for k in figures] for row in rows],
+            **dict(common, footer=None if footer is None else [footer[k] for k in figures]),
+        )
+        padding = 2 if grid else 3
+        extra = (len(kept) - len(figures)) * (NOTE_WIDTH + padding)
+        layouts += [Wrapping(_table(narrow, cells, **rest, wrap=True), bare, extra), bare]
     if not grid and any(" " in column.header.strip() for column in narrow):
         # Headers on two lines: "P (label)" above its numbers takes the width of "(label)".
         two_lines = [

@@ -81,7 +81,7 @@ def summary_grid(summary, precision: int):
         shown = ", ".join(map(str, summary.skipped_lines))
         more = ", ..." if summary.skipped > len(summary.skipped_lines) else ""
         grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
-    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim", is_note=True)]
     if ci is not None:
         columns.append(Column(f"{100 * ci.level:g}% interval", "left"))
         grid = [row + [""] * (4 - len(row)) for row in grid]
@@ -176,7 +176,7 @@ def sequences_parts(seq, precision: int) -> list[RenderableType]:
             "mean of base^(each sequence's mean loss)",
         ],
     ]
-    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim")]
+    columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim", is_note=True)]
     title = f"{seq.sequences:,} sequences ({visible(seq.column)}), {seq.tokens:,} tokens"
     return [Text(title, style="bold"), fitted_table(columns, grid, grid=True)]
 
