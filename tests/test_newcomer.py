@@ -306,3 +306,38 @@ def test_a_narrow_terminal_keeps_a_name_and_its_value_on_a_line(xent_cli, tied, 
         assert len(grid) <= len(FIGURES) + 2
     else:  # a name and its value: one line per figure
         assert len(grid) == len(FIGURES)
+
+
+# --------------------------------------------------------------------------- item 18
+
+ZH = ["explain", "--labels", "dog", "--pred", "0.4,0.3,0.05,0.05,0.2", "--lang", "zh"]
+
+
+def test_chinese_wraps_by_display_width():
+    from xent.render.explain_steps import cells, wrap_cjk
+    from xent.render.explain_text import TEXT
+
+    for text in TEXT["zh"].values():
+        for width in (20, 33, 60, 80):
+            lines = wrap_cjk(text, width, "   ")
+            longest_unit = max(cells(u) for u in wrap_cjk(text, 1))
+            assert all(cells(line) <= max(width, longest_unit + 3) for line in lines)
+            # Nothing lost or added: the breaks fall at spaces or between characters.
+            assert "".join(line[3:] for line in lines).replace(" ", "") == text.replace(" ", "")
+            assert not any(line[3:4] in "，。、；：！？）,.;:!?)" for line in lines[1:])
+
+
+@pytest.mark.parametrize("columns", [50, 60, 100])
+def test_chinese_explain_fits_the_terminal_and_notes_in_chinese(xent_cli, columns):
+    from xent.render.explain_steps import cells
+
+    table = xent_cli(*ZH, "-f", "table", env={"COLUMNS": str(columns)}).stdout
+    assert all(cells(line.rstrip()) <= columns for line in table.splitlines())
+    note = "类别:文章中的 dog、fox、horse、eagle、squirrel(见 --classes)"
+    assert note.replace(" ", "") in "".join(table.split())
+    assert "the article's" not in table
+    plain = xent_cli(*ZH, "-f", "plain").stdout
+    assert all(cells(line) <= 80 for line in plain.splitlines())
+    assert "类别:文章中的" in plain and "the article's" not in plain
+    english = xent_cli(*ZH[:-2], "-f", "plain").stdout
+    assert "classes: the article's dog, fox, horse, eagle, squirrel" in english

@@ -19,12 +19,14 @@ from .explain_steps import (
     Comparison,
     Step,
     aligned,
+    cells,
     comparison,
     lesson_heading,
     log_symbol,
     q_text,
     steps,
     wrap,
+    wrap_cjk,
 )
 from .explain_text import texts
 from .numbers import json_number, number
@@ -54,7 +56,7 @@ def explain_text(lesson, lang: str = "en", precision: int = 4) -> str:
         out += ["", step.title, *(INDENT + line for line in step.lines)]
         out += wrap(step.meaning, lang)
     if lesson.report.notes:
-        out += ["", *lesson.report.notes]
+        out += ["", *notes_in(lesson.report.notes, lang)]
     # Text from the input (class names, the label) never reaches a terminal raw.
     return "\n".join(visible(line) for line in out) + "\n"
 
@@ -202,16 +204,17 @@ def explain_renderable(lesson, lang: str = "en", precision: int = 4):
                 body = Text("\n".join(visible(line) for line in step.lines), style="cyan")
             parts.append(_indent(body))
             if i == 0:
-                parts.append(_indent(Text(visible(step.meaning), style="italic")))
+                parts.append(_indent(_meaning(step.meaning, lang)))
     if lesson.n_predictions > 1:
         c = comparison(lesson, lang, precision)
         parts += [Text(""), Text(visible(c.title), style="bold")]
         parts.append(_indent(_comparison_table(c, len(lesson.report.classes))))
-        parts.append(_indent(Text(visible(c.meaning), style="italic")))
+        parts.append(_indent(_meaning(c.meaning, lang)))
     if _has_calibration(lesson):
-        parts += _step_renderables(calibration_step(lesson.batch, lang, precision))
+        parts += _step_renderables(calibration_step(lesson.batch, lang, precision), lang)
     if lesson.report.notes:
-        parts += [Text(""), *(Text(visible(note), style="dim") for note in lesson.report.notes)]
+        parts += [Text("")]
+        parts += [_meaning(note, lang, "dim") for note in notes_in(lesson.report.notes, lang)]
     return Group(*parts)
 
 
@@ -221,7 +224,7 @@ def batch_text(summary, lang: str = "en", precision: int = 4) -> str:
         out += ["", step.title, *(INDENT + line for line in step.lines)]
         out += wrap(step.meaning, lang)
     if summary.notes:
-        out += ["", *summary.notes]
+        out += ["", *notes_in(summary.notes, lang)]
     return "\n".join(visible(line) for line in out) + "\n"
 
 
@@ -240,15 +243,51 @@ def batch_to_dict(summary, lang: str = "en", precision: int = 4) -> dict:
     }
 
 
-def _step_renderables(step: Step) -> list:
+def _step_renderables(step: Step, lang: str = "en") -> list:
     from rich.text import Text
 
     return [
         Text(""),
         Text(visible(step.title), style="bold"),
         _indent(Text("\n".join(visible(line) for line in step.lines), style="cyan")),
-        _indent(Text(visible(step.meaning), style="italic")),
+        _indent(_meaning(step.meaning, lang)),
     ]
+
+
+def notes_in(notes, lang: str) -> list[str]:
+    """The run's notes, the one every run without --classes has in ``lang``."""
+    from ..readers.arguments import ARTICLE_NOTE
+
+    return [texts(lang)["article_note"] if note == ARTICLE_NOTE else note for note in notes]
+
+
+class _Paragraph:
+    """Chinese text wrapped to the width it is drawn at, by display width
+    (:func:`~xent.render.explain_steps.wrap_cjk`: Rich breaks only at spaces)."""
+
+    def __init__(self, text: str, style: str) -> None:
+        self.text, self.style = visible(text), style
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        lines = wrap_cjk(self.text, options.max_width)
+        yield Text("\n".join(lines), style=self.style, no_wrap=True, overflow="ignore")
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        widest = max(cells(line) for line in wrap_cjk(self.text, 1))
+        return Measurement(min(widest, options.max_width), cells(self.text))
+
+
+def _meaning(text: str, lang: str, style: str = "italic"):
+    """A paragraph for the Rich view: English wrapped by Rich, Chinese by display width."""
+    from rich.text import Text
+
+    if lang == "en":
+        return Text(visible(text), style=style)
+    return _Paragraph(text, style)
 
 
 def batch_renderable(summary, lang: str = "en", precision: int = 4):
@@ -258,7 +297,8 @@ def batch_renderable(summary, lang: str = "en", precision: int = 4):
     heading, in_unit = batch_heading(summary, lang)
     parts = [Text(visible(heading), style="bold"), Text(in_unit, style="dim")]
     for step in batch_steps(summary, lang, precision):
-        parts += _step_renderables(step)
+        parts += _step_renderables(step, lang)
     if summary.notes:
-        parts += [Text(""), *(Text(visible(note), style="dim") for note in summary.notes)]
+        parts += [Text("")]
+        parts += [_meaning(note, lang, "dim") for note in notes_in(summary.notes, lang)]
     return Group(*parts)

@@ -200,8 +200,57 @@ def cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def wrap(text: str, lang: str) -> list[str]:
-    """English at 80 columns; Chinese has no spaces to break at, so it stays one line."""
+def wrap(text: str, lang: str, width: int = 80) -> list[str]:
+    """A paragraph in lines of at most ``width`` terminal columns, indented: English
+    between words, Chinese by display width (:func:`wrap_cjk`)."""
     if lang != "en":
-        return [INDENT + text]
-    return textwrap.wrap(text, 80, initial_indent=INDENT, subsequent_indent=INDENT)
+        return wrap_cjk(text, width, INDENT)
+    return textwrap.wrap(text, width, initial_indent=INDENT, subsequent_indent=INDENT)
+
+
+# A line never starts with closing punctuation nor ends with opening punctuation: each
+# stays with its neighbour (the basic line-breaking rule of Chinese and Japanese text).
+_CLOSING = set("，。、；：！？）」』》〉】,.;:!?)]}%")
+_OPENING = set("（「『《〈【([{")
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def wrap_cjk(text: str, width: int, indent: str = "") -> list[str]:
+    """Text without spaces between its words (Chinese) in lines of at most ``width``
+    terminal columns (a Chinese character takes two): a line may break between any two
+    Chinese characters and at a space, never inside a run of Latin letters and digits
+    (``H(P,Q)``, ``0.9163``) nor before closing punctuation. A unit longer than a line
+    gets a line of its own."""
+    units: list[list] = []  # [text, a space before it]
+    space = False
+    for ch in text:
+        if ch == " ":
+            space = True
+            continue
+        last = units[-1][0][-1] if units else ""
+        glued = (
+            not space
+            and units
+            and (ch in _CLOSING or last in _OPENING or not (_wide(ch) or _wide(last)))
+        )
+        if glued:
+            units[-1][0] += ch
+        else:
+            units.append([ch, space])
+        space = False
+    room = max(width - cells(indent), 1)
+    lines: list[str] = []
+    line, used = "", 0
+    for unit, spaced in units:
+        piece = (" " if spaced and line else "") + unit
+        if line and used + cells(piece) > room:
+            lines.append(indent + line)
+            line, used = unit, cells(unit)
+        else:
+            line, used = line + piece, used + cells(piece)
+    if line or not lines:
+        lines.append(indent + line)
+    return lines

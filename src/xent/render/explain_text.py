@@ -115,6 +115,8 @@ TEXT: dict[str, dict[str, str]] = {
             "With {rows} rows each bin holds few predictions: the ECE is a rough estimate "
             "(xent compute --reliability gives each bin's 95% interval)."
         ),
+        # The note of a run that names no classes (readers.arguments.ARTICLE_NOTE).
+        "article_note": "classes: the article's dog, fox, horse, eagle, squirrel (see --classes)",
     },
     "zh": {
         "heading": "为什么用交叉熵做损失函数:标签“{label}”",
@@ -208,6 +210,7 @@ TEXT: dict[str, dict[str, str]] = {
             "只有 {rows} 个样本,每个区间里的预测很少:这个 ECE 只是粗略的估计"
             "(xent compute --reliability 给出每个区间的 95% 置信区间)。"
         ),
+        "article_note": "类别:文章中的 dog、fox、horse、eagle、squirrel(见 --classes)",
     },
 }
 
