@@ -341,3 +341,122 @@ def test_chinese_explain_fits_the_terminal_and_notes_in_chinese(xent_cli, column
     assert "类别:文章中的" in plain and "the article's" not in plain
     english = xent_cli(*ZH[:-2], "-f", "plain").stdout
     assert "classes: the article's dog, fox, horse, eagle, squirrel" in english
+
+
+# --------------------------------------------------------------------------- item 14
+
+
+@pytest.fixture
+def frame():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(14)
+    q = rng.dirichlet(np.ones(3), size=250)
+    y = rng.choice(3, size=250)
+    df = pd.DataFrame(q, columns=["cat", "dog", "fox"])
+    df.insert(0, "label", np.array(["cat", "dog", "fox"])[y])
+    df["w"] = rng.uniform(0.5, 2.0, size=250)
+    df["fold"] = 0
+    return df, y, q
+
+
+def test_score_frame_is_scikit_learns_log_loss(frame):
+    from sklearn.metrics import accuracy_score, log_loss
+
+    import xent
+    from xent.results import Summary
+
+    df, y, q = frame
+    summary = xent.score_frame(df, label="label", ignore_columns=["w", "fold"])
+    assert isinstance(summary, Summary)
+    assert summary.rows == 250 and summary.classes == ["cat", "dog", "fox"]
+    assert summary.mean == pytest.approx(log_loss(y, q, labels=range(3)), rel=1e-12)
+    assert summary.accuracy == pytest.approx(accuracy_score(y, q.argmax(axis=1)), rel=1e-12)
+    # Multiclass Brier: Σ over classes (xent's convention, 0 to 2), per row, averaged.
+    brier = np.mean([((q[i] - np.eye(3)[y[i]]) ** 2).sum() for i in range(250)])
+    assert summary.metrics.brier_score == pytest.approx(brier, rel=1e-12)
+    weighted = xent.score_frame(df, sample_weights="w", columns=["cat", "dog", "fox"])
+    want = log_loss(y, q, labels=range(3), sample_weight=df["w"].to_numpy())
+    assert weighted.mean == pytest.approx(want, rel=1e-12)
+
+
+def test_score_frame_gives_the_files_summary(frame, tmp_path, xent_cli):
+    import xent
+    from xent.render.summary_output import summary_to_dict
+
+    df, y, q = frame
+    path = tmp_path / "frame.csv"
+    df.drop(columns=["w", "fold"]).to_csv(path, index=False)
+    options = xent.ScoreOptions(worst=3, top_k=2)
+    from_frame = summary_to_dict(
+        xent.score_frame(df, ignore_columns=["w", "fold"], options=options)
+    )
+    from_file = summary_to_dict(xent.score_file(str(path), options))
+    for data in (from_frame, from_file):
+        data.pop("source")
+        data.pop("skipped")  # numbered by row (a frame) or by line (a file)
+        for w in data["worst"]:
+            w.pop("line")
+    assert from_frame == from_file
+    cli = json.loads(xent_cli("compute", "-i", path, "-f", "json").stdout)
+    assert xent.score_frame(df, ignore_columns=["w", "fold"]).mean == cli["mean"]
+
+
+def test_score_frame_binary_integer_labels_and_logits():
+    pd = pytest.importorskip("pandas")
+    from scipy.special import log_softmax
+    from sklearn.metrics import log_loss
+
+    import xent
+
+    rng = np.random.default_rng(15)
+    p = rng.uniform(0.01, 0.99, size=80)
+    y = (rng.uniform(size=80) < p).astype(int)
+    summary = xent.score_frame(pd.DataFrame({"y": y, "p1": p}), label="y")
+    assert summary.task == "binary"
+    assert summary.mean == pytest.approx(log_loss(y, p), rel=1e-12)
+    z = rng.normal(size=(80, 4))
+    labels = rng.choice(4, size=80)
+    df = pd.DataFrame(z, columns=list("abcd"))
+    df["label"] = labels
+    summary = xent.score_frame(df, options=xent.ScoreOptions(logits=True))
+    want = -log_softmax(z, axis=1)[np.arange(80), labels].mean()
+    assert summary.mean == pytest.approx(want, rel=1e-12)
+
+
+def test_score_frame_names_the_row_and_column_of_bad_values(frame):
+    import xent
+    from xent.errors import DataError, UsageError
+
+    df, *_ = frame
+    df = df.drop(columns=["w", "fold"])
+    df.loc[4, "dog"] = np.nan
+    with pytest.raises(DataError, match="row 5: no value in dog"):
+        xent.score_frame(df)
+    skipped = xent.score_frame(df, options=xent.ScoreOptions(skip_bad_rows=True))
+    assert skipped.rows == 249 and skipped.skipped == 1
+    df.loc[4, "dog"] = 0.3
+    df.loc[7, "label"] = "wolf"
+    with pytest.raises(DataError, match="row 8"):
+        xent.score_frame(df)
+    with pytest.raises(DataError, match="no column 'y'"):
+        xent.score_frame(df, label="y")
+    with pytest.raises(UsageError, match="pandas DataFrame"):
+        xent.score_frame({"label": [0]})
+
+
+def test_pandas_is_never_imported_at_start_up():
+    import subprocess
+    import sys
+
+    code = "import sys, xent, xent.cli; xent.score_rows; print('pandas' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_score_frame_docstring_runs():
+    import doctest
+
+    import xent.frames
+
+    pytest.importorskip("pandas")
+    assert doctest.testmod(xent.frames).failed == 0

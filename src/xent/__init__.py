@@ -4,7 +4,10 @@
 >>> float(cross_entropy(0, [0.4, 0.3, 0.05, 0.05, 0.2]))
 0.916290731874155
 
-Files and rows take the one pipeline of the command line (``score_file``, ``score_rows``).
+Files and rows take the one pipeline of the command line: ``score_file`` (a file) and
+``score_frame`` (a pandas DataFrame) return a :class:`~xent.results.Summary`, what
+``xent compute -i FILE`` prints; ``score_rows`` (Python values) a
+:class:`~xent.report.Report`, the per-row contribution table.
 
 The engine needs NumPy; it is imported on first use so that ``xent --help`` and the CLI's
 start-up do not pay for it.
@@ -41,6 +44,7 @@ _MODULE_OF = {
     "top_k_accuracy": "metrics",
     "score_file": "pipeline",
     "score_rows": "pipeline",
+    "score_frame": "frames",
     "ScoreOptions": "options",
     "Evaluation": "evaluation",
     "ReadOptions": "readers.read_options",

@@ -110,7 +110,10 @@ def score_file(
     group_by: str | None = None,
     sequence_column: str | None = None,
 ) -> Summary:
-    """Score a prediction file (``-`` for stdin), streamed, into a :class:`Summary`.
+    """Score a prediction file (``-`` for stdin), streamed, into a
+    :class:`~xent.results.Summary`: what ``xent compute -i FILE`` prints (``mean``,
+    ``perplexity``, ``accuracy``, ``per_class``, ``metrics``, ``worst``, ``ci``, ...).
+    A pandas DataFrame: :func:`xent.score_frame`, the same summary.
 
     ``path`` may also be several paths, directories (their files sorted by name) or
     patterns: one evaluation of all their rows, whose classes must agree; ``by_file`` adds
@@ -155,7 +158,10 @@ def score_rows(
     """Score rows given as Python values: a label per row (a class name, an index, or a
     distribution; with ``multi_label`` the positive names or 0/1 per class) and a
     prediction per row. The same scorer and totals as a file; returns the contribution
-    table's :class:`Report`."""
+    table's :class:`~xent.report.Report` (``cross_entropy`` reduced, ``rows`` each row's
+    per-class terms, ``contributions``, ``entropy``, ``kl_divergence``, ``perplexity``),
+    not a file's :class:`~xent.results.Summary`: for that, put the rows in a DataFrame and
+    call :func:`xent.score_frame`."""
 
     from .readers.arguments import vector_chunk
 
