@@ -318,7 +318,7 @@ def test_a_groups_rows_are_every_field_of_those_rows():
 
 def test_too_many_groups_across_files_names_the_file_of_the_group(xent_cli, tmp_path, monkeypatch):
     """Groups merge file by file: the group beyond the limit is named by its own file."""
-    from xent import groups
+    from xent.accumulators import groups
 
     monkeypatch.setattr(groups, "MAX_GROUPS", 5)
     first, second = tmp_path / "1.csv", tmp_path / "2.csv"

@@ -392,7 +392,7 @@ def test_groups_are_scored_in_the_workers(xent_cli, monkeypatch, tmp_path, shown
 def test_too_many_groups_is_the_same_error_from_the_workers(xent_cli, monkeypatch, tmp_path):
     """The limit is checked as groups merge, in input order: the same error, naming a
     row of a group beyond it, with 1 to 3 processes."""
-    from xent import groups
+    from xent.accumulators import groups
 
     monkeypatch.setattr(groups, "MAX_GROUPS", 5)  # the workers are forked: they see it too
     lines = grouped_rows(3000, 40)

@@ -17,21 +17,21 @@ added to each model's :class:`~xent.totals.Totals` and to the paired totals here
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from .bootstrap import Bootstrap, percentile_interval
+from .accumulators.bootstrap import Bootstrap, percentile_interval
+from .accumulators.paired import TIE, Paired
 from .errors import DataError, UsageError
 from .options import ScoreOptions
 from .results import Summary, summarize
 from .scorer import rows_of, score_chunk
-from .totals import ExactSum, Totals
+from .totals import Totals
 
-TIE = 1e-12
+__all__ = ["TIE", "Comparison", "Disagreement", "compare_files"]
 
 
 @dataclass(frozen=True)
@@ -74,66 +74,6 @@ class Comparison:
         return self.a.unit
 
 
-class _Paired:
-    """Sums of the per-row differences (weights v = the rows' mean divisors)."""
-
-    def __init__(self, worst: int) -> None:
-        self.sums = {name: ExactSum() for name in ("v", "vd", "v2", "v2d", "v2d2")}
-        self.wins_a = self.wins_b = self.ties = 0
-        self.worst = worst
-        self.heap: tuple[np.ndarray, ...] = (
-            (np.zeros(0),)
-            + tuple(np.zeros(0, np.int64) for _ in range(4))
-            + (np.zeros(0), np.zeros(0))
-        )
-
-    def add(self, da, db, keys, lines_a, lines_b, labels) -> None:
-        la, lb = np.asarray(da.losses, float), np.asarray(db.losses, float)
-        d = lb - la
-        if da.denominators is not None:
-            v = np.asarray(da.denominators, float)
-        elif da.sample_weights is not None:
-            v = np.asarray(da.sample_weights, float)
-        else:
-            v = np.ones(d.size)
-        ta, tb = _terms(la, da.sample_weights), _terms(lb, db.sample_weights)
-        with np.errstate(invalid="ignore"):
-            x = np.where(v > 0, (tb - ta) / np.where(v > 0, v, 1.0), 0.0)
-        for name, values in (
-            ("v", v),
-            ("vd", v * x),
-            ("v2", v * v),
-            ("v2d", v * v * x),
-            ("v2d2", v * v * x * x),
-        ):
-            self.sums[name].add_array(values)
-        tie = np.abs(d) <= TIE * np.maximum(np.abs(la), np.abs(lb))
-        self.ties += int(tie.sum())
-        self.wins_b += int(((d < 0) & ~tie).sum())
-        self.wins_a += int(((d > 0) & ~tie).sum())
-        if self.worst:
-            gap = np.abs(d)
-            gap = np.where(np.isnan(gap), np.inf, gap)
-            k = min(self.worst, gap.size)
-            top = np.argpartition(-gap, k - 1)[:k] if k < gap.size else np.arange(k)
-            new = (gap[top], keys[top], lines_a[top], lines_b[top], labels[top], la[top], lb[top])
-            both = [np.concatenate([mine, theirs]) for mine, theirs in zip(self.heap, new)]
-            order = np.lexsort((both[1], -both[0]))[: self.worst]
-            self.heap = tuple(column[order] for column in both)
-
-    def standard_error(self, difference: float, n: int) -> float:
-        v = self.sums["v"].value
-        if n < 2 or not v > 0:
-            return math.nan
-        s = {name: total.value for name, total in self.sums.items()}
-        spread = s["v2d2"] - 2 * difference * s["v2d"] + difference * difference * s["v2"]
-        return math.sqrt(max(spread, 0.0) * n / (n - 1)) / v
-
-
-def _terms(losses, s):
-    return losses if s is None else np.where(s > 0, s * losses, 0.0)
-
-
 def compare_files(
     path_a: str,
     path_b: str,
@@ -144,7 +84,6 @@ def compare_files(
     disagreements: int = 10,
 ) -> Comparison:
     """Compare the predictions of two files for the same rows (see the module)."""
-    from .parts import new_totals
     from .readers.files import read_prediction_chunks, source_name
     from .readers.read_options import ReadOptions
 
@@ -166,57 +105,104 @@ def compare_files(
             source_a,
             source_b,
         )
-    plain = replace(options, ci=None, worst=0)
-    totals_a: Totals | None = None
-    totals_b: Totals | None = None
-    paired = _Paired(disagreements)
-    boot_a: Bootstrap | None = None
-    boot_b: Bootstrap | None = None
-    position = 0
-    numbered = "line"
-    task = "multiclass"
+    pair = _Pair(options, source_a, source_b, disagreements)
     for block_a, block_b in blocks:
-        _check_block(block_a, block_b, source_a, source_b)
-        sa = score_chunk(block_a, plain, source=source_a, metrics=True)
-        sb = score_chunk(block_b, plain, source=source_b, metrics=True)
-        if totals_a is None:
-            totals_a, totals_b = (
-                new_totals(block_a.classes, plain),
-                new_totals(block_b.classes, plain),
-            )
-            numbered, task = block_a.numbered, block_a.task
+        pair.add(block_a, block_b)
+    return pair.finish(id_column)
+
+
+class _Pair:
+    """Both models' totals, their paired sums and, with ``options.ci``, their bootstrap
+    sums keyed by the rows' positions (the same weights for a row in A and in B)."""
+
+    def __init__(self, options: ScoreOptions, source_a: str, source_b: str, worst: int):
+        self.options, self.source_a, self.source_b = options, source_a, source_b
+        self.plain = replace(options, ci=None, worst=0)
+        self.totals: tuple[Totals, Totals] | None = None
+        self.boots: tuple[Bootstrap, Bootstrap] | None = None
+        self.paired = Paired(worst)
+        self.position = 0
+        self.numbered, self.task = "line", "multiclass"
+
+    def add(self, block_a, block_b) -> None:
+        from .parts import new_totals
+
+        _check_block(block_a, block_b, self.source_a, self.source_b)
+        sa = score_chunk(block_a, self.plain, source=self.source_a, metrics=True)
+        sb = score_chunk(block_b, self.plain, source=self.source_b, metrics=True)
+        if self.totals is None:
+            classes, options = block_a.classes, self.options
+            self.totals = (new_totals(classes, self.plain), new_totals(classes, self.plain))
+            self.numbered, self.task = block_a.numbered, block_a.task
             if options.ci is not None:
-                boot_a = Bootstrap(options.replicates, options.seed, top_k=options.top_k)
-                boot_b = Bootstrap(options.replicates, options.seed, top_k=options.top_k)
-        assert totals_a is not None and totals_b is not None
-        totals_a.add(sa)
-        totals_b.add(sb)
+                self.boots = tuple(  # type: ignore[assignment]
+                    Bootstrap(options.replicates, options.seed, top_k=options.top_k) for _ in "ab"
+                )
+        self.totals[0].add(sa)
+        self.totals[1].add(sb)
         # The kept rows' positions among the aligned rows (ignored rows are left out).
         kept = np.searchsorted(block_a.lines, sa.lines) if len(sa.lines) != len(block_a) else None
         index = np.arange(len(block_a)) if kept is None else kept
-        keys = position + 1 + index
-        lines_b = block_b.lines[index]
-        if boot_a is not None and boot_b is not None:
-            boot_a.add(sa, keys)
-            boot_b.add(sb, keys)
-        paired.add(sa, sb, keys, sa.lines, lines_b, sa.labels)
-        position += len(block_a)
-    if totals_a is None or totals_b is None:
-        raise DataError("no rows: expected one row per sample", source=source_a)
-    a = summarize(totals_a, options, source=source_a, numbered=numbered, task=task)
-    b = summarize(totals_b, options, source=source_b, numbered=numbered, task=task)
-    n = totals_a.rows
-    difference = b.mean - a.mean
-    se = paired.standard_error(difference, n)
-    statistic = difference / se if se > 0 else (math.nan if difference == 0 else math.inf)
-    p_value = math.erfc(abs(statistic) / math.sqrt(2)) if not math.isnan(statistic) else math.nan
-    per_class = [
-        (ca.name, ca.rows, ca.mean, cb.mean, cb.mean - ca.mean)
-        for ca, cb in zip(a.per_class, b.per_class)
-    ]
+        keys = self.position + 1 + index
+        if self.boots is not None:
+            self.boots[0].add(sa, keys)
+            self.boots[1].add(sb, keys)
+        self.paired.add(sa, sb, keys, sa.lines, block_b.lines[index], sa.labels)
+        self.position += len(block_a)
+
+    def finish(self, id_column: str | None) -> Comparison:
+        if self.totals is None:
+            raise DataError("no rows: expected one row per sample", source=self.source_a)
+        a, b = (
+            summarize(totals, self.options, source=source, numbered=self.numbered, task=self.task)
+            for totals, source in zip(self.totals, (self.source_a, self.source_b))
+        )
+        difference = b.mean - a.mean
+        stats = self.paired.finish(difference, self.totals[0].rows)
+        comparison = Comparison(
+            a=a,
+            b=b,
+            rows=self.totals[0].rows,
+            difference=difference,
+            standard_error=stats.standard_error,
+            statistic=stats.statistic,
+            p_value=stats.p_value,
+            wins_a=stats.wins_a,
+            wins_b=stats.wins_b,
+            ties=stats.ties,
+            per_class=[
+                (ca.name, ca.rows, ca.mean, cb.mean, cb.mean - ca.mean)
+                for ca, cb in zip(a.per_class, b.per_class)
+            ],
+            disagreements=_disagreements(self.paired, a.classes),
+            aligned_by="order" if id_column is None else id_column,
+        )
+        self._add_interval(comparison)
+        comparison.notes.append(
+            "paired t / Diebold-Mariano statistic on the per-row loss differences; the "
+            "p-value is two-sided, from the normal approximation"
+        )
+        if id_column is not None:
+            comparison.notes.append(
+                f"rows matched by {id_column!r}: both files were read in memory"
+            )
+        return comparison
+
+    def _add_interval(self, comparison: Comparison) -> None:
+        options = self.options
+        if self.boots is None or options.ci is None:
+            return
+        boot_a, boot_b = self.boots
+        replicate = boot_b.replicate_losses() - boot_a.replicate_losses()
+        comparison.ci = percentile_interval(replicate, options.ci)
+        comparison.level, comparison.replicates = options.ci, options.replicates
+        comparison.seed = options.seed
+
+
+def _disagreements(paired: Paired, classes: list[str]) -> list[Disagreement]:
+    """The rows where the two differ most, the largest gap first."""
     _, keys, lines_a, lines_b, labels, la, lb = paired.heap
-    classes = totals_a.classes
-    worst_rows = [
+    return [
         Disagreement(
             int(keys[i]),
             int(lines_a[i]),
@@ -227,33 +213,6 @@ def compare_files(
         )
         for i in range(len(keys))
     ]
-    comparison = Comparison(
-        a=a,
-        b=b,
-        rows=n,
-        difference=difference,
-        standard_error=se,
-        statistic=statistic,
-        p_value=p_value,
-        wins_a=paired.wins_a,
-        wins_b=paired.wins_b,
-        ties=paired.ties,
-        per_class=per_class,
-        disagreements=worst_rows,
-        aligned_by="order" if id_column is None else id_column,
-    )
-    if boot_a is not None and boot_b is not None and options.ci is not None:
-        replicate = boot_b.replicate_losses() - boot_a.replicate_losses()
-        comparison.ci = percentile_interval(replicate, options.ci)
-        comparison.level, comparison.replicates = options.ci, options.replicates
-        comparison.seed = options.seed
-    comparison.notes.append(
-        "paired t / Diebold-Mariano statistic on the per-row loss differences; the p-value "
-        "is two-sided, from the normal approximation"
-    )
-    if id_column is not None:
-        comparison.notes.append(f"rows matched by {id_column!r}: both files were read in memory")
-    return comparison
 
 
 def _check_block(a, b, source_a: str, source_b: str) -> None:

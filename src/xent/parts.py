@@ -13,34 +13,52 @@ this process, a worker process (:mod:`xent.runner.processes`) or a Dask worker
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .options import ScoreOptions
 from .scorer import ScoredRows, score_chunk
-from .totals import Totals
+from .totals import Totals, wanted
 
 if TYPE_CHECKING:
     from .divergences import ColumnGroups
 
 
-def new_totals(classes, options: ScoreOptions, metrics: bool = True) -> Totals:
-    """Empty totals for a run under ``options`` (with bootstrap sums when ``options.ci``);
-    ``metrics=False``: without the calibration metrics' sums and histograms."""
+def new_totals(
+    classes,
+    options: ScoreOptions,
+    metrics: bool = True,
+    *,
+    detail: bool = True,
+    group_by: str | None = None,
+    sequences: str | None = None,
+    source: str = "",
+) -> Totals:
+    """Empty totals for a run under ``options``: with bootstrap sums when ``options.ci``;
+    ``metrics=False``: without the calibration metrics' sums and histograms;
+    ``detail=False``: without a contribution table's column sums; ``group_by``,
+    ``sequences``: with totals per value of that column, sums per sequence."""
     totals = Totals(
         classes,
         worst=options.worst,
         top_k=options.top_k,
         bins=options.bins,
-        keep_metrics=metrics,
+        keep=wanted(metrics=metrics, detail=detail, worst=options.worst),
     )
     if options.ci is not None:
-        from .bootstrap import Bootstrap
+        from .accumulators.bootstrap import Bootstrap
 
         totals.bootstrap = Bootstrap(
             options.replicates, options.seed, top_k=options.top_k, bins=options.bins
         )
+    if group_by is not None or sequences is not None:
+        from .accumulators.groups import GroupedTotals
+
+        # A group shows its loss, accuracy, skill and intervals: no metrics, no worst rows.
+        group = partial(new_totals, options=replace(options, worst=0), metrics=False, detail=False)
+        totals.grouped = GroupedTotals(group, group_by, sequences, base=options.base, source=source)
     return totals
 
 
@@ -158,13 +176,16 @@ def score_part(chunk, spec: ScoreSpec) -> Part:
         metrics=spec.metrics,
         predicted=predicted,
     )
-    totals = new_totals(chunk.classes, options)
-    totals.add(scored)
-    if spec.group_by is not None or spec.sequences is not None:
-        from .groups import GroupedTotals
-
-        totals.grouped = GroupedTotals(options, spec.group_by, spec.sequences, source=spec.source)
-        totals.grouped(scored, chunk)
+    totals = new_totals(
+        chunk.classes,
+        options,
+        spec.metrics,
+        detail=spec.detail,
+        group_by=spec.group_by,
+        sequences=spec.sequences,
+        source=spec.source,
+    )
+    totals.add(scored, chunk)
     rows = scored if spec.keep_rows else None
     read = len(chunk) + len(chunk.skipped)
     return Part(

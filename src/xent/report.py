@@ -1,10 +1,12 @@
-"""What a few rows report: a :class:`Report` with every class's contribution, and the
-notes every result carries (the conventions applied, rows left out). Apart from
-:mod:`xent.results` (the summary of a file) so that a one-shot command imports only this.
+"""What a few rows report: a :class:`Report` with every class's contribution, the batch
+:class:`Metrics` (read off the calibration accumulator's finish, as a file's summary reads
+them) and the notes every result carries (the conventions applied, rows left out). Below
+:mod:`xent.results` (the summary of a file), so that a one-shot command imports only this.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,6 +33,48 @@ MULTI_LABEL_NOTE = (
     "multi-label: each class is its own yes/no (sigmoid); a row's loss is the mean of its "
     "classes' binary cross-entropies (PyTorch BCEWithLogitsLoss, Keras binary_crossentropy)"
 )
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The batch metrics (see :mod:`xent.metrics`), weighted by sample weights."""
+
+    k: int
+    top_k_accuracy: float
+    brier_score: float
+    bins: int
+    ece: float
+    mce: float = math.nan  # the largest gap of a non-empty bin
+    rms_calibration_error: float = math.nan
+    classwise_ece: float = math.nan  # the mean of the classes' own ECEs
+    adaptive_ece: float = math.nan  # equal-mass bins (from the 2^16-bin histogram)
+    adaptive_ece_bound: float = math.nan  # |adaptive_ece − the exact-quantile ECE| ≤ this
+    binary_ece: float = math.nan  # binary files: P(class 1) against the 0/1 label
+    # The reliability diagram: per equal-width bin (low, high, rows, weight, mean
+    # confidence, accuracy, Wilson 95% low, high); see Calibration.reliability.
+    reliability: list = field(default_factory=list)
+
+
+def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
+    """Every metric beside the loss: the top-k, Brier and calibration accumulators
+    finished, the sums divided by ``samples``."""
+    errors = totals.get("calibration").finish()
+    class_eces = errors.class_eces
+    binary = float(class_eces[1]) if task == "binary" and class_eces.size == 2 else math.nan
+    return Metrics(
+        k=totals.top_k,
+        top_k_accuracy=totals.top_k_hits.value / samples,
+        brier_score=totals.brier.value / samples,
+        bins=totals.bins,
+        ece=errors.ece,
+        mce=errors.mce,
+        rms_calibration_error=errors.rms,
+        classwise_ece=float(class_eces.mean()),
+        adaptive_ece=errors.adaptive_ece,
+        adaptive_ece_bound=errors.adaptive_ece_bound,
+        binary_ece=binary,
+        reliability=errors.reliability,
+    )
 
 
 def weighting(options: ScoreOptions, sample_weights: bool) -> str | None:
@@ -164,8 +208,6 @@ def report(
             "ece": totals.ece(),
             "bins": totals.bins,
         }
-        from .results import calibration_metrics  # only for a batch: not at start-up
-
         calibration = calibration_metrics(totals, plain_divisor, task)
         metric_values.update(
             mce=calibration.mce,

@@ -1,7 +1,7 @@
 """What the renderers draw: a :class:`Summary` of many rows, and a :class:`Report` of a
-few rows with every class's contribution (defined in :mod:`xent.report`, kept here by
-name). Both are read off the same :class:`~xent.totals.Totals`; a Report also keeps the
-rows' per-class detail."""
+few rows with every class's contribution (defined in :mod:`xent.report` with the batch
+:class:`Metrics`, kept here by name). Both finish the accumulators of the same
+:class:`~xent.totals.Totals`; a Report also keeps the rows' per-class detail."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from .options import ScoreOptions
 from .report import (  # noqa: F401  (the names of 0.1, kept here)
     MULTI_LABEL_NOTE,
     WEIGHTING_NOTES,
+    Metrics,
     Report,
+    calibration_metrics,
     report,
     run_notes,
     skipped_note,
@@ -44,26 +46,6 @@ class ClassSummary:
     top_k_accuracy: float = math.nan
     brier_score: float = math.nan
     ece: float = math.nan  # this class's own ECE (q_c against [label = c])
-
-
-@dataclass(frozen=True)
-class Metrics:
-    """The batch metrics (see :mod:`xent.metrics`), weighted by sample weights."""
-
-    k: int
-    top_k_accuracy: float
-    brier_score: float
-    bins: int
-    ece: float
-    mce: float = math.nan  # the largest gap of a non-empty bin
-    rms_calibration_error: float = math.nan
-    classwise_ece: float = math.nan  # the mean of the classes' own ECEs
-    adaptive_ece: float = math.nan  # equal-mass bins (from the 2^16-bin histogram)
-    adaptive_ece_bound: float = math.nan  # |adaptive_ece − the exact-quantile ECE| ≤ this
-    binary_ece: float = math.nan  # binary files: P(class 1) against the 0/1 label
-    # The reliability diagram: per equal-width bin (low, high, rows, weight, mean
-    # confidence, accuracy, Wilson 95% low, high); see Totals.reliability.
-    reliability: list = field(default_factory=list)
 
 
 @dataclass
@@ -185,110 +167,98 @@ def summarize(
     numbered: str = "line",
     task: str = "multiclass",
 ) -> Summary:
-    n = totals.rows
-    nan = math.nan
-    total = totals.loss.value
+    """The :class:`Summary` of a run's totals: each accumulator finished."""
+    moments = totals.get("moments").finish()
+    n = moments.rows
     if reduction == "mean":
         mean = totals.mean(source)
     else:  # the sum, or the rows themselves: a mean that does not exist is no error here
-        mean = totals.mean(source) if n and totals.mean_divisor > 0 else nan
-    samples = totals.sample_total.value if totals.sample_weighted else float(n)
-    class_samples = totals.class_samples if totals.sample_weighted else totals.class_rows
-    multi_label = task == "multilabel"
-    if multi_label:  # a column's mean is over every row
-        class_divisors = np.full(len(totals.classes), samples)
-        class_samples = class_divisors
-    elif totals.weighted and options.weights is not None:
-        class_divisors = totals.class_divisor
-    else:
-        class_divisors = class_samples
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # A class whose rows weigh 0 has no mean (smoothing may still give it a sum).
-        class_means = np.where(class_divisors > 0, totals.class_loss / class_divisors, nan)
-        shares = totals.class_loss / total if total else np.zeros_like(totals.class_loss)
-        class_accuracy = totals.class_correct / class_samples
-        if not totals.has_accuracy:  # the loss alone was asked for (metrics=False)
-            class_accuracy = np.full(len(totals.classes), nan)
-        class_top_k = totals.class_top_k / class_samples
-        class_brier = totals.class_brier / class_samples
-    class_eces = np.full(len(totals.classes), nan)
-    if totals.has_metrics and samples > 0:
-        class_eces = totals.class_eces()
-    per_class = [
-        ClassSummary(
-            name,
-            int(totals.class_rows[i]),
-            float(class_means[i]),
-            float(shares[i]),
-            float(class_accuracy[i]),
-            float(class_top_k[i]) if totals.has_metrics else nan,
-            float(class_brier[i]) if totals.has_metrics else nan,
-            float(class_eces[i]),
-        )
-        for i, name in enumerate(totals.classes)
-    ]
-    run_metrics = None
-    if totals.has_metrics and samples > 0:
-        run_metrics = calibration_metrics(totals, samples, task)
+        mean = totals.mean(source) if n and moments.divisor > 0 else math.nan
+    samples = totals.get("moments").samples
+    correct = totals.get("accuracy").finish()
     weighted = weighting(options, totals.sample_weighted)
     summary = Summary(
         source=source,
         classes=totals.classes,
         rows=n,
         mean=mean,
-        sum=total,
-        std=totals.std,
-        min=totals.min if n else nan,
-        max=totals.max if n else nan,
-        accuracy=totals.correct.value / samples
-        if n and samples > 0 and totals.has_accuracy
-        else nan,
+        sum=moments.sum,
+        std=moments.std,
+        min=moments.min,
+        max=moments.max,
+        accuracy=correct[0] / samples if n and samples > 0 and correct else math.nan,
         base=options.base,
         reduction=reduction,
-        per_class=per_class,
+        per_class=per_class(totals, options, task, samples, moments.sum),
         worst=[WorstRow(*row) for row in totals.worst_rows()],
         skipped=totals.skipped,
         skipped_lines=list(totals.skipped_lines),
         numbered=numbered,
-        infinite=totals.infinite,
+        infinite=moments.infinite,
         ignored=totals.ignored,
         weighted=weighted,
-        metrics=run_metrics,
+        metrics=calibration_metrics(totals, samples, task)
+        if totals.has_metrics and samples > 0
+        else None,
         task=task,
     )
     summary.notes.extend(run_notes(totals, options, weighted, numbered, task))
     if n and math.isfinite(mean):
         summary.skill = skill(totals, options, mean, task)
     if totals.bootstrap is not None and options.ci is not None and n:
-        from .bootstrap import METHOD
-
-        bounds = totals.bootstrap.intervals(options.ci, options.base)
-        summary.ci = Intervals(options.ci, METHOD, options.replicates, options.seed, bounds)
+        summary.ci = intervals(totals.bootstrap, options)
         if totals.bootstrap.nonfinite:
             summary.notes.append("the loss is infinite in some rows: its interval is infinite")
     return summary
 
 
-def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
-    """Every metric beside the loss, read off the totals' histograms."""
-    ece, mce, rms = totals.calibration_errors()
-    adaptive, bound = totals.adaptive_ece()
-    class_eces = totals.class_eces()
-    binary = float(class_eces[1]) if task == "binary" and class_eces.size == 2 else math.nan
-    return Metrics(
-        k=totals.top_k,
-        top_k_accuracy=totals.top_k_hits.value / samples,
-        brier_score=totals.brier.value / samples,
-        bins=totals.bins,
-        ece=ece,
-        mce=mce,
-        rms_calibration_error=rms,
-        classwise_ece=float(class_eces.mean()),
-        adaptive_ece=adaptive,
-        adaptive_ece_bound=bound,
-        binary_ece=binary,
-        reliability=totals.reliability(),
-    )
+def per_class(
+    totals: Totals, options: ScoreOptions, task: str, samples: float, total: float
+) -> list[ClassSummary]:
+    """Each class's rows, mean loss, share of the sum, accuracy and metrics."""
+    nan = math.nan
+    sums = totals.get("per_class").finish()
+    k = len(totals.classes)
+    class_samples = sums.samples if totals.sample_weighted else sums.rows
+    if task == "multilabel":  # a column's mean is over every row
+        class_divisors = np.full(k, samples)
+        class_samples = class_divisors
+    elif totals.weighted and options.weights is not None:
+        class_divisors = sums.divisor
+    else:
+        class_divisors = class_samples
+    correct, top_k, brier = (totals.get(name).finish() for name in ("accuracy", "top_k", "brier"))
+    metrics = totals.has_metrics
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # A class whose rows weigh 0 has no mean (smoothing may still give it a sum).
+        means = np.where(class_divisors > 0, sums.loss / class_divisors, nan)
+        shares = sums.loss / total if total else np.zeros_like(sums.loss)
+        accuracy = correct[1] / class_samples if correct else np.full(k, nan)
+        class_top_k = top_k[1] / class_samples if metrics and top_k else np.full(k, nan)
+        class_brier = brier[1] / class_samples if metrics and brier else np.full(k, nan)
+    eces = totals.class_eces() if metrics and samples > 0 else np.full(k, nan)
+    return [
+        ClassSummary(
+            name,
+            int(sums.rows[i]),
+            float(means[i]),
+            float(shares[i]),
+            float(accuracy[i]),
+            float(class_top_k[i]),
+            float(class_brier[i]),
+            float(eces[i]),
+        )
+        for i, name in enumerate(totals.classes)
+    ]
+
+
+def intervals(bootstrap, options: ScoreOptions) -> Intervals:
+    """The bootstrap's percentile intervals at ``options.ci``."""
+    from .accumulators.bootstrap import METHOD
+
+    assert options.ci is not None
+    bounds = bootstrap.intervals(options.ci, options.base)
+    return Intervals(options.ci, METHOD, options.replicates, options.seed, bounds)
 
 
 # What xent entropy, kl and js call each row's value (the key of json and csv output).

@@ -1,0 +1,51 @@
+"""One accumulator per metric family (see :mod:`.base` for what each is).
+
+A :class:`~xent.totals.Totals` holds those a run asks for, by name. To add a metric:
+write a module with an :class:`~.base.Accumulator` (state, ``needs``, ``add``,
+``merge``, ``finish``), and register its class in :data:`REGISTRY` (and in a
+:data:`FAMILIES` entry if an option turns it on with others).
+
+==============  =============================================================
+``moments``     rows, Σ s·l, the divisor, spread, min, max (:mod:`.moments`)
+``per_class``   each class's rows, loss, divisor, weight (:mod:`.per_class`)
+``accuracy``    Σ s·correct, overall and per class (:mod:`.per_class`)
+``top_k``       top-k hits, overall and per class (:mod:`.top_k`)
+``brier``       the Brier score, overall and per class (:mod:`.brier`)
+``calibration`` the calibration histograms (:mod:`.calibration`)
+``columns``     a contribution table's column sums, H(P), KL (:mod:`.columns`)
+``worst``       the K rows of highest loss (:mod:`.worst`)
+``bootstrap``   per-replicate exact sums, for intervals (:mod:`.bootstrap`)
+``groups``      totals per group, sums per sequence (:mod:`.groups`)
+==============  =============================================================
+
+Besides: :class:`~.rows.RowTotals` (``entropy``, ``kl``, ``js`` files) and
+:class:`~.paired.Paired` (``compare``), and the exact sums (:mod:`.exact`).
+"""
+
+from __future__ import annotations
+
+from .base import Accumulator, Rows, Settings
+from .brier import Brier
+from .calibration import Calibration
+from .columns import Columns
+from .moments import LossMoments
+from .per_class import Accuracy, PerClass
+from .top_k import TopK
+from .worst import WorstRows
+
+# The accumulators made from (classes, Settings); ``bootstrap`` and ``groups`` are made by
+# xent.parts.new_totals with their own parameters.
+REGISTRY: dict[str, type[Accumulator]] = {
+    cls.name: cls
+    for cls in (LossMoments, PerClass, Accuracy, TopK, Brier, Calibration, Columns, WorstRows)
+}
+
+# What every run keeps, and what an option turns on together.
+ALWAYS = ("moments", "per_class", "accuracy")
+FAMILIES = {
+    "metrics": ("top_k", "brier", "calibration"),  # top-k, Brier and the calibration errors
+    "detail": ("columns",),  # a contribution table
+    "worst": ("worst",),  # --worst K
+}
+
+__all__ = ["ALWAYS", "FAMILIES", "REGISTRY", "Accumulator", "Rows", "Settings"]

@@ -1,0 +1,110 @@
+"""The paired comparison of two models' losses on the same rows (``xent compare``): sums of
+the per-row differences d_n = l_B,n − l_A,n weighted by the rows' mean divisors v_n, for
+the standard error of the difference of means (sample variance, n − 1) and the paired t /
+Diebold-Mariano statistic with its two-sided normal p-value; wins, losses and ties
+(|d| ≤ 1e-12·max(l_A, l_B)); and the K rows where the two differ most (a bounded heap).
+Sums are exact and the heap keeps rows by position, so any split merges as one pass."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from .exact import ExactSum
+
+TIE = 1e-12
+
+
+class PairedResult(NamedTuple):
+    standard_error: float
+    statistic: float  # paired t / Diebold-Mariano: difference / standard_error
+    p_value: float  # two-sided, normal approximation
+    wins_a: int  # rows where A's loss is lower
+    wins_b: int
+    ties: int
+
+
+class Paired:
+    """Sums of the per-row differences (weights v = the rows' mean divisors)."""
+
+    def __init__(self, worst: int) -> None:
+        self.sums = {name: ExactSum() for name in ("v", "vd", "v2", "v2d", "v2d2")}
+        self.wins_a = self.wins_b = self.ties = 0
+        self.worst = worst
+        self.heap: tuple[np.ndarray, ...] = (
+            (np.zeros(0),)
+            + tuple(np.zeros(0, np.int64) for _ in range(4))
+            + (np.zeros(0), np.zeros(0))
+        )
+
+    def add(self, da, db, keys, lines_a, lines_b, labels) -> None:
+        la, lb = np.asarray(da.losses, float), np.asarray(db.losses, float)
+        d = lb - la
+        if da.denominators is not None:
+            v = np.asarray(da.denominators, float)
+        elif da.sample_weights is not None:
+            v = np.asarray(da.sample_weights, float)
+        else:
+            v = np.ones(d.size)
+        ta, tb = _terms(la, da.sample_weights), _terms(lb, db.sample_weights)
+        with np.errstate(invalid="ignore"):
+            x = np.where(v > 0, (tb - ta) / np.where(v > 0, v, 1.0), 0.0)
+        for name, values in (
+            ("v", v),
+            ("vd", v * x),
+            ("v2", v * v),
+            ("v2d", v * v * x),
+            ("v2d2", v * v * x * x),
+        ):
+            self.sums[name].add_array(values)
+        tie = np.abs(d) <= TIE * np.maximum(np.abs(la), np.abs(lb))
+        self.ties += int(tie.sum())
+        self.wins_b += int(((d < 0) & ~tie).sum())
+        self.wins_a += int(((d > 0) & ~tie).sum())
+        if self.worst:
+            gap = np.abs(d)
+            gap = np.where(np.isnan(gap), np.inf, gap)
+            k = min(self.worst, gap.size)
+            top = np.argpartition(-gap, k - 1)[:k] if k < gap.size else np.arange(k)
+            self._keep(
+                (gap[top], keys[top], lines_a[top], lines_b[top], labels[top], la[top], lb[top])
+            )
+
+    def _keep(self, new) -> None:
+        both = [np.concatenate([mine, theirs]) for mine, theirs in zip(self.heap, new)]
+        order = np.lexsort((both[1], -both[0]))[: self.worst]
+        self.heap = tuple(column[order] for column in both)
+
+    def merge(self, other: Paired) -> Paired:
+        """Add another's sums over other rows (their keys are their rows' positions)."""
+        for name, total in self.sums.items():
+            total.merge(other.sums[name])
+        self.wins_a += other.wins_a
+        self.wins_b += other.wins_b
+        self.ties += other.ties
+        if self.worst:
+            self._keep(other.heap)
+        return self
+
+    def finish(self, difference: float, n: int) -> PairedResult:
+        """The paired statistics of a ``difference`` of means over ``n`` rows."""
+        se = self.standard_error(difference, n)
+        statistic = difference / se if se > 0 else (math.nan if difference == 0 else math.inf)
+        p_value = (
+            math.erfc(abs(statistic) / math.sqrt(2)) if not math.isnan(statistic) else math.nan
+        )
+        return PairedResult(se, statistic, p_value, self.wins_a, self.wins_b, self.ties)
+
+    def standard_error(self, difference: float, n: int) -> float:
+        v = self.sums["v"].value
+        if n < 2 or not v > 0:
+            return math.nan
+        s = {name: total.value for name, total in self.sums.items()}
+        spread = s["v2d2"] - 2 * difference * s["v2d"] + difference * difference * s["v2"]
+        return math.sqrt(max(spread, 0.0) * n / (n - 1)) / v
+
+
+def _terms(losses, s):
+    return losses if s is None else np.where(s > 0, s * losses, 0.0)
