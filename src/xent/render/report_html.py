@@ -53,8 +53,11 @@ th { font-size: 13px; color: var(--dim); font-weight: 600; background: var(--sof
 th:first-child, td:first-child, td.text { text-align: left; }
 td.text { white-space: normal; word-break: break-all; }
 tbody tr:hover { background: #fbfcfd; }
+td.shares { text-align: left; }
+.pct { display: inline-block; width: 3.6em; text-align: right; margin-right: 8px; }
+.track { display: inline-block; width: 120px; vertical-align: middle; }
 .share { display: inline-block; height: 14px; background: var(--blue); opacity: .8;
-  vertical-align: middle; margin-right: 8px; border-radius: 2px; }
+  vertical-align: middle; border-radius: 2px; }
 .pictures { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 figure { margin: 0; }
 figcaption { font-size: 13px; max-width: 520px; margin-top: 6px; }
@@ -194,10 +197,13 @@ def _per_class(summary, precision: int) -> str:
             share = f'<td data-key="share" data-value="{exact}" title="{exact}">–</td>'
         else:
             width = SHARE_WIDTH * c.share / largest if largest > 0 else 0.0
-            bar = f'<span class="share" style="width:{max(0.0, width):.1f}px"></span>'
+            bar = (  # in a track of SHARE_WIDTH, so every bar starts at the same place
+                f'<span class="track"><span class="share" style="width:{max(0.0, width):.1f}px">'
+                "</span></span>"
+            )
             share = (
-                f'<td data-key="share" data-value="{exact}" title="{exact}">'
-                f"{bar}{_percent(c.share)}</td>"
+                f'<td class="shares" data-key="share" data-value="{exact}" title="{exact}">'
+                f'<span class="pct">{_percent(c.share)}</span>{bar}</td>'
             )
         cells = [
             f'<td class="text" data-key="class">{_text(c.name)}</td>',
