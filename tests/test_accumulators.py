@@ -288,3 +288,25 @@ def test_a_part_carries_only_the_accumulators_its_run_asks_for():
     }
     assert b"Calibration" not in pickle.dumps(plain)
     assert len(pickle.dumps(plain)) < 2000
+
+
+def test_a_runs_totals_keep_what_its_parts_keep():
+    """The reduce's totals are made like the first part's (Totals.empty): a Dask task
+    sends its run's totals, without a histogram when no metric was asked for."""
+    import pickle
+
+    from xent.parts import ScoreSpec, score_part
+    from xent.runner.reduce import reduce_parts
+
+    chunk = make_chunk(2, 300, 4, weighted=True, soft=False)
+    for metrics in (False, True):
+        options = ScoreOptions(ci=0.9, replicates=5)
+        spec = ScoreSpec(options, "t", metrics=metrics)
+        parts = [score_part(piece, spec) for piece in pieces(chunk, [100, 200])]
+        names = set(parts[0].totals.parts)
+        run = reduce_parts(parts, options, source="t")
+        assert set(run.totals.parts) == names
+        assert (b"Calibration" in pickle.dumps(run.totals)) is metrics
+        whole = score_part(chunk, spec).totals
+        assert run.totals.rows == whole.rows == 300
+        assert (run.totals.bootstrap.sums["loss"] == whole.bootstrap.sums["loss"]).all()

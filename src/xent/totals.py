@@ -148,6 +148,16 @@ class Totals:
                 raise ValueError(f"merging {name} sums into totals without them")
         return self
 
+    def empty(self) -> Totals:
+        """Empty totals that keep what these keep (the run's, made like its first part's):
+        the same accumulators, fresh; the groups are adopted as parts are merged."""
+        top_k, bins, worst = self.settings
+        totals = Totals(self.classes, worst=worst, top_k=top_k, bins=bins, keep=())
+        for name, accumulator in self.parts.items():
+            if accumulator.missing != "adopt":
+                totals.parts[name] = accumulator.empty(self.classes, self.settings)
+        return totals
+
     # ----------------------------------------------------------------- accumulators
 
     def get(self, name: str) -> Any:

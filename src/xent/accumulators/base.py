@@ -65,6 +65,10 @@ class Accumulator:
     def __init__(self, classes: Sequence[str] = (), settings: Settings | None = None) -> None:
         """Empty state for ``classes`` under ``settings``."""
 
+    def empty(self, classes: Sequence[str], settings: Settings) -> Accumulator:
+        """A fresh one, made as this one was."""
+        return type(self)(classes, settings)
+
     def takes(self, rows: Rows) -> bool:
         scored = rows.scored
         if not self.multi_label and scored.columns is not None:

@@ -196,6 +196,9 @@ class Bootstrap(Accumulator):
         self.has_metrics = False
         self.columns: dict[str, ExactColumns] = {}
 
+    def empty(self, classes=(), settings=None) -> Bootstrap:
+        return Bootstrap(self.replicates, self.seed, top_k=self.top_k, bins=self.bins)
+
     def _add(self, name: str, weights, values, groups=None, n_groups: int = 1) -> None:
         if name not in self.columns:
             self.columns[name] = ExactColumns(self.replicates, n_groups)

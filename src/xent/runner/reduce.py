@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from ..errors import DataError, param
 from ..options import ScoreOptions
-from ..parts import Part, RowValues, new_totals
+from ..parts import Part, RowValues
 from ..scorer import Detail, ScoredRows
 from ..totals import Totals
 
@@ -113,7 +113,8 @@ def reduce_parts(
     reduce: InOrder | None = None
     for part in parts:
         if run is None:
-            run = Run(new_totals(part.classes, options), source, part.numbered, part.task)
+            # Totals that keep what the parts keep: nothing a part was not asked for.
+            run = Run(part.totals.empty(), source, part.numbered, part.task)
             reduce = InOrder(run.totals)
         elif part.task != run.task:
             raise DataError(f"rows of two kinds: {run.task} and {part.task}", source=source)
