@@ -25,7 +25,7 @@ import numpy as np
 
 from .accumulators.bootstrap import Bootstrap, percentile_interval
 from .accumulators.paired import TIE, Paired
-from .errors import DataError, UsageError
+from .errors import DataError, UsageError, param
 from .options import ScoreOptions
 from .results import Summary, summarize
 from .scorer import rows_of, score_chunk
@@ -91,8 +91,9 @@ def compare_files(
     read = read or ReadOptions()
     if options.skip_bad_rows or read.on_error == "skip":
         raise UsageError(
-            "compare needs every row of both files: --on-error skip would misalign them",
-            source="--on-error",
+            f"compare needs every row of both files: {param('on_error', 'skip')} would "
+            "misalign them",
+            parameter="on_error",
         )
     source_a, source_b = source_name(path_a), source_name(path_b)
     if id_column is not None:
@@ -238,7 +239,8 @@ def _check_block(a, b, source_a: str, source_b: str) -> None:
             i = int(differ[0])
             raise DataError(
                 f"the label differs from {source_a} line {int(a.lines[i])}: the files must "
-                "hold the same rows in the same order (or match them with --id COLUMN)",
+                "hold the same rows in the same order (or match them with "
+                f"{param('id_column', cli='COLUMN')})",
                 source=source_b,
                 line=int(b.lines[i]),
             )

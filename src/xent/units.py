@@ -17,7 +17,7 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
-def parse_base(text: str, *, source: str = "--base") -> float:
+def parse_base(text: str, *, parameter: str = "base") -> float:
     """``"e"``, ``"2"``, ``"10"`` or any positive number other than 1."""
     key = text.strip().lower()
     if key in BASE_ALIASES:
@@ -29,7 +29,7 @@ def parse_base(text: str, *, source: str = "--base") -> float:
     if not (math.isfinite(base) and base > 0 and base != 1):
         raise UsageError(
             f"{text!r} is not a log base: use e, 2, 10 or a positive number other than 1",
-            source=source,
+            parameter=parameter,
         )
     return base
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, param
 from .base import Accumulator, Rows
 
 MAX_GROUPS = 10_000
@@ -133,7 +133,7 @@ class GroupedTotals(Accumulator):
         a run of many files merges them)."""
         if len(self.groups) >= MAX_GROUPS:
             raise DataError(
-                f"more than {MAX_GROUPS:,} distinct values in the --group-by column "
+                f"more than {MAX_GROUPS:,} distinct values in the {param('group_by')} column "
                 f"{self.column!r}: group by a column of fewer values",
                 source=source or self.source or None,
                 line=line,
