@@ -30,6 +30,8 @@ REDUCTIONS = ("mean", "sum", "none")
 MEASURES = ("cross_entropy", "entropy", "kl", "js", "compare", "temperature")
 # Pictures of the whole summary (a reliability diagram, the table saved as SVG or HTML):
 # a run that asks for one needs a summary, not rows.
+# What an array file's values are (ReadOptions.holds).
+HOLDS = ("auto", "logits", "logprobs", "probabilities")
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
 
 
@@ -187,7 +189,13 @@ def _bounded(value: int, low: int, high: int, parameter: str, what: str) -> None
 
 def check_read(read) -> None:
     """A column has one role: a weight column that is also the label (or a soft label, or
-    ignored) would be read twice and give confusing errors."""
+    ignored) would be read twice and give confusing errors. ``holds`` is one of
+    :data:`HOLDS`."""
+    if read.holds not in HOLDS:
+        raise UsageError(
+            f"{read.holds!r} is not what a file can hold: use " + ", ".join(HOLDS),
+            parameter="holds",
+        )
     weights = read.sample_weights
     if weights is None:
         return

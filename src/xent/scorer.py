@@ -17,6 +17,7 @@ log Q at the label alone (one log a row, not K); every value is still checked.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import replace
 from typing import NamedTuple
@@ -116,7 +117,10 @@ def _score(
     if options.multi_label or chunk.task == "multilabel":
         return _multi_label(chunk, options, detail)
     logits = options.logits or chunk.logits
+    log_probs = chunk.log_probs and not logits  # ReadOptions.holds: log Q as it is
     values = chunk.values
+    if log_probs:
+        _check_log_probs(values, chunk.log_prob_tolerance, options.tolerance)
     if chunk.task == "binary":
         values = _two_classes(values, logits)
         if chunk.targets is not None and chunk.targets.shape[1] == 1:  # y = P(class 1)
@@ -148,19 +152,32 @@ def _score(
             _detail(p, q, log_q, terms, options) if detail else None,
         )
     index_labels = chunk.targets is None
-    if index_labels and not alpha and not detail and not logits:
+    if index_labels and not alpha and not detail and (not logits or options.clip is None):
         # Log Q at the label only; the same checks, the same errors, in the same order.
         labels = chunk.labels
-        neg_log = engine._neg_log_at_labels(
-            values, labels, options.clip, options.renormalize, options.tolerance
-        )
+        if logits:
+            neg_log = _neg_log_softmax_at_labels(values, labels)
+        elif log_probs:
+            engine.check_indices(labels, k)
+            neg_log = -_clipped_log(values[np.arange(len(labels)), labels], options.clip)
+        else:
+            neg_log = engine._neg_log_at_labels(
+                values, labels, options.clip, options.renormalize, options.tolerance
+            )
         losses = neg_log if w is None else engine._neg_xlogy(w[labels], -neg_log)
         terms = None
         q, log_q, p = None, None, None
     else:
-        q, log_q = engine._predictions(
-            *_pred_or_logits(values, logits), options.clip, options.renormalize, options.tolerance
-        )
+        if log_probs:
+            q = np.exp(values) if options.clip is None else np.clip(np.exp(values), *_c(options))
+            log_q = values if options.clip is None else np.log(q)
+        else:
+            q, log_q = engine._predictions(
+                *_pred_or_logits(values, logits),
+                options.clip,
+                options.renormalize,
+                options.tolerance,
+            )
         if index_labels:
             labels = chunk.labels
             engine.check_indices(labels, k)
@@ -179,7 +196,9 @@ def _score(
         denominators = w[labels] if index_labels else np.ones(len(labels))
     probabilities = None
     if metrics:
-        probabilities = to_probabilities(values, logits, options.renormalize)
+        probabilities = (
+            np.exp(values) if log_probs else to_probabilities(values, logits, options.renormalize)
+        )
     return _rows(
         chunk,
         options,
@@ -286,6 +305,76 @@ def _multi_label(chunk, options: ScoreOptions, detail: bool) -> ScoredRows:
     )
 
 
+def _neg_log_softmax_at_labels(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """-log_softmax(z)[row, label], bit for bit as :func:`engine.log_softmax` computes it
+    (the shift by the largest logit made exact, log1p of the rest), without the logs of
+    the other classes: one exp per value and no (n, K) result."""
+    n = np.arange(len(z))
+    top = z.argmax(axis=1)
+    m = z[n, top][:, np.newaxis]
+    if not (np.isfinite(m).all() and np.isfinite(z.min())):
+        engine._raise_if_not_finite(z)
+    engine.check_indices(labels, z.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        d, err = engine._exact_difference(z, m)
+    err[np.isinf(d)] = 0.0  # logits 1.8e308 apart: that log-probability is -inf, rightly
+    exact = not err.any()
+    with np.errstate(under="ignore"):
+        terms = np.exp(d)
+        if not exact:
+            terms += terms * err
+    terms[n, top] = 0.0  # the 1 of log1p
+    log_q = d[n, labels] - np.log1p(terms.sum(axis=1))
+    if not exact:
+        log_q += err[n, labels]
+    return -log_q
+
+
+def _check_log_probs(values: np.ndarray, slack: float | None, tolerance: float | None) -> None:
+    """Log-probabilities (``ReadOptions.holds='logprobs'``): each <= 0 and each row's
+    exponentials sum to 1 within the tolerance (``slack``: a quantised file's own)."""
+    tol = slack if slack is not None else tolerance or engine.default_tolerance(values.shape[1])
+    top = values.max(axis=1)
+    if not np.isfinite(values.min()) and np.isnan(values).any() or np.isnan(top).any():
+        engine._raise_if_not_finite(values)
+    above = top > (tol if slack is not None else 0.0)
+    if above.any():
+        i = int(np.flatnonzero(above)[0])
+        j = int(values[i].argmax())
+        error = InvalidProbabilities(
+            f"log-probability {j + 1} is {values[i, j]:.6g}, above 0: not a log-probability "
+            f"({param('holds', 'logits')} reads the values as logits)",
+            row=i,
+        )
+        error.what = "prediction"
+        raise error
+    with np.errstate(under="ignore"):
+        sums = np.exp(values - top[:, np.newaxis]).sum(axis=1)
+    lse = top + np.log(sums)
+    off = ~(np.abs(lse) <= tol)
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        error = InvalidProbabilities(
+            f"the log-probabilities' exponentials sum to {math.exp(lse[i]):.10g}, not 1 "
+            f"(tolerance {tol:.1g} on their log-sum-exp; {param('holds', 'logits')} "
+            "normalises them)",
+            row=i,
+        )
+        error.what = "prediction"
+        raise error
+
+
+def _clipped_log(picked: np.ndarray, clip: float | None) -> np.ndarray:
+    if clip is None:
+        return picked
+    return np.log(np.clip(np.exp(picked), clip, 1 - clip))
+
+
+def _c(options: ScoreOptions) -> tuple[float, float]:
+    assert options.clip is not None
+    return options.clip, 1 - options.clip
+
+
 def _log(values: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.log(values)
@@ -383,8 +472,10 @@ def _bad_rows(chunk, options: ScoreOptions) -> np.ndarray:
     values = chunk.values
     logits = options.logits or chunk.logits
     multi = options.multi_label or chunk.task == "multilabel"
-    if logits:
+    if logits or chunk.log_probs:
         bad = ~np.isfinite(values).all(axis=1)
+        if chunk.log_probs and not logits:
+            bad |= (values > 0).any(axis=1)
     elif multi or chunk.task == "binary":
         bad = ~((values >= 0) & (values <= 1)).all(axis=1)
     elif options.renormalize:
@@ -428,6 +519,8 @@ def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions) -> None
     """Suggest --renormalize only where it would work: a prediction row of finite,
     non-negative values with a positive sum that is not 1."""
     if error.what != "prediction" or options.renormalize or options.logits or chunk.logits:
+        return
+    if chunk.log_probs:
         return
     if chunk.task in ("binary", "multilabel") or options.multi_label:
         return

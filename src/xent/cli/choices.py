@@ -27,6 +27,15 @@ class InputFormat(str, Enum):
     feather = "feather"
     npy = "npy"
     npz = "npz"
+    safetensors = "safetensors"
+    llama = "llama"
+
+
+class Holds(str, Enum):
+    auto = "auto"
+    logits = "logits"
+    logprobs = "logprobs"
+    probabilities = "probabilities"
 
 
 class OnError(str, Enum):

@@ -14,7 +14,7 @@ from ..errors import UsageError
 from . import params as p
 from . import parse
 from .app import XentCommand, app, render_report
-from .choices import OnError, OutputFormat, Reduction
+from .choices import Holds, OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
@@ -30,6 +30,8 @@ def compute(
     cluster: p.ClusterOption = None,
     workers: p.WorkersOption = None,
     pred_array: p.PredArrayOption = None,
+    holds: p.HoldsOption = Holds.auto,
+    labels_file: p.LabelsFileOption = None,
     input_format: p.InputFormatOption = None,
     label_column: p.LabelColumnOption = "label",
     label_columns: p.LabelColumnsOption = None,

@@ -11,7 +11,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .choices import InputFormat, OnError, OutputFormat, Reduction
+from .choices import Holds, InputFormat, OnError, OutputFormat, Reduction
 from .output import OUTPUT_HELP
 
 INPUT = "Input"
@@ -127,6 +127,26 @@ PredArrayOption = Annotated[
         metavar="NAME",
         help="The predictions array of an .npz (default: pred, probs, logits, ...; the labels "
         "array is --label-column if it names one, else labels, label, y, ...).",
+        rich_help_panel=FILES,
+    ),
+]
+HoldsOption = Annotated[
+    Holds,
+    typer.Option(
+        "--holds",
+        help="What an array file's values are: logits, logprobs (checked, used as log Q) or "
+        "probabilities (default auto: by the array's name, else logits unless the rows are "
+        "distributions or log-probabilities).",
+        rich_help_panel=FILES,
+    ),
+]
+LabelsFileOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--labels-file",
+        metavar="FILE",
+        help="The target tokens of an .npy/.npz/.safetensors file of values, one integer per "
+        "row, in an .npy.",
         rich_help_panel=FILES,
     ),
 ]

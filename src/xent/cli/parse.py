@@ -134,6 +134,8 @@ def file_read_options(params: dict[str, Any]):
         ignore_labels=tuple(str(t) for t in ignored if t is not None),
         multi_label=params.get("multi_label", False),
         pred_array=params.get("pred_array"),
+        holds=choice(params.get("holds"), "auto"),
+        labels_file=params.get("labels_file"),
     )
 
 

@@ -61,6 +61,11 @@ class PredictionChunk:
     position: int = 0
     numbered: str = "line"  # or "row": rows of a JSON document, numbered by position
     logits: bool = False  # the file says these are logits (a JSON "logits" key)
+    # The values are log-probabilities (ReadOptions.holds), used as log Q once checked:
+    # each <= 0 and each row's log-sum-exp 0 within log_prob_tolerance (None: the
+    # scorer's tolerance; a quantised llama.cpp file says how coarse its rows are).
+    log_probs: bool = False
+    log_prob_tolerance: float | None = None
     sample_weights: np.ndarray | None = None  # from ReadOptions.sample_weights
     task: str = "multiclass"  # or "binary", "multilabel", "entropy" (see xent.scorer)
     # Where each row came from, for rows given as arguments: per kind of value

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from ..errors import DataError
 from .arrow_tables import arrow_chunks, parquet_chunks
 from .chunks import PredictionChunk, Said
-from .npy_arrays import npy_chunks, npz_chunks
+from .npy_arrays import npy_chunks, npz_chunks, safetensors_chunks
 from .read_options import ReadOptions
 from .sources import not_read, zip_kind
 
@@ -65,5 +65,11 @@ def read_binary_chunks(
             yield from arrow_chunks(file, None, source, options, said)
         elif fmt == "npy":
             yield from npy_chunks(file, source, options, said)
+        elif fmt == "safetensors":
+            yield from safetensors_chunks(file, source, options, said)
+        elif fmt == "llama":
+            from .llama_logits import llama_chunks
+
+            yield from llama_chunks(file, source, options, said)
         else:
             yield from npz_chunks(file, source, options, said)

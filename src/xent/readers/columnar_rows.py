@@ -55,6 +55,7 @@ class Rows:
         # The weights' parameter in an error: sample_weights='w', --sample-weights 'w'.
         self.weights_param = param("sample_weights", self.weights_name, cli=repr(self.weights_name))
         self.logits = False
+        self.log_probs = False  # the values are log-probabilities (ReadOptions.holds)
 
     def error(self, message: str, row: int) -> DataError:
         error = DataError(f"row {row}: {message}", source=self.source)
@@ -82,6 +83,7 @@ class Rows:
             numbered="row",
             task=self.task,
             logits=self.logits,
+            log_probs=self.log_probs,
         )
         keep = np.ones(n, dtype=bool)
         if missing is not None:

@@ -39,7 +39,10 @@ from .sources import (
 )
 from .text_chunks import BOM
 
-INPUT_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "feather", "npy", "npz")
+INPUT_FORMATS = (
+    *("csv", "tsv", "json", "jsonl", "parquet", "feather", "npy", "npz"),
+    *("safetensors", "llama"),
+)
 STDIN = "-"
 NO_INPUT = (
     f"no input: {{what}}; give {param('labels')} and {param('pred')} (or {param('logits')}), "

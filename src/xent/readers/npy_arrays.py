@@ -14,12 +14,27 @@ import numpy as np
 from ..errors import DataError, param
 from .chunks import Said, class_names, task_of
 from .columnar_rows import LABEL_NAMES, LOGIT_NAMES, PRED_NAMES, Rows, batch_rows, placed
+from .lm_arrays import (
+    LOGPROB_NAMES,
+    TOKEN_NAMES,
+    MappedArray,
+    block_rows,
+    holds_note,
+    holds_of,
+    load_npy,
+    stored_member,
+)
 from .read_options import ReadOptions
 
 
 def npy_chunks(file, source: str, options: ReadOptions, said: Said):
     """An ``.npy`` holds predictions alone: read as rows of distributions (no label
-    column), else refused: the labels are needed."""
+    column), else refused: the labels are needed. With ``labels_file`` (an integer
+    ``.npy``): a (tokens, vocabulary) array and its target tokens."""
+    if options.labels_file is not None:
+        values = MappedArray(_load_npy(file, source), "the array")
+        yield from _npz_rows(values, labels_file(options, source), None, options, source, said)
+        return
     if options.label_column is not None or options.label_columns:
         raise DataError(
             "an .npy file holds one array, the predictions, and no labels: save both with "
@@ -37,6 +52,19 @@ def npy_chunks(file, source: str, options: ReadOptions, said: Said):
     step = batch_rows(pred.shape[1])
     for start in range(0, pred.shape[0], step):
         yield rows.chunk(start, np.asarray(pred[start : start + step], dtype=np.float64))
+
+
+def labels_file(options: ReadOptions, source: str) -> MappedArray:
+    """The target tokens of ``options.labels_file``: an integer ``.npy``."""
+    assert options.labels_file is not None
+    labels = load_npy(options.labels_file, options.labels_file, source)
+    if labels.dtype.kind not in "iu" or len(labels.shape) != 1:
+        raise DataError(
+            f"holds {labels.dtype} of shape {labels.shape}: expected one integer token per "
+            f"row of {source} ({param('labels_file')})",
+            source=options.labels_file,
+        )
+    return labels
 
 
 def _load_npy(file, source: str) -> np.ndarray:
@@ -99,14 +127,67 @@ def npz_chunks(file, source: str, options: ReadOptions, said: Said):
                     saved = np.lib.format.read_array(member, allow_pickle=False)
                 options = replace(options, classes=tuple(str(c) for c in saved.reshape(-1)))
         pred_name, label_name, logits = _npz_names(names, options, source)
-        opened = [archive.open(pred_name + ".npy")]
-        if label_name is not None:
-            opened.append(archive.open(label_name + ".npy"))
-        pred = NpyStream(opened[0], pred_name, source)
-        labels = NpyStream(opened[1], label_name, source) if label_name else None
-        yield from _npz_rows(pred, labels, logits, options, source, said)
-        for member in opened:
-            member.close()
+        if options.labels_file is not None and label_name is not None:
+            raise DataError(
+                f"the target tokens are both in {options.labels_file} "
+                f"({param('labels_file')}) and in the array {label_name}: give one",
+                source=source,
+            )
+        opened = []
+
+        def open_member(name: str):
+            mapped = stored_member(file, archive, name + ".npy", name, source)
+            if mapped is not None:
+                return mapped
+            opened.append(archive.open(name + ".npy"))
+            return NpyStream(opened[-1], name, source)
+
+        pred = open_member(pred_name)
+        labels = open_member(label_name) if label_name else None
+        if options.labels_file is not None:
+            labels = labels_file(options, source)
+        holds = None  # told by the option, else from the first rows
+        if options.holds == "auto" and (pred_name in PRED_NAMES + LOGIT_NAMES or not labels):
+            holds = logits  # as the name says; unlabelled rows of distributions as before
+        yield from _npz_rows(pred, labels, holds, options, source, said)
+        for stream in opened:
+            stream.close()
+
+
+def safetensors_chunks(file, source: str, options: ReadOptions, said: Said):
+    """A ``.safetensors`` file's (tokens, vocabulary) array and its target tokens (an
+    integer tensor named labels, targets, tokens, ..., or ``labels_file``)."""
+    from .lm_arrays import pick_arrays, safetensors_arrays
+
+    if not isinstance(file, str):  # stdin or decompressed: spooled to a temporary file
+        file = file.name
+    values, tokens = pick_arrays(safetensors_arrays(file, source), options, source)
+    if options.labels_file is not None:
+        if tokens is not None:
+            raise DataError(
+                f"the target tokens are both in {options.labels_file} "
+                f"({param('labels_file')}) and in the tensor {tokens.name}: give one",
+                source=source,
+            )
+        tokens = labels_file(options, source)
+    elif tokens is None and options.label_column is not None:
+        raise DataError(
+            f"no tensor of target tokens (named {', '.join(TOKEN_NAMES)}): add one, or give "
+            f"them in an integer .npy with {param('labels_file')}",
+            source=source,
+        )
+    if tokens is not None and (tokens.dtype.kind not in "iu" or len(tokens.shape) != 1):
+        raise DataError(
+            f"{tokens.name} is {tokens.dtype} of shape {tokens.shape}: expected one integer "
+            "token per row",
+            source=source,
+        )
+    if len(values.shape) != 2 or values.shape[1] < 2:
+        raise DataError(
+            f"{values.name} has shape {values.shape}: expected (tokens, vocabulary)",
+            source=source,
+        )
+    yield from _npz_rows(values, tokens, None, options, source, said)
 
 
 def _npz_names(names: list[str], options: ReadOptions, source: str):
@@ -134,17 +215,23 @@ def _npz_names(names: list[str], options: ReadOptions, source: str):
     label = None
     if options.label_column is not None:
         chosen = options.label_column if options.label_column in names else None
-        label = pick(LABEL_NAMES, chosen, "labels")
+        if options.labels_file is None:  # labels, ..., else tokens (not said: rarer)
+            tokens = next((n for n in TOKEN_NAMES if n in names), None)
+            label = (chosen is None and tokens) or pick(LABEL_NAMES, chosen, "labels")
+        else:  # the tokens are in the labels file: an array of them too is one too many
+            label = chosen or next((n for n in TOKEN_NAMES if n in names), None)
     pred_option = options.pred_array
     if pred_option is None:
         rest = [n for n in names if n != label]
-        wanted = PRED_NAMES + LOGIT_NAMES
+        wanted = PRED_NAMES + LOGIT_NAMES + LOGPROB_NAMES
         pred_option = next((n for n in wanted if n in rest), rest[0] if len(rest) == 1 else None)
-    pred = pick(PRED_NAMES + LOGIT_NAMES, pred_option, "predictions")
+    pred = pick(PRED_NAMES + LOGIT_NAMES + LOGPROB_NAMES, pred_option, "predictions")
     return pred, label, pred in LOGIT_NAMES
 
 
-def _npz_rows(pred: NpyStream, labels: NpyStream | None, logits, options, source: str, said):
+def _npz_rows(pred, labels, logits, options, source: str, said):
+    """``logits``: True or False as the array's name says, None to read ``options.holds``
+    (``auto``: told from the first rows)."""
     shape = pred.shape
     if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] == 0):
         raise DataError(
@@ -178,7 +265,7 @@ def _npz_rows(pred: NpyStream, labels: NpyStream | None, logits, options, source
     classes = class_names(options, task, [str(i) for i in range(k)])
     said.classes(classes)
     rows = Rows(classes, task, options, source, labels.name if labels else "")
-    rows.logits = logits
+    rows.logits = bool(logits)
     if task == "multilabel" and not soft:
         assert labels is not None  # a multi-label task is a labelled one
         raise DataError(
@@ -186,9 +273,15 @@ def _npz_rows(pred: NpyStream, labels: NpyStream | None, logits, options, source
             source=source,
         )
     first = 0
+    step = batch_rows(k) if k < 1000 else block_rows(k)
     while first < shape[0]:
-        values = pred.rows(batch_rows(k)).reshape(-1, k)
+        values = pred.rows(step).reshape(-1, k)
         n = values.shape[0]
+        if logits is None:
+            holds = holds_of(options, pred.name, values)
+            said.notes += holds_note(holds, pred.name, options)
+            rows.logits, rows.log_probs = holds == "logits", holds == "logprobs"
+            logits = rows.logits
         label_block = labels.rows(n) if labels is not None else None
         try:
             if soft:

@@ -34,6 +34,11 @@ class ReadOptions:
     # Columns whose text each chunk keeps per row (chunk.columns), e.g. a group or an id
     # column: not class columns. CSV/TSV only.
     keep_columns: tuple[str, ...] = ()
+    # What an array file's values are: auto, logits, logprobs or probabilities (auto:
+    # by the array's name, else logits unless its rows are distributions or log-probs).
+    holds: str = "auto"
+    # An integer .npy of target tokens, one per row of an .npy/.npz/.safetensors file.
+    labels_file: str | None = None
 
     def __post_init__(self) -> None:
         check_read(self)

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import DataError, UsageError
 
 # The formats with a reader of their own (the text ones are in files.INPUT_FORMATS too).
-BINARY_FORMATS = ("parquet", "feather", "npy", "npz")
+BINARY_FORMATS = ("parquet", "feather", "npy", "npz", "safetensors", "llama")
 FORMAT_NAMES = {
     "csv": "CSV",
     "tsv": "TSV",
@@ -26,6 +26,8 @@ FORMAT_NAMES = {
     "feather": "Feather/Arrow IPC",
     "npy": "NumPy .npy",
     "npz": "NumPy .npz",
+    "safetensors": "safetensors",
+    "llama": "llama.cpp logits",
 }
 # The text formats told by the name's extension (the binary ones by their magic bytes).
 EXTENSIONS = {
@@ -45,6 +47,7 @@ BINARY_SUFFIXES = {
     ".ipc": "feather",
     ".npy": "npy",
     ".npz": "npz",
+    ".safetensors": "safetensors",
 }
 MAGIC = (
     (b"PAR1", "parquet"),
@@ -53,6 +56,7 @@ MAGIC = (
     (b"\x93NUMPY", "npy"),
     (b"PK\x03\x04", "zip"),
     (b"PK\x05\x06", "zip"),  # an empty zip
+    (b"_logits_", "llama"),  # llama-perplexity --kl-divergence-base
 )
 READS = (
     "xent reads CSV, TSV, JSON, JSON Lines, Parquet, Feather, .npy/.npz, compressed with "
@@ -77,8 +81,12 @@ OTHERS = (
 
 
 def magic_format(head: bytes) -> str | None:
-    """``parquet``, ``feather``, ``npy`` or ``zip`` from the first bytes, if they say."""
-    return next((fmt for magic, fmt in MAGIC if head.startswith(magic)), None)
+    """``parquet``, ``feather``, ``npy``, ``zip``, ``llama`` or ``safetensors`` (8 bytes
+    of header length, then a JSON object) from the first bytes, if they say."""
+    found = next((fmt for magic, fmt in MAGIC if head.startswith(magic)), None)
+    if found is None and head[8:10] == b'{"' and head[6:8] == b"\x00\x00":
+        return "safetensors"
+    return found
 
 
 def unreadable(head: bytes) -> str | None:
