@@ -61,6 +61,7 @@ def compute(
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,
     precision: p.PrecisionOption = 4,
+    classes_shown: p.ClassesShownOption = "20",
     reduction: p.ReductionOption = Reduction.mean,
     output: p.OutputOption = None,
     save_svg: p.SaveSvgOption = None,

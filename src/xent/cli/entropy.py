@@ -40,6 +40,7 @@ def entropy(
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,
     precision: p.PrecisionOption = 4,
+    classes_shown: p.ClassesShownOption = "20",
     reduction: p.ReductionOption = Reduction.mean,
     renormalize: p.RenormalizeOption = False,
     output: p.OutputOption = None,

@@ -474,6 +474,17 @@ PrecisionOption = Annotated[
         rich_help_panel=OUTPUT,
     ),
 ]
+ClassesShownOption = Annotated[
+    str,
+    typer.Option(
+        "--classes-shown",
+        metavar="N|all",
+        help="Classes listed in tables and JSON: all of them up to N, else the N with the "
+        "largest contributions, saying how many are left out (default 20; all lists every "
+        "class).",
+        rich_help_panel=OUTPUT,
+    ),
+]
 ReductionOption = Annotated[
     Reduction,
     typer.Option(

@@ -47,6 +47,22 @@ class View(NamedTuple):
         return self.svg is not None or self.html is not None
 
 
+def classes_shown(text: str) -> int | None:
+    """``--classes-shown N|all``: a number of classes, or None for all of them."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise UsageError(
+            f"{text!r} is not a number of classes: give N >= 1, or all",
+            parameter="classes_shown",
+        )
+    return n
+
+
 def choice(value: Any, default: str | None = None) -> Any:
     """An enumerated option's value as text (``ctx.params`` holds it as Click read it,
     a function's argument as Typer converted it: either way, the text)."""
@@ -54,7 +70,12 @@ def choice(value: Any, default: str | None = None) -> Any:
 
 
 def view(params: dict[str, Any]) -> View:
-    """The output options of a command, by their parameter names."""
+    """The output options of a command, by their parameter names (``classes_shown`` sets
+    how many classes the renderers list: :mod:`xent.render.classes_shown`)."""
+    if "classes_shown" in params:
+        from ..render.classes_shown import LIMIT
+
+        LIMIT.set(classes_shown(params["classes_shown"]))
     return View(
         OutputFormat(choice(params.get("fmt"), "auto")),
         params.get("precision", 4),

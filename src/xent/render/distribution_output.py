@@ -107,14 +107,48 @@ def distribution_summary_to_dict(summary) -> dict:
             "first": summary.skipped_lines,
             "numbered_by": summary.numbered,
         },
-        classes=list(summary.classes),
-        per_class=[
-            {"class": name, "mean_contribution": json_number(mean)}
-            for name, mean in zip(summary.classes, summary.class_means)
-        ],
-        notes=[JS_NOTE] if summary.kind == "js" else [],
+        **_per_class(summary),
+        notes=([JS_NOTE] if summary.kind == "js" else []) + _floor_notes(summary),
     )
+    if _below_zero(summary):  # float noise below 0 is a rounding floor, not a divergence
+        for key in ("min", "mean", "sum", summary.key):
+            if key in data and isinstance(data[key], float) and data[key] < 0:
+                data[key] = 0.0
     return data
+
+
+def _per_class(summary) -> dict:
+    """ "classes" and "per_class": every class, or the largest mean terms and
+    "classes_left_out" (:mod:`.classes_shown`)."""
+    from .classes_shown import shown
+
+    chosen, left_out = shown(list(summary.class_means))
+    names = [summary.classes[i] for i in chosen]
+    part: dict = {
+        "classes": names,
+        "per_class": [
+            {"class": summary.classes[i], "mean_contribution": json_number(summary.class_means[i])}
+            for i in chosen
+        ],
+    }
+    if left_out:
+        part["classes_left_out"] = left_out
+    return part
+
+
+def _below_zero(summary) -> bool:
+    """A divergence (KL, JS: never negative) whose smallest row came out below 0: the
+    float rounding of values that are equal, or nearly."""
+    return summary.kind in ("kl", "js") and summary.rows > 0 and summary.min < 0
+
+
+def _floor_notes(summary) -> list[str]:
+    if not _below_zero(summary):
+        return []
+    return [
+        f"the smallest row's {summary.kind.upper()} came out {summary.min:.3g}: float rounding "
+        "below the floor of 0 (a divergence is never negative), reported as 0"
+    ]
 
 
 def render_distribution_summary(summary, fmt: str, out, *, precision: int = 4) -> None:
@@ -155,11 +189,16 @@ def distribution_summary_renderable(summary, precision: int = 4):
     title += counted(summary.rows, "row")
     parts: list = [Text(title, style="bold")]
     label = summary.key.replace("_", " ")
+    floor = _below_zero(summary)
+
+    def shown_value(x: float) -> str:
+        return number(max(x, 0.0) if floor else x, precision)
+
     grid = [
-        [f"mean {label}", number(summary.mean, precision), unit],
-        ["sum", number(summary.sum, precision), unit],
+        [f"mean {label}", shown_value(summary.mean), unit],
+        ["sum", shown_value(summary.sum), unit],
         ["standard deviation", number(summary.std, precision), unit],
-        ["min / max", f"{number(summary.min, precision)} / {number(summary.max, precision)}", unit],
+        ["min / max", f"{shown_value(summary.min)} / {number(summary.max, precision)}", unit],
     ]
     distance = _js_distance(summary)
     if distance is not None:
@@ -177,8 +216,12 @@ def distribution_summary_renderable(summary, precision: int = 4):
         grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
     columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim", is_note=True)]
     parts.append(fitted_table(columns, grid, grid=True))
+    from .classes_shown import left_out_note
+    from .classes_shown import shown as shown_classes
+
     finite = [m for m in summary.class_means if math.isfinite(m)]
     largest = max(finite, default=0.0)
+    chosen, left_out = shown_classes(list(summary.class_means))
     rows = [
         [
             name,
@@ -187,10 +230,14 @@ def distribution_summary_renderable(summary, precision: int = 4):
             if math.isfinite(mean)
             else bar(math.inf),
         ]
-        for name, mean in zip(summary.classes, summary.class_means)
+        for name, mean in ((summary.classes[i], summary.class_means[i]) for i in chosen)
     ]
     columns = [Column("class", "left"), Column("mean term"), Column("", "left", is_bar=True)]
     parts.append(fitted_table(columns, rows))
+    if left_out:
+        parts.append(Text(left_out_note(left_out, "mean term"), style="dim"))
+    for note in _floor_notes(summary):
+        parts.append(Text(note, style="dim"))
     parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
     if summary.kind == "js":
         parts.append(Text(JS_NOTE, style="dim"))

@@ -169,8 +169,7 @@ def summary_to_dict(summary) -> dict:
             "first": summary.skipped_lines,
             "numbered_by": summary.numbered,
         },
-        "classes": [c.name for c in summary.per_class],
-        "per_class": per_class_dicts(summary),
+        **per_class_part(summary),
         "worst": worst_dicts(summary),
         "ci": ci_dict(summary.ci),
         "skill": skill_dict(summary.skill),
@@ -180,7 +179,22 @@ def summary_to_dict(summary) -> dict:
     }
 
 
+def per_class_part(summary) -> dict:
+    """ "classes" and "per_class": every class, or the largest shares of the loss and
+    "classes_left_out" (how many are not listed; see :mod:`.classes_shown`)."""
+    from .classes_shown import shown
+
+    chosen, left_out = shown([c.share for c in summary.per_class])
+    listed = [summary.per_class[i] for i in chosen]
+    part: dict = {"classes": [c.name for c in listed], "per_class": per_class_dicts(listed)}
+    if left_out:
+        part["classes_left_out"] = left_out
+    return part
+
+
 def per_class_dicts(summary) -> list[dict]:
+    """A dict per class of ``summary`` (a summary, or a list of its classes)."""
+    classes = summary if isinstance(summary, list) else summary.per_class
     return [
         {
             "class": c.name,
@@ -192,7 +206,7 @@ def per_class_dicts(summary) -> list[dict]:
             "brier_score": json_number(c.brier_score),
             "ece": json_number(c.ece),
         }
-        for c in summary.per_class
+        for c in classes
     ]
 
 

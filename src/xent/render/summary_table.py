@@ -147,7 +147,11 @@ def per_class_table(summary, precision: int):
         Column("", "left", is_bar=True),
         Column("accuracy"),
     ]
+    from .classes_shown import left_out_note, shown
+
     largest = max((c.share for c in summary.per_class if math.isfinite(c.share)), default=0.0)
+    chosen, left_out = shown([c.share for c in summary.per_class])
+    listed = [summary.per_class[i] for i in chosen]
     rows = [
         [
             c.name,
@@ -157,9 +161,15 @@ def per_class_table(summary, precision: int):
             bar(c.share / largest if largest > 0 else 0.0),
             _percent(c.accuracy),
         ]
-        for c in summary.per_class
+        for c in listed
     ]
-    return fitted_table(columns, rows)
+    table = fitted_table(columns, rows)
+    if not left_out:
+        return table
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(table, Text(left_out_note(left_out), style="dim"))
 
 
 def sequences_parts(seq, precision: int) -> list[RenderableType]:
