@@ -344,3 +344,22 @@ def test_the_example_file(xent_cli):
     z, y = tensor("logits", "<f4"), tensor("labels", "<i8")
     assert z.shape == (64, 50)
     check(run_json(xent_cli, path), reference_nll(z, y))
+
+
+def test_vocabulary_logits_at_the_labels_match_the_log_softmax():
+    """The at-label path for V >= 1,024 against the engine's full log-softmax and float64
+    NumPy: float32 logits (the shift is exact), and float64 logits 1e-20 to 1e3 apart
+    (it is not: TwoSum then)."""
+    from xent import engine
+    from xent.scorer import VOCABULARY, _neg_log_softmax_at_labels
+
+    rng = np.random.default_rng(11)
+    for z in (
+        (rng.standard_normal((40, VOCABULARY + 5)) * 5).astype(np.float32).astype(np.float64),
+        rng.standard_normal((40, VOCABULARY + 5)) * 10.0 ** rng.integers(-20, 3, (40, 1)),
+    ):
+        y = rng.integers(0, z.shape[1], len(z))
+        got = _neg_log_softmax_at_labels(z, y)
+        full = -engine.log_softmax(z)[np.arange(len(y)), y]
+        np.testing.assert_allclose(got, full, rtol=1e-15, atol=1e-15)
+        np.testing.assert_allclose(got, reference_nll(z, y), rtol=1e-13, atol=1e-13)
