@@ -125,7 +125,7 @@ def _files(evaluation: Evaluation, paths: list[str], on_rows, progress):
 
 
 def _distribution_file(evaluation: Evaluation, path: str, on_rows, progress):
-    from .pipeline import score_distribution_file
+    from .runner.local import score_distribution_file
 
     return score_distribution_file(
         path,
