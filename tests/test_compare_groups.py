@@ -328,3 +328,21 @@ def test_too_many_groups_across_files_names_the_file_of_the_group(xent_cli, tmp_
     assert result.exit_code == 1
     # x0-x3 and y0 make five; y1, on line 3 of the second file, is the sixth.
     assert result.stderr.startswith(f"xent: {second}:3: more than 5 distinct values")
+
+
+def test_compare_and_group_errors_name_parameters_and_the_cli_spells_flags(xent_cli, tmp_path):
+    """The library's errors name parameters (on_error, id_column); the command line's
+    spell them as flags, as before (group_by: test_too_many_groups_* above)."""
+    from xent.errors import DataError, UsageError
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("label,x,y\nx,0.9,0.1\ny,0.2,0.8\n")
+    b.write_text("label,x,y\nx,0.6,0.4\nx,0.3,0.7\n")
+    with pytest.raises(UsageError) as caught:
+        compare_files(str(a), str(a), read=ReadOptions(on_error="skip"))
+    assert "on_error='skip' would misalign them" in str(caught.value)  # (no such flag)
+    with pytest.raises(DataError) as caught:
+        compare_files(str(a), str(b))
+    assert str(caught.value).endswith("(or match them with id_column)")
+    result = xent_cli("compare", a, b)
+    assert result.stderr.rstrip().endswith("(or match them with --id COLUMN)")
