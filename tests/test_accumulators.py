@@ -310,3 +310,15 @@ def test_a_runs_totals_keep_what_its_parts_keep():
         whole = score_part(chunk, spec).totals
         assert run.totals.rows == whole.rows == 300
         assert (run.totals.bootstrap.sums["loss"] == whole.bootstrap.sums["loss"]).all()
+
+
+def test_of_equal_losses_the_worst_rows_are_the_first():
+    """Ties at the K-th largest: the first rows are kept (argpartition alone kept any of
+    them, so two splits of the same rows could keep different rows)."""
+    from xent.accumulators.worst import top_rows
+
+    values = np.array([1.0, 3.0, 2.0, 3.0, 3.0, 0.5, 3.0])
+    assert top_rows(values, 2).tolist() == [1, 3]
+    assert sorted(top_rows(values, 5).tolist()) == [1, 2, 3, 4, 6]
+    assert top_rows(np.full(1000, 7.0), 3).tolist() == [0, 1, 2]
+    assert top_rows(values, 9).tolist() == list(range(7))

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .exact import ExactSum
+from .worst import top_rows
 
 TIE = 1e-12
 
@@ -67,7 +68,7 @@ class Paired:
             gap = np.abs(d)
             gap = np.where(np.isnan(gap), np.inf, gap)
             k = min(self.worst, gap.size)
-            top = np.argpartition(-gap, k - 1)[:k] if k < gap.size else np.arange(k)
+            top = top_rows(gap, k)
             self._keep(
                 (gap[top], keys[top], lines_a[top], lines_b[top], labels[top], la[top], lb[top])
             )

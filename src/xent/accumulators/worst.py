@@ -9,6 +9,23 @@ import numpy as np
 from .base import Accumulator, Rows, Settings
 
 
+def top_rows(values: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the ``k`` largest values (0 < k ≤ their number), of equal values the
+    first: ``argpartition`` finds the k-th largest, and the rows at or above it are sorted
+    (by value, then position) only when a tie straddles it. (``argpartition`` alone keeps
+    any of the tied rows, so a split of the rows could keep others than one pass.)"""
+    if k >= values.size:
+        return np.arange(values.size)
+    best = np.argpartition(-values, k - 1)[:k]
+    kth = values[best].min()
+    if np.isnan(kth):  # (NaN sorts last: fewer than k numbers)
+        return best
+    top = np.flatnonzero(values >= kth)
+    if top.size > k:
+        top = top[np.lexsort((top, -values[top]))[:k]]
+    return top
+
+
 class WorstRows(Accumulator):
     name = "worst"
     needs = ("labels", "predicted")
@@ -30,7 +47,7 @@ class WorstRows(Accumulator):
         k = min(self.size, losses.size)
         if not k:
             return
-        top = np.argpartition(-losses, k - 1)[:k] if k < losses.size else np.arange(k)
+        top = top_rows(losses, k)
         lines = np.asarray(scored.lines)[top]
         self._keep(
             (losses[top], rows.first_row + top, lines, scored.labels[top], scored.predicted[top])
