@@ -217,6 +217,7 @@ def report(
         )
         if task == "binary":
             metric_values["binary_ece"] = calibration.binary_ece
+    columns = totals.get("columns").finish()
     summary_notes = run_notes(
         totals, options, weighting(options, totals.sample_weighted), "row", task
     )
@@ -228,10 +229,10 @@ def report(
         base=options.base,
         reduction=reduction,
         cross_entropy=loss,
-        entropy=totals.entropy.value / plain_divisor,
-        kl_divergence=totals.kl.value / plain_divisor,
+        entropy=columns.entropy / plain_divisor,
+        kl_divergence=columns.kl / plain_divisor,
         perplexity=float(engine.perplexity(mean, base=options.base)),
-        contributions=totals.column_terms / divisor,
+        contributions=columns.terms / divisor,
         notes=notes + summary_notes,
         metrics=metric_values,
     )
