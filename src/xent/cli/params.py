@@ -1,7 +1,8 @@
 """Every option of the command line, declared once as a type that the commands share:
 ``labels: params.LabelsOption = None``. Grouped into help panels (input, files, conventions,
-metrics, intervals and gates, output) so ``--help`` reads in sections. What the values
-become (a :class:`~xent.evaluation.Evaluation`) is :mod:`xent.cli.parse`'s.
+metrics, intervals and gates; output, in :mod:`xent.cli.params_output`) so ``--help``
+reads in sections. What the values become (a :class:`~xent.evaluation.Evaluation`) is
+:mod:`xent.cli.parse`'s.
 """
 
 # No `from __future__ import annotations`: Typer reads the parameters' types at every
@@ -11,14 +12,25 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .choices import Holds, InputFormat, OnError, OutputFormat, Reduction
-from .output import OUTPUT_HELP
+from .choices import Holds, InputFormat, OnError
+
+# The output panel is declared in params_output; commands take every option from here.
+from .params_output import (  # noqa: F401
+    OUTPUT,
+    BaseOption,
+    ClassesShownOption,
+    FormatOption,
+    OutputOption,
+    PrecisionOption,
+    ReductionOption,
+    SaveHtmlOption,
+    SaveSvgOption,
+)
 
 INPUT = "Input"
 FILES = "Files"
 CONVENTIONS = "Conventions (PyTorch, scikit-learn, Keras)"
 METRICS = "Metrics"
-OUTPUT = "Output"
 DECIDE = "Intervals, groups and gates"
 
 # Input: vectors given as arguments
@@ -440,79 +452,5 @@ SequenceColumnOption = Annotated[
         help="Rows are tokens and this column names their sequence: show corpus perplexity "
         "and the mean of per-sequence perplexities, side by side.",
         rich_help_panel=DECIDE,
-    ),
-]
-
-# Output
-BaseOption = Annotated[
-    str,
-    typer.Option(
-        "--base",
-        "-b",
-        metavar="e|2|10|NUMBER",
-        help="Log base: e (nats, default), 2 (bits), 10 (hartleys) or any positive number but 1.",
-        rich_help_panel=OUTPUT,
-    ),
-]
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option(
-        "--format",
-        "-f",
-        help="table on a terminal; plain (the one number, full precision) when piped; "
-        "json and csv for scripts.",
-        rich_help_panel=OUTPUT,
-    ),
-]
-PrecisionOption = Annotated[
-    int,
-    typer.Option(
-        "--precision",
-        min=0,
-        max=17,
-        help="Decimals shown in tables (plain/json/csv are exact).",
-        rich_help_panel=OUTPUT,
-    ),
-]
-ClassesShownOption = Annotated[
-    str,
-    typer.Option(
-        "--classes-shown",
-        metavar="N|all",
-        help="Classes listed in tables and JSON: all of them up to N, else the N with the "
-        "largest contributions, saying how many are left out (default 20; all lists every "
-        "class).",
-        rich_help_panel=OUTPUT,
-    ),
-]
-ReductionOption = Annotated[
-    Reduction,
-    typer.Option(
-        "--reduction",
-        "-r",
-        help="With several samples: their mean, sum, or none (one value per sample).",
-        rich_help_panel=OUTPUT,
-    ),
-]
-OutputOption = Annotated[
-    Optional[str],
-    typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP, rich_help_panel=OUTPUT),
-]
-SaveSvgOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--save-svg",
-        metavar="FILE",
-        help="Also save the table view as an SVG picture.",
-        rich_help_panel=OUTPUT,
-    ),
-]
-SaveHtmlOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--save-html",
-        metavar="FILE",
-        help="Also save the table view as an HTML page.",
-        rich_help_panel=OUTPUT,
     ),
 ]
