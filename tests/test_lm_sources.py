@@ -351,7 +351,7 @@ def test_vocabulary_logits_at_the_labels_match_the_log_softmax():
     NumPy: float32 logits (the shift is exact), and float64 logits 1e-20 to 1e3 apart
     (it is not: TwoSum then)."""
     from xent import engine
-    from xent.scorer import VOCABULARY, _neg_log_softmax_at_labels
+    from xent.engine import VOCABULARY, neg_log_softmax_at_labels
 
     rng = np.random.default_rng(11)
     for z in (
@@ -359,7 +359,7 @@ def test_vocabulary_logits_at_the_labels_match_the_log_softmax():
         rng.standard_normal((40, VOCABULARY + 5)) * 10.0 ** rng.integers(-20, 3, (40, 1)),
     ):
         y = rng.integers(0, z.shape[1], len(z))
-        got = _neg_log_softmax_at_labels(z, y)
+        got = neg_log_softmax_at_labels(z, y)
         full = -engine.log_softmax(z)[np.arange(len(y)), y]
         np.testing.assert_allclose(got, full, rtol=1e-15, atol=1e-15)
         np.testing.assert_allclose(got, reference_nll(z, y), rtol=1e-13, atol=1e-13)

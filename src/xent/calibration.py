@@ -36,7 +36,14 @@ import numpy as np
 from . import engine
 from .errors import DataError, UsageError, param
 from .options import ScoreOptions
-from .scorer import _bad_rows, _drop_ignored, _pred_or_logits, _two_classes, rows_of, score_chunk
+from .scorer import (
+    bad_rows,
+    checked_predictions,
+    drop_ignored,
+    rows_of,
+    score_chunk,
+    two_classes,
+)
 from .totals import Totals
 
 # Pass 1: temperatures 10^-2 ... 10^2, 8 a decade (T = 1 is one of them).
@@ -166,21 +173,19 @@ class TemperatureFit:
 def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarray, Any]:
     """The rows the scorer keeps, as (z, t): log-probabilities (logits become their
     log-softmax), and the target term."""
-    chunk, _ = _drop_ignored(chunk, options)
+    chunk, _ = drop_ignored(chunk, options)
     if options.skip_bad_rows and len(chunk):
-        bad = _bad_rows(chunk, options)
+        bad = bad_rows(chunk, options)
         if bad.any():
             chunk = rows_of(chunk, ~bad)
     logits = options.logits or chunk.logits
     values = chunk.values
     targets = chunk.targets
     if chunk.task == "binary":
-        values = _two_classes(values, logits)
+        values = two_classes(values, logits)
         if targets is not None and targets.shape[1] == 1:
             targets = np.column_stack([1.0 - targets[:, 0], targets[:, 0]])
-    _, z = engine._predictions(
-        *_pred_or_logits(values, logits), options.clip, options.renormalize, options.tolerance
-    )
+    _, z = checked_predictions(values, logits, options)
     n = z.shape[0]
     if targets is None:
         t = z[np.arange(n), chunk.labels]

@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import engine
-from .engine import _in_base
+from . import checks, engine, kernels
 from .errors import DataError, param
+from .kernels import to_base
 
 __all__ = [
     "DIVERGENCES",
@@ -36,23 +36,23 @@ DIVERGENCES = ("kl", "js")
 
 def kl_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-class terms P(i) log(P(i)/Q(i)) in nats; +inf where Q(i) = 0 < P(i)."""
-    return engine.rel_entr(p, q)
+    return kernels.rel_entr(p, q)
 
 
 def js_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-class terms ½ P log(P/M) + ½ Q log(Q/M) in nats; each is >= 0 and finite."""
     m = 0.5 * (p + q)
-    return 0.5 * (engine.rel_entr(p, m) + engine.rel_entr(q, m))
+    return 0.5 * (kernels.rel_entr(p, m) + kernels.rel_entr(q, m))
 
 
 def _checked(p, q, renormalize: bool, tolerance: float | None):
     arrays = []
     for values, what in ((p, "p"), (q, "q")):
-        array = engine._as_float_array(values, what)
+        array = checks.as_float_array(values, what)
         if renormalize:
-            array = engine.normalize_rows(array, what)
+            array = checks.normalize_rows(array, what)
         else:
-            engine.check_distribution(array, tolerance=tolerance, what=what)
+            checks.check_distribution(array, tolerance=tolerance, what=what)
         arrays.append(array)
     p, q = arrays
     if p.shape[-1] != q.shape[-1]:
@@ -91,7 +91,7 @@ def divergence(
             engine.ZeroProbabilityWarning,
             stacklevel=2,
         )
-    return Divergence(kind, p, q, _in_base(terms, base), _in_base(per_row, base))
+    return Divergence(kind, p, q, to_base(terms, base), to_base(per_row, base))
 
 
 def js_divergence(
@@ -206,10 +206,10 @@ def invalid_pair_rows(
 ) -> np.ndarray:
     """A mask of the rows (of 2-D P and Q) that :func:`divergence_rows` would reject."""
     if renormalize:
-        return engine.unnormalizable_rows(p) | engine.unnormalizable_rows(q)
-    return engine.invalid_distribution_rows(
+        return checks.unnormalizable_rows(p) | checks.unnormalizable_rows(q)
+    return checks.invalid_distribution_rows(
         p, tolerance=tolerance
-    ) | engine.invalid_distribution_rows(q, tolerance=tolerance)
+    ) | checks.invalid_distribution_rows(q, tolerance=tolerance)
 
 
 def divergence_rows(
@@ -225,4 +225,4 @@ def divergence_rows(
     warning for an infinite KL (a file's summary counts them)."""
     p, q = _checked(p, q, renormalize, tolerance)
     terms = kl_terms(p, q) if kind == "kl" else js_terms(p, q)
-    return _in_base(terms, base), _in_base(terms.sum(axis=-1), base)
+    return to_base(terms, base), to_base(terms.sum(axis=-1), base)

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from . import engine
+from .checks import as_float_array
 from .errors import DataError, XentError
 from .options import ScoreOptions
 
@@ -110,7 +111,7 @@ def cross_entropy(
     """
     if (pred is None) == (logits is None):
         raise ValueError("give exactly one of pred and logits")
-    values = engine._as_float_array(pred if logits is None else logits, "prediction")
+    values = as_float_array(pred if logits is None else logits, "prediction")
     shape = values.shape[:-1]
     rows = values.reshape(-1, values.shape[-1])
     n, k = rows.shape
@@ -158,7 +159,7 @@ def cross_entropy(
 
 def _warn_if_infinite(values) -> None:
     if np.isposinf(values).any():
-        engine._warn_if_infinite(np.asarray(values))
+        engine.warn_if_infinite(np.asarray(values))
 
 
 def multilabel_cross_entropy(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import engine
+from .checks import as_float_array
 from .errors import DataError
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 
 
 def _inputs(target, pred, tolerance=None):
-    q = engine._as_float_array(pred, "prediction")
+    q = as_float_array(pred, "prediction")
     engine.check_distribution(q, tolerance=tolerance)
     q = q.reshape(-1, q.shape[-1])
     target = np.asarray(target)

@@ -24,23 +24,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import engine
+from . import checks, engine, kernels
 from .errors import DataError, InvalidProbabilities, UsageError, param
+from .kernels import Breakdown
 from .options import ScoreOptions
 
-
-class Detail(NamedTuple):
-    """Everything about each row, per class (arrays (n, K); losses in the run's base):
-    what a contribution table shows. Only asked for small inputs (arguments, explain)."""
-
-    p: np.ndarray  # the target the loss uses (smoothed, when smoothing)
-    q: np.ndarray  # the prediction as probabilities (clipped, when clipping)
-    neg_log_q: np.ndarray
-    contribution: np.ndarray  # the terms of l_n: they sum to it
-    cross_entropy: np.ndarray  # l_n
-    entropy: np.ndarray  # H(P̃), unweighted
-    kl_divergence: np.ndarray  # KL(P̃‖Q), unweighted
-    perplexity: np.ndarray  # base^l_n
+# Everything about each row, per class (arrays (n, K); losses in the run's base): what a
+# contribution table shows. Only asked for small inputs (arguments, explain).
+Detail = Breakdown
 
 
 class ScoredRows(NamedTuple):
@@ -75,9 +66,9 @@ def score_chunk(
     keep Q for top-k, Brier and ECE; ``predicted``: each row's arg-max class (accuracy,
     the worst rows, per-row output; a class-label run without it has ``predicted`` None)."""
     skipped = list(chunk.skipped)
-    chunk, ignored = _drop_ignored(chunk, options)
+    chunk, ignored = drop_ignored(chunk, options)
     if options.skip_bad_rows and len(chunk):
-        bad = _bad_rows(chunk, options)
+        bad = bad_rows(chunk, options)
         if bad.any():
             for i in np.flatnonzero(bad):
                 try:  # the same checks word the problem with this one row
@@ -120,79 +111,27 @@ def _score(
     log_probs = chunk.log_probs and not logits  # ReadOptions.holds: log Q as it is
     values = chunk.values
     if log_probs:
-        _check_log_probs(values, chunk.log_prob_tolerance, options.tolerance)
+        checks.check_log_probs(values, chunk.log_prob_tolerance, options.tolerance)
     if chunk.task == "binary":
-        values = _two_classes(values, logits)
+        values = two_classes(values, logits)
         if chunk.targets is not None and chunk.targets.shape[1] == 1:  # y = P(class 1)
             y = chunk.targets[:, 0]
             chunk = replace(chunk, targets=np.column_stack([1.0 - y, y]))
-    k = values.shape[1]
-    w = class_weights(options, k, chunk.classes)
-    alpha = options.label_smoothing
-    q: np.ndarray | None
-    log_q: np.ndarray | None
-    p: np.ndarray | None
-    terms: np.ndarray | None
     if chunk.task == "entropy":
-        q, log_q = engine._predictions(
-            *_pred_or_logits(values, logits), None, options.renormalize, options.tolerance
-        )
-        p = q
-        labels = predicted = np.argmax(q, axis=1)
-        terms = engine._neg_xlogy(p, log_q)
-        return _rows(
-            chunk,
-            options,
-            labels,
-            predicted,
-            terms.sum(axis=1),
-            None,
-            None,
-            None,
-            _detail(p, q, log_q, terms, options) if detail else None,
-        )
+        return _entropy(chunk, values, logits, options, detail)
+    w = class_weights(options, values.shape[1], chunk.classes)
     index_labels = chunk.targets is None
-    if index_labels and not alpha and not detail and (not logits or options.clip is None):
+    table: Detail | None = None
+    at_labels = not options.label_smoothing and not detail and (not logits or options.clip is None)
+    if index_labels and at_labels:
         # Log Q at the label only; the same checks, the same errors, in the same order.
         labels = chunk.labels
-        if logits:
-            neg_log = _neg_log_softmax_at_labels(values, labels)
-        elif log_probs:
-            engine.check_indices(labels, k)
-            neg_log = -_clipped_log(values[np.arange(len(labels)), labels], options.clip)
-        else:
-            neg_log = engine._neg_log_at_labels(
-                values, labels, options.clip, options.renormalize, options.tolerance
-            )
-        losses = neg_log if w is None else engine._neg_xlogy(w[labels], -neg_log)
-        terms = None
-        q, log_q, p = None, None, None
+        neg_log = _neg_log_at_labels(values, labels, logits, log_probs, options)
+        losses = neg_log if w is None else kernels.cross_entropy_terms(w[labels], -neg_log)
     else:
-        if log_probs:
-            q = np.exp(values) if options.clip is None else np.clip(np.exp(values), *_c(options))
-            log_q = values if options.clip is None else np.log(q)
-        else:
-            q, log_q = engine._predictions(
-                *_pred_or_logits(values, logits),
-                options.clip,
-                options.renormalize,
-                options.tolerance,
-            )
-        if index_labels:
-            labels = chunk.labels
-            engine.check_indices(labels, k)
-            p = np.zeros_like(log_q)
-            p[np.arange(len(labels)), labels] = 1.0
-        else:
-            p = engine.target_distribution(chunk.targets, k, tolerance=options.tolerance)
-            labels = np.argmax(p, axis=1)
-        if alpha:
-            p = (1 - alpha) * p + alpha / k
-        terms = engine._neg_xlogy(p if w is None else w * p, log_q)
-        losses = terms.sum(axis=1)
-    if w is None:
-        denominators = None
-    else:
+        labels, losses, table = _every_class(chunk, values, logits, log_probs, w, options, detail)
+    denominators = None
+    if w is not None:
         denominators = w[labels] if index_labels else np.ones(len(labels))
     probabilities = None
     if metrics:
@@ -208,13 +147,75 @@ def _score(
         denominators,
         probabilities,
         None if index_labels else chunk.targets,
-        _detail(p, q, log_q, terms, options) if detail else None,
+        table,
     )
 
 
-def _rows(
-    chunk, options, labels, predicted, losses, denominators, probabilities, targets, rows_detail
-):
+def _entropy(chunk, values, logits: bool, options: ScoreOptions, detail: bool) -> ScoredRows:
+    """Each row's H(Q) (``xent entropy``): Q is its own target; no clipping."""
+    q, log_q = checked_predictions(values, logits, options, clip=False)
+    labels = np.argmax(q, axis=1)
+    terms = kernels.cross_entropy_terms(q, log_q)
+    table = kernels.breakdown_from_logs(q, q, log_q, options.base, terms) if detail else None
+    return _rows(chunk, options, labels, labels, terms.sum(axis=1), None, None, None, table)
+
+
+def _neg_log_at_labels(values, labels, logits: bool, log_probs: bool, options: ScoreOptions):
+    """-log Q at each row's class label, without the logs of the other classes."""
+    if logits:
+        return engine.neg_log_softmax_at_labels(values, labels)
+    if log_probs:
+        engine.check_indices(labels, values.shape[1])
+        return -_clipped_log(values[np.arange(len(labels)), labels], options.clip)
+    return engine.neg_log_at_labels(
+        values,
+        labels,
+        clip=options.clip,
+        renormalize=options.renormalize,
+        tolerance=options.tolerance,
+    )
+
+
+def _every_class(chunk, values, logits: bool, log_probs: bool, w, options, detail: bool):
+    """(labels, l_n in nats, the per-class table or None) from log Q of every class: for
+    soft labels, label smoothing, clipped logits, or when the table is asked for."""
+    k = values.shape[1]
+    if log_probs:
+        q = np.exp(values) if options.clip is None else np.clip(np.exp(values), *_c(options))
+        log_q = values if options.clip is None else np.log(q)
+    else:
+        q, log_q = checked_predictions(values, logits, options)
+    if chunk.targets is None:
+        labels = chunk.labels
+        engine.check_indices(labels, k)
+        p = np.zeros_like(log_q)
+        p[np.arange(len(labels)), labels] = 1.0
+    else:
+        p = engine.target_distribution(chunk.targets, k, tolerance=options.tolerance)
+        labels = np.argmax(p, axis=1)
+    alpha = options.label_smoothing
+    if alpha:
+        p = (1 - alpha) * p + alpha / k
+    terms = kernels.cross_entropy_terms(p if w is None else w * p, log_q)
+    table = kernels.breakdown_from_logs(p, q, log_q, options.base, terms) if detail else None
+    return labels, terms.sum(axis=1), table
+
+
+def checked_predictions(
+    values: np.ndarray, logits: bool, options: ScoreOptions, *, clip: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """(Q, log Q) of a chunk's values, probabilities or (``logits``) logits, checked as
+    the options say (renormalized, the tolerance; clipped unless ``clip`` is False)."""
+    return engine.predictions(
+        None if logits else values,
+        logits=values if logits else None,
+        clip=options.clip if clip else None,
+        renormalize=options.renormalize,
+        tolerance=options.tolerance,
+    )
+
+
+def _rows(chunk, options, labels, predicted, losses, denominators, probabilities, targets, table):
     s = chunk.sample_weights
     if s is not None:
         denominators = s if denominators is None else s * denominators
@@ -222,32 +223,13 @@ def _rows(
         chunk.lines,
         labels,
         predicted,
-        engine._in_base(np.asarray(losses, dtype=np.float64), options.base),
+        kernels.to_base(np.asarray(losses, dtype=np.float64), options.base),
         [],
         sample_weights=s,
         denominators=denominators,
         probabilities=probabilities,
         targets=targets,
-        detail=rows_detail,
-    )
-
-
-def _detail(p, q, log_q, terms, options: ScoreOptions) -> Detail:
-    base = options.base
-    with np.errstate(divide="ignore"):
-        log_p = np.log(p)
-    nats = terms.sum(axis=1)
-    return Detail(
-        p=p,
-        q=q,
-        neg_log_q=engine._in_base(-log_q, base),
-        contribution=engine._in_base(terms, base),
-        cross_entropy=engine._in_base(nats, base),
-        entropy=engine._in_base(engine._neg_xlogy(p, log_p).sum(axis=1), base),
-        kl_divergence=engine._in_base(
-            np.maximum(engine.rel_entr_from_logs(p, log_p, log_q).sum(axis=1), 0.0), base
-        ),
-        perplexity=engine._exp(nats),
+        detail=table,
     )
 
 
@@ -274,104 +256,41 @@ def _multi_label(chunk, options: ScoreOptions, detail: bool) -> ScoredRows:
         terms = (elements if w is None else np.where(w > 0, w * elements, 0.0)) / k
     losses = terms.sum(axis=1)
     q = np.exp(engine.log_sigmoid(values)[0]) if logits else values
-    rows_detail = None
+    base = options.base
+    table = None
     if detail:
-        h = engine.binary_cross_entropy(y_s, y_s, reduction="none")
-        neg_log_q = -engine.log_sigmoid(values)[0] if logits else -_log(values)
-        base = options.base
-        rows_detail = Detail(
-            p=y_s,
-            q=q,
-            neg_log_q=engine._in_base(neg_log_q, base),
-            contribution=engine._in_base(terms, base),
-            cross_entropy=engine._in_base(losses, base),
-            entropy=engine._in_base(h.mean(axis=1), base),
-            kl_divergence=engine._in_base(np.maximum((elements - h).mean(axis=1), 0.0), base),
-            perplexity=engine._exp(losses),
-        )
+        table = _multi_label_table(y_s, q, values, logits, elements, terms, losses, base)
     s = chunk.sample_weights
     return ScoredRows(
         chunk.lines,
         None,
         None,
-        engine._in_base(losses, options.base),
+        kernels.to_base(losses, base),
         [],
         sample_weights=s,
         denominators=s,
         probabilities=q,
-        columns=engine._in_base(terms, options.base),
+        columns=kernels.to_base(terms, base),
         positives=y,
-        detail=rows_detail,
+        detail=table,
     )
 
 
-# From this many classes on (a vocabulary), the shift z - m is taken as exact when adding
-# m back gives z again everywhere (float32 logits: always, in float64), without the
-# four passes of TwoSum; a rounding that this misses is below 1e-16 of the loss.
-VOCABULARY = 1024
-
-
-def _neg_log_softmax_at_labels(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """-log_softmax(z)[row, label] as :func:`engine.log_softmax` computes it (bit for bit
-    below :data:`VOCABULARY` classes): the shift by the largest logit made exact, log1p of
-    the rest, without the logs of the other classes: one exp per value, no (n, K) result."""
-    n = np.arange(len(z))
-    top = z.argmax(axis=1)
-    m = z[n, top][:, np.newaxis]
-    if not (np.isfinite(m).all() and np.isfinite(z.min())):
-        engine._raise_if_not_finite(z)
-    engine.check_indices(labels, z.shape[1])
-    with np.errstate(over="ignore", invalid="ignore"):
-        if z.shape[1] >= VOCABULARY:  # the shift exact (z = d + m) in one pass, not four
-            d = z - m
-            exact = bool(((d + m) == z).all())
-        if z.shape[1] < VOCABULARY or not exact:
-            d, err = engine._exact_difference(z, m)
-            err[np.isinf(d)] = 0.0  # logits 1.8e308 apart: that log-probability is -inf
-            exact = not err.any()
-    with np.errstate(under="ignore"):
-        terms = np.exp(d)
-        if not exact:
-            terms += terms * err
-    terms[n, top] = 0.0  # the 1 of log1p
-    log_q = d[n, labels] - np.log1p(terms.sum(axis=1))
-    if not exact:
-        log_q += err[n, labels]
-    return -log_q
-
-
-def _check_log_probs(values: np.ndarray, slack: float | None, tolerance: float | None) -> None:
-    """Log-probabilities (``ReadOptions.holds='logprobs'``): each <= 0 and each row's
-    exponentials sum to 1 within the tolerance (``slack``: a quantised file's own)."""
-    tol = slack if slack is not None else tolerance or engine.default_tolerance(values.shape[1])
-    top = values.max(axis=1)
-    if not np.isfinite(values.min()) and np.isnan(values).any() or np.isnan(top).any():
-        engine._raise_if_not_finite(values)
-    above = top > (tol if slack is not None else 0.0)
-    if above.any():
-        i = int(np.flatnonzero(above)[0])
-        j = int(values[i].argmax())
-        error = InvalidProbabilities(
-            f"log-probability {j + 1} is {values[i, j]:.6g}, above 0: not a log-probability "
-            f"({param('holds', 'logits')} reads the values as logits)",
-            row=i,
-        )
-        error.what = "prediction"
-        raise error
-    with np.errstate(under="ignore"):
-        sums = np.exp(values - top[:, np.newaxis]).sum(axis=1)
-    lse = top + np.log(sums)
-    off = ~(np.abs(lse) <= tol)
-    if off.any():
-        i = int(np.flatnonzero(off)[0])
-        error = InvalidProbabilities(
-            f"the log-probabilities' exponentials sum to {math.exp(lse[i]):.10g}, not 1 "
-            f"(tolerance {tol:.1g} on their log-sum-exp; {param('holds', 'logits')} "
-            "normalises them)",
-            row=i,
-        )
-        error.what = "prediction"
-        raise error
+def _multi_label_table(y_s, q, values, logits: bool, elements, terms, losses, base) -> Detail:
+    """The per-class table of multi-label rows: each class a binary cross-entropy, the
+    row's entropy and KL the means of the classes' binary ones."""
+    h = engine.binary_cross_entropy(y_s, y_s, reduction="none")
+    neg_log_q = -engine.log_sigmoid(values)[0] if logits else -_log(values)
+    return Detail(
+        p=y_s,
+        q=q,
+        neg_log_q=kernels.to_base(neg_log_q, base),
+        contribution=kernels.to_base(terms, base),
+        cross_entropy=kernels.to_base(losses, base),
+        entropy=kernels.to_base(h.mean(axis=1), base),
+        kl_divergence=kernels.to_base(kernels.clamp_kl((elements - h).mean(axis=1)), base),
+        perplexity=kernels.power(math.e, losses),
+    )
 
 
 def _clipped_log(picked: np.ndarray, clip: float | None) -> np.ndarray:
@@ -403,7 +322,7 @@ def _check_unit_interval(values: np.ndarray, what: str) -> None:
         raise error
 
 
-def _two_classes(values: np.ndarray, logits: bool) -> np.ndarray:
+def two_classes(values: np.ndarray, logits: bool) -> np.ndarray:
     """One value per row, P(class 1) or its logit z, as two classes: (1 − p, p) or the
     logits (0, z), whose log-softmax is the exact log-sigmoid."""
     v = values[:, 0]
@@ -417,12 +336,6 @@ def _two_classes(values: np.ndarray, logits: bool) -> np.ndarray:
         )
         raise error
     return np.column_stack([1.0 - v, v])
-
-
-def _pred_or_logits(
-    values: np.ndarray, logits: bool
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    return (None, values) if logits else (values, None)
 
 
 def to_probabilities(values: np.ndarray, logits: bool, renormalize: bool) -> np.ndarray:
@@ -463,7 +376,7 @@ def ignored_classes(classes: list[str], options: ScoreOptions) -> list[int]:
     return found
 
 
-def _drop_ignored(chunk, options: ScoreOptions):
+def drop_ignored(chunk, options: ScoreOptions):
     if not options.ignoring or not len(chunk):
         return chunk, 0
     if chunk.targets is not None:
@@ -476,7 +389,7 @@ def _drop_ignored(chunk, options: ScoreOptions):
     return (rows_of(chunk, ~drop) if ignored else chunk), ignored
 
 
-def _bad_rows(chunk, options: ScoreOptions) -> np.ndarray:
+def bad_rows(chunk, options: ScoreOptions) -> np.ndarray:
     """Rows the checks would reject: predictions (and soft labels) that are not
     distributions, logits that are not finite, labels out of range."""
     values = chunk.values
