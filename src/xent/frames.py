@@ -47,17 +47,25 @@ def score_frame(
     >>> round(summary.mean, 6), summary.rows, summary.accuracy
     (0.308093, 2, 1.0)
     """
-    import numpy as np
-
     from .pipeline import score_chunks
-    from .readers.chunks import class_names, task_of
-    from .readers.columnar_rows import Rows, batch_rows
-    from .readers.read_options import ReadOptions
     from .runner.files import Files
 
     if not hasattr(frame, "iloc"):
         raise UsageError(f"score_frame takes a pandas DataFrame, not {type(frame).__name__}")
     options = options or ScoreOptions()
+    value_columns = _value_columns(frame, label, columns, sample_weights, ignore_columns, source)
+    if len(frame) == 0:
+        raise DataError("no rows: expected one row per sample", source=source)
+    chunks = _frame_chunks(frame, label, value_columns, options, sample_weights, classes, source)
+    run = score_chunks(chunks, options, source=source, metrics=True)
+    files = Files(options)
+    files.add(run, source)
+    return files.summary(source)
+
+
+def _value_columns(frame, label, columns, sample_weights, ignore_columns, source: str) -> list:
+    """The prediction columns: ``columns``, else every column but the label, the weights and
+    the ignored ones; each named column must be there."""
     names = [str(c) for c in frame.columns]
     for name in (label, sample_weights, *ignore_columns, *(columns or ())):
         if name is not None and name not in frame.columns:
@@ -66,6 +74,32 @@ def score_frame(
     value_columns = list(columns) if columns else [c for c in frame.columns if c not in left_out]
     if not value_columns:
         raise DataError(f"no prediction columns beside {label!r}", source=source)
+    return value_columns
+
+
+def _frame_labels(labels):
+    """(the labels as an array the readers take, which rows have none)."""
+    import numpy as np
+
+    absent = labels.isna().to_numpy()
+    if labels.dtype.kind in "fiub" and not absent.any():
+        return labels.to_numpy(), absent
+    # Names (object, string, category), or numbers beside a missing label.
+    texts = labels.astype(object).where(~labels.isna(), None)
+    filler = next((v for v in texts if v is not None), "")
+    array = np.array([_label_text(filler if v is None else v) for v in texts], dtype=np.str_)
+    return array, absent
+
+
+def _frame_chunks(frame, label, value_columns, options, sample_weights, classes, source: str):
+    """The frame's rows as the readers' chunks, a block at a time: the values checked as a
+    file's are (a missing value or label names its row and column)."""
+    import numpy as np
+
+    from .readers.chunks import class_names, task_of
+    from .readers.columnar_rows import Rows, batch_rows
+    from .readers.read_options import ReadOptions
+
     read = ReadOptions(
         label_column=label,
         sample_weights=sample_weights,
@@ -74,56 +108,34 @@ def score_frame(
         multi_label=options.multi_label,
     )
     task = task_of(read, len(value_columns), True)
-    class_list = class_names(read, task, [str(c) for c in value_columns])
-    rows = Rows(class_list, task, read, source, label)
+    rows = Rows(class_names(read, task, [str(c) for c in value_columns]), task, read, source, label)
     rows.logits = options.logits
-
     try:
         values = frame[value_columns].to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise DataError(
             f"the prediction columns hold non-numbers ({error})", source=source
         ) from None
-    labels = frame[label]
-    absent = labels.isna().to_numpy()
-    if labels.dtype.kind in "fiub" and not absent.any():
-        label_array = labels.to_numpy()
-    else:  # names (object, string, category), or numbers beside a missing label
-        texts = labels.astype(object).where(~labels.isna(), None)
-        filler = next((v for v in texts if v is not None), "")
-        label_array = np.array(
-            [_label_text(filler if v is None else v) for v in texts], dtype=np.str_
-        )
+    label_array, absent = _frame_labels(frame[label])
     weights = None if sample_weights is None else frame[sample_weights].to_numpy(np.float64)
     nan_values = np.isnan(values)
-
-    def chunks():
-        step = batch_rows(values.shape[1])
-        for start in range(0, values.shape[0], step):
-            stop = start + step
-            block = values[start:stop]
-            missing = None
-            gaps = nan_values[start:stop]
-            empty = absent[start:stop]
-            if gaps.any() or empty.any():
-                where = [label] if empty.any() else []
-                where += [str(c) for c, g in zip(value_columns, gaps.any(axis=0)) if g]
-                missing = (gaps.any(axis=1) | empty, ", ".join(where))
-                block = np.where(gaps, 0.0, block)
-            yield rows.chunk(
-                start,
-                block,
-                label_array[start:stop],
-                weights=None if weights is None else weights[start:stop],
-                missing=missing,
-            )
-
-    if len(frame) == 0:
-        raise DataError("no rows: expected one row per sample", source=source)
-    run = score_chunks(chunks(), options, source=source, metrics=True)
-    files = Files(options)
-    files.add(run, source)
-    return files.summary(source)
+    step = batch_rows(values.shape[1])
+    for start in range(0, values.shape[0], step):
+        stop = start + step
+        block, missing = values[start:stop], None
+        gaps, empty = nan_values[start:stop], absent[start:stop]
+        if gaps.any() or empty.any():
+            where = [label] if empty.any() else []
+            where += [str(c) for c, g in zip(value_columns, gaps.any(axis=0)) if g]
+            missing = (gaps.any(axis=1) | empty, ", ".join(where))
+            block = np.where(gaps, 0.0, block)
+        yield rows.chunk(
+            start,
+            block,
+            label_array[start:stop],
+            weights=None if weights is None else weights[start:stop],
+            missing=missing,
+        )
 
 
 def _label_text(value) -> str:

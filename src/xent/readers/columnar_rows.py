@@ -69,7 +69,7 @@ class Rows:
         labels=None,
         targets: np.ndarray | None = None,
         weights: np.ndarray | None = None,
-        missing: np.ndarray | None = None,
+        missing: tuple[np.ndarray, str] | None = None,
     ) -> PredictionChunk:
         """A chunk of rows ``first + 1 ...``: ``labels`` is None, ``(texts, codes)`` (the
         distinct label texts and each row's index into them) or an array of texts or

@@ -33,6 +33,13 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_escape, str(text))
 
 
+def html_text(value) -> str:
+    """Text from the input, safe in HTML: control characters as escapes, then escaped."""
+    from html import escape
+
+    return escape(visible(str(value)))
+
+
 # What XML 1.0 cannot hold at all, escaped or not: U+FFFE, U+FFFF, lone surrogates.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
