@@ -143,6 +143,25 @@ def _p_value(p: float, precision: int) -> str:
     return number(p, precision)
 
 
+def _disagreements_table(disagreements, num):
+    """The rows where the two losses differ most, with each file's line."""
+    from .layout import Column, fitted_table
+
+    columns = [
+        Column("row"),
+        Column("line A"),
+        Column("line B"),
+        Column("label", "left"),
+        Column("loss A"),
+        Column("loss B"),
+    ]
+    rows = [
+        [str(d.row), str(d.line_a), str(d.line_b), visible(d.label), num(d.loss_a), num(d.loss_b)]
+        for d in disagreements
+    ]
+    return fitted_table(columns, rows, title="where they disagree most")
+
+
 def render_table(c, out, precision: int) -> None:
     from rich.console import Console, Group
     from rich.text import Text
@@ -183,25 +202,6 @@ def render_table(c, out, precision: int) -> None:
     rows = [[visible(name), f"{n:,}", num(a), num(b), num(d)] for name, n, a, b, d in c.per_class]
     parts.append(fitted_table(columns, rows))
     if c.disagreements:
-        columns = [
-            Column("row"),
-            Column("line A"),
-            Column("line B"),
-            Column("label", "left"),
-            Column("loss A"),
-            Column("loss B"),
-        ]
-        rows = [
-            [
-                str(d.row),
-                str(d.line_a),
-                str(d.line_b),
-                visible(d.label),
-                num(d.loss_a),
-                num(d.loss_b),
-            ]
-            for d in c.disagreements
-        ]
-        parts.append(fitted_table(columns, rows, title="where they disagree most"))
+        parts.append(_disagreements_table(c.disagreements, num))
     parts += [Text(visible(note), style="dim") for note in c.notes]
     Console(file=out).print(Group(*parts))
