@@ -277,3 +277,114 @@ def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path):
     result = run("compute", "-i", str(data), "-o", str(tmp_path / "out.txt"))
     assert result.returncode == 0, result.stderr
     assert live.exists()
+
+
+# --------------------------------------------------------------------------- 14. --cluster
+
+
+def peer(kind: str):
+    """A TCP server on a free port that is not a Dask scheduler; (socket, address)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    answers = {
+        "http": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+        "huge": b"\xff" * 8,
+        "short": b"\x10" + b"\x00" * 7,  # a plausible length, then nothing
+        "junk": b"\x08" + b"\x00" * 7 + b"\x00" * 8,  # a length, then no handshake
+    }
+
+    def serve():
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            if kind == "http":
+                client.recv(65536)
+            if kind in answers:
+                client.sendall(answers[kind])
+            # kept open, silent: the client must give up by itself
+
+    if kind != "backlog":  # "backlog": the kernel accepts, nobody ever reads or writes
+        threading.Thread(target=serve, daemon=True).start()
+    return server, f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("silent", ["no answer within 1 s", "XENT_CONNECT_TIMEOUT"]),
+        ("backlog", ["no answer within 1 s"]),
+        ("http", ["no answer within 1 s"]),  # HTTP waits for a request: silent too
+        ("huge", ["not a Dask scheduler"]),
+        ("short", ["no answer within 1 s"]),
+        ("junk", ["not a Dask scheduler"]),
+    ],
+)
+def test_a_cluster_address_that_is_not_a_scheduler_is_one_line_in_bounded_time(
+    tmp_path, kind, words
+):
+    pytest.importorskip("distributed")
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    server, address = peer(kind)
+    try:
+        start = time.monotonic()
+        result = run(
+            "compute", "-i", str(data), "--cluster", address, env={"XENT_CONNECT_TIMEOUT": "1"}
+        )
+        elapsed = time.monotonic() - start
+    finally:
+        server.close()
+    one_line_error(result, 2, "--cluster", address, *words)
+    assert elapsed < 20
+
+
+def test_a_refused_connection_says_so_at_once(tmp_path):
+    import socket
+
+    pytest.importorskip("distributed")
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    start = time.monotonic()
+    result = run("compute", "-i", str(data), "--cluster", f"tcp://127.0.0.1:{port}")
+    one_line_error(result, 2, "connection refused")
+    assert time.monotonic() - start < 20
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "nan", "1e9"])
+def test_a_bad_connect_timeout_is_one_line(tmp_path, value):
+    pytest.importorskip("distributed")
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    result = run(
+        "compute", "-i", str(data), "--cluster", "tcp://127.0.0.1:1",
+        env={"XENT_CONNECT_TIMEOUT": value},
+    )  # fmt: skip
+    one_line_error(result, 2, "XENT_CONNECT_TIMEOUT")
+
+
+def test_a_real_scheduler_passes_the_probe(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    from xent.runner.dask import probe_scheduler, score_on_cluster
+
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    with distributed.LocalCluster(
+        n_workers=1, processes=False, protocol="tcp", dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as cluster:  # fmt: skip
+        assert cluster.scheduler_address.startswith("tcp://")
+        probe_scheduler(cluster.scheduler_address, 5)
+        summary = score_on_cluster(str(data), address=cluster.scheduler_address)
+    assert summary.mean == pytest.approx(float(MEAN), rel=1e-15)
