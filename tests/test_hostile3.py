@@ -388,3 +388,54 @@ def test_a_real_scheduler_passes_the_probe(tmp_path):
         probe_scheduler(cluster.scheduler_address, 5)
         summary = score_on_cluster(str(data), address=cluster.scheduler_address)
     assert summary.mean == pytest.approx(float(MEAN), rel=1e-15)
+
+
+# --------------------------------------------------------------------------- 15. calibrate
+
+
+def test_calibrate_fits_on_probabilities_of_zero(tmp_path):
+    """A probability of 0 off the label is legal (log 0 = −inf): T is SciPy's minimiser of
+    the NLL written out with logsumexp, and Q_T keeps the zeros."""
+    import json
+
+    import numpy as np
+    from scipy.optimize import minimize_scalar
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(7)
+    n, k = 300, 4
+    labels = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k)) + 1.5 * np.eye(k)[labels]
+    q = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    zero = rng.random((n, k)) < 0.3
+    zero[np.arange(n), labels] = False
+    q = np.where(zero, 0.0, q)
+    q /= q.sum(axis=1, keepdims=True)
+    lines = ["label," + ",".join(f"c{j}" for j in range(k))]
+    lines += [f"c{y}," + ",".join(repr(float(v)) for v in row) for y, row in zip(labels, q)]
+    data = tmp_path / "zeros.csv"
+    data.write_text("\n".join(lines) + "\n")
+    with np.errstate(divide="ignore"):
+        z = np.log(np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]]))
+
+    def nll(t):
+        return float(np.mean(logsumexp(z / t, axis=1) - z[np.arange(n), labels] / t))
+
+    best = minimize_scalar(nll, bounds=(0.01, 100), method="bounded", options={"xatol": 1e-12})
+    out = tmp_path / "calibrated.csv"
+    result = run("calibrate", "-i", str(data), "-f", "json", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    fit = json.loads(result.stdout)
+    assert fit["temperature"] == pytest.approx(best.x, rel=1e-6)
+    assert fit["loss_after"] == pytest.approx(best.fun, rel=1e-9)
+    written = np.array(
+        [[float(v) for v in line.split(",")[1:]] for line in out.read_text().splitlines()[1:]]
+    )
+    assert ((written == 0) == zero).all()
+    assert np.allclose(written.sum(axis=1), 1.0)
+
+
+def test_calibrate_errors_name_the_file(tmp_path):
+    data = tmp_path / "bad.csv"
+    data.write_text("label,a,b\na,0,1\n")  # probability 0 on the label: infinite NLL
+    one_line_error(run("calibrate", "-i", str(data)), 1, "bad.csv", "probability 0")

@@ -200,15 +200,30 @@ def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarr
     return z, t, chunk
 
 
-def fit_temperature(
-    chunks: Callable[[], Iterable], options: ScoreOptions, *, source: str
-) -> tuple[TemperatureFit, Totals]:
-    """Fit T in two reads of ``chunks()`` (a function giving a fresh iterator each time)."""
-    if options.multi_label:
-        raise UsageError("temperature scaling of multi-label rows is not supported")
+# Where the search ends at an edge of the grid: T there, and the note that says why.
+EDGES = {
+    "flat": (1.0, "every row's values are equal: no temperature changes the loss"),
+    "low": (
+        COARSE_TEMPERATURES[0],
+        "the loss still falls at T = 0.01 (the predictions rank every row right): T is "
+        "that edge of the search",
+    ),
+    "high": (
+        COARSE_TEMPERATURES[-1],
+        "the loss still falls at T = 100 (the predictions carry no information): T is "
+        "that edge of the search",
+    ),
+}
+
+
+def _first_pass(
+    chunks: Iterable, options: ScoreOptions, source: str
+) -> tuple[TemperatureSums, Totals]:
+    """Pass 1: the file scored as ``xent compute`` scores it, and f, f', f'' on the coarse
+    grid."""
     coarse = TemperatureSums(np.sort(1.0 / COARSE_TEMPERATURES))
     totals: Totals | None = None
-    for chunk in chunks():
+    for chunk in chunks:
         if chunk.task in ("multilabel", "entropy") or (
             chunk.labels is None and chunk.targets is None
         ):
@@ -217,68 +232,81 @@ def fit_temperature(
         if totals is None:
             totals = Totals(chunk.classes, top_k=options.top_k, bins=options.bins)
         totals.add(scored)
-        try:
-            z, t, kept = _log_predictions(chunk, options)
-        except DataError as error:
-            raise DataError(error.message, source=source) from None
+        z, t, kept = _located(_log_predictions, chunk, options, source)
         coarse.add(z, t, kept.sample_weights)
     if totals is None or not totals.rows:
         raise DataError("no rows: nothing to calibrate", source=source)
+    return coarse, totals
+
+
+def _located(function, chunk, options: ScoreOptions, source: str, *args):
+    """``function(chunk, options, *args)``, its data errors naming the file."""
+    try:
+        return function(chunk, options, *args)
+    except DataError as error:
+        if error.source is None:
+            error.source = source
+        raise
+
+
+def fit_temperature(
+    chunks: Callable[[], Iterable], options: ScoreOptions, *, source: str
+) -> tuple[TemperatureFit, Totals]:
+    """Fit T in two reads of ``chunks()`` (a function giving a fresh iterator each time)."""
+    if options.multi_label:
+        raise UsageError("temperature scaling of multi-label rows is not supported")
+    coarse, totals = _first_pass(chunks(), options, source)
     notes: list[str] = []
     i, why = _bracket(coarse)
     if i is None:
-        temperature = {"flat": 1.0, "low": COARSE_TEMPERATURES[0], "high": COARSE_TEMPERATURES[-1]}[
-            why
-        ]
-        beta = 1.0 / temperature
-        value = float(np.interp(beta, coarse.betas, coarse.value))
-        notes.append(
-            {
-                "flat": "every row's values are equal: no temperature changes the loss",
-                "low": "the loss still falls at T = 0.01 (the predictions rank every row "
-                "right): T is that edge of the search",
-                "high": "the loss still falls at T = 100 (the predictions carry no "
-                "information): T is that edge of the search",
-            }[why]
-        )
+        temperature, note = EDGES[why]
+        value = float(np.interp(1.0 / temperature, coarse.betas, coarse.value))
+        notes.append(note)
         passes = 1
     else:
         fine = TemperatureSums(np.linspace(coarse.betas[i], coarse.betas[i + 1], FINE_POINTS))
         for chunk in chunks():
-            z, t, kept = _log_predictions(chunk, options)
+            z, t, kept = _located(_log_predictions, chunk, options, source)
             fine.add(z, t, kept.sample_weights)
         j, _ = _bracket(fine)
-        j = 0 if j is None else j
-        beta, value = _root(fine, j)
+        beta, value = _root(fine, 0 if j is None else j)
         temperature = 1.0 / beta
         passes = 2
-    scale = math.log(options.base)
-    samples = coarse.weight
     ece, mce, _ = totals.calibration_errors()
-    return (
-        TemperatureFit(
-            temperature=float(temperature),
-            rows=totals.rows,
-            loss_before=totals.mean(source),
-            loss_after=value / samples / scale,
-            ece_before=ece,
-            mce_before=mce,
-            accuracy=totals.correct.value
-            / (totals.sample_total.value if totals.sample_weighted else totals.rows),
-            bins=options.bins,
-            base=options.base,
-            passes=passes,
-            notes=notes,
-        ),
-        totals,
+    fit = TemperatureFit(
+        temperature=float(temperature),
+        rows=totals.rows,
+        loss_before=totals.mean(source),
+        loss_after=value / coarse.weight / math.log(options.base),
+        ece_before=ece,
+        mce_before=mce,
+        accuracy=totals.correct.value
+        / (totals.sample_total.value if totals.sample_weighted else totals.rows),
+        bins=options.bins,
+        base=options.base,
+        passes=passes,
+        notes=notes,
     )
+    return fit, totals
+
+
+def _scaled_log_softmax(z: np.ndarray, temperature: float) -> np.ndarray:
+    """log softmax(z / T) for log-probabilities z that may hold −inf (a probability of 0
+    stays 0; every row has a finite value, its label's)."""
+    finite = np.isfinite(z)
+    scaled = np.where(finite, z / temperature, -np.inf)
+    top = np.max(scaled, axis=1, keepdims=True)
+    with np.errstate(under="ignore"):
+        shifted = np.where(finite, scaled - top, -np.inf)
+        total = np.exp(shifted).sum(axis=1, keepdims=True)
+    return shifted - np.log(total)
 
 
 def scaled_chunk(chunk, options: ScoreOptions, temperature: float):
     """The chunk's kept rows with Q_T = softmax(log Q / T) as their probabilities."""
     z, _, kept = _log_predictions(chunk, options)
     with np.errstate(under="ignore"):
-        q = np.exp(engine.log_softmax(np.where(np.isfinite(z), z / temperature, -np.inf)))
+        q = np.exp(_scaled_log_softmax(z, temperature))
     values = q[:, 1:2] if kept.task == "binary" else q
     return replace(kept, values=values, logits=False, skipped=[])
 
@@ -296,7 +324,7 @@ def recalibrate(
     after = replace(options, logits=False, renormalize=False, clip=None, skip_bad_rows=False)
     totals: Totals | None = None
     for chunk in chunks:
-        scaled = scaled_chunk(chunk, options, fit.temperature)
+        scaled = _located(scaled_chunk, chunk, options, source, fit.temperature)
         if totals is None:
             totals = Totals(chunk.classes, bins=options.bins)
         totals.add(score_chunk(scaled, after, source=source, metrics=True))

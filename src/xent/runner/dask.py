@@ -250,7 +250,7 @@ def probe_scheduler(address: str, timeout: float) -> None:
                 raise fail("not a Dask scheduler (its first message is not a Dask handshake)")
     except ConnectionRefusedError:
         raise fail("connection refused (is the scheduler running, on this port?)") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise fail(f"no answer {wait}: not a Dask scheduler, or unreachable") from None
     except OSError as error:
         raise fail(error.strerror or str(error)) from None
