@@ -271,7 +271,7 @@ def _is_handshake(message: bytes) -> bool:
     msgpack map naming the pickle protocol. Read as data only: nothing is unpickled."""
     import struct
 
-    import msgpack
+    import msgpack  # type: ignore[import-untyped]
 
     try:
         (count,) = struct.unpack_from("<Q", message)
