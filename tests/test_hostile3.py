@@ -7,6 +7,7 @@ exit 0, and every bad input one line on stderr with a non-zero exit, never a tra
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -58,8 +59,6 @@ def one_line_error(result, status: int, *words: str) -> str:
 
 
 def test_the_mean_of_the_small_file():
-    import math
-
     assert float(MEAN) == pytest.approx(-(math.log(0.7) + math.log(0.8) + math.log(0.6)) / 3)
 
 
@@ -439,3 +438,59 @@ def test_calibrate_errors_name_the_file(tmp_path):
     data = tmp_path / "bad.csv"
     data.write_text("label,a,b\na,0,1\n")  # probability 0 on the label: infinite NLL
     one_line_error(run("calibrate", "-i", str(data)), 1, "bad.csv", "probability 0")
+
+
+# --------------------------------------------------------------------------- 6. empty parts
+
+
+def dataset(tmp_path, kind: str) -> Path:
+    """Three parts, the middle one without rows (a header alone; a Parquet file of 0 rows)."""
+    folder = tmp_path / f"ds-{kind}"
+    folder.mkdir()
+    if kind == "csv":
+        (folder / "part-0.csv").write_text(ROWS)
+        (folder / "part-1.csv").write_text("label,a,b\n")
+        (folder / "part-2.csv").write_text(ROWS)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        table = pa.table({"label": ["a", "b", "a"], "a": [0.7, 0.2, 0.6], "b": [0.3, 0.8, 0.4]})
+        pq.write_table(table, folder / "part-0.parquet")
+        pq.write_table(table.slice(0, 0), folder / "part-1.parquet")
+        pq.write_table(table, folder / "part-2.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+@pytest.mark.parametrize("cluster", [[], ["--cluster", "local", "--workers", "1"]])
+def test_an_empty_part_of_a_dataset_adds_no_rows(tmp_path, kind, cluster):
+    import json
+
+    if cluster:
+        pytest.importorskip("distributed")
+    folder = dataset(tmp_path, kind)
+    result = run("compute", str(folder), "-f", "json", *cluster)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == 6
+    losses = [-math.log(0.7), -math.log(0.8), -math.log(0.6)] * 2  # the same rows twice
+    assert summary["cross_entropy"] == pytest.approx(math.fsum(losses) / 6, rel=1e-15)
+    assert any("1 of 3 files had no rows" in note for note in summary["notes"])
+
+
+def test_a_dataset_without_any_row_is_still_an_error(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"part-{i}.csv").write_text("label,a,b\n")
+    one_line_error(run("compute", str(folder)), 1, "no rows in any of the 2 files")
+    one_line_error(run("compute", str(folder / "part-0.csv")), 1, "part-0.csv", "no rows")
+
+
+def test_an_empty_part_has_its_line_with_by_file(tmp_path):
+    folder = dataset(tmp_path, "csv")
+    result = run("compute", str(folder), "--by-file", "-f", "csv")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert any(line.startswith(str(folder / "part-1.csv") + ",0,nan") for line in lines), lines

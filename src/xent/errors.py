@@ -122,6 +122,11 @@ class DataError(XentError):
     """The data is wrong: not a number, not a distribution, an unknown label (exit 1)."""
 
 
+class NoRows(DataError):
+    """A file with no rows (a header alone): an error for one file; one empty part of a
+    dataset of several adds no rows."""
+
+
 class UsageError(XentError):
     """The command line is wrong: a bad option value or a missing input (exit 2)."""
 

@@ -18,7 +18,7 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import DataError, UsageError, param
+from ..errors import DataError, NoRows, UsageError, param
 from .chunks import Said
 from .compressed import SUFFIXES, Counted, compression_of, decompressed
 from .csv_rows import read_csv_chunks
@@ -215,7 +215,7 @@ def read_prediction_chunks(
             rows += len(chunk) + len(chunk.skipped)
             yield chunk
         if rows == 0:
-            raise DataError(
+            raise NoRows(
                 "no rows: expected one row per sample"
                 + (" after the header" if said.format in ("csv", "tsv") else ""),
                 source=source,

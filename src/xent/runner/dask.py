@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ..errors import DataError, UsageError, XentError, param
+from ..errors import DataError, NoRows, UsageError, XentError, param
 from ..options import ScoreOptions
 from ..readers.chunks import PredictionChunk
 from ..readers.partitions import Part
@@ -470,9 +470,12 @@ def _merge(outcomes, files, total, given, options, reduction, by_file, on_part,
 
     def finish_file(part: Part) -> None:
         source = source_name(files[part.index])
-        if part.kind != "file" and rows == 0:  # the whole-file reader says so itself
-            after = " after the header" if part.kind == "csv" else ""
-            raise DataError("no rows: expected one row per sample" + after, source=source)
+        if rows == 0 and (part.kind != "file" or one is None):
+            if part.kind != "file":  # the whole-file reader says so itself
+                after = " after the header" if part.kind == "csv" else ""
+                empty = NoRows("no rows: expected one row per sample" + after, source=source)
+                reduced.add_empty(empty, source, len(files))
+            return
         assert one is not None  # rows were read: some part has totals
         reduced.add(one, source)
 
@@ -485,7 +488,9 @@ def _merge(outcomes, files, total, given, options, reduction, by_file, on_part,
         source = source_name(part.path)
         if outcome.classes is not None:
             reduced.classes(source, outcome.classes)
-        if outcome.error is not None:
+        if isinstance(outcome.error, NoRows) and len(files) > 1:
+            reduced.add_empty(outcome.error, source, len(files))  # a whole file, empty
+        elif outcome.error is not None:
             raise outcome.error
         rows += outcome.rows
         if outcome.totals is not None:

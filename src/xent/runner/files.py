@@ -5,9 +5,10 @@ the files' classes checked to agree, and the summary made of the whole.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
-from ..errors import DataError
+from ..errors import DataError, NoRows
 from ..options import ScoreOptions
 from ..results import Summary
 from .reduce import Run, check_not_all_ignored
@@ -36,6 +37,8 @@ class Files:
         self.first: tuple[str, list[str]] | None = None
         self.run: Run | None = None
         self.rows: list = []
+        self.empty: list[str] = []  # files with no rows (a dataset's empty parts)
+        self.added = 0
 
     def classes(self, source: str, names: list[str]) -> None:
         if self.first is None:
@@ -47,11 +50,28 @@ class Files:
         if self.by_file:
             self.rows.append(file_row(run, self.options, source))
         self.run = run if self.run is None else self.run.merge(run)
+        self.added += 1
+
+    def add_empty(self, error: NoRows, source: str, files: int) -> None:
+        """A file without rows: an error alone; one of several adds no rows (a dataset's
+        part that holds only its header, as Dask and Spark write them)."""
+        if files == 1:
+            raise error
+        self.empty.append(source)
+        if self.by_file:
+            from ..results import FileRow
+
+            self.rows.append(FileRow(source, 0, math.nan, 0))
 
     def summary(self, source: str) -> Summary:
         from ..results import summarize
 
         run = self.run
+        if run is None and self.empty:
+            raise NoRows(
+                f"no rows in any of the {len(self.empty):,} files: expected one row per sample",
+                source=source,
+            )
         if run is None:  # no files: expand_paths says so first
             raise DataError("no rows: expected one row per sample")
         check_not_all_ignored(run.totals, self.options, source)
@@ -64,6 +84,12 @@ class Files:
             task=run.task,
         )
         summary.notes[:0] = run.notes
+        if self.empty:
+            first = ", ".join(self.empty[:3]) + (", ..." if len(self.empty) > 3 else "")
+            summary.notes.append(
+                f"{len(self.empty):,} of {len(self.empty) + self.added:,} files had no rows "
+                f"({first})"
+            )
         if self.by_file:
             summary.files = self.rows
         if self.grouped:

@@ -11,6 +11,7 @@ from contextlib import closing
 from functools import partial
 from typing import TYPE_CHECKING
 
+from ..errors import NoRows
 from ..options import ScoreOptions
 from ..parts import Part, RowSpec, ScoreSpec
 from ..readers.files import read_prediction_chunks, source_name
@@ -91,12 +92,16 @@ def score_local(
         # (its read-ahead thread, its worker processes) would be shut down by the garbage
         # collector at an arbitrary moment, once inside threading's own locks: a deadlock.
         said = partial(files.classes, source)
-        with closing(file_parts(file, read, spec, said, so_far)) as parts:
-            run = reduce_parts(
-                parts, options_of_file, source=source, on_rows=on_rows, check_ignored=False
-            )
+        try:
+            with closing(file_parts(file, read, spec, said, so_far)) as parts:
+                run = reduce_parts(
+                    parts, options_of_file, source=source, on_rows=on_rows, check_ignored=False
+                )
+        except NoRows as empty:
+            files.add_empty(empty, source, len(paths))
+        else:
+            files.add(run, source)
         done += file_size(file)
-        files.add(run, source)
     return files.summary(source_name(paths[0]) if len(paths) == 1 else sources_name(given, paths))
 
 
