@@ -221,7 +221,13 @@ def test_the_errors_of_many_files_come_in_order(client, tmp_path):
     (tmp_path / "a.csv").write_text("label,x,y\nx,0.5,0.5\n")
     (tmp_path / "b.csv").write_text("label,x,y\n")  # no rows
     (tmp_path / "c.csv").write_text("label,x,z\nx,0.5,0.5\n")  # other classes
-    for files in (["a.csv", "b.csv"], ["a.csv", "c.csv"], ["b.csv", "c.csv"]):
+    # A file without rows among several adds none (issue 23): the same summary both ways.
+    both = [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
+    local_summary = score_file(both)
+    remote_summary = score_on_cluster(both, client=client, range_bytes=5)
+    assert (remote_summary.rows, remote_summary.mean) == (local_summary.rows, local_summary.mean)
+    assert remote_summary.notes == local_summary.notes
+    for files in (["a.csv", "c.csv"], ["b.csv", "c.csv"]):
         paths = [str(tmp_path / f) for f in files]
         local = local_error(lambda paths=paths: score_file(paths))
         remote = local_error(

@@ -36,13 +36,13 @@ def environment(**extra):
     return env
 
 
-def run(*args, env=None, cwd=None, **kwargs):
+def run(*args, env=None, cwd=None, timeout=120, **kwargs):
     kwargs.setdefault("capture_output", True)
     return subprocess.run(
         [os.fsencode(SCRIPT), *[os.fsencode(a) if isinstance(a, str) else a for a in args]],
         env=environment(**(env or {})),
         cwd=cwd,
-        timeout=120,
+        timeout=timeout,
         **kwargs,
     )
 
@@ -494,3 +494,130 @@ def test_an_empty_part_has_its_line_with_by_file(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.decode().splitlines()
     assert any(line.startswith(str(folder / "part-1.csv") + ",0,nan") for line in lines), lines
+
+
+# --------------------------------------------------------------------------- 10, 13. arrays
+
+TRUNCATE_WHILE_READING = """
+import os, sys
+from xent.errors import DataError
+from xent.readers.files import read_prediction_chunks
+from xent.readers.read_options import ReadOptions
+
+path, options = sys.argv[1], ReadOptions(label_column=None) if sys.argv[2] == "npy" else None
+chunks = read_prediction_chunks(path, options)
+next(chunks)
+os.truncate(path, 4096)  # another process truncates the file under the reader
+try:
+    for chunk in chunks:
+        pass
+except DataError as error:
+    print(error)
+"""
+
+
+@pytest.mark.parametrize("kind", ["npy", "feather"])
+def test_a_file_truncated_while_it_is_read_is_an_error_not_sigbus(tmp_path, kind):
+    import numpy as np
+
+    path = tmp_path / f"big.{kind}"
+    rng = np.random.default_rng(0)
+    pred = rng.dirichlet(np.ones(4), size=400_000)
+    if kind == "npy":
+        np.save(path, pred)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.feather as feather
+
+        table = pa.table({"label": rng.integers(0, 4, len(pred)).astype(str)})
+        for j in range(4):
+            table = table.append_column(str(j), pa.array(pred[:, j]))
+        feather.write_feather(table, str(path), chunksize=10_000, compression="uncompressed")
+    result = subprocess.run(
+        [sys.executable, "-c", TRUNCATE_WHILE_READING, str(path), kind],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr)  # -7: SIGBUS
+    assert "the file changed while it was read" in result.stdout
+
+
+def test_an_npz_member_that_claims_more_rows_than_it_holds(tmp_path):
+    import io
+    import zipfile
+
+    import numpy as np
+
+    member = io.BytesIO()
+    np.save(member, np.array([[0.7, 0.3], [0.2, 0.8]]))
+    lying = member.getvalue().replace(b"(2, 2)", b"(1000, 2)")
+    labels = io.BytesIO()
+    np.save(labels, np.zeros(1000, dtype=np.int64))
+    path = tmp_path / "lie.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("pred.npy", lying)
+        archive.writestr("labels.npy", labels.getvalue())
+    one_line_error(run("compute", "-i", str(path)), 1, "lie.npz", "pred", "fewer values")
+
+
+def test_an_npy_that_claims_more_rows_than_it_holds(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "lie.npy"
+    np.save(path, np.array([[0.7, 0.3], [0.2, 0.8]]))
+    path.write_bytes(path.read_bytes().replace(b"(2, 2)", b"(1000, 2)"))
+    one_line_error(run("entropy", "-i", str(path)), 1, "lie.npy", "damaged or truncated")
+    gz = tmp_path / "lie.npy.gz"
+    import gzip
+
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    one_line_error(run("entropy", "-i", str(gz)), 1, "lie.npy.gz", "damaged or truncated")
+
+
+# --------------------------------------------------------------------------- 12. JSON depth
+
+
+@pytest.mark.parametrize("suffix", ["json", "jsonl"])
+def test_a_json_depth_setting_beyond_the_parser_is_capped(tmp_path, suffix):
+    path = tmp_path / f"deep.{suffix}"
+    path.write_text('{"a":' * 3000 + "1" + "}" * 3000 + "\n")
+    result = run("compute", "-i", str(path), env={"XENT_MAX_JSON_DEPTH": "100000"})
+    one_line_error(result, 1, "nested more than 500 levels")
+
+
+# --------------------------------------------------------------------------- 17. smaller items
+
+
+def test_fail_above_nan_is_refused_before_the_file_is_read(tmp_path):
+    # A FIFO nobody writes to: reading it would block, so the refusal must come first.
+    fifo = tmp_path / "never.csv"
+    os.mkfifo(fifo)
+    result = run("compute", "-i", str(fifo), "--fail-above", "nan", timeout=20)
+    one_line_error(result, 2, "--fail-above", "nan is not a limit")
+
+
+@pytest.mark.parametrize("name", ["XENT_CSV_WORKERS", "XENT_CSV_READER", "XENT_MAX_LINE_BYTES"])
+def test_an_empty_setting_means_the_default(tmp_path, name):
+    data = tmp_path / "in.csv"
+    data.write_text(ROWS)
+    result = run("compute", "-i", str(data), env={name: ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode() == MEAN
+
+
+@pytest.mark.parametrize("kind", ["binary", "date"])
+def test_parquet_label_errors_name_the_file(tmp_path, kind):
+    pa = pytest.importorskip("pyarrow")
+    import datetime
+
+    import pyarrow.parquet as pq
+
+    labels = (
+        pa.array([b"a", b"b"], pa.binary())
+        if kind == "binary"
+        else pa.array([datetime.date(2020, 1, 1)] * 2)
+    )
+    path = tmp_path / f"{kind}.parquet"
+    pq.write_table(pa.table({"label": labels, "a": [0.7, 0.2], "b": [0.3, 0.8]}), path)
+    one_line_error(run("compute", "-i", str(path)), 1, f"{kind}.parquet:", "label column")

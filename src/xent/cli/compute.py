@@ -79,6 +79,8 @@ def compute(
     """
     from .. import api
 
+    if fail_above is not None and fail_above != fail_above:  # nan: refused before reading
+        raise UsageError("nan is not a limit", source="--fail-above")
     if from_logits and logits:
         raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
     params, view = ctx.params, parse.view(ctx.params)

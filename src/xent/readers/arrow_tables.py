@@ -154,7 +154,7 @@ class TableLayout:
             column = batch.column(self.label)
             if column.null_count and missing is None:
                 missing = (_nulls(column), f"the label column {shown(self.label)}")
-            labels = _labels(pa, column)
+            labels = _labels(pa, column, self.source)
         targets = None
         if self.targets:
             targets = np.column_stack([_floats(batch.column(n)) for n in self.targets])
@@ -225,7 +225,7 @@ def _floats(column) -> np.ndarray:
     return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _labels(pa, column):
+def _labels(pa, column, source: str | None = None):
     """``(texts, codes)`` of a label column: strings and dictionaries by their distinct
     values, numbers as an array (see :func:`distinct`)."""
     kind = column.type
@@ -238,7 +238,9 @@ def _labels(pa, column):
     if column.null_count:
         column = column.fill_null(0)
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
-        raise DataError(f"the label column holds {kind}: expected class names or indices")
+        raise DataError(
+            f"the label column holds {kind}: expected class names or indices", source=source
+        )
     return column.to_numpy(zero_copy_only=False)
 
 
@@ -272,8 +274,9 @@ def parquet_chunks(file, source: str, options: ReadOptions, said: Said):
 
 
 def arrow_chunks(file, stream, source: str, options: ReadOptions, said: Said):
-    """A Feather v2 / Arrow IPC file (``file``: random access, memory-mapped when a
-    path) or an Arrow IPC stream (``stream``), a record batch at a time."""
+    """A Feather v2 / Arrow IPC file (``file``: random access) or an Arrow IPC stream
+    (``stream``), a record batch at a time. A file is read with ``read`` calls, never
+    memory-mapped: one truncated while it is read is an error, not a SIGBUS."""
     pyarrow_for("feather", source)
     import pyarrow as pa
     import pyarrow.ipc as ipc
@@ -283,13 +286,14 @@ def arrow_chunks(file, stream, source: str, options: ReadOptions, said: Said):
             reader = ipc.open_stream(stream)
             batches = iter(reader)
         else:
-            opened = pa.memory_map(file) if isinstance(file, str) else file
+            size = _size(file)
+            opened = pa.OSFile(file) if isinstance(file, str) else file
             try:
                 reader = ipc.open_file(opened)
             except pa.ArrowInvalid:  # an IPC stream saved to a file
                 if not isinstance(file, str):
                     file.seek(0)
-                reader = ipc.open_stream(pa.memory_map(file) if isinstance(file, str) else file)
+                reader = ipc.open_stream(pa.OSFile(file) if isinstance(file, str) else file)
             batches = (
                 (reader.get_batch(i) for i in range(reader.num_record_batches))
                 if hasattr(reader, "get_batch")
@@ -303,4 +307,15 @@ def arrow_chunks(file, stream, source: str, options: ReadOptions, said: Said):
                 yield layout.chunk(piece, first)
                 first += piece.num_rows
     except (pa.ArrowInvalid, pa.ArrowIOError) as error:
+        if file is not None and _size(file) != size:
+            raise DataError("the file changed while it was read", source=source) from None
         raise DataError(f"not a readable Feather/Arrow file ({error})", source=source) from None
+
+
+def _size(file) -> int | None:
+    import os
+
+    try:
+        return os.stat(file).st_size if isinstance(file, str) else os.fstat(file.fileno()).st_size
+    except (OSError, ValueError):
+        return None

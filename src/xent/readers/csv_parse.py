@@ -34,7 +34,7 @@ def use_arrow(options: ReadOptions, n_fields: int = 0) -> bool:
     """Parse with pyarrow (``pip install 'xent[fast]'``) when it is installed and the rows
     are not wide (pyarrow's cost per column makes ``numpy.loadtxt`` faster beyond about
     100 columns: 1.4x at 300, 2x at 1000), unless ``XENT_CSV_READER`` names a reader."""
-    choice = options.csv_reader or os.environ.get("XENT_CSV_READER", "auto")
+    choice = options.csv_reader or os.environ.get("XENT_CSV_READER", "").strip() or "auto"
     if choice == "numpy":
         return False
     if choice not in ("auto", "arrow"):

@@ -37,8 +37,8 @@ def csv_workers() -> int:
     """Processes that parse (and score) CSV chunks: ``$XENT_CSV_WORKERS``, else one per
     core this process may run on. 0 or 1: everything in this process. A larger number
     than ``MAX_WORKERS`` is taken as ``MAX_WORKERS``."""
-    text = os.environ.get("XENT_CSV_WORKERS")
-    if text is None:
+    text = os.environ.get("XENT_CSV_WORKERS", "").strip()
+    if not text:  # unset or empty: the default, as for every XENT_ setting
         return min(_cores(), MAX_WORKERS)
     try:
         workers = int(text)

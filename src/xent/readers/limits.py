@@ -7,7 +7,8 @@
 - ``XENT_MAX_JSON_BYTES`` (256 MiB): a JSON document, which is parsed whole (JSON Lines
   is read in chunks and has no such limit).
 - ``XENT_MAX_JSON_DEPTH`` (64): nesting of arrays and objects. A prediction file needs
-  3 levels (4 with soft labels); Python's parser would fail with RecursionError at ~1000.
+  3 levels (4 with soft labels); Python's parser would fail with RecursionError at ~1000,
+  so a larger setting is taken as 500 (``CEILINGS``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ LIMITS = {
 # A larger limit is taken as this one (which no file reaches): the bounds are passed to
 # read calls, which take at most a C ssize_t.
 MAX_LIMIT = 1 << 48
+# What the code can do, whatever the setting: Python's JSON parser recurses once a level,
+# within the interpreter's recursion limit (1000 frames, xent's own among them).
+CEILINGS = {"XENT_MAX_JSON_DEPTH": 500}
 # Bytes read at a time by read_at_most.
 READ_BLOCK = 1 << 24
 
@@ -47,7 +51,7 @@ def limit(name: str) -> int:
             f"{text!r} is not a limit: use a positive whole number (default {LIMITS[name]})",
             source=name,
         )
-    return min(value, MAX_LIMIT)
+    return min(value, CEILINGS.get(name, MAX_LIMIT))
 
 
 def read_at_most(stream, size: int) -> bytes:
@@ -107,9 +111,13 @@ def check_json_depth(data: bytes, source: str, line: int | None = None) -> None:
     """A DataError when ``data`` nests deeper than ``XENT_MAX_JSON_DEPTH``."""
     bound = limit("XENT_MAX_JSON_DEPTH")
     if json_depth(data) > bound:
+        why = (
+            "the most xent's JSON parser reads"
+            if bound == CEILINGS["XENT_MAX_JSON_DEPTH"]
+            else "the limit; XENT_MAX_JSON_DEPTH raises it"
+        )
         raise DataError(
-            f"JSON nested more than {bound} levels deep (the limit; XENT_MAX_JSON_DEPTH "
-            "raises it): a prediction file needs 3",
+            f"JSON nested more than {bound} levels deep ({why}): a prediction file needs 3",
             source=source,
             line=line,
         )

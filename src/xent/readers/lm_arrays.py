@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 
 import numpy as np
@@ -80,9 +81,25 @@ class MappedArray:
 
     def rows(self, n: int) -> np.ndarray:
         self._release()
+        self._check_size(n)
         block = self.array[self.at : self.at + n]
         self.at += block.shape[0]
         return widen_bfloat16(block) if self.bfloat16 else np.asarray(block)
+
+    def _check_size(self, n: int) -> None:
+        """A memory-mapped file that no longer holds the next block (truncated while it is
+        read) is an error here: touching the missing pages would be a SIGBUS."""
+        filename = getattr(self.array, "filename", None)
+        if filename is None or not n:
+            return
+        row_bytes = self.array.itemsize * math.prod(self.shape[1:])
+        end = getattr(self.array, "offset", 0) + min(self.at + n, self.shape[0]) * row_bytes
+        try:
+            size = os.stat(filename).st_size
+        except OSError:
+            size = -1
+        if size < end:
+            raise DataError("the file changed while it was read", source=self.name)
 
     def _release(self) -> None:
         import mmap

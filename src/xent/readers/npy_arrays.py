@@ -50,8 +50,9 @@ def npy_chunks(file, source: str, options: ReadOptions, said: Said):
     said.classes(classes)
     rows = Rows(classes, "multiclass", options, source, "")
     step = batch_rows(pred.shape[1])
+    mapped = MappedArray(pred, source)  # checks the file still holds each block (no SIGBUS)
     for start in range(0, pred.shape[0], step):
-        yield rows.chunk(start, np.asarray(pred[start : start + step], dtype=np.float64))
+        yield rows.chunk(start, np.asarray(mapped.rows(step), dtype=np.float64))
 
 
 def labels_file(options: ReadOptions, source: str) -> MappedArray:
@@ -87,6 +88,7 @@ class NpyStream:
     """An ``.npy`` in a stream (a member of an ``.npz``), read a block of rows at a time."""
 
     def __init__(self, stream, name: str, source: str) -> None:
+        self.source = source
         fmt = np.lib.format
         try:
             version = fmt.read_magic(stream)
@@ -99,17 +101,29 @@ class NpyStream:
         self.whole = None
         if fortran and len(self.shape) > 1:  # column-major: read whole (rare: np.save of a .T)
             count = int(np.prod(self.shape))
-            data = stream.read(count * self.dtype.itemsize)
+            data = self._read(count * self.dtype.itemsize)
             self.whole = np.frombuffer(data, self.dtype).reshape(self.shape, order="F")
         self.row_items = int(np.prod(self.shape[1:])) if len(self.shape) > 1 else 1
         self.at = 0
+
+    def _read(self, size: int) -> bytes:
+        """``size`` bytes, or the error that the member holds fewer than its header says
+        (a reshape of a short read was a ValueError, exit 70)."""
+        data = self.stream.read(size)
+        if len(data) < size:
+            raise DataError(
+                f"{self.name} holds fewer values than its header says (shape {self.shape}): "
+                "the archive is damaged or truncated",
+                source=self.source,
+            )
+        return data
 
     def rows(self, n: int) -> np.ndarray:
         n = min(n, self.shape[0] - self.at) if self.shape else 0
         if self.whole is not None:
             block = self.whole[self.at : self.at + n]
         else:
-            data = self.stream.read(n * self.row_items * self.dtype.itemsize)
+            data = self._read(n * self.row_items * self.dtype.itemsize)
             block = np.frombuffer(data, self.dtype).reshape((n, *self.shape[1:]))
         self.at += n
         return block
