@@ -292,14 +292,17 @@ def fit_temperature(
 
 def _scaled_log_softmax(z: np.ndarray, temperature: float) -> np.ndarray:
     """log softmax(z / T) for log-probabilities z that may hold −inf (a probability of 0
-    stays 0; every row has a finite value, its label's)."""
-    finite = np.isfinite(z)
-    scaled = np.where(finite, z / temperature, -np.inf)
-    top = np.max(scaled, axis=1, keepdims=True)
-    with np.errstate(under="ignore"):
-        shifted = np.where(finite, scaled - top, -np.inf)
-        total = np.exp(shifted).sum(axis=1, keepdims=True)
-    return shifted - np.log(total)
+    stays 0; every row has a finite value, its label's): :func:`engine.log_softmax` of
+    the finite values, each −inf standing in as its row's largest value − 2000 (whose exp
+    is 0 in float64), then −inf again. Rows without −inf are as before, to the bit."""
+    scaled = z / temperature
+    zero = ~np.isfinite(z)
+    if not zero.any():
+        return engine.log_softmax(scaled)
+    top = np.max(np.where(zero, -np.inf, scaled), axis=1, keepdims=True)
+    out = engine.log_softmax(np.where(zero, top - 2000.0, scaled))
+    out[zero] = -np.inf
+    return out
 
 
 def scaled_chunk(chunk, options: ScoreOptions, temperature: float):
