@@ -247,7 +247,9 @@ def test_workers_and_temporary_files_end_with_xent(tmp_path, long_csv, signum):
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert status == (128 + signal.SIGHUP if signum == signal.SIGHUP else -signal.SIGKILL)
+    assert status == (128 + signal.SIGHUP if signum == signal.SIGHUP else -signal.SIGKILL), (
+        process.stderr.read()
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(alive(w) for w in workers):
         time.sleep(0.1)

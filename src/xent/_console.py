@@ -9,11 +9,13 @@ import os
 import signal
 import sys
 
+from xent.lifeline import terminate, terminated
 
-def _terminate(signum, frame) -> None:
-    # SystemExit unwinds through every `finally` (the atomic --output cleans up) and is
-    # not caught as an error; 143 = 128 + SIGTERM (129 for SIGHUP), as a shell reports it.
-    raise SystemExit(128 + signum)
+# SIGTERM and SIGHUP: SystemExit unwinds through every `finally` (the atomic --output
+# cleans up) and is not caught as an error; 143 = 128 + SIGTERM (129 for SIGHUP), as a
+# shell reports it. Should Python swallow it (raised inside an at-fork hook), no output is
+# put in place afterwards and the exit status still says so.
+_terminate = terminate
 
 
 def main() -> None:
@@ -23,6 +25,7 @@ def main() -> None:
     # again in each forked worker (16 workers x 16 threads on 16 cores).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     signal.signal(signal.SIGTERM, _terminate)
+    sys.unraisablehook = _unraisable
     if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
         signal.signal(signal.SIGHUP, _terminate)  # under nohup it stays ignored
     try:
@@ -33,8 +36,23 @@ def main() -> None:
     try:
         run()
     except SystemExit as done:
-        _exit(done.code)
-    _exit(0)
+        _exit(_status(done.code))
+    _exit(_status(0))
+
+
+def _unraisable(unraisable) -> None:
+    """Python ignores an exception raised where it cannot propagate (an at-fork hook, a
+    ``__del__``) and prints a traceback: for the SystemExit of a SIGTERM or SIGHUP, which
+    is then acted on later (:func:`xent.lifeline.check_terminated`), say nothing."""
+    if isinstance(unraisable.exc_value, SystemExit) and terminated() is not None:
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def _status(code):
+    """``code``, unless a SIGTERM or SIGHUP came: then 128 + it, as a shell reports it."""
+    signum = terminated()
+    return code if signum is None else 128 + signum
 
 
 def _exit(code) -> None:
@@ -51,9 +69,12 @@ def _exit(code) -> None:
 
     if code is None:
         code = 0
-    if not isinstance(code, int) or threading.active_count() > 1:
+    # Terminated: every `finally` has run; a thread left (a pool's manager) may only fail
+    # noisily in the interpreter's teardown, so it is skipped, atexit handlers included.
+    if terminated() is None and (not isinstance(code, int) or threading.active_count() > 1):
         raise SystemExit(code)
-    atexit._run_exitfuncs()
+    if terminated() is None:
+        atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -47,6 +47,7 @@ import zlib
 from contextlib import contextmanager
 
 from .errors import UsageError
+from .lifeline import check_terminated
 
 # The names under which a process reaches its own descriptors (bash treats the first three
 # the same way in a redirection).
@@ -336,6 +337,7 @@ def _commit(stream: OutputStream, temporary: str, target: str, st, path: str) ->
         os.fsync(stream.fileno())
     except OSError as error:
         raise stream._fail(error) from None
+    check_terminated()  # a SIGTERM or SIGHUP whose exception Python swallowed
     try:
         now = os.stat(target)
     except OSError:

@@ -14,9 +14,29 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 
 _forked_by = [os.getpid()]
+# The signal that asked xent to end (SIGTERM, SIGHUP), kept: Python ignores an exception
+# raised while an at-fork hook or a __del__ runs, and the run would then go on to exit 0.
+_terminated: list[int] = []
+
+
+def terminate(signum: int, frame=None):
+    """The handler of SIGTERM and SIGHUP in the main process: unwind as Ctrl-C does (every
+    ``finally`` runs: ``--output`` removes its temporary file), 128 + the signal."""
+    _terminated.append(signum)
+    raise SystemExit(128 + signum)
+
+
+def check_terminated() -> None:
+    """Unwind now if a termination signal came and its exception was swallowed: called
+    before an output file is put in place."""
+    if _terminated:
+        raise SystemExit(128 + _terminated[0])
+
+
+def terminated() -> int | None:
+    return _terminated[0] if _terminated else None
 
 
 def _before_fork() -> None:
@@ -41,6 +61,8 @@ def _death_signal() -> None:
 
 
 def _watch(parent: int) -> None:
+    import threading
+
     event = threading.Event()
     while not event.wait(0.5):
         if os.getppid() != parent:
@@ -49,6 +71,7 @@ def _watch(parent: int) -> None:
 
 def follow_parent() -> None:
     """In a worker process just forked: end it when the process that forked it ends."""
+    _terminated.clear()
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
@@ -58,4 +81,6 @@ def follow_parent() -> None:
     _death_signal()
     if os.getppid() != parent:  # the parent ended before the signal was asked for
         os._exit(1)
+    import threading
+
     threading.Thread(target=_watch, args=(parent,), daemon=True, name="xent-parent").start()
