@@ -95,9 +95,12 @@ class MappedArray:
         row_bytes = self.array.itemsize * math.prod(self.shape[1:])
         end = getattr(self.array, "offset", 0) + min(self.at + n, self.shape[0]) * row_bytes
         try:
-            size = os.stat(filename).st_size
-        except OSError:
-            size = -1
+            if isinstance(filename, (str, bytes, os.PathLike)):
+                size = os.stat(filename).st_size
+            else:  # a file object (a spooled copy of stdin or of a compressed file)
+                size = os.fstat(filename.fileno()).st_size
+        except (OSError, ValueError, AttributeError):
+            return
         if size < end:
             raise DataError("the file changed while it was read", source=self.name)
 
@@ -157,6 +160,8 @@ def stored_member(file, archive, member: str, name: str, source: str) -> MappedA
         offset = raw.tell()
     if dtype.hasobject or (fortran and len(shape) > 1):
         return None
+    if offset - start + math.prod(shape) * dtype.itemsize > info.file_size:
+        return None  # the header claims more than the member holds: read, it says so
     if not shape or 0 in shape:
         return MappedArray(np.zeros(shape, dtype), name)
     return MappedArray(np.memmap(file, dtype=dtype, mode="r", offset=offset, shape=shape), name)

@@ -69,12 +69,29 @@ def labels_file(options: ReadOptions, source: str) -> MappedArray:
 
 
 def _load_npy(file, source: str) -> np.ndarray:
+    """The array memory-mapped: from its path, or from a file object (a spooled copy of
+    stdin or of a compressed file, which ``np.load`` cannot map)."""
     try:
-        array = np.load(file, mmap_mode="r", allow_pickle=False)
+        if isinstance(file, str):
+            array = np.load(file, mmap_mode="r", allow_pickle=False)
+        else:
+            array = _map_stream(file)
     except ValueError as error:
         raise DataError(f"not a readable .npy file ({error})", source=source) from None
     _check_dtype(array.dtype, "the array", source)
     return array
+
+
+def _map_stream(file) -> np.ndarray:
+    fmt = np.lib.format
+    file.seek(0)
+    version = fmt.read_magic(file)
+    header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, fortran, dtype = header(file)
+    if dtype.hasobject or 0 in shape:
+        return np.zeros(shape, dtype)
+    order = "F" if fortran else "C"
+    return np.memmap(file, dtype=dtype, mode="r", offset=file.tell(), shape=shape, order=order)
 
 
 def _check_dtype(dtype, what: str, source: str) -> None:
