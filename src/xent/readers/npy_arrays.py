@@ -91,7 +91,8 @@ def _map_stream(file) -> np.ndarray:
     if dtype.hasobject or 0 in shape:
         return np.zeros(shape, dtype)
     order = "F" if fortran else "C"
-    return np.memmap(file, dtype=dtype, mode="r", offset=file.tell(), shape=shape, order=order)
+    offset = file.tell()
+    return np.memmap(file, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)  # type: ignore[call-overload]
 
 
 def _check_dtype(dtype, what: str, source: str) -> None:
