@@ -33,6 +33,9 @@ TOKEN_NAMES = ("labels", "label", "y", "y_true", "targets", "target", "tokens", 
 LOGPROB_NAMES = ("log_probs", "logprobs", "log_probabilities", "logprob")
 LOGIT_NAMES = ("logits",)
 PROB_NAMES = ("pred", "preds", "probs", "proba", "probabilities", "y_pred", "predictions")
+# From this many classes on, logits stored in float32 or narrower stay float32 in the
+# chunks (the scorer's at-label log-softmax widens them exactly; xent.engine.VOCABULARY).
+VOCABULARY = 1024
 # A block of rows holds about this many values (32 MiB as float64): 128 rows at V=32,000.
 BLOCK_VALUES = 4 << 20
 # How far from 0 a row of log-probabilities may sum (its log-sum-exp), when auto tells.

@@ -17,6 +17,7 @@ from .columnar_rows import LABEL_NAMES, LOGIT_NAMES, PRED_NAMES, Rows, batch_row
 from .lm_arrays import (
     LOGPROB_NAMES,
     TOKEN_NAMES,
+    VOCABULARY,
     MappedArray,
     block_rows,
     holds_note,
@@ -314,6 +315,9 @@ def _npz_rows(pred, labels, logits, options, source: str, said):
             said.notes += holds_note(holds, pred.name, options)
             rows.logits, rows.log_probs = holds == "logits", holds == "logprobs"
             logits = rows.logits
+        if first == 0:
+            narrow = pred.dtype.kind == "f" and pred.dtype.itemsize <= 4
+            rows.float32 = bool(logits) and narrow and k >= VOCABULARY
         label_block = labels.rows(n) if labels is not None else None
         try:
             if soft:
