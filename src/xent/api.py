@@ -1,10 +1,11 @@
 """The one library call of every command: :func:`evaluate` an
 :class:`~xent.evaluation.Evaluation` on its sources (files, or rows given as values).
 
-It dispatches on what is measured, by the Evaluation's fields alone, onto the functions
-that score (:func:`xent.pipeline.score_file`, the Dask backend, :mod:`xent.compare`,
-:mod:`xent.calibration`); the command line calls nothing else to compute. (A thin layer,
-until the runner takes ``evaluate(sources, evaluation, backend)`` itself.)
+It dispatches on what is measured, by the Evaluation's fields alone: files of predictions
+or distributions to the runner (:func:`xent.runner.evaluate`, whose backend the
+Evaluation names), two files to :mod:`xent.compare`, a temperature to
+:mod:`xent.calibration`, values to the same scorer as one chunk; the command line calls
+nothing else to compute.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from . import runner
 from .errors import InvalidProbabilities, param
 from .evaluation import Evaluation
 
@@ -70,8 +72,8 @@ def evaluate(
     if measure == "temperature":
         return _temperature(evaluation, paths[0], on_rows)
     if measure in ("entropy", "kl", "js"):
-        return _distribution_file(evaluation, paths[0], on_rows, progress)
-    return _files(evaluation, paths, on_rows, progress)
+        return runner.evaluate(evaluation, paths[:1], on_rows=on_rows, progress=progress)
+    return runner.evaluate(evaluation, paths, on_rows=on_rows, progress=progress)
 
 
 def lesson(evaluation: Evaluation, vectors: Vectors):
@@ -85,60 +87,6 @@ def lesson(evaluation: Evaluation, vectors: Vectors):
         [label], vectors.values, vectors.classes, evaluation.score, option=vectors.option
     )
     return build_lesson(chunk, evaluation.score, label, notes)
-
-
-def _files(evaluation: Evaluation, paths: list[str], on_rows, progress):
-    """Prediction files, one evaluation: here (and in CSV worker processes) or on Dask."""
-    e = evaluation
-    if e.cluster is not None:  # the workers find the files (the client may not see them)
-        e.check_files(len(paths))
-        from .runner.dask import score_on_cluster
-
-        return score_on_cluster(
-            paths,
-            e.score,
-            e.read,
-            address=e.cluster,
-            workers=e.workers,
-            reduction=e.reduction,
-            metrics=e.metrics,
-            by_file=e.by_file,
-            group_by=e.group_by,
-            sequence_column=e.sequence_column,
-        )
-    from .pipeline import score_file
-    from .readers.sources import expand_paths
-
-    e.check_files(len(expand_paths(paths)))
-    return score_file(
-        paths,
-        e.score,
-        e.read,
-        reduction=e.reduction,
-        metrics=e.metrics,
-        on_rows=on_rows,
-        progress=progress,
-        by_file=e.by_file,
-        group_by=e.group_by,
-        sequence_column=e.sequence_column,
-    )
-
-
-def _distribution_file(evaluation: Evaluation, path: str, on_rows, progress):
-    from .runner.local import score_distribution_file
-
-    return score_distribution_file(
-        path,
-        evaluation.measure,
-        evaluation.score,
-        evaluation.read,
-        p_columns=evaluation.p_columns,
-        q_columns=evaluation.q_columns,
-        classes=evaluation.classes,
-        reduction=evaluation.reduction,
-        on_rows=on_rows,
-        progress=progress,
-    )
 
 
 def _vectors(evaluation: Evaluation, vectors: Vectors):

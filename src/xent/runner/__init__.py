@@ -60,9 +60,10 @@ def evaluate(
             on_rows=on_rows,
             progress=progress,
         )
-    if evaluation.cluster is not None:
+    if evaluation.cluster is not None:  # the workers find the files (the client may not)
         from .dask import score_on_cluster
 
+        evaluation.check_files(len(given))
         return score_on_cluster(
             given,
             evaluation.score,
@@ -76,6 +77,9 @@ def evaluate(
             group_by=evaluation.group_by,
             sequence_column=evaluation.sequence_column,
         )
+    from ..readers.sources import expand_paths
     from .local import score_local
 
-    return score_local(evaluation, sources, on_rows=on_rows, progress=progress)
+    paths = expand_paths(given)
+    evaluation.check_files(len(paths))
+    return score_local(evaluation, sources, paths, on_rows=on_rows, progress=progress)

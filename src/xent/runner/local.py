@@ -50,17 +50,17 @@ def file_parts(
 def score_local(
     evaluation: Evaluation,
     given: str | Sequence[str],
+    paths: list[str],
     *,
     on_rows: Callable[[ScoredRows, object], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """The files of ``given`` (paths, directories, patterns; ``-``) scored here, each by
+    """The files ``paths`` (expanded from ``given``: paths, directories, patterns; ``-``)
+    scored here, each by
     :func:`file_parts`, reduced in file order (:class:`~xent.runner.files.Files`):
     see :func:`xent.runner.evaluate`."""
     from ..readers.read_options import ReadOptions
-    from ..readers.sources import expand_paths
 
-    paths = expand_paths([given] if isinstance(given, str) else list(given))
     options, metrics = evaluation.score, evaluation.metrics
     group_by, sequence_column = evaluation.group_by, evaluation.sequence_column
     read = keep_group_columns(evaluation.read or ReadOptions(), group_by, sequence_column)
