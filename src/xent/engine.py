@@ -37,7 +37,6 @@ from .kernels import (
     clamp_kl,
     cross_entropy_terms,
     exact_difference,
-    ln_base,
     log_sigmoid,
     log_softmax,
     power,
@@ -390,7 +389,7 @@ def breakdown(
 
 def perplexity(h, *, base: float = math.e):
     """base ** H: the effective number of equally likely classes. The same in every base."""
-    return power(math.e, np.asarray(h, dtype=np.float64) * ln_base(base))
+    return power(base, h)
 
 
 def binary_cross_entropy(

@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .. import metrics
+from ..kernels import power
 from .base import Accumulator, Rows
 
 # Poisson(1) CDF, k = 0..MAX_WEIGHT: u below cdf[k] (and not below cdf[k−1]) is weight k.
@@ -328,15 +329,11 @@ class Bootstrap(Accumulator):
             out[name] = percentile_interval(values, level)
             if name == "mean_cross_entropy":
                 lo, hi = out[name]
-                out["perplexity"] = (_power(base, lo), _power(base, hi))
+                no_interval = math.isnan(lo)  # (nan, nan): no replicate had a loss
+                out["perplexity"] = (
+                    out[name] if no_interval else (float(power(base, lo)), float(power(base, hi)))
+                )
         return out
-
-
-def _power(base: float, x: float) -> float:
-    try:
-        return base**x if math.isfinite(x) else x
-    except OverflowError:
-        return math.inf
 
 
 def percentile_interval(values: np.ndarray, level: float) -> tuple[float, float]:

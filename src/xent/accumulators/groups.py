@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError, param
+from ..kernels import power
 from .base import Accumulator, Rows
 
 MAX_GROUPS = 10_000
@@ -197,19 +198,12 @@ class GroupedTotals(Accumulator):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             divisor = math.fsum(entries[:, 1])  # 0: every token of weight 0
             corpus = math.fsum(entries[:, 0]) / divisor if divisor else math.nan
-            per_sequence = np.power(base, entries[:, 0] / entries[:, 1])
+            per_sequence = power(base, entries[:, 0] / entries[:, 1])
         return Sequences(
             column=self.sequence_column,
             sequences=len(self.sequences),
             tokens=tokens,
             corpus_mean_loss=corpus,
-            corpus_perplexity=_power(base, corpus),
+            corpus_perplexity=float(power(base, corpus)),
             mean_sequence_perplexity=float(np.mean(per_sequence)),
         )
-
-
-def _power(base: float, x: float) -> float:
-    try:
-        return base**x
-    except OverflowError:
-        return math.inf
