@@ -41,6 +41,12 @@ class TableLayout:
     def __init__(self, schema, options: ReadOptions, source: str, said: Said) -> None:
         self.source, self.options, self.said = source, options, said
         self.names = list(schema.names)
+        twice = next((n for i, n in enumerate(self.names) if n in self.names[:i]), None)
+        if twice is not None:  # pyarrow would fail with a KeyError on selecting it
+            raise DataError(
+                f"column {shown(twice)} appears twice in the table: each column needs its own name",
+                source=source,
+            )
         ignored = self._ignored()
         self.label = None
         self.targets: list[str] = []
@@ -249,6 +255,36 @@ def _slices(batch, size: int = CHUNK_ROWS):
         yield batch.slice(start, size)
 
 
+def damaged_parquet(error: Exception, source: str) -> DataError:
+    """The error of a Parquet file whose pages cannot be read (truncated, overwritten)."""
+    return DataError(f"the Parquet file is damaged or truncated ({error})", source=source)
+
+
+def check_extent(parquet, file, source: str) -> None:
+    """Refuse a Parquet file whose footer places column data beyond the file's end (cut,
+    then its footer appended): pyarrow would decode whatever bytes lie there."""
+    import os
+
+    try:
+        size = os.stat(file).st_size if isinstance(file, str) else os.fstat(file.fileno()).st_size
+    except (OSError, ValueError, AttributeError):
+        return
+    metadata = parquet.metadata
+    end = size - 8 - metadata.serialized_size
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for column in range(row_group.num_columns):
+            chunk = row_group.column(column)
+            start = chunk.dictionary_page_offset or chunk.data_page_offset
+            if start + chunk.total_compressed_size > end:
+                raise DataError(
+                    f"the Parquet file is damaged or truncated (row group {group}'s data ends "
+                    f"at byte {start + chunk.total_compressed_size:,}, the file's data at "
+                    f"{end:,})",
+                    source=source,
+                )
+
+
 def parquet_chunks(file, source: str, options: ReadOptions, said: Said):
     pyarrow_for("parquet", source)
     import pyarrow as pa
@@ -260,6 +296,7 @@ def parquet_chunks(file, source: str, options: ReadOptions, said: Said):
         parquet = pq.ParquetFile(file, pre_buffer=False, buffer_size=1 << 20)
     except (pa.ArrowException, OSError) as error:
         raise DataError(f"not a readable Parquet file ({error})", source=source) from None
+    check_extent(parquet, file, source)
     layout = TableLayout(parquet.schema_arrow, options, source, said)
     first = 0
     try:
@@ -269,8 +306,8 @@ def parquet_chunks(file, source: str, options: ReadOptions, said: Said):
         for batch in batches:
             yield layout.chunk(batch, first)
             first += batch.num_rows
-    except pa.ArrowException as error:
-        raise DataError(f"a damaged Parquet file ({error})", source=source) from None
+    except (pa.ArrowException, OSError) as error:  # a page that cannot be decoded
+        raise damaged_parquet(error, source) from None
 
 
 def arrow_chunks(file, stream, source: str, options: ReadOptions, said: Said):

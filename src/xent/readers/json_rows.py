@@ -61,17 +61,72 @@ def read_jsonl_chunks(
         if raw.count(b"[") + raw.count(b"{") > max_depth:
             check_json_depth(raw, source, number)
         try:
-            row = json.loads(text.rstrip("\r\n"))
+            row = json.loads(text.rstrip("\r\n"), object_pairs_hook=unique_keys)
         except json.JSONDecodeError as error:
             builder.policy(
                 builder.error(f"invalid JSON: {error.msg}", number, error.colno), builder.skipped
             )
+            continue
+        except DuplicateKey as twice:
+            builder.policy(builder.error(twice.message(), number), builder.skipped)
             continue
         builder.add(row, number)
         if builder.full():
             yield builder.chunk(position)
     if builder.lines or builder.skipped:
         yield builder.chunk(position)
+
+
+class DuplicateKey(ValueError):
+    """An object with one key twice: which value is meant is ambiguous (``json`` would keep
+    the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+    def message(self, unplaced: bool = False) -> str:
+        where = " (in an object of the document)" if unplaced else ""
+        return (
+            f"the key {self.key!r} appears twice in one object{where}: which value is meant "
+            "is ambiguous"
+        )
+
+
+def unique_keys(pairs: list) -> dict:
+    """``json``'s ``object_pairs_hook``: the object as a dict, refusing a key given twice."""
+    row = dict(pairs)
+    if len(row) != len(pairs):
+        seen: set = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return row
+
+
+def duplicate_line(text: str) -> int | None:
+    """The line where the first object holding a key twice begins (parsed again in Python,
+    only after the fast parser found one); None where that parse cannot tell (too deep)."""
+    import json.decoder
+    import json.scanner
+
+    found: list[int] = []
+
+    def parse_object(s_and_end, strict, scan_once, object_hook, pairs_hook, memo=None):
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        if not found and len({key for key, _ in pairs}) != len(pairs):
+            found.append(s_and_end[1] - 1)
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    try:
+        decoder.decode(text)
+    except (ValueError, RecursionError):
+        return None
+    return text.count("\n", 0, found[0]) + 1 if found else None
 
 
 def read_json_chunks(
@@ -92,11 +147,14 @@ def read_json_chunks(
         raise DataError("the file is empty: expected a JSON object or list", source=source)
     check_json_depth(raw, source)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as error:
         raise DataError(
             f"invalid JSON: {error.msg}", source=source, line=error.lineno, column=error.colno
         ) from None
+    except DuplicateKey as twice:
+        line = duplicate_line(text)
+        raise DataError(twice.message(line is None), source=source, line=line) from None
     try:
         shape = document_shape(data, options)
         rows = document_rows(data, options, shape)

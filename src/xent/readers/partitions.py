@@ -62,7 +62,10 @@ def plan_file(index: int, path: str, read: ReadOptions, range_bytes: int, group_
     if fmt in ("csv", "tsv"):
         return _csv_ranges(index, path, fmt == "tsv", range_bytes) or whole
     if fmt == "parquet":
-        return _row_group_sets(index, path, group_rows) or whole
+        try:
+            return _row_group_sets(index, path, group_rows) or whole
+        except Exception:  # unreadable: the whole-file reader says what is wrong, at its place
+            return whole
     return whole
 
 
@@ -223,7 +226,7 @@ def _csv_range_chunks(part: Part, read: ReadOptions, source: str, said: Said):
 
 
 def _row_group_chunks(part: Part, read: ReadOptions, source: str, said: Said):
-    from .arrow_tables import TableLayout, pyarrow_for
+    from .arrow_tables import TableLayout, check_extent, damaged_parquet, pyarrow_for
     from .chunks import CHUNK_ROWS
 
     pyarrow_for("parquet", source)
@@ -236,6 +239,7 @@ def _row_group_chunks(part: Part, read: ReadOptions, source: str, said: Said):
         parquet = pq.ParquetFile(part.path, pre_buffer=False, buffer_size=1 << 20)
     except (pa.ArrowException, OSError) as error:
         raise DataError(f"not a readable Parquet file ({error})", source=source) from None
+    check_extent(parquet, part.path, source)
     layout = TableLayout(parquet.schema_arrow, read, source, said)
     first = part.first_row
     try:
@@ -245,5 +249,5 @@ def _row_group_chunks(part: Part, read: ReadOptions, source: str, said: Said):
         for batch in batches:
             yield layout.chunk(batch, first)
             first += batch.num_rows
-    except pa.ArrowException as error:
-        raise DataError(f"a damaged Parquet file ({error})", source=source) from None
+    except (pa.ArrowException, OSError) as error:  # a page that cannot be decoded
+        raise damaged_parquet(error, source) from None
