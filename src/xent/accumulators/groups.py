@@ -121,7 +121,11 @@ class GroupedTotals(Accumulator):
         # The rows of each group, in input order: one stable sort, not a scan a group.
         order = np.argsort(where, kind="stable")
         starts = np.searchsorted(where[order], np.arange(names.size + 1))
-        for j, name in enumerate(names.tolist()):
+        listed = names.tolist()
+        # New groups counted in the order of their first rows (np.unique sorts them): the
+        # limit's error names the row of the first group beyond it in the file.
+        for j in np.argsort(order[starts[:-1]], kind="stable").tolist():
+            name = listed[j]
             rows = order[starts[j] : starts[j + 1]]
             totals = self.groups.get(name)
             if totals is None:
