@@ -640,3 +640,160 @@ def test_an_npy_on_stdin_or_compressed_is_mapped_from_its_spooled_copy(tmp_path)
         result = run(*args, input=stdin)
         assert result.returncode == 0, result.stderr
         assert float(result.stdout) == pytest.approx(expected, rel=1e-15)
+
+
+# --------------------------------------------------------------------------- 5. JSON keys
+
+
+def test_a_json_lines_row_with_a_key_twice_is_refused_naming_key_and_line(tmp_path):
+    path = tmp_path / "dup.jsonl"
+    path.write_text(
+        '{"label": "a", "pred": [0.7, 0.3]}\n{"label": "a", "label": "b", "pred": [0.2, 0.8]}\n'
+    )
+    result = run("compute", "-i", str(path), "--classes", "a,b")
+    one_line_error(result, 1, "dup.jsonl:2:", "'label' appears twice")
+
+
+def test_a_json_document_with_a_key_twice_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "dup.json"
+    path.write_text(
+        '[\n  {"label": "a", "pred": [0.7, 0.3]},\n'
+        '  {"label": "b",\n   "pred": [0.2, 0.8], "pred": [0.5, 0.5]}\n]\n'
+    )
+    result = run("compute", "-i", str(path), "--classes", "a,b")
+    one_line_error(result, 1, "dup.json:3:", "'pred' appears twice")
+
+
+def test_json_rows_with_distinct_keys_still_score():
+    from xent.readers.json_rows import duplicate_line, unique_keys
+
+    assert unique_keys([("a", 1), ("b", 2)]) == {"a": 1, "b": 2}
+    assert duplicate_line('{"a": {"b": 1,\n "b": 2}}') == 1
+    assert duplicate_line('[1,\n\n {"x": 1, "x": 1}]') == 3
+
+
+# --------------------------------------------------------------------------- 8, 9. Parquet
+
+
+@pytest.mark.parametrize("kind", ["parquet", "feather"])
+def test_a_table_with_a_column_name_twice_is_one_line(tmp_path, kind):
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_arrays(
+        [pa.array(["a", "b"]), pa.array([0.7, 0.2]), pa.array([0.3, 0.8]), pa.array([0.3, 0.8])],
+        names=["label", "a", "b", "b"],
+    )
+    path = tmp_path / f"dup.{kind}"
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path)
+    else:
+        import pyarrow.feather as feather
+
+        feather.write_feather(table, str(path))
+    one_line_error(run("compute", "-i", str(path)), 1, f"dup.{kind}", "'b' appears twice")
+
+
+def parquet_damaged(tmp_path, how: str) -> Path:
+    pa = pytest.importorskip("pyarrow")
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    a = np.random.default_rng(5).uniform(0.05, 0.95, 20_000)  # random: pages of real size
+    table = pa.table({"label": ["a", "b"] * 10_000, "a": a, "b": 1 - a})
+    good = tmp_path / "good.parquet"
+    pq.write_table(table, good, row_group_size=1000)
+    data = bytearray(good.read_bytes())
+    footer = 8 + int.from_bytes(data[-8:-4], "little")
+    path = tmp_path / f"{how}.parquet"
+    if how == "cut":  # its first half, then its footer: the row groups point past the end
+        path.write_bytes(bytes(data[: len(data) // 2]) + bytes(data[-footer:]))
+    else:  # pages overwritten
+        for i in range(200, 2000):
+            data[i] ^= 0x5A
+        path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("how", ["cut", "overwritten"])
+@pytest.mark.parametrize("cluster", [[], ["--cluster", "local", "--workers", "1"]])
+def test_a_damaged_parquet_file_is_named_and_said_damaged(tmp_path, how, cluster):
+    if cluster:
+        pytest.importorskip("distributed")
+    path = parquet_damaged(tmp_path, how)
+    result = run("compute", "-i", str(path), *cluster)
+    one_line_error(result, 1, f"{how}.parquet", "damaged")
+
+
+# --------------------------------------------------------------------------- 3. compare
+
+
+def compare_files(tmp_path, a_rows, b_rows):
+    a, b = tmp_path / "A.csv", tmp_path / "B.csv"
+    a.write_text("id,label,a,b\n" + "".join(f"{i},{r}\n" for i, r in enumerate(a_rows)))
+    b.write_text("id,label,a,b\n" + "".join(f"{i},{r}\n" for i, r in enumerate(b_rows)))
+    return a, b
+
+
+def test_compare_on_one_row_gives_no_statistic(tmp_path):
+    import json
+
+    a, b = compare_files(tmp_path, ["a,0.7,0.3"], ["a,0.9,0.1"])
+    result = run("compare", str(a), str(b), "--id", "id", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    c = json.loads(result.stdout)
+    assert c["difference"] == pytest.approx(math.log(0.7) - math.log(0.9), rel=1e-15)
+    assert c["standard_error"] is None and c["statistic"] is None and c["p_value"] is None
+    assert any("one row" in note for note in c["notes"])
+
+
+@pytest.mark.parametrize("better", ["b", "a"])
+def test_compare_with_a_constant_difference_gives_a_signed_infinity_and_no_p_value(
+    tmp_path, better
+):
+    import json
+
+    good, bad = ["a,0.9,0.1", "b,0.1,0.9"], ["a,0.7,0.3", "b,0.3,0.7"]
+    a_rows, b_rows = (bad, good) if better == "b" else (good, bad)
+    a, b = compare_files(tmp_path, a_rows * 3, b_rows * 3)
+    result = run("compare", str(a), str(b), "--id", "id", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    c = json.loads(result.stdout)
+    difference = math.log(0.7) - math.log(0.9)
+    assert c["difference"] == pytest.approx(difference if better == "b" else -difference)
+    assert c["standard_error"] == 0
+    assert c["statistic"] == ("-inf" if better == "b" else "inf")
+    assert c["p_value"] is None
+    assert any("every row's difference is the same" in note for note in c["notes"])
+
+
+def test_compare_p_values_are_still_scipys(tmp_path):
+    import json
+
+    import numpy as np
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    pa_, pb = rng.uniform(0.05, 0.95, 40), rng.uniform(0.05, 0.95, 40)
+    a, b = compare_files(
+        tmp_path,
+        [f"a,{float(p)!r},{float(1 - p)!r}" for p in pa_],
+        [f"a,{float(p)!r},{float(1 - p)!r}" for p in pb],
+    )
+    result = run("compare", str(a), str(b), "--id", "id", "-f", "json")
+    c = json.loads(result.stdout)
+    d = -np.log(pb) + np.log(pa_)
+    se = d.std(ddof=1) / math.sqrt(d.size)
+    assert c["statistic"] == pytest.approx(d.mean() / se, rel=1e-9)
+    assert c["p_value"] == pytest.approx(2 * stats.norm.sf(abs(d.mean() / se)), rel=1e-9)
+
+
+# --------------------------------------------------------------------------- 16. groups
+
+
+def test_the_group_limit_names_the_line_of_the_first_group_beyond_it(tmp_path):
+    path = tmp_path / "groups.csv"
+    rows = [f"g{i},a,0.7,0.3\n" for i in range(10_001)]
+    path.write_text("g,label,a,b\n" + "".join(rows))
+    result = run("compute", "-i", str(path), "--group-by", "g")
+    one_line_error(result, 1, "groups.csv:10002:", "more than 10,000 distinct values")

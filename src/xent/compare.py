@@ -17,6 +17,7 @@ added to each model's :class:`~xent.totals.Totals` and to the paired totals here
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -179,6 +180,16 @@ class _Pair:
             aligned_by="order" if id_column is None else id_column,
         )
         self._add_interval(comparison)
+        if math.isnan(stats.standard_error):
+            comparison.notes.append(
+                "one row: no standard error can be estimated, so the statistic and the "
+                "p-value are undefined"
+            )
+        elif math.isinf(stats.statistic):
+            comparison.notes.append(
+                "every row's difference is the same: the standard error is 0, the statistic "
+                "infinite (its sign that of the difference) and no p-value is given"
+            )
         comparison.notes.append(
             "paired t / Diebold-Mariano statistic on the per-row loss differences; the "
             "p-value is two-sided, from the normal approximation"

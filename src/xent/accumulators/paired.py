@@ -33,6 +33,8 @@ class Paired:
     def __init__(self, worst: int) -> None:
         self.sums = {name: ExactSum() for name in ("v", "vd", "v2", "v2d", "v2d2")}
         self.wins_a = self.wins_b = self.ties = 0
+        self.first: float | None = None  # one row's difference, and whether any other
+        self.varies = False  # row's differs from it (a constant difference has no spread)
         self.worst = worst
         self.heap: tuple[np.ndarray, ...] = (
             (np.zeros(0),)
@@ -52,6 +54,7 @@ class Paired:
         ta, tb = _terms(la, da.sample_weights), _terms(lb, db.sample_weights)
         with np.errstate(invalid="ignore"):
             x = np.where(v > 0, (tb - ta) / np.where(v > 0, v, 1.0), 0.0)
+        self._vary(x[v > 0])
         for name, values in (
             ("v", v),
             ("vd", v * x),
@@ -73,6 +76,13 @@ class Paired:
                 (gap[top], keys[top], lines_a[top], lines_b[top], labels[top], la[top], lb[top])
             )
 
+    def _vary(self, x: np.ndarray) -> None:
+        if not x.size or self.varies:
+            return
+        if self.first is None:
+            self.first = float(x[0])
+        self.varies = bool((x != self.first).any())  # NaN differs from everything
+
     def _keep(self, new) -> None:
         both = [np.concatenate([mine, theirs]) for mine, theirs in zip(self.heap, new)]
         order = np.lexsort((both[1], -both[0]))[: self.worst]
@@ -85,6 +95,10 @@ class Paired:
         self.wins_a += other.wins_a
         self.wins_b += other.wins_b
         self.ties += other.ties
+        if other.varies or other.first is None:
+            self.varies |= other.varies
+        else:
+            self._vary(np.array([other.first]))
         if self.worst:
             self._keep(other.heap)
         return self
@@ -92,10 +106,13 @@ class Paired:
     def finish(self, difference: float, n: int) -> PairedResult:
         """The paired statistics of a ``difference`` of means over ``n`` rows."""
         se = self.standard_error(difference, n)
-        statistic = difference / se if se > 0 else (math.nan if difference == 0 else math.inf)
-        p_value = (
-            math.erfc(abs(statistic) / math.sqrt(2)) if not math.isnan(statistic) else math.nan
-        )
+        if math.isnan(se):  # one row, or no weight: nothing to estimate a spread from
+            return PairedResult(se, math.nan, math.nan, self.wins_a, self.wins_b, self.ties)
+        if not self.varies or not se > 0:  # every row's difference is the same
+            statistic = math.copysign(math.inf, difference) if difference else math.nan
+            return PairedResult(0.0, statistic, math.nan, self.wins_a, self.wins_b, self.ties)
+        statistic = difference / se
+        p_value = math.erfc(abs(statistic) / math.sqrt(2))
         return PairedResult(se, statistic, p_value, self.wins_a, self.wins_b, self.ties)
 
     def standard_error(self, difference: float, n: int) -> float:

@@ -35,6 +35,10 @@ def _model(summary) -> dict:
     }
 
 
+def _defined(x: float):
+    return None if x != x else json_number(x)
+
+
 def comparison_to_dict(c) -> dict:
     return {
         "a": _model(c.a),
@@ -42,9 +46,10 @@ def comparison_to_dict(c) -> dict:
         "rows": c.rows,
         "aligned_by": c.aligned_by,
         "difference": json_number(c.difference),  # mean_B − mean_A: positive, B is worse
-        "standard_error": json_number(c.standard_error),
-        "statistic": json_number(c.statistic),
-        "p_value": json_number(c.p_value),
+        # Undefined (one row, or rows that do not vary): null, and the notes say why.
+        "standard_error": _defined(c.standard_error),
+        "statistic": _defined(c.statistic),
+        "p_value": _defined(c.p_value),
         "test": "paired t / Diebold-Mariano, two-sided, normal approximation",
         "ci": None
         if c.ci is None
