@@ -145,51 +145,15 @@ def column_groups(
     """
     from .errors import UsageError
 
-    position = {name: i for i, name in enumerate(columns)}
     if p_columns or q_columns:
-        if not (p_columns and q_columns):
-            given, missing = ("p_columns", "q_columns")[:: 1 if p_columns else -1]
-            raise UsageError(
-                f"{param(given)} needs {param(missing)} too: name both groups", parameter=missing
-            )
-        if len(p_columns) != len(q_columns):
-            raise UsageError(
-                f"{param('p_columns')} has {len(p_columns)} columns ({', '.join(p_columns)}) "
-                f"but {param('q_columns')} has {len(q_columns)} ({', '.join(q_columns)}): one "
-                "per class, in the same order",
-                parameter="q_columns",
-            )
-        for option, group in ((param("p_columns"), p_columns), (param("q_columns"), q_columns)):
-            for name in group:
-                if name not in position:
-                    raise UsageError(
-                        f"no {name!r} column (columns: {', '.join(columns)})", source=option
-                    )
-        names = list(p_columns)
-        p_index = [position[name] for name in p_columns]
-        q_index = [position[name] for name in q_columns]
+        names = _named_groups(columns, p_columns, q_columns)
+        p_names, q_names = list(p_columns), list(q_columns)
     else:
-        others = [name for name in columns if not name.startswith(("p_", "q_"))]
-        if others:
-            raise UsageError(
-                f"column {others[0]!r} is neither p_<class> nor q_<class>: name the groups "
-                f"with {param('p_columns')} and {param('q_columns')}, or leave it out with "
-                f"{param('ignore_columns')}",
-                source=source,
-            )
-        p_names = [name[2:] for name in columns if name.startswith("p_")]
-        q_names = [name[2:] for name in columns if name.startswith("q_")]
-        if not p_names or sorted(p_names) != sorted(q_names):
-            shown_p = ", ".join("p_" + n for n in p_names) or "none"
-            shown_q = ", ".join("q_" + n for n in q_names) or "none"
-            raise UsageError(
-                f"the P columns ({shown_p}) and the Q columns ({shown_q}) must name the same "
-                "classes: p_<class> and q_<class> for each class",
-                source=source,
-            )
-        names = p_names
-        p_index = [position["p_" + name] for name in names]
-        q_index = [position["q_" + name] for name in names]
+        names = _prefixed_groups(columns, source)
+        p_names, q_names = ["p_" + name for name in names], ["q_" + name for name in names]
+    position = {name: i for i, name in enumerate(columns)}
+    p_index = [position[name] for name in p_names]
+    q_index = [position[name] for name in q_names]
     if classes:
         if len(classes) != len(names):
             raise UsageError(
@@ -199,6 +163,58 @@ def column_groups(
             )
         names = list(classes)
     return ColumnGroups(names, p_index, q_index)
+
+
+def _named_groups(
+    columns: list[str], p_columns: tuple[str, ...], q_columns: tuple[str, ...]
+) -> list[str]:
+    """The classes of groups named by ``p_columns`` and ``q_columns``: P's column names."""
+    from .errors import UsageError
+
+    if not (p_columns and q_columns):
+        given, missing = ("p_columns", "q_columns")[:: 1 if p_columns else -1]
+        raise UsageError(
+            f"{param(given)} needs {param(missing)} too: name both groups", parameter=missing
+        )
+    if len(p_columns) != len(q_columns):
+        raise UsageError(
+            f"{param('p_columns')} has {len(p_columns)} columns ({', '.join(p_columns)}) "
+            f"but {param('q_columns')} has {len(q_columns)} ({', '.join(q_columns)}): one "
+            "per class, in the same order",
+            parameter="q_columns",
+        )
+    for option, group in ((param("p_columns"), p_columns), (param("q_columns"), q_columns)):
+        for name in group:
+            if name not in columns:
+                raise UsageError(
+                    f"no {name!r} column (columns: {', '.join(columns)})", source=option
+                )
+    return list(p_columns)
+
+
+def _prefixed_groups(columns: list[str], source: str | None) -> list[str]:
+    """The classes of the default groups, ``p_<class>`` and ``q_<class>`` (P's order)."""
+    from .errors import UsageError
+
+    others = [name for name in columns if not name.startswith(("p_", "q_"))]
+    if others:
+        raise UsageError(
+            f"column {others[0]!r} is neither p_<class> nor q_<class>: name the groups "
+            f"with {param('p_columns')} and {param('q_columns')}, or leave it out with "
+            f"{param('ignore_columns')}",
+            source=source,
+        )
+    p_names = [name[2:] for name in columns if name.startswith("p_")]
+    q_names = [name[2:] for name in columns if name.startswith("q_")]
+    if not p_names or sorted(p_names) != sorted(q_names):
+        shown_p = ", ".join("p_" + n for n in p_names) or "none"
+        shown_q = ", ".join("q_" + n for n in q_names) or "none"
+        raise UsageError(
+            f"the P columns ({shown_p}) and the Q columns ({shown_q}) must name the same "
+            "classes: p_<class> and q_<class> for each class",
+            source=source,
+        )
+    return p_names
 
 
 def invalid_pair_rows(

@@ -124,13 +124,23 @@ def cross_entropy(
         label_smoothing=float(label_smoothing),
         weights=None if weights is None else tuple(_nonnegative(weights, k, "weights", "class")),
     )
-    target = np.asarray(target)
     fields: dict = {}
     if sample_weight is not None:
         fields["sample_weights"] = _nonnegative(sample_weight, n, "sample_weight", "row")
-    keep = None
+    chunk, keep = _target_chunk(np.asarray(target), values, rows, ignore_index, fields)
+    result = _score(chunk, options, reduction, keep)
+    _warn_if_infinite(result)
+    return result.reshape(shape) if reduction == "none" else result
+
+
+def _target_chunk(target: np.ndarray, values: np.ndarray, rows: np.ndarray, ignore_index, fields):
+    """The chunk of ``rows`` with their targets: class indices (less the rows whose label
+    is ``ignore_index``: ``keep`` says which are kept) or distributions (``keep`` None)."""
+    shape = values.shape[:-1]
+    n, k = rows.shape
     if target.dtype.kind in "iub" and target.shape == shape:
         labels = target.reshape(-1).astype(np.intp)
+        keep = None
         if ignore_index is not None:
             keep = labels != ignore_index
             if not keep.any():
@@ -141,20 +151,16 @@ def cross_entropy(
             rows, labels = rows[keep], labels[keep]
             if "sample_weights" in fields:
                 fields["sample_weights"] = fields["sample_weights"][keep]
-        chunk = _chunk(rows, labels=labels, **fields)
-    else:
-        if ignore_index is not None:
-            # PyTorch refuses it too: "ignore_index is not supported for floating point target".
-            raise ValueError("ignore_index needs class-index targets, not distributions")
-        if target.shape != values.shape:
-            raise ValueError(
-                f"labels of shape {target.shape} match neither the predictions "
-                f"{values.shape} (distributions) nor {shape} (class indices)"
-            )
-        chunk = _chunk(rows, targets=target.reshape(n, k).astype(np.float64), **fields)
-    result = _score(chunk, options, reduction, keep)
-    _warn_if_infinite(result)
-    return result.reshape(shape) if reduction == "none" else result
+        return _chunk(rows, labels=labels, **fields), keep
+    if ignore_index is not None:
+        # PyTorch refuses it too: "ignore_index is not supported for floating point target".
+        raise ValueError("ignore_index needs class-index targets, not distributions")
+    if target.shape != values.shape:
+        raise ValueError(
+            f"labels of shape {target.shape} match neither the predictions "
+            f"{values.shape} (distributions) nor {shape} (class indices)"
+        )
+    return _chunk(rows, targets=target.reshape(n, k).astype(np.float64), **fields), None
 
 
 def _warn_if_infinite(values) -> None:
