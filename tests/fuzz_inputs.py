@@ -301,6 +301,10 @@ def draw_table(d, max_rows: int = 8, max_classes: int = 6, task: str | None = No
     weights = None
     if d.boolean(0.3):
         weights = [d.choice([0.5, 1.0, 2.0, 3.25, 1e-3, 100.0]) for _ in range(rows)]
+        if rows and d.boolean(
+            0.1
+        ):  # the ends of the float range (issue 23): one line, never a crash
+            weights[d.integer(0, rows - 1)] = d.choice([1e-320, 5e-324, 1e-300, 1e308])
     index = d.boolean(0.15)
     label_columns = task == "multilabel" and d.boolean(0.3)
     return Table(classes, labels, pred, task, weights, index, label_columns)
@@ -449,6 +453,8 @@ def draw_options(d, table: Table, fmt: str) -> tuple[list[str], bool, bool]:
         # out (a wrong number where the rows still sum to 1): only the promise is checked.
         exact = valid = False
     if table.weights:
+        if any(not 1e-100 <= w <= 1e100 for w in table.weights if w):
+            exact = valid = False  # refused in one line: weights are relative
         if d.boolean(0.8):
             args += ["--sample-weights", WEIGHT_KEY]
         else:
@@ -487,7 +493,9 @@ def draw_options(d, table: Table, fmt: str) -> tuple[list[str], bool, bool]:
             value = d.choice(["skip", "skip", "raise", "ignore"])
             valid &= value != "ignore"
         elif option == "--weights":
-            value = ",".join(d.choice(["0.5", "1", "2", "0", "-1", "nan"]) for _ in range(k))
+            value = ",".join(
+                d.choice(["0.5", "1", "2", "0", "-1", "nan", "1e308", "1e-320"]) for _ in range(k)
+            )
             exact = valid = False
         elif option == "--label-smoothing":
             value = d.choice([0, 0.1, 0.5, 1, 1.5, -0.1, "nan"])

@@ -797,3 +797,56 @@ def test_the_group_limit_names_the_line_of_the_first_group_beyond_it(tmp_path):
     path.write_text("g,label,a,b\n" + "".join(rows))
     result = run("compute", "-i", str(path), "--group-by", "g")
     one_line_error(result, 1, "groups.csv:10002:", "more than 10,000 distinct values")
+
+
+# --------------------------------------------------------------------------- 4, 7. weights
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compute", "-i", "@tiny"],
+        ["compute", "-i", "@huge"],
+        ["compute", "-i", "@huge", "--ci", "0.95"],
+        ["compute", "-i", "@huge", "--group-by", "label"],
+        ["compute", "-i", "@tiny", "-f", "json"],
+        ["report", "-i", "@tiny"],
+        ["calibrate", "-i", "@huge"],
+    ],
+)
+def test_sample_weights_at_the_ends_of_the_float_range_are_one_line(tmp_path, args):
+    for name, w in (("tiny", "1e-320"), ("huge", "1e308")):
+        (tmp_path / f"{name}.csv").write_text(f"label,w,a,b\na,{w},0.7,0.3\nb,{w},0.2,0.8\n")
+    given = [str(tmp_path / f"{a[1:]}.csv") if a.startswith("@") else a for a in args]
+    result = run(*given, "--sample-weights", "w")
+    one_line_error(result, 1, "sample weight", "relative", "between 1e-100 and 1e100")
+
+
+def test_vector_and_class_weights_at_the_ends_of_the_float_range_are_one_line():
+    result = run(
+        "compute", "--labels", "0", "--labels", "1", "--pred", "0.7,0.3", "--pred", "0.2,0.8",
+        "--sample-weights", "1e308,1e308",
+    )  # fmt: skip
+    one_line_error(result, 1, "relative")
+    result = run("compute", "--labels", "0", "--pred", "0.7,0.3", "--weights", "1e308,1e308")
+    one_line_error(result, 2, "--weights", "relative")
+
+
+def test_weights_inside_the_range_give_the_exact_weighted_mean(tmp_path):
+    """The weighted mean against math.fsum of the same weights rescaled (by 2^k: exact)."""
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    w = rng.uniform(0.5, 2.0, 50) * 1e-90
+    p = rng.uniform(0.05, 0.95, 50)
+    path = tmp_path / "w.csv"
+    path.write_text(
+        "label,w,a,b\n"
+        + "".join(f"a,{float(x)!r},{float(y)!r},{float(1 - y)!r}\n" for x, y in zip(w, p))
+    )
+    result = run("compute", "-i", str(path), "--sample-weights", "w", "-f", "plain")
+    assert result.returncode == 0, result.stderr
+    scaled = [math.ldexp(float(x), 300) for x in w]
+    losses = [-math.log(float(y)) for y in p]
+    expected = math.fsum(s * loss for s, loss in zip(scaled, losses)) / math.fsum(scaled)
+    assert float(result.stdout) == pytest.approx(expected, rel=1e-14)

@@ -161,6 +161,10 @@ def check_score(options) -> None:
         math.isfinite(w) and w >= 0 for w in options.weights
     ):
         raise UsageError("class weights must be finite and non-negative", parameter="weights")
+    if options.weights is not None and not all(
+        w == 0 or WEIGHT_RANGE[0] <= w <= WEIGHT_RANGE[1] for w in options.weights
+    ):
+        raise UsageError(f"class weights {WEIGHTS_RELATIVE}", parameter="weights")
     if options.ignore_index is not None and options.ignore_label is not None:
         raise UsageError(f"give {param('ignore_index')} or {param('ignore_label')}, not both")
     _bounded(options.top_k, 1, MAX_TOP_K, "top_k", "classes")
@@ -174,6 +178,25 @@ def check_score(options) -> None:
     _bounded(options.replicates, 2, MAX_REPLICATES, "replicates", "replicates")
     if not 0 <= options.seed < 2**63:
         raise UsageError(f"{options.seed} is not a seed: use 0 to 2**63 - 1", parameter="seed")
+
+
+# Weights are relative (a mean divides by their sum), so a run needs none beyond these:
+# within them a weight's square, a sum of 2^63 of those and a weight times a loss stay
+# normal floats. Outside, sums overflow (fsum's "intermediate overflow") or products lose
+# their digits (subnormals: 1e-320 × 0.36 keeps two), and the mean would be wrong.
+WEIGHT_RANGE = (1e-100, 1e100)
+WEIGHTS_RELATIVE = (
+    "are relative: each must be 0 or between 1e-100 and 1e100 (multiply them all by one "
+    "number: the mean is the same)"
+)
+
+
+def check_sample_weights(s) -> int | None:
+    """The index of the first sample weight outside :data:`WEIGHT_RANGE` (0 aside)."""
+    import numpy as np
+
+    bad = (s != 0) & ((s < WEIGHT_RANGE[0]) | (s > WEIGHT_RANGE[1]))
+    return int(np.flatnonzero(bad)[0]) if bad.any() else None
 
 
 def _bounded(value: int, low: int, high: int, parameter: str, what: str) -> None:

@@ -215,9 +215,19 @@ def checked_predictions(
     )
 
 
+def _check_weight_range(s: np.ndarray) -> None:
+    """Sample weights near the ends of the float range: one line (see rules.WEIGHT_RANGE)."""
+    from .rules import WEIGHTS_RELATIVE, check_sample_weights
+
+    i = check_sample_weights(s)
+    if i is not None:
+        raise DataError(f"sample weight {float(s[i])!r}: sample weights {WEIGHTS_RELATIVE}", row=i)
+
+
 def _rows(chunk, options, labels, predicted, losses, denominators, probabilities, targets, table):
     s = chunk.sample_weights
     if s is not None:
+        _check_weight_range(s)
         denominators = s if denominators is None else s * denominators
     return ScoredRows(
         chunk.lines,
