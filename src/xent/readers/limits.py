@@ -4,8 +4,10 @@
 - ``XENT_MAX_LINE_BYTES`` (64 MiB): a CSV/TSV line (or a quoted field spanning lines) or
   a JSON Lines line. Files are read in blocks, so a file without line ends would otherwise
   be held whole.
-- ``XENT_MAX_JSON_BYTES`` (256 MiB): a JSON document, which is parsed whole (JSON Lines
-  is read in chunks and has no such limit).
+- ``XENT_MAX_JSON_BYTES`` (64 MiB): a JSON document, which is parsed whole (JSON Lines
+  is read in chunks and has no such limit). Parsed, it takes up to 15 times its size
+  (Python objects: 64 MiB of short numbers in lists peaked at 0.98 GB), so 64 MiB fits a
+  2 GB machine; 256 MiB took 3.7 GB.
 - ``XENT_MAX_JSON_DEPTH`` (64): nesting of arrays and objects. A prediction file needs
   3 levels (4 with soft labels); Python's parser would fail with RecursionError at ~1000,
   so a larger setting is taken as 500 (``CEILINGS``).
@@ -19,7 +21,7 @@ from ..errors import DataError, UsageError
 
 LIMITS = {
     "XENT_MAX_LINE_BYTES": 64 << 20,
-    "XENT_MAX_JSON_BYTES": 256 << 20,
+    "XENT_MAX_JSON_BYTES": 64 << 20,
     "XENT_MAX_JSON_DEPTH": 64,
 }
 
