@@ -850,3 +850,16 @@ def test_weights_inside_the_range_give_the_exact_weighted_mean(tmp_path):
     losses = [-math.log(float(y)) for y in p]
     expected = math.fsum(s * loss for s, loss in zip(scaled, losses)) / math.fsum(scaled)
     assert float(result.stdout) == pytest.approx(expected, rel=1e-14)
+
+
+def test_ci_on_one_row_says_no_interval_can_be_given(tmp_path):
+    import json
+
+    path = tmp_path / "one.csv"
+    path.write_text("label,a,b\na,0.7,0.3\n")
+    result = run("compute", "-i", str(path), "--ci", "0.95", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["ci"] is None
+    assert any("no confidence interval" in note for note in summary["notes"])
+    assert summary["cross_entropy"] == pytest.approx(-math.log(0.7), rel=1e-15)

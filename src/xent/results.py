@@ -205,7 +205,9 @@ def summarize(
     summary.notes.extend(run_notes(totals, options, weighted, numbered, task))
     if n and math.isfinite(mean):
         summary.skill = skill(totals, options, mean, task)
-    if totals.bootstrap is not None and options.ci is not None and n:
+    if totals.bootstrap is not None and options.ci is not None and n == 1:
+        summary.notes.append("one row: no confidence interval can be given (--ci needs two)")
+    elif totals.bootstrap is not None and options.ci is not None and n:
         summary.ci = intervals(totals.bootstrap, options)
         if totals.bootstrap.nonfinite:
             summary.notes.append("the loss is infinite in some rows: its interval is infinite")
