@@ -377,7 +377,8 @@ def test_a_real_scheduler_passes_the_probe(tmp_path):
     distributed = pytest.importorskip("distributed")
     import logging
 
-    from xent.runner.dask import probe_scheduler, score_on_cluster
+    from xent.runner.connect import probe_scheduler
+    from xent.runner.dask import score_on_cluster
 
     data = tmp_path / "in.csv"
     data.write_text(ROWS)
