@@ -176,12 +176,42 @@ def render_distribution_summary(summary, fmt: str, out, *, precision: int = 4) -
         raise ValueError(f"unknown format {fmt!r}")
 
 
+def _class_terms(summary, precision: int) -> list:
+    """The per-class table of mean terms (the classes that matter, with a note of how many
+    are left out)."""
+    from rich.text import Text
+
+    from .classes_shown import left_out_note
+    from .classes_shown import shown as shown_classes
+    from .layout import Column, bar, fitted_table
+    from .numbers import number
+
+    finite = [m for m in summary.class_means if math.isfinite(m)]
+    largest = max(finite, default=0.0)
+    chosen, left_out = shown_classes(list(summary.class_means))
+    rows = [
+        [
+            name,
+            number(mean, precision),
+            bar(mean / largest if largest > 0 and mean > 0 else 0.0)
+            if math.isfinite(mean)
+            else bar(math.inf),
+        ]
+        for name, mean in ((summary.classes[i], summary.class_means[i]) for i in chosen)
+    ]
+    columns = [Column("class", "left"), Column("mean term"), Column("", "left", is_bar=True)]
+    parts: list = [fitted_table(columns, rows)]
+    if left_out:
+        parts.append(Text(left_out_note(left_out, "mean term"), style="dim"))
+    return parts
+
+
 def distribution_summary_renderable(summary, precision: int = 4):
     from rich.console import Group
     from rich.text import Text
 
     from ..units import base_label
-    from .layout import Column, bar, fitted_table
+    from .layout import Column, fitted_table
     from .numbers import number
 
     unit = summary.unit
@@ -216,26 +246,7 @@ def distribution_summary_renderable(summary, precision: int = 4):
         grid.append(["skipped", f"{summary.skipped:,}", f"{summary.numbered}s {shown}{more}"])
     columns = [Column("", "left", "bold"), Column(""), Column("", "left", "dim", is_note=True)]
     parts.append(fitted_table(columns, grid, grid=True))
-    from .classes_shown import left_out_note
-    from .classes_shown import shown as shown_classes
-
-    finite = [m for m in summary.class_means if math.isfinite(m)]
-    largest = max(finite, default=0.0)
-    chosen, left_out = shown_classes(list(summary.class_means))
-    rows = [
-        [
-            name,
-            number(mean, precision),
-            bar(mean / largest if largest > 0 and mean > 0 else 0.0)
-            if math.isfinite(mean)
-            else bar(math.inf),
-        ]
-        for name, mean in ((summary.classes[i], summary.class_means[i]) for i in chosen)
-    ]
-    columns = [Column("class", "left"), Column("mean term"), Column("", "left", is_bar=True)]
-    parts.append(fitted_table(columns, rows))
-    if left_out:
-        parts.append(Text(left_out_note(left_out, "mean term"), style="dim"))
+    parts += _class_terms(summary, precision)
     for note in _floor_notes(summary):
         parts.append(Text(note, style="dim"))
     parts.append(Text(f"in {unit} (log base {base_label(summary.base)})", style="dim"))
