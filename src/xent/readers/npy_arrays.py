@@ -262,9 +262,9 @@ def _npz_names(names: list[str], options: ReadOptions, source: str):
     return pred, label, pred in LOGIT_NAMES
 
 
-def _npz_rows(pred, labels, logits, options, source: str, said):
-    """``logits``: True or False as the array's name says, None to read ``options.holds``
-    (``auto``: told from the first rows)."""
+def _npz_shapes(pred, labels, source: str) -> tuple[bool, bool]:
+    """(binary, soft): whether the predictions are one P(class 1) per row, and the labels
+    distributions; a shape that does not fit is an error naming both arrays."""
     shape = pred.shape
     if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] == 0):
         raise DataError(
@@ -275,23 +275,31 @@ def _npz_rows(pred, labels, logits, options, source: str, said):
     if pred.dtype.kind not in "biuf":
         raise DataError(f"{pred.name} is of type {pred.dtype}: expected numbers", source=source)
     binary = len(shape) == 1 or shape[1] == 1
-    soft = False
-    if labels is not None:
-        if labels.shape[:1] != shape[:1]:
-            raise DataError(
-                f"{pred.name} has {shape[0]:,} rows but {labels.name} has "
-                f"{labels.shape[0] if labels.shape else 0:,}: one label per prediction",
-                source=source,
-            )
-        soft = len(labels.shape) == 2
-        if soft and labels.shape != (shape[0], 1 if binary else shape[1]):
-            raise DataError(
-                f"{labels.name} has shape {labels.shape}: expected ({shape[0]},) labels or "
-                f"{shape} soft labels, as {pred.name}",
-                source=source,
-            )
-        if len(labels.shape) > 2:
-            raise DataError(f"{labels.name} has shape {labels.shape}", source=source)
+    if labels is None:
+        return binary, False
+    if labels.shape[:1] != shape[:1]:
+        raise DataError(
+            f"{pred.name} has {shape[0]:,} rows but {labels.name} has "
+            f"{labels.shape[0] if labels.shape else 0:,}: one label per prediction",
+            source=source,
+        )
+    soft = len(labels.shape) == 2
+    if soft and labels.shape != (shape[0], 1 if binary else shape[1]):
+        raise DataError(
+            f"{labels.name} has shape {labels.shape}: expected ({shape[0]},) labels or "
+            f"{shape} soft labels, as {pred.name}",
+            source=source,
+        )
+    if len(labels.shape) > 2:
+        raise DataError(f"{labels.name} has shape {labels.shape}", source=source)
+    return binary, soft
+
+
+def _npz_rows(pred, labels, logits, options, source: str, said):
+    """``logits``: True or False as the array's name says, None to read ``options.holds``
+    (``auto``: told from the first rows)."""
+    shape = pred.shape
+    binary, soft = _npz_shapes(pred, labels, source)
     k = 1 if binary else shape[1]
     labelled = labels is not None
     task = task_of(options, k, labelled)
