@@ -66,9 +66,12 @@ def test_compare_against_numpy(pair, monkeypatch):
     assert c.statistic == pytest.approx(t, rel=1e-9)
     from scipy import stats
 
-    assert c.p_value == pytest.approx(2 * stats.norm.sf(abs(t)), rel=1e-9)
-    # scipy's paired t-test gives the same statistic (its p-value uses the t distribution).
-    assert stats.ttest_rel(lb, la).statistic == pytest.approx(t, rel=1e-9)
+    # scipy's paired t-test gives the same statistic and p-value (Student's t, n − 1 df).
+    reference = stats.ttest_rel(lb, la)
+    assert reference.statistic == pytest.approx(t, rel=1e-9)
+    assert c.p_value == pytest.approx(reference.pvalue, rel=1e-8)
+    assert c.p_value == pytest.approx(2 * stats.t.sf(abs(t), 2999), rel=1e-8)
+    assert c.degrees_of_freedom == 2999
     assert (c.wins_a, c.wins_b, c.ties) == (int((d > 0).sum()), int((d < 0).sum()), 0)
     top = np.argsort(-np.abs(d), kind="stable")[:5]
     assert [r.row for r in c.disagreements] == list(top + 1)
@@ -346,3 +349,50 @@ def test_compare_and_group_errors_name_parameters_and_the_cli_spells_flags(xent_
     assert str(caught.value).endswith("(or match them with id_column)")
     result = xent_cli("compare", a, b)
     assert result.stderr.rstrip().endswith("(or match them with --id COLUMN)")
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 5, 11, 30, 71, 100, 999, 10**4, 10**5, 10**6])
+def test_student_t_p_value_against_scipy(df):
+    """The incomplete-beta t tail (no SciPy at run time) against scipy.stats.t.sf."""
+    from scipy import stats
+
+    from xent.accumulators.paired import incomplete_beta, two_sided_t
+
+    for t in [0.0, 1e-6, 1e-3, 0.1, 0.5, 1.0, 1.5, 2.0, 3.0, 3.88, 4.5, 6.0, 10.0, 30.0, 1e3]:
+        reference = 2 * stats.t.sf(t, df)
+        assert two_sided_t(t, df) == pytest.approx(reference, rel=1e-8, abs=1e-300), (t, df)
+        assert two_sided_t(-t, df) == two_sided_t(t, df)
+    for x in [1e-9, 0.01, 0.3, 0.5, 0.9, 0.999]:
+        a = df / 2
+        assert incomplete_beta(a, 0.5, x, 1 - x) == pytest.approx(
+            stats.beta.cdf(x, a, 0.5), rel=1e-8, abs=1e-300
+        )
+    assert two_sided_t(math.inf, df) == 0.0
+    assert math.isnan(two_sided_t(math.nan, df))
+
+
+def test_student_t_p_value_on_the_cli(tmp_path):
+    """compare -f json: the p-value and degrees of freedom of scipy.stats.ttest_rel."""
+    import subprocess
+    import sys
+
+    from scipy import stats
+
+    a, b = "examples/animals.csv", "examples/animals-new.csv"
+    out = subprocess.run(
+        [sys.executable, "-m", "xent", "compare", a, b, "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    data = json.loads(out)
+    losses = []
+    for path in (a, b):
+        rows = [line.split(",") for line in open(path).read().splitlines()]
+        header, body = rows[0], rows[1:]
+        label = header.index("label")
+        losses.append(np.array([-math.log(float(r[header.index(r[label])])) for r in body]))
+    reference = stats.ttest_rel(losses[1], losses[0])
+    assert data["degrees_of_freedom"] == reference.df == 11
+    assert data["p_value"] == pytest.approx(reference.pvalue, rel=1e-9)
+    assert "Student's t" in data["test"]

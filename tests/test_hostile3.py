@@ -786,7 +786,11 @@ def test_compare_p_values_are_still_scipys(tmp_path):
     d = -np.log(pb) + np.log(pa_)
     se = d.std(ddof=1) / math.sqrt(d.size)
     assert c["statistic"] == pytest.approx(d.mean() / se, rel=1e-9)
-    assert c["p_value"] == pytest.approx(2 * stats.norm.sf(abs(d.mean() / se)), rel=1e-9)
+    # Student's t with n − 1 degrees of freedom (issue 24, item 10): ttest_rel's p-value.
+    reference = stats.ttest_rel(-np.log(pb), -np.log(pa_))
+    assert c["p_value"] == pytest.approx(reference.pvalue, rel=1e-9)
+    assert c["p_value"] == pytest.approx(2 * stats.t.sf(abs(d.mean() / se), d.size - 1), rel=1e-9)
+    assert c["degrees_of_freedom"] == d.size - 1
 
 
 # --------------------------------------------------------------------------- 16. groups

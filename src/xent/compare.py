@@ -8,7 +8,7 @@ added to each model's :class:`~xent.totals.Totals` and to the paired totals here
 - the paired difference D = mean_B − mean_A (positive: B is worse), with the standard
   error of the mean of the per-row differences d_n = l_B,n − l_A,n (sample variance,
   n − 1) and the paired t / Diebold-Mariano statistic t = D / se with a two-sided p-value
-  from the normal approximation (large n);
+  from Student's t with n − 1 degrees of freedom (SciPy's ``ttest_rel``);
 - with ``options.ci`` a paired Poisson bootstrap: the same weights for a row in A and B
   (keyed by the row's position), so each replicate's D is B's minus A's;
 - wins (l_B < l_A), losses (l_B > l_A) and ties (|l_B − l_A| ≤ 1e-12·max(l_A, l_B)),
@@ -53,7 +53,7 @@ class Comparison:
     difference: float  # mean_B − mean_A
     standard_error: float
     statistic: float  # paired t / Diebold-Mariano: difference / standard_error
-    p_value: float  # two-sided, normal approximation
+    p_value: float  # two-sided, Student's t with degrees_of_freedom (n − 1)
     wins_a: int  # rows where A's loss is lower
     wins_b: int
     ties: int
@@ -65,6 +65,7 @@ class Comparison:
     replicates: int = 0
     seed: int = 0
     notes: list[str] = field(default_factory=list)
+    degrees_of_freedom: int | None = None  # of the p-value's t (n − 1); None: normal tail
 
     @property
     def base(self) -> float:
@@ -178,6 +179,7 @@ class _Pair:
             ],
             disagreements=_disagreements(self.paired, a.classes),
             aligned_by="order" if id_column is None else id_column,
+            degrees_of_freedom=self.totals[0].rows - 1 if self.totals[0].rows > 1 else None,
         )
         self._add_interval(comparison)
         if math.isnan(stats.standard_error):
@@ -192,7 +194,13 @@ class _Pair:
             )
         comparison.notes.append(
             "paired t / Diebold-Mariano statistic on the per-row loss differences; the "
-            "p-value is two-sided, from the normal approximation"
+            + (
+                "p-value is two-sided, from the normal approximation"
+                if comparison.degrees_of_freedom is None
+                else "p-value is two-sided, from Student's t with "
+                f"{comparison.degrees_of_freedom:,} degrees of freedom (n − 1, as "
+                "scipy.stats.ttest_rel)"
+            )
         )
         if id_column is not None:
             comparison.notes.append(

@@ -1,7 +1,9 @@
 """The paired comparison of two models' losses on the same rows (``xent compare``): sums of
 the per-row differences d_n = l_B,n − l_A,n weighted by the rows' mean divisors v_n, for
 the standard error of the difference of means (sample variance, n − 1) and the paired t /
-Diebold-Mariano statistic with its two-sided normal p-value; wins, losses and ties
+Diebold-Mariano statistic with its two-sided p-value from Student's t with n − 1 degrees of
+freedom (SciPy's ``ttest_rel``; the t CDF from the regularized incomplete beta function, a
+continued fraction in float64, without SciPy); wins, losses and ties
 (|d| ≤ 1e-12·max(l_A, l_B)); and the K rows where the two differ most (a bounded heap).
 Sums are exact and the heap keeps rows by position, so any split merges as one pass."""
 
@@ -21,7 +23,7 @@ TIE = 1e-12
 class PairedResult(NamedTuple):
     standard_error: float
     statistic: float  # paired t / Diebold-Mariano: difference / standard_error
-    p_value: float  # two-sided, normal approximation
+    p_value: float  # two-sided, Student's t with n − 1 degrees of freedom (n ≥ 2)
     wins_a: int  # rows where A's loss is lower
     wins_b: int
     ties: int
@@ -112,7 +114,7 @@ class Paired:
             statistic = math.copysign(math.inf, difference) if difference else math.nan
             return PairedResult(0.0, statistic, math.nan, self.wins_a, self.wins_b, self.ties)
         statistic = difference / se
-        p_value = math.erfc(abs(statistic) / math.sqrt(2))
+        p_value = two_sided_t(statistic, n - 1)
         return PairedResult(se, statistic, p_value, self.wins_a, self.wins_b, self.ties)
 
     def standard_error(self, difference: float, n: int) -> float:
@@ -122,6 +124,70 @@ class Paired:
         s = {name: total.value for name, total in self.sums.items()}
         spread = s["v2d2"] - 2 * difference * s["v2d"] + difference * difference * s["v2"]
         return math.sqrt(max(spread, 0.0) * n / (n - 1)) / v
+
+
+def two_sided_t(statistic: float, degrees: int) -> float:
+    """P(|T| ≥ |statistic|) for Student's t with ``degrees`` degrees of freedom:
+    I_x(df/2, 1/2) with x = df / (df + t²) (scipy.stats.t.sf(|t|, df) · 2). With no degrees
+    of freedom (one row) the normal tail stands in, as it always did; nan stays nan and an
+    infinite statistic gives 0."""
+    if math.isnan(statistic):
+        return math.nan
+    t = abs(statistic)
+    if math.isinf(t):
+        return 0.0
+    if degrees < 1:
+        return math.erfc(t / math.sqrt(2))
+    t2 = t * t
+    if math.isinf(t2):
+        return 0.0
+    x, y = degrees / (degrees + t2), t2 / (degrees + t2)  # x and 1 − x, each without cancelling
+    return min(1.0, incomplete_beta(degrees / 2, 0.5, x, y))
+
+
+def incomplete_beta(a: float, b: float, x: float, y: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), y = 1 − x given separately (it
+    keeps its precision near x = 1): Numerical Recipes' betai and betacf (modified Lentz
+    continued fraction, float64), using the symmetry I_x(a, b) = 1 − I_y(b, a) where the
+    fraction converges slowly."""
+    if x <= 0.0:
+        return 0.0
+    if y <= 0.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(y)
+    )
+    front = math.exp(log_front)
+    if x < (a + 1) / (a + b + 2):
+        return front * _beta_fraction(a, b, x) / a
+    return 1.0 - front * _beta_fraction(b, a, y) / b
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """Numerical Recipes' betacf: the continued fraction of I_x(a, b), modified Lentz."""
+    tiny, eps = 1e-300, 1e-16
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) >= tiny else tiny)
+    h = d
+    for m in range(1, 1_000_000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) >= tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) >= tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) >= tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) >= tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) <= eps:
+            break
+    return h
 
 
 def _terms(losses, s):

@@ -50,7 +50,13 @@ def comparison_to_dict(c) -> dict:
         "standard_error": _defined(c.standard_error),
         "statistic": _defined(c.statistic),
         "p_value": _defined(c.p_value),
-        "test": "paired t / Diebold-Mariano, two-sided, normal approximation",
+        "test": "paired t / Diebold-Mariano, two-sided, "
+        + (
+            "normal approximation"
+            if getattr(c, "degrees_of_freedom", None) is None
+            else "Student's t (n − 1 degrees of freedom)"
+        ),
+        "degrees_of_freedom": getattr(c, "degrees_of_freedom", None),
         "ci": None
         if c.ci is None
         else {
