@@ -50,6 +50,9 @@ class Metrics:
     adaptive_ece: float = math.nan  # equal-mass bins (from the 2^16-bin histogram)
     adaptive_ece_bound: float = math.nan  # |adaptive_ece − the exact-quantile ECE| ≤ this
     binary_ece: float = math.nan  # binary files: P(class 1) against the 0/1 label
+    # "binary": scikit-learn's brier_score_loss, (P(class 1) − label)², 0 to 1 (binary
+    # files); "multiclass": Σ_c (Q(c) − P(c))², 0 to 2 (twice the binary one on two classes)
+    brier_convention: str = "multiclass"
     # The reliability diagram: per equal-width bin (low, high, rows, weight, mean
     # confidence, accuracy, Wilson 95% low, high); see Calibration.reliability.
     reliability: list = field(default_factory=list)
@@ -64,7 +67,7 @@ def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
     return Metrics(
         k=totals.top_k,
         top_k_accuracy=totals.top_k_hits.value / samples,
-        brier_score=totals.brier.value / samples,
+        brier_score=totals.brier.value / samples / brier_scale(task),
         bins=totals.bins,
         ece=errors.ece,
         mce=errors.mce,
@@ -74,7 +77,20 @@ def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
         adaptive_ece_bound=errors.adaptive_ece_bound,
         binary_ece=binary,
         reliability=errors.reliability,
+        brier_convention="binary" if task == "binary" else "multiclass",
     )
+
+
+BINARY_BRIER_NOTE = (
+    "binary: the Brier score is scikit-learn's brier_score_loss, the mean (P(class 1) − "
+    "label)², 0 to 1 (half the two-class Σ (Q − P)²)"
+)
+
+
+def brier_scale(task: str) -> float:
+    """What the summed Σ_c (Q(c) − P(c))² is divided by beside the rows: 2 for a binary
+    file (two classes, both errors equal), giving scikit-learn's binary Brier."""
+    return 2.0 if task == "binary" else 1.0
 
 
 def weighting(options: ScoreOptions, sample_weights: bool) -> str | None:
@@ -102,6 +118,8 @@ def run_notes(
             "binary: one column is P(class 1); the loss is scikit-learn's log_loss "
             "(binary cross-entropy)"
         )
+        if totals.has_metrics:
+            said.append(BINARY_BRIER_NOTE)
     if task == "multilabel":
         said.append(MULTI_LABEL_NOTE)
     if weighted:
@@ -204,7 +222,7 @@ def report(
         metric_values = {
             "top_k_accuracy": totals.top_k_hits.value / plain_divisor,
             "k": totals.top_k,
-            "brier_score": totals.brier.value / plain_divisor,
+            "brier_score": totals.brier.value / plain_divisor / brier_scale(task),
             "ece": totals.ece(),
             "bins": totals.bins,
         }

@@ -17,6 +17,7 @@ from .report import (  # noqa: F401  (the names of 0.1, kept here)
     WEIGHTING_NOTES,
     Metrics,
     Report,
+    brier_scale,
     calibration_metrics,
     report,
     run_notes,
@@ -209,6 +210,9 @@ def summarize(
         summary.notes.append("one row: no confidence interval can be given (--ci needs two)")
     elif totals.bootstrap is not None and options.ci is not None and n:
         summary.ci = intervals(totals.bootstrap, options)
+        if task == "binary" and "brier_score" in summary.ci.bounds:
+            low, high = summary.ci.bounds["brier_score"]
+            summary.ci.bounds["brier_score"] = (low / 2, high / 2)
         if totals.bootstrap.nonfinite:
             summary.notes.append("the loss is infinite in some rows: its interval is infinite")
     return summary
@@ -238,6 +242,7 @@ def per_class(
         accuracy = correct[1] / class_samples if correct else np.full(k, nan)
         class_top_k = top_k[1] / class_samples if metrics and top_k else np.full(k, nan)
         class_brier = brier[1] / class_samples if metrics and brier else np.full(k, nan)
+        class_brier = class_brier / brier_scale(task)
     eces = totals.class_eces() if metrics and samples > 0 else np.full(k, nan)
     return [
         ClassSummary(

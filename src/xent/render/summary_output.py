@@ -57,6 +57,7 @@ def metrics_dict(summary) -> dict:
         "top_k_accuracy": None if m is None else json_number(m.top_k_accuracy),
         "k": None if m is None else m.k,
         "brier_score": None if m is None else json_number(m.brier_score),
+        "brier_convention": None if m is None else m.brier_convention,
         "ece": None if m is None else json_number(m.ece),
         "bins": None if m is None else m.bins,
         "mce": None if m is None else json_number(m.mce),

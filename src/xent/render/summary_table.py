@@ -93,7 +93,8 @@ def _metric_rows(m, precision: int) -> list[list[str]]:
     grid = []
     if m.k != 1:
         grid.append([f"top-{m.k} accuracy", _percent(m.top_k_accuracy), ""])
-    grid.append(["Brier score", number(m.brier_score, precision), "Σ (Q − P)², 0 to 2"])
+    brier = "sklearn binary, 0 to 1" if m.brier_convention == "binary" else "Σ (Q − P)², 0 to 2"
+    grid.append(["Brier score", number(m.brier_score, precision), brier])
     grid.append(["calibration error", number(m.ece, precision), f"ECE, {m.bins} bins"])
     grid.append(["max calibration error", number(m.mce, precision), "MCE, largest bin gap"])
     grid.append(["RMS calibration error", number(m.rms_calibration_error, precision), ""])

@@ -1,0 +1,72 @@
+"""Issue 24, items 2, 3, 4, 5 and 16: scikit-learn's conventions where a newcomer expects
+them, each checked against scikit-learn itself."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+
+def _binary_file(path, with_zero: bool = False):
+    rng = np.random.default_rng(3)
+    n = 200
+    labels = rng.integers(0, 2, n)
+    p = np.clip(rng.beta(2, 2, n) * 0.6 + 0.4 * labels * rng.random(n), 0, 1)
+    if with_zero:
+        p[5], labels[5] = 0.0, 1  # Q(label) = 0 on data row 6 (line 7)
+    with open(path, "w") as f:
+        f.write("label,p\n")
+        for y, q in zip(labels, p):
+            f.write(f"{int(y)},{float(q)!r}\n")
+    return labels, p
+
+
+# --------------------------------------------------------------------------- item 2
+
+
+def test_binary_brier_is_scikit_learns(xent_cli, tmp_path):
+    from sklearn.metrics import brier_score_loss
+
+    path = tmp_path / "binary.csv"
+    labels, p = _binary_file(path)
+    result = xent_cli("compute", "-i", path, "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["brier_score"] == pytest.approx(brier_score_loss(labels, p), rel=1e-12)
+    assert data["brier_convention"] == "binary"
+    assert any("brier_score_loss" in note for note in data["notes"])
+    table = xent_cli("compute", "-i", path, "-f", "table", env={"COLUMNS": "120"}).stdout
+    assert "sklearn binary, 0 to 1" in table
+
+
+def test_binary_brier_of_vectors_is_scikit_learns(xent_cli):
+    from sklearn.metrics import brier_score_loss
+
+    args = ["-l", "1", "-p", "0.8", "-l", "0", "-p", "0.3", "-l", "1", "-p", "0.6"]
+    data = json.loads(xent_cli("compute", *args, "-f", "json").stdout)
+    expected = brier_score_loss([1, 0, 1], [0.8, 0.3, 0.6])
+    assert data["brier_score"] == pytest.approx(expected, rel=1e-12)
+    assert any("brier_score_loss" in note for note in data["notes"])
+
+
+def test_binary_brier_interval_and_classes(xent_cli, tmp_path):
+    from sklearn.metrics import brier_score_loss
+
+    path = tmp_path / "binary.csv"
+    labels, p = _binary_file(path)
+    data = json.loads(xent_cli("compute", "-i", path, "--ci", "0.9", "-f", "json").stdout)
+    low, high = data["ci"]["brier_score"] if "brier_score" in data["ci"] else (None, None)
+    if low is not None:
+        assert low <= brier_score_loss(labels, p) <= high <= 1
+    for k, c in enumerate(data["per_class"]):
+        mask = labels == k
+        assert c["brier_score"] == pytest.approx(
+            brier_score_loss(labels[mask], p[mask], pos_label=1, labels=[0, 1]), rel=1e-12
+        )
+
+
+def test_multiclass_brier_keeps_its_convention(xent_cli):
+    data = json.loads(xent_cli("compute", "-i", "examples/animals.csv", "-f", "json").stdout)
+    assert data["brier_convention"] == "multiclass"
