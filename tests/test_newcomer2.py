@@ -70,3 +70,33 @@ def test_binary_brier_interval_and_classes(xent_cli, tmp_path):
 def test_multiclass_brier_keeps_its_convention(xent_cli):
     data = json.loads(xent_cli("compute", "-i", "examples/animals.csv", "-f", "json").stdout)
     assert data["brier_convention"] == "multiclass"
+
+
+# --------------------------------------------------------------------------- item 3
+
+
+def test_clip_eps_is_scikit_learns_log_loss(xent_cli, tmp_path):
+    from sklearn.metrics import log_loss
+
+    path = tmp_path / "zero.csv"
+    labels, p = _binary_file(path, with_zero=True)
+    expected = log_loss(labels, p)  # scikit-learn clips at np.finfo(float).eps
+    assert np.isfinite(expected)
+    assert np.finfo(float).eps == 2.220446049250313e-16
+    data = json.loads(xent_cli("compute", "-i", path, "--clip", "eps", "-f", "json").stdout)
+    assert data["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    same = json.loads(
+        xent_cli("compute", "-i", path, "--clip", "2.220446049250313e-16", "-f", "json").stdout
+    )
+    assert same["cross_entropy"] == data["cross_entropy"]
+    # The note on the infinite loss suggests eps, not 1e-15 (which does not reproduce it).
+    plain = json.loads(xent_cli("compute", "-i", path, "-f", "json").stdout)
+    assert any("--clip eps" in note for note in plain["notes"])
+    assert not any("1e-15" in note for note in plain["notes"])
+
+
+def test_clip_that_is_not_a_number(xent_cli):
+    result = xent_cli("compute", "-l", "1", "--pred", "0.5,0.5", "--clip", "tiny")
+    assert result.exit_code != 0
+    assert "'tiny' is not a clip value" in result.stderr
+    assert "Traceback" not in result.output

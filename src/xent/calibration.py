@@ -195,7 +195,8 @@ def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarr
     if n and not np.isfinite(t).all():
         raise DataError(
             "a row gives probability 0 to its label: the NLL is infinite at every "
-            f"temperature ({param('clip', 1e-15)} clips the predictions)"
+            f"temperature ({param('clip', 2.220446049250313e-16, cli='eps')} clips the "
+            "predictions)"
         )
     return z, t, chunk
 

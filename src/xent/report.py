@@ -145,7 +145,8 @@ def run_notes(
         gives = "row gives" if totals.infinite == 1 else "rows give"
         said.append(
             f"{totals.infinite:,} {gives} probability 0 to the label: infinite loss "
-            "(--clip 1e-15 clips the predictions, as scikit-learn does)"
+            "(--clip eps clips the predictions at the float64 machine epsilon, as "
+            "scikit-learn's log_loss does)"
         )
     if totals.skipped:
         said.append(skipped_note(totals, numbered))

@@ -272,12 +272,13 @@ FromLogitsOption = Annotated[
     ),
 ]
 ClipOption = Annotated[
-    Optional[float],
+    Optional[str],
     typer.Option(
         "--clip",
         metavar="EPS",
         help="Clip predictions to [EPS, 1-EPS] first, like scikit-learn and Keras "
-        "(avoids an infinite loss when Q(i) = 0).",
+        "(avoids an infinite loss when Q(i) = 0); eps is the float64 machine epsilon, "
+        "scikit-learn's log_loss clip.",
         rich_help_panel=CONVENTIONS,
     ),
 ]

@@ -127,14 +127,38 @@ def score_options(params: dict[str, Any]):
     from ..options import ScoreOptions
     from ..units import parse_base
 
+    given: dict[str, Any] = {name: params[name] for name in SCORE_FIELDS if name in params}
+    if "clip" in given:
+        given["clip"] = clip(given["clip"])
     return ScoreOptions(
         logits=bool(params.get("from_logits") or params.get("logits")),
         base=parse_base(params.get("base", "e")),
         weights=class_weights(params.get("weights")),
         skip_bad_rows=choice(params.get("on_error")) == "skip",
         replicates=params.get("bootstrap", 200),
-        **{name: params[name] for name in SCORE_FIELDS if name in params},
+        **given,
     )
+
+
+# scikit-learn's clip since 1.5: np.finfo(float).eps, the float64 machine epsilon.
+EPS = 2.220446049250313e-16
+
+
+def clip(text: Any) -> float | None:
+    """``--clip EPS``: a number, or ``eps`` for the float64 machine epsilon
+    (2.220446049250313e-16, scikit-learn's log_loss clip since 1.5)."""
+    if text is None or isinstance(text, float):
+        return text
+    if str(text).strip().lower() == "eps":
+        return EPS
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(
+            f"{text!r} is not a clip value: use a small number such as 1e-15, or eps "
+            f"(the float64 machine epsilon, {EPS!r}, scikit-learn's)",
+            parameter="clip",
+        ) from None
 
 
 def file_read_options(params: dict[str, Any]):
