@@ -100,3 +100,28 @@ def test_clip_that_is_not_a_number(xent_cli):
     assert result.exit_code != 0
     assert "'tiny' is not a clip value" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- item 4
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "table"])
+def test_infinite_loss_from_a_file_warns_on_stderr(xent_cli, tmp_path, monkeypatch, fmt):
+    monkeypatch.setattr("xent.readers.csv_rows.CHUNK_BYTES", 64)  # many chunks
+    path = tmp_path / "zero.csv"
+    rows = ["label,p"] + [f"{i % 2},{0.3 + 0.4 * (i % 2)}" for i in range(20)]
+    rows[8] = "1,0"  # data row 8: line 9
+    rows[15] = "0,1"  # line 16
+    path.write_text("\n".join(rows) + "\n")
+    result = xent_cli("compute", "-i", path, "-f", fmt)
+    assert result.exit_code == 0
+    lines = [line for line in result.stderr.splitlines() if "probability 0" in line]
+    assert len(lines) == 1, result.stderr
+    assert "2 rows give probability 0 to the label" in lines[0]
+    assert "the first on line 9" in lines[0]
+    assert str(path) in lines[0]
+
+
+def test_finite_file_says_nothing_on_stderr(xent_cli):
+    result = xent_cli("compute", "-i", "examples/animals.csv", "-f", "plain")
+    assert result.exit_code == 0 and result.stderr == ""

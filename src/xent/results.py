@@ -129,6 +129,7 @@ class Summary:
     skipped_lines: list[int]
     numbered: str = "line"
     infinite: int = 0
+    first_infinite: int | None = None  # the line (or row) of the first infinite loss
     notes: list[str] = field(default_factory=list)
     ignored: int = 0  # rows left out by --ignore-index / --ignore-label
     weighted: str | None = None  # the weighting convention, when there is one
@@ -196,6 +197,7 @@ def summarize(
         skipped_lines=list(totals.skipped_lines),
         numbered=numbered,
         infinite=moments.infinite,
+        first_infinite=getattr(totals.get("moments"), "first_infinite", None),
         ignored=totals.ignored,
         weighted=weighted,
         metrics=calibration_metrics(totals, samples, task)

@@ -71,6 +71,7 @@ class LossMoments(Accumulator):
     def __init__(self, classes=(), settings=None) -> None:
         self.rows = 0
         self.infinite = 0
+        self.first_infinite: int | None = None  # the line (or row) of the first, for stderr
         self.loss = ExactSum()  # Σ s·l
         self.divisor = ExactSum()  # Σ s·d, when the mean is weighted
         self.weighted = False
@@ -85,7 +86,12 @@ class LossMoments(Accumulator):
         denominators = rows.scored.denominators
         n = losses.size
         self.loss.add_array(terms)
-        self.infinite += int(n - np.isfinite(terms).sum())
+        infinite = int(n - np.isfinite(terms).sum())
+        if infinite and self.first_infinite is None:
+            lines = rows.scored.lines
+            at = int(np.flatnonzero(~np.isfinite(terms))[0])
+            self.first_infinite = int(lines[at]) if lines is not None and at < len(lines) else 0
+        self.infinite += infinite
         if denominators is not None:
             self.weighted = True
             self.divisor.add_array(np.asarray(denominators, dtype=np.float64))
@@ -100,6 +106,8 @@ class LossMoments(Accumulator):
     def merge(self, other: LossMoments, rows_before: int = 0) -> None:
         self.rows += other.rows
         self.infinite += other.infinite
+        if self.first_infinite is None:  # the other's rows come after these
+            self.first_infinite = getattr(other, "first_infinite", None)
         for mine, theirs in (
             (self.loss, other.loss),
             (self.divisor, other.divisor),

@@ -147,6 +147,14 @@ def _notes(summary, per_row: bool, fmt: str) -> None:
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if per_row and summary.ignored:
         error_line(f"{summary.source}: {counted(summary.ignored, 'row')} ignored, not written")
+    if summary.infinite:
+        first = getattr(summary, "first_infinite", None)
+        where = f", the first on {summary.numbered} {first:,}" if first else ""
+        error_line(
+            f"warning: {summary.source}: {counted(summary.infinite, 'row')} "
+            f"{'gives' if summary.infinite == 1 else 'give'} probability 0 to the label "
+            f"(infinite loss{where}; --clip eps clips as scikit-learn's log_loss does)"
+        )
 
 
 def render_reliability(summary, fmt: str, precision: int) -> None:
