@@ -125,3 +125,41 @@ def test_infinite_loss_from_a_file_warns_on_stderr(xent_cli, tmp_path, monkeypat
 def test_finite_file_says_nothing_on_stderr(xent_cli):
     result = xent_cli("compute", "-i", "examples/animals.csv", "-f", "plain")
     assert result.exit_code == 0 and result.stderr == ""
+
+
+# --------------------------------------------------------------------------- item 16
+
+
+def _commands():
+    import typer
+
+    from xent.cli import app
+
+    group = typer.main.get_command(app)
+    ctx = group.context_class(group, info_name="xent")
+    yield [], group
+    for name in group.list_commands(ctx):
+        yield [name], group.get_command(ctx, name)
+
+
+def test_no_help_text_loses_bracketed_text(xent_cli):
+    """Rich markup swallows an unescaped [word] ('xent[dask]' printed as 'xent'): every
+    bracketed piece of a help string is printed by --help."""
+    import re
+
+    checked = 0
+    for path, command in _commands():
+        shown = xent_cli(*path, "--help", env={"COLUMNS": "1000"}).stdout
+        shown = re.sub(r"\s+", " ", shown)
+        texts = [command.help or ""] + [getattr(p, "help", None) or "" for p in command.params]
+        for text in texts:
+            visible = re.sub(r"\s+", " ", text.replace("\\[", "["))
+            for piece in re.findall(r"\[[^\[\]]*\]", visible):
+                assert piece in shown, (path, piece, text)
+                checked += 1
+    assert checked >= 2  # xent[dask] and w[label] at least
+
+
+def test_cluster_help_names_the_extra(xent_cli):
+    shown = xent_cli("compute", "--help", env={"COLUMNS": "1000"}).stdout
+    assert "pip install 'xent[dask]'" in shown

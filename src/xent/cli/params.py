@@ -118,7 +118,7 @@ ClusterOption = Annotated[
         "--cluster",
         metavar="ADDRESS",
         help="Score the files on a Dask cluster: a scheduler's address (tcp://host:8786), or "
-        "local for a cluster of worker processes here (pip install 'xent[dask]').",
+        "local for a cluster of worker processes here (pip install 'xent\\[dask]').",
         rich_help_panel=FILES,
     ),
 ]
