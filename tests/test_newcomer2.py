@@ -163,3 +163,29 @@ def test_no_help_text_loses_bracketed_text(xent_cli):
 def test_cluster_help_names_the_extra(xent_cli):
     shown = xent_cli("compute", "--help", env={"COLUMNS": "1000"}).stdout
     assert "pip install 'xent[dask]'" in shown
+
+
+# --------------------------------------------------------------------------- item 5
+
+
+def test_plain_output_keeps_the_interval(xent_cli):
+    import re
+
+    path = "examples/animals.csv"
+    plain = xent_cli("compute", "-i", path, "--ci", "0.95", "-f", "plain").stdout
+    match = re.fullmatch(r"(\S+) \[(\S+), (\S+)\]\n", plain)
+    assert match, plain
+    value, low, high = map(float, match.groups())
+    data = json.loads(xent_cli("compute", "-i", path, "--ci", "0.95", "-f", "json").stdout)
+    assert value == data["cross_entropy"]
+    assert [low, high] == data["ci"]["mean_cross_entropy"]  # the same numbers, full precision
+    # The mean itself, by hand: −ln Q(label) averaged over the rows.
+    rows = [line.split(",") for line in open(path).read().splitlines()]
+    header = rows[0]
+    losses = [-np.log(float(r[header.index(r[0])])) for r in rows[1:]]
+    assert value == pytest.approx(np.mean(losses), rel=1e-12)
+    assert low < value < high
+    # Without --ci, and for the sum, the number alone.
+    assert xent_cli("compute", "-i", path, "-f", "plain").stdout == match.group(1) + "\n"
+    summed = xent_cli("compute", "-i", path, "--ci", "0.95", "-r", "sum", "-f", "plain").stdout
+    assert float(summed) == pytest.approx(np.sum(losses), rel=1e-12)

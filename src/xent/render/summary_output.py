@@ -290,13 +290,20 @@ def render_summary_json(summary, out) -> None:
 
 def render_summary_plain(summary, out) -> None:
     """The one reduced number; with ``--worst``, the worst rows as CSV; with
-    ``--by-file``, the files as CSV."""
+    ``--by-file``, the files as CSV. With ``--ci`` the mean's interval follows the number
+    on its line, full precision: ``0.5067740669573996 [0.3134009035064773,
+    0.7165167820085073]``."""
     if summary.files is not None:
         render_files_csv(summary, out)
     elif summary.worst:
         render_worst_csv(summary, out)
     else:
-        out.write(full_precision(summary.cross_entropy) + "\n")
+        line = full_precision(summary.cross_entropy)
+        ci = getattr(summary, "ci", None)
+        bounds = None if ci is None else ci.bounds.get("mean_cross_entropy")
+        if bounds is not None and summary.reduction == "mean":
+            line += f" [{full_precision(bounds[0])}, {full_precision(bounds[1])}]"
+        out.write(line + "\n")
 
 
 def render_worst_csv(summary, out) -> None:
