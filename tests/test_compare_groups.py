@@ -303,7 +303,7 @@ def test_many_groups_keep_no_calibration_histograms(tmp_path):
 def test_a_groups_rows_are_every_field_of_those_rows():
     """groups.subset builds the rows field by field (``_replace`` was slow): every field
     of ScoredRows is taken at the rows, or cleared where a group has none of its own."""
-    from xent.groups import subset
+    from xent.accumulators.groups import subset
     from xent.scorer import ScoredRows
 
     n = 6

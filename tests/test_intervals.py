@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xent.bootstrap import OFFSET, Bootstrap, exact_parts, parts_value, poisson_weights
+from xent.accumulators.bootstrap import OFFSET, Bootstrap, exact_parts, parts_value, poisson_weights
 from xent.errors import ExitStatus
 from xent.options import ScoreOptions
 from xent.pipeline import score_chunks

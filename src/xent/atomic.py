@@ -43,7 +43,6 @@ import io
 import os
 import re
 import stat
-import zlib
 from contextlib import contextmanager
 
 from .errors import UsageError
@@ -253,6 +252,8 @@ def _open_through(path: str, source: str) -> tuple[int | None, str, os.stat_resu
 
 
 def _host() -> str:
+    import zlib
+
     return f"{zlib.crc32(os.uname().nodename.encode()) & 0xFFFFFFFF:08x}"
 
 

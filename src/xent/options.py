@@ -36,7 +36,7 @@ class ScoreOptions:
     bins: int = 15  # equal-width confidence bins of the ECE
     worst: int = 0  # how many highest-loss rows to keep
     skip_bad_rows: bool = False  # on_error='skip': leave bad rows out, counted
-    ci: float | None = None  # confidence level of the bootstrap intervals (xent.bootstrap)
+    ci: float | None = None  # bootstrap intervals' level (xent.accumulators.bootstrap)
     replicates: int = 200  # bootstrap replicates
     seed: int = 0  # seed of the bootstrap weights
 

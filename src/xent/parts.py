@@ -75,7 +75,7 @@ class ScoreSpec:
         metrics: bool = True,
         keep_rows: bool = False,  # keep the scored rows (per-row output, a contribution table)
         detail: bool = False,  # keep each row's per-class terms (small inputs only)
-        group_by: str | None = None,  # totals per value of this column (xent.groups)
+        group_by: str | None = None,  # totals per value of this column (xent.accumulators.groups)
         sequences: str | None = None,  # sums per sequence named by this column
     ) -> None:
         # A group's accuracy needs each row's arg-max, which the metrics' run computes.

@@ -56,7 +56,8 @@ def score_chunks(
     (the map step), merged in input order (the reduce step, :func:`reduce_parts`).
     ``detail`` keeps each row's per-class terms (for a contribution table: small inputs
     only). ``group_by``, ``sequence_column``: the totals carry
-    :class:`~xent.groups.GroupedTotals` (``run.totals.grouped``; the chunks must keep
+    :class:`~xent.accumulators.groups.GroupedTotals` (``run.totals.grouped``; the chunks
+    must keep
     those columns' texts, ``ReadOptions.keep_columns``); the rest as reduce_parts'."""
     spec = ScoreSpec(
         options,
@@ -132,7 +133,8 @@ def score_file(
     ``read`` is a :class:`~xent.readers.read_options.ReadOptions` (the label column, the
     delimiter, ...); ``options`` a :class:`~xent.options.ScoreOptions`. ``group_by``
     adds a summary per value of that column (``summary.groups``), ``sequence_column``
-    the corpus and per-sequence perplexities (``summary.sequences``; :mod:`xent.groups`).
+    the corpus and per-sequence perplexities (``summary.sequences``;
+    :mod:`xent.accumulators.groups`).
     ``metrics=False`` asks for the loss alone: no top-k, Brier or ECE, and no accuracy
     (NaN) unless the worst rows or ``on_rows`` need each row's arg-max. A CSV file large
     enough is scored by worker processes (``$XENT_CSV_WORKERS``, one per core by default),

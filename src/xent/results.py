@@ -61,8 +61,8 @@ class FileRow:
 
 @dataclass(frozen=True)
 class Intervals:
-    """Confidence intervals of the summary statistics (:mod:`xent.bootstrap`): ``bounds``
-    maps ``mean_cross_entropy``, ``perplexity``, ``accuracy``, ``top_k_accuracy``,
+    """Confidence intervals of the summary statistics (:mod:`xent.accumulators.bootstrap`):
+    ``bounds`` maps ``mean_cross_entropy``, ``perplexity``, ``accuracy``, ``top_k_accuracy``,
     ``brier_score``, ``ece`` to (low, high)."""
 
     level: float
@@ -140,7 +140,7 @@ class Summary:
     skill: Skill | None = None
     group_by: str | None = None  # --group-by: the column, and a summary per value
     groups: list[tuple[str, Summary]] = field(default_factory=list)
-    sequences: object = None  # --sequence-column: xent.groups.Sequences
+    sequences: object = None  # --sequence-column: xent.accumulators.groups.Sequences
 
     @property
     def unit(self) -> str:

@@ -179,7 +179,7 @@ class Totals:
 
     @property
     def bootstrap(self):
-        """Per-replicate sums of a Poisson bootstrap (xent.bootstrap.Bootstrap), if asked."""
+        """Per-replicate sums of a Poisson bootstrap (accumulators.bootstrap), if asked."""
         return self.parts.get("bootstrap")
 
     @bootstrap.setter
@@ -188,7 +188,7 @@ class Totals:
 
     @property
     def grouped(self):
-        """Totals per value of a column, and sums per sequence (xent.groups.GroupedTotals,
+        """Totals per value of a column, and sums per sequence (accumulators.groups,
         --group-by and --sequence-column), when asked."""
         return self.parts.get("groups")
 

@@ -114,7 +114,7 @@ def keep_group_columns(read, group_by: str | None, sequence_column: str | None):
 
 def add_groups(summary: Summary, run: Run, options: ScoreOptions, group_by: str | None) -> None:
     """The summary's groups (highest mean loss first) and sequences, from the run's
-    :class:`~xent.groups.GroupedTotals` (``run.totals.grouped``)."""
+    :class:`~xent.accumulators.groups.GroupedTotals` (``run.totals.grouped``)."""
     grouped = run.totals.grouped
     if group_by is not None:
         from ..results import summarize
