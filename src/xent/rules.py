@@ -105,11 +105,39 @@ def _check_file(evaluation) -> None:
             f"the reliability diagram is of the whole file: leave out {none}",
             parameter=reliability,
         )
+    _check_distribution_file(evaluation)
     if evaluation.recalibrate and evaluation.read is not None and evaluation.read.label_columns:
         raise UsageError(
             f"{param('predictions')} writes one class label per row: soft labels "
             f"({param('label_columns')}) have none",
             parameter="predictions",
+        )
+
+
+def _check_distribution_file(evaluation) -> None:
+    """Rows of distributions (entropy, kl, js) have no labels, and their values are
+    probabilities (``ScoreOptions.logits``: logits): the options that read an array
+    file's labels or say what its values hold are refused, not ignored."""
+    measure, read = evaluation.measure, evaluation.read
+    if measure not in ("entropy", "kl", "js"):
+        return
+    if read.labels_file is not None:
+        raise UsageError(
+            f"{measure} reads rows of distributions, which have no labels: the labels "
+            "file is for prediction files",
+            parameter="labels_file",
+        )
+    if read.holds != "auto":
+        raise UsageError(
+            f"{measure} reads a file's values as distributions: what they hold is said for "
+            "prediction files only",
+            parameter="holds",
+        )
+    if measure != "entropy" and read.pred_array is not None:
+        raise UsageError(
+            f"{measure} reads the P and Q columns of a table (CSV, JSON, Parquet), not the "
+            "arrays of an .npz: the predictions array is for prediction files",
+            parameter="pred_array",
         )
 
 

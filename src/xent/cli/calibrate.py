@@ -10,7 +10,7 @@ import typer
 from . import params as p
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import OnError, OutputFormat
+from .choices import Holds, OnError, OutputFormat
 
 PredictionsOption = typer.Option(
     "--output",
@@ -33,6 +33,9 @@ def calibrate(
     ignore_columns: p.IgnoreColumnsOption = None,
     classes: p.ClassesOption = None,
     on_error: p.OnErrorOption = OnError.raise_,
+    pred_array: p.PredArrayOption = None,
+    holds: p.HoldsOption = Holds.auto,
+    labels_file: p.LabelsFileOption = None,
     from_logits: p.FromLogitsOption = False,
     clip: p.ClipOption = None,
     renormalize: p.RenormalizeOption = False,

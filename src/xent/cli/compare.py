@@ -12,7 +12,7 @@ from ..errors import UsageError
 from . import params as p
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import OutputFormat
+from .choices import Holds, OnError, OutputFormat
 
 
 def _is_number(text: str) -> bool:
@@ -79,6 +79,10 @@ def compare(
     label_columns: p.LabelColumnsOption = None,
     delimiter: p.DelimiterOption = None,
     ignore_columns: p.IgnoreColumnsOption = None,
+    on_error: p.OnErrorOption = OnError.raise_,
+    pred_array: p.PredArrayOption = None,
+    holds: p.HoldsOption = Holds.auto,
+    labels_file: p.LabelsFileOption = None,
     classes: p.ClassesOption = None,
     from_logits: p.FromLogitsOption = False,
     clip: p.ClipOption = None,

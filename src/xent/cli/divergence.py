@@ -13,7 +13,7 @@ from ..units import unit_name
 from . import params as o
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import OnError, OutputFormat, Reduction
+from .choices import Holds, OnError, OutputFormat, Reduction
 
 POption = Annotated[
     Optional[List[str]],
@@ -92,6 +92,9 @@ def kl(
     p_columns: o.PColumnsOption = None,
     q_columns: o.QColumnsOption = None,
     on_error: o.OnErrorOption = OnError.raise_,
+    pred_array: o.PredArrayOption = None,
+    holds: o.HoldsOption = Holds.auto,
+    labels_file: o.LabelsFileOption = None,
     base: o.BaseOption = "e",
     fmt: o.FormatOption = OutputFormat.auto,
     precision: o.PrecisionOption = 4,
@@ -129,6 +132,9 @@ def js(
     p_columns: o.PColumnsOption = None,
     q_columns: o.QColumnsOption = None,
     on_error: o.OnErrorOption = OnError.raise_,
+    pred_array: o.PredArrayOption = None,
+    holds: o.HoldsOption = Holds.auto,
+    labels_file: o.LabelsFileOption = None,
     base: o.BaseOption = "e",
     fmt: o.FormatOption = OutputFormat.auto,
     precision: o.PrecisionOption = 4,

@@ -11,7 +11,7 @@ from ..errors import UsageError
 from . import params as p
 from . import parse
 from .app import XentCommand, app, render_report
-from .choices import OnError, OutputFormat, Reduction
+from .choices import Holds, OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
@@ -36,6 +36,9 @@ def entropy(
     delimiter: p.DelimiterOption = None,
     ignore_columns: p.IgnoreColumnsOption = None,
     on_error: p.OnErrorOption = OnError.raise_,
+    pred_array: p.PredArrayOption = None,
+    holds: p.HoldsOption = Holds.auto,
+    labels_file: p.LabelsFileOption = None,
     from_logits: p.FromLogitsOption = False,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,

@@ -13,7 +13,7 @@ from ..errors import UsageError
 from . import params as p
 from . import parse
 from .app import XentCommand, app, output_format, save_pictures
-from .choices import OutputFormat
+from .choices import Holds, OnError, OutputFormat
 
 
 class Language(str, Enum):
@@ -58,7 +58,15 @@ def explain(
             rich_help_panel=p.FILES,
         ),
     ] = None,
+    input_format: p.InputFormatOption = None,
     label_column: p.LabelColumnOption = "label",
+    label_columns: p.LabelColumnsOption = None,
+    delimiter: p.DelimiterOption = None,
+    ignore_columns: p.IgnoreColumnsOption = None,
+    on_error: p.OnErrorOption = OnError.raise_,
+    pred_array: p.PredArrayOption = None,
+    holds: p.HoldsOption = Holds.auto,
+    labels_file: p.LabelsFileOption = None,
     from_logits: p.FromLogitsOption = False,
     bins: p.BinsOption = 15,
     base: p.BaseOption = "e",

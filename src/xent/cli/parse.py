@@ -100,6 +100,8 @@ def evaluation(
     read = None
     if files is not None:
         read = distribution_read_options(params) if distributions else file_read_options(params)
+    else:
+        refuse_file_options(params)
     given: dict[str, Any] = {
         name: params[name]
         for name in ("by_file", "group_by", "sequence_column", "cluster", "workers")
@@ -193,10 +195,39 @@ def distribution_read_options(params: dict[str, Any]):
         input_format=choice(params.get("input_format")),
         label_column=None,
         delimiter=delimiter(params.get("delimiter")),
-        ignore_columns=names(params.get("ignore_columns"), param("ignore_columns")),
+        ignore_columns=column_names(params.get("ignore_columns"), param("ignore_columns")),
         classes=() if "p_columns" in params else names(params.get("classes"), param("classes")),
         on_error=choice(params.get("on_error"), "raise"),
+        pred_array=params.get("pred_array"),
+        holds=choice(params.get("holds"), "auto"),
+        labels_file=params.get("labels_file"),
     )
+
+
+# The options that read a file's columns, at their defaults (--on-error also skips bad
+# rows given as arguments).
+FILE_DEFAULTS = {
+    "input_format": None,
+    "delimiter": None,
+    "ignore_columns": None,
+    "pred_array": None,
+    "holds": "auto",
+    "labels_file": None,
+    "label_column": "label",
+    "label_columns": None,
+}
+
+
+def refuse_file_options(params: dict[str, Any]) -> None:
+    """Rows given as arguments have no file to read: an option that reads one is refused
+    when it is given, rather than silently ignored."""
+    for name, default in FILE_DEFAULTS.items():
+        if name in params and choice(params[name]) != default:
+            raise UsageError(
+                "reads a file, and the rows given as arguments have no columns: give "
+                f"{param('sources')}, or leave it out",
+                parameter=name,
+            )
 
 
 def stdin_or_file(file: str | None, given: bool, no_input: str) -> str | None:

@@ -12,7 +12,7 @@ from ..errors import UsageError
 from . import params as p
 from . import parse
 from .app import Terminal, XentCommand, app
-from .choices import OnError
+from .choices import Holds, OnError
 
 HTML_ONLY = "the report is an HTML page: give -o FILE (or redirect stdout)"
 WORST_PER_FILE = (
@@ -33,6 +33,8 @@ def report(
     paths: p.PathsArgument = None,
     file: p.FilesOption = None,
     pred_array: p.PredArrayOption = None,
+    holds: p.HoldsOption = Holds.auto,
+    labels_file: p.LabelsFileOption = None,
     input_format: p.InputFormatOption = None,
     label_column: p.LabelColumnOption = "label",
     label_columns: p.LabelColumnsOption = None,
