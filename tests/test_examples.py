@@ -38,6 +38,7 @@ ELSEWHERE = {
     "make_formats.py": "writes animals.csv.gz, .parquet, .npz (scored here)",
     "lm-logits.safetensors": "tests/test_lm_sources.py::test_the_example_file",
     "make_lm.py": "writes lm-logits.safetensors",
+    "chat-logprobs.jsonl": "tests/test_logprobs.py::test_the_example_file",
     "README.md": "the guide to the examples",
 }
 

@@ -39,6 +39,9 @@ class ScoreOptions:
     ci: float | None = None  # bootstrap intervals' level (xent.accumulators.bootstrap)
     replicates: int = 200  # bootstrap replicates
     seed: int = 0  # seed of the bootstrap weights
+    # The vocabulary size V of a logprobs file's model: bounds on the entropy from its
+    # top-k log-probs (xent.accumulators.top_k_entropy); None: the mass outside alone.
+    vocab_size: int | None = None
 
     def __post_init__(self) -> None:
         check_score(self)

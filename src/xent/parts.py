@@ -185,12 +185,29 @@ def score_part(chunk, spec: ScoreSpec) -> Part:
         sequences=spec.sequences,
         source=spec.source,
     )
+    add_language_totals(totals, chunk, spec)
     totals.add(scored, chunk)
     rows = scored if spec.keep_rows else None
     read = len(chunk) + len(chunk.skipped)
     return Part(
         totals, rows, chunk.classes, chunk.task, chunk.numbered, chunk.position, read, chunk.notes
     )
+
+
+def add_language_totals(totals: Totals, chunk, spec: ScoreSpec) -> None:
+    """The figures of language-model tokens, made when a chunk carries what they read:
+    perplexity per byte, word and document when it has counts (or is a logprobs file's
+    tokens, its documents the responses), the top-k entropy when other tokens are listed."""
+    options = spec.options
+    if chunk.counts is not None or chunk.task == "tokens":
+        from .accumulators.normalised import Normalised
+
+        column = "response" if chunk.task == "tokens" else spec.sequences
+        totals.parts["normalised"] = Normalised(options.base, column, spec.source)
+    if chunk.top_logprobs is not None:
+        from .accumulators.top_k_entropy import TopKEntropy
+
+        totals.parts["top_k_entropy"] = TopKEntropy(options.vocab_size, options.base, spec.source)
 
 
 class RowValues(NamedTuple):

@@ -141,6 +141,10 @@ class Summary:
     group_by: str | None = None  # --group-by: the column, and a summary per value
     groups: list[tuple[str, Summary]] = field(default_factory=list)
     sequences: object = None  # --sequence-column: xent.accumulators.groups.Sequences
+    # Language-model tokens: perplexity per token, byte, word and document
+    # (accumulators.normalised), the top-k entropy (accumulators.top_k_entropy).
+    language: object = None
+    top_k_entropy: object = None
 
     @property
     def unit(self) -> str:
@@ -206,6 +210,10 @@ def summarize(
         task=task,
     )
     summary.notes.extend(run_notes(totals, options, weighted, numbered, task))
+    for name in ("normalised", "top_k_entropy"):
+        found = totals.parts.get(name)
+        if found is not None:
+            setattr(summary, "language" if name == "normalised" else name, found.finish())
     if n and math.isfinite(mean):
         summary.skill = skill(totals, options, mean, task)
     if totals.bootstrap is not None and options.ci is not None and n == 1:

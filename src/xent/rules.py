@@ -21,6 +21,7 @@ from .errors import UsageError, param
 MAX_BINS = 10_000
 MAX_WORST = 100_000
 MAX_TOP_K = 1_000_000
+MAX_VOCABULARY = 1 << 40  # a language model's vocabulary size (vocab_size)
 MAX_REPLICATES = 10_000  # bootstrap replicates (the weights' key holds 16 bits of them)
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -32,6 +33,8 @@ MEASURES = ("cross_entropy", "entropy", "kl", "js", "compare", "temperature")
 # a run that asks for one needs a summary, not rows.
 # What an array file's values are (ReadOptions.holds).
 HOLDS = ("auto", "logits", "logprobs", "probabilities")
+# Which responses' log-probs a logprobs file holds (ReadOptions.logprobs_mode).
+LOGPROBS_MODES = ("auto", "chat", "completions", "vllm", "vllm-prompt")
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
 
 
@@ -204,6 +207,8 @@ def check_score(options) -> None:
             parameter="ci",
         )
     _bounded(options.replicates, 2, MAX_REPLICATES, "replicates", "replicates")
+    if options.vocab_size is not None:
+        _bounded(options.vocab_size, 2, MAX_VOCABULARY, "vocab_size", "tokens")
     if not 0 <= options.seed < 2**63:
         raise UsageError(f"{options.seed} is not a seed: use 0 to 2**63 - 1", parameter="seed")
 
@@ -246,6 +251,11 @@ def check_read(read) -> None:
         raise UsageError(
             f"{read.holds!r} is not what a file can hold: use " + ", ".join(HOLDS),
             parameter="holds",
+        )
+    if read.logprobs_mode not in LOGPROBS_MODES:
+        raise UsageError(
+            f"{read.logprobs_mode!r} is not a logprobs mode: use " + ", ".join(LOGPROBS_MODES),
+            parameter="logprobs_mode",
         )
     weights = read.sample_weights
     if weights is None:

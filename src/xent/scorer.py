@@ -107,6 +107,8 @@ def _score(
 ) -> ScoredRows:
     if options.multi_label or chunk.task == "multilabel":
         return _multi_label(chunk, options, detail)
+    if chunk.task == "tokens":
+        return _tokens(chunk, options)
     logits = options.logits or chunk.logits
     log_probs = chunk.log_probs and not logits  # ReadOptions.holds: log Q as it is
     values = chunk.values
@@ -149,6 +151,16 @@ def _score(
         None if index_labels else chunk.targets,
         table,
     )
+
+
+def _tokens(chunk, options: ScoreOptions) -> ScoredRows:
+    """A logprobs file's tokens: the loss is each token's surprisal, −log p (no class)."""
+    log_p = np.asarray(chunk.values[:, 0], dtype=np.float64)
+    bad = np.flatnonzero(~(log_p <= 0))  # NaN too; -inf: probability 0, an infinite loss
+    if bad.size:
+        raise DataError(f"token log-probability {log_p[bad[0]]!r} is above 0", row=int(bad[0]))
+    labels = np.zeros(log_p.size, dtype=np.intp)
+    return _rows(chunk, options, labels, None, -log_p, None, None, None, None)
 
 
 def _entropy(chunk, values, logits: bool, options: ScoreOptions, detail: bool) -> ScoredRows:
@@ -405,7 +417,9 @@ def bad_rows(chunk, options: ScoreOptions) -> np.ndarray:
     values = chunk.values
     logits = options.logits or chunk.logits
     multi = options.multi_label or chunk.task == "multilabel"
-    if logits or chunk.log_probs:
+    if chunk.task == "tokens":
+        bad = ~(values <= 0).all(axis=1)
+    elif logits or chunk.log_probs:
         bad = ~np.isfinite(values).all(axis=1)
         if chunk.log_probs and not logits:
             bad |= (values > 0).any(axis=1)
@@ -441,6 +455,8 @@ def rows_of(chunk, which):
         labels=pick(chunk.labels),
         targets=pick(chunk.targets),
         sample_weights=pick(chunk.sample_weights),
+        counts=None if chunk.counts is None else {k: v[which] for k, v in chunk.counts.items()},
+        top_logprobs=pick(chunk.top_logprobs),
         skipped=[],
     )
 

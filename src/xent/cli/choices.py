@@ -29,6 +29,15 @@ class InputFormat(str, Enum):
     npz = "npz"
     safetensors = "safetensors"
     llama = "llama"
+    logprobs = "logprobs"
+
+
+class LogprobsMode(str, Enum):
+    auto = "auto"
+    chat = "chat"
+    completions = "completions"
+    vllm = "vllm"
+    vllm_prompt = "vllm-prompt"
 
 
 class Holds(str, Enum):

@@ -14,7 +14,7 @@ from ..errors import UsageError
 from . import params as p
 from . import parse
 from .app import XentCommand, app, render_report
-from .choices import Holds, OnError, OutputFormat, Reduction
+from .choices import Holds, LogprobsMode, OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
@@ -32,6 +32,7 @@ def compute(
     pred_array: p.PredArrayOption = None,
     holds: p.HoldsOption = Holds.auto,
     labels_file: p.LabelsFileOption = None,
+    logprobs_mode: p.LogprobsModeOption = LogprobsMode.auto,
     input_format: p.InputFormatOption = None,
     label_column: p.LabelColumnOption = "label",
     label_columns: p.LabelColumnsOption = None,
@@ -57,6 +58,7 @@ def compute(
     seed: p.SeedOption = 0,
     group_by: p.GroupByOption = None,
     sequence_column: p.SequenceColumnOption = None,
+    vocab_size: p.VocabSizeOption = None,
     fail_above: p.FailAboveOption = None,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,

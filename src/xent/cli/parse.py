@@ -26,6 +26,7 @@ SCORE_FIELDS = (
     "worst",
     "ci",
     "seed",
+    "vocab_size",
 )
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
 
@@ -183,6 +184,7 @@ def file_read_options(params: dict[str, Any]):
         pred_array=params.get("pred_array"),
         holds=choice(params.get("holds"), "auto"),
         labels_file=params.get("labels_file"),
+        logprobs_mode=choice(params.get("logprobs_mode"), "auto"),
     )
 
 

@@ -76,6 +76,12 @@ class PredictionChunk:
     notes: list[str] = field(default_factory=list)
     # The text of each ReadOptions.keep_columns column, per row.
     columns: dict[str, list[str]] | None = None
+    # Language-model token rows (task "tokens": ``values`` (n, 1) each token's log-prob):
+    # per-row counts summed by the normalised figures ("bytes", "words"; a document's
+    # count may sit on one of its rows, 0 on the others), and the log-probs of the other
+    # tokens listed at each position (n, k; NaN where fewer), for the top-k entropy.
+    counts: dict[str, np.ndarray] | None = None
+    top_logprobs: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.values.shape[0]

@@ -41,7 +41,7 @@ from .text_chunks import BOM
 
 INPUT_FORMATS = (
     *("csv", "tsv", "json", "jsonl", "parquet", "feather", "npy", "npz"),
-    *("safetensors", "llama"),
+    *("safetensors", "llama", "logprobs"),
 )
 STDIN = "-"
 NO_INPUT = (
@@ -79,6 +79,23 @@ def sniff_format(head: bytes) -> str:
         for key in VALUE_KEYS
     )
     return "json" if columns else "jsonl"
+
+
+def holds_logprobs(head: bytes, fmt: str) -> bool:
+    """Whether a JSON (Lines) file holds API responses with log-probs
+    (:mod:`.logprobs`): its first line parsed, else the keys in its first bytes."""
+    from .logprobs import is_logprobs_record
+
+    text = head.removeprefix(BOM).lstrip()
+    if fmt == "jsonl":
+        try:
+            return is_logprobs_record(json.loads(text.partition(b"\n")[0]))
+        except ValueError:
+            return False
+    has = text.__contains__
+    return has(b'"prompt_logprobs"') or (
+        has(b'"logprobs"') and (has(b'"choices"') or has(b'"outputs"'))
+    )
 
 
 def needs_more(head: bytes) -> bool:
@@ -242,8 +259,10 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, ha
         name = name[: -len(suffix)] if named else ""
         head, stream = peek(stream)
     fmt = input_format(name, head, options, source)
+    if fmt in ("json", "jsonl") and not options.input_format and holds_logprobs(head, fmt):
+        fmt = "logprobs"
     said.format = fmt
-    if options.keep_columns and fmt not in ("csv", "tsv"):
+    if options.keep_columns and fmt not in ("csv", "tsv", "logprobs"):
         raise UsageError(
             f"{param('group_by')} and {param('id_column')} read a column of a CSV or TSV file, "
             f"not {fmt}",
@@ -259,6 +278,11 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, ha
         chunks = read_csv_chunks(
             stream, source, options, tab=fmt == "tsv", said=said, handoff=tasks
         )
+    elif fmt == "logprobs":
+        from .logprobs import read_logprobs_chunks
+
+        jsonl = sniff_format(head) == "jsonl"
+        chunks = read_logprobs_chunks(stream, source, options, jsonl)
     elif fmt == "json":
         chunks = read_json_chunks(stream, source, options)
     else:

@@ -39,6 +39,9 @@ class ReadOptions:
     holds: str = "auto"
     # An integer .npy of target tokens, one per row of an .npy/.npz/.safetensors file.
     labels_file: str | None = None
+    # A logprobs file's responses: auto (told by the first), chat, completions (OpenAI),
+    # vllm (sampled tokens) or vllm-prompt (prompt_logprobs): xent.readers.logprobs.
+    logprobs_mode: str = "auto"
 
     def __post_init__(self) -> None:
         check_read(self)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 
+from .language_output import language_dict, render_documents_csv
 from .numbers import full_precision, json_number
 from .text import require_encodable, write_json
 
@@ -175,6 +176,7 @@ def summary_to_dict(summary) -> dict:
         "ci": ci_dict(summary.ci),
         "skill": skill_dict(summary.skill),
         **groups_dict(summary),
+        **language_dict(summary),
         "notes": list(summary.notes),
         **files_dict(summary),
     }
@@ -326,6 +328,9 @@ def render_summary_csv(summary, out) -> None:
         return
     if summary.group_by is not None:
         render_groups_csv(summary, out)
+        return
+    if getattr(summary, "language", None) is not None and summary.language.documents:
+        render_documents_csv(summary, out)
         return
     require_encodable(out, [*(c.name for c in summary.per_class), summary.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")

@@ -25,7 +25,12 @@ def summary_renderable(summary, precision: int = 4) -> Group:
     title = f"Cross-entropy of {visible(summary.source)}: {counted(summary.rows, 'row')}"
     parts: list[RenderableType] = [Text(title, style="bold")]
     parts.append(summary_grid(summary, precision))
-    parts.append(per_class_table(summary, precision))
+    if summary.task != "tokens":  # a language model's tokens: no classes
+        parts.append(per_class_table(summary, precision))
+    if summary.language is not None or summary.top_k_entropy is not None:
+        from .language_output import language_parts
+
+        parts += language_parts(summary, precision)
     if summary.group_by is not None:
         parts.append(groups_table(summary, precision))
     if summary.sequences is not None:
@@ -60,8 +65,9 @@ def summary_grid(summary, precision: int):
         ["standard deviation", number(summary.std, precision), unit],
         ["min / max", f"{number(summary.min, precision)} / {number(summary.max, precision)}", unit],
         ["perplexity", number(summary.perplexity, precision), ""],
-        ["accuracy (arg-max)", _percent(summary.accuracy), ""],
     ]
+    if summary.task != "tokens":
+        grid.append(["accuracy (arg-max)", _percent(summary.accuracy), ""])
     if summary.metrics is not None:
         grid += _metric_rows(summary.metrics, precision)
     ci = summary.ci
