@@ -90,7 +90,7 @@ def holds_logprobs(head: bytes, fmt: str) -> bool:
     if fmt == "jsonl":
         try:
             return is_logprobs_record(json.loads(text.partition(b"\n")[0]))
-        except ValueError:
+        except (ValueError, RecursionError):  # the JSON reader says what is wrong
             return False
     has = text.__contains__
     return has(b'"prompt_logprobs"') or (

@@ -47,7 +47,7 @@ import numpy as np
 from ..errors import DataError, param
 from ..rules import LOGPROBS_MODES as MODES  # noqa: F401  (re-exported)
 from .chunks import CHUNK_ROWS, ErrorPolicy, PredictionChunk
-from .limits import limit, read_at_most, too_long
+from .limits import check_json_depth, limit, read_at_most, too_long
 from .read_options import ReadOptions
 from .text_chunks import BOM, decode
 
@@ -410,6 +410,7 @@ def read_logprobs_chunks(stream, source: str, options: ReadOptions, jsonl: bool)
 def _jsonl(stream, source: str, options: ReadOptions) -> Iterator[PredictionChunk]:
     records = Records(source, options, "line")
     max_line = limit("XENT_MAX_LINE_BYTES")
+    max_depth = limit("XENT_MAX_JSON_DEPTH")
     number = position = 0
     while raw := stream.readline(max_line + 1):
         number += 1
@@ -418,6 +419,8 @@ def _jsonl(stream, source: str, options: ReadOptions) -> Iterator[PredictionChun
             raise DataError(
                 too_long("the line", max_line, "XENT_MAX_LINE_BYTES"), source=source, line=number
             )
+        if raw.count(b"[") + raw.count(b"{") > max_depth:
+            check_json_depth(raw, source, number)
         text = decode(raw.removeprefix(BOM) if number == 1 else raw, source, number)
         if not text.strip():
             continue
@@ -444,6 +447,7 @@ def _document(stream, source: str, options: ReadOptions) -> Iterator[PredictionC
             source=source,
         )
     text = decode(raw.removeprefix(BOM), source, 1)
+    check_json_depth(raw, source)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
