@@ -322,3 +322,61 @@ def test_of_equal_losses_the_worst_rows_are_the_first():
     assert sorted(top_rows(values, 5).tolist()) == [1, 2, 3, 4, 6]
     assert top_rows(np.full(1000, 7.0), 3).tolist() == [0, 1, 2]
     assert top_rows(values, 9).tolist() == list(range(7))
+
+
+# ------------------------------------------------------- two models' token statistics
+
+
+def token_pair_of(seed: int, n: int):
+    from xent.divergences import TokenPair
+
+    rng = np.random.default_rng(seed)
+    kl = rng.exponential(0.05, n)
+    kl[rng.random(n) < 0.05] = -1e-17  # rounding below 0: floored and counted
+    log_b = np.log(rng.uniform(0.001, 1, n))
+    log_o = np.log(rng.uniform(0.001, 1, n))
+    return TokenPair(kl, rng.random(n) < 0.7, log_b, log_o)
+
+
+def token_piece(pair, a: int, b: int):
+    return type(pair)(*(None if x is None else x[a:b] for x in pair))
+
+
+def same_token_result(one, merged) -> None:
+    for x, y in zip(one, merged):
+        if hasattr(x, "values"):  # the percentiles: the same, bit for bit
+            assert x == y
+        elif isinstance(x, float):
+            assert x == pytest.approx(y, rel=1e-12, abs=1e-300, nan_ok=True)
+        else:
+            assert x == y
+
+
+@FAST
+@given(
+    seed=st.integers(0, 2**16),
+    n=st.integers(1, 300),
+    cuts=st.lists(st.integers(0, 300), max_size=6),
+    exact_limit=st.sampled_from([0, 40, 10_000]),
+)
+def test_token_accumulators_merge_as_one_pass(seed, n, cuts, exact_limit):
+    """Every token statistic: any split of the tokens, merged in order, gives one pass's
+    result; the percentiles (exact, or the sketch with leaves of 8) bit for bit."""
+    from xent.accumulators import TOKENS
+    from xent.accumulators.token_base import TokenSettings
+    from xent.accumulators.token_totals import TokenTotals
+
+    pair = token_pair_of(seed, n)
+    settings = TokenSettings(exact_limit=exact_limit, sketch_k=8)
+    one = TokenTotals(TOKENS, settings)
+    one.add_pair(pair)
+    edges = [0, *sorted(c for c in cuts if c <= n), n]
+    merged = TokenTotals(TOKENS, settings)
+    for a, b in zip(edges, edges[1:]):
+        piece = TokenTotals(TOKENS, settings, start=a)
+        piece.add_pair(token_piece(pair, a, b))
+        merged.merge(piece)
+    first, second = one.finish(), merged.finish()
+    assert first.tokens == second.tokens == n
+    for name in TOKENS:
+        same_token_result(first.results[name], second.results[name])

@@ -58,6 +58,7 @@ def evaluate(
     paths = [sources] if isinstance(sources, str) else list(sources)
     measure = evaluation.measure
     if measure == "compare":
+        from .accumulators.token_base import TokenSettings
         from .compare import compare_files
 
         a, b = paths
@@ -68,6 +69,8 @@ def evaluate(
             evaluation.read,
             id_column=evaluation.id_column,
             disagreements=evaluation.disagreements,
+            token_stats=evaluation.token_stats,
+            token_settings=TokenSettings(exact_limit=evaluation.exact_percentiles),
         )
     if measure == "temperature":
         return _temperature(evaluation, paths[0], on_rows)

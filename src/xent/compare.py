@@ -12,7 +12,11 @@ added to each model's :class:`~xent.totals.Totals` and to the paired totals here
 - with ``options.ci`` a paired Poisson bootstrap: the same weights for a row in A and B
   (keyed by the row's position), so each replicate's D is B's minus A's;
 - wins (l_B < l_A), losses (l_B > l_A) and ties (|l_B − l_A| ≤ 1e-12·max(l_A, l_B)),
-  and the K rows where the two differ most (a bounded heap).
+  and the K rows where the two differ most (a bounded heap);
+- for language models (``token_stats``; by default when the rows hold logits or
+  log-probabilities, or a vocabulary of :data:`VOCABULARY` tokens or more), what llama.cpp's
+  ``--kl-divergence`` summary gives, in float64: KL(A‖B) per token, the same top token,
+  Δp, both perplexities and their ratio (:class:`~xent.accumulators.token_totals.TokenTotals`).
 """
 
 from __future__ import annotations
@@ -26,13 +30,21 @@ import numpy as np
 
 from .accumulators.bootstrap import Bootstrap, percentile_interval
 from .accumulators.paired import TIE, Paired
+from .accumulators.token_base import TokenSettings
+from .accumulators.token_totals import TokenStats, TokenTotals
 from .errors import DataError, UsageError, param
 from .options import ScoreOptions
+from .readers.chunks import known_classes
 from .results import Summary, summarize
+from .rules import TOKEN_STATS
 from .scorer import rows_of, score_chunk
 from .totals import Totals
 
-__all__ = ["TIE", "Comparison", "Disagreement", "compare_files"]
+__all__ = ["TIE", "TOKEN_STATS", "Comparison", "Disagreement", "compare_files"]
+
+# From this many classes on a comparison gives the token statistics by default (a
+# language model's vocabulary); TOKEN_STATS: their names, in the order they are shown.
+VOCABULARY = 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class Comparison:
     seed: int = 0
     notes: list[str] = field(default_factory=list)
     degrees_of_freedom: int | None = None  # of the p-value's t (n − 1); None: normal tail
+    tokens: TokenStats | None = None  # the language models' token statistics
 
     @property
     def base(self) -> float:
@@ -84,8 +97,12 @@ def compare_files(
     *,
     id_column: str | None = None,
     disagreements: int = 10,
+    token_stats: tuple[str, ...] | None = None,
+    token_settings: TokenSettings | None = None,
 ) -> Comparison:
-    """Compare the predictions of two files for the same rows (see the module)."""
+    """Compare the predictions of two files for the same rows (see the module).
+    ``token_stats``: which of :data:`TOKEN_STATS` to give (None: all of them for language
+    models, none otherwise); ``token_settings``: how their percentiles are kept."""
     from .readers.files import read_prediction_chunks, source_name
     from .readers.read_options import ReadOptions
 
@@ -109,6 +126,7 @@ def compare_files(
             source_b,
         )
     pair = _Pair(options, source_a, source_b, disagreements)
+    pair.token_stats, pair.token_settings = token_stats, token_settings
     for block_a, block_b in blocks:
         pair.add(block_a, block_b)
     return pair.finish(id_column)
@@ -126,16 +144,27 @@ class _Pair:
         self.paired = Paired(worst)
         self.position = 0
         self.numbered, self.task = "line", "multiclass"
+        self.token_stats: tuple[str, ...] | None = None
+        self.token_settings: TokenSettings | None = None
+        self.tokens: TokenTotals | None = None
 
     def add(self, block_a, block_b) -> None:
         from .parts import new_totals
 
         _check_block(block_a, block_b, self.source_a, self.source_b)
-        sa = score_chunk(block_a, self.plain, source=self.source_a, metrics=True)
-        sb = score_chunk(block_b, self.plain, source=self.source_b, metrics=True)
+        if self.totals is None:
+            names = _token_names(self.token_stats, block_a, block_b, self.options)
+            if names:
+                self.tokens = TokenTotals(names, self.token_settings)
+        metrics = self.tokens is None  # a vocabulary's Brier and calibration: not asked for
+        sa = score_chunk(block_a, self.plain, source=self.source_a, metrics=metrics)
+        sb = score_chunk(block_b, self.plain, source=self.source_b, metrics=metrics)
         if self.totals is None:
             classes, options = block_a.classes, self.options
-            self.totals = (new_totals(classes, self.plain), new_totals(classes, self.plain))
+            self.totals = (
+                new_totals(classes, self.plain, metrics),
+                new_totals(classes, self.plain, metrics),
+            )
             self.numbered, self.task = block_a.numbered, block_a.task
             if options.ci is not None:
                 self.boots = tuple(  # type: ignore[assignment]
@@ -152,6 +181,15 @@ class _Pair:
             self.boots[1].add(sb, keys)
         self.paired.add(sa, sb, keys, sa.lines, block_b.lines[index], sa.labels)
         self.position += len(block_a)
+        if self.tokens is not None:
+            which = slice(None) if kept is None else kept
+            self.tokens.add(
+                block_a.values[which],
+                _holds(block_a, self.options),
+                block_b.values[which],
+                _holds(block_b, self.options),
+                block_a.labels[which],
+            )
 
     def finish(self, id_column: str | None) -> Comparison:
         if self.totals is None:
@@ -182,6 +220,9 @@ class _Pair:
             degrees_of_freedom=self.totals[0].rows - 1 if self.totals[0].rows > 1 else None,
         )
         self._add_interval(comparison)
+        if self.tokens is not None:
+            comparison.tokens = self.tokens.finish()
+            comparison.notes += token_notes(comparison.tokens)
         if math.isnan(stats.standard_error):
             comparison.notes.append(
                 "one row: no standard error can be estimated, so the statistic and the "
@@ -219,6 +260,56 @@ class _Pair:
         comparison.seed = options.seed
 
 
+def _token_names(wanted, a, b, options: ScoreOptions) -> tuple[str, ...]:
+    """The token statistics to give: those asked for, else (None) all of them when both
+    files hold a language model's rows (logits or log-probabilities, or a vocabulary)."""
+    fits = a.task == "multiclass" and a.labels is not None and a.targets is None
+    if wanted is not None:
+        if wanted and not fits:
+            raise UsageError(
+                "the token statistics need rows of one class label each (a language model's "
+                f"target tokens): {a.task} rows" + (" of soft labels" if a.labels is None else ""),
+                parameter="token_stats",
+            )
+        return tuple(name for name in TOKEN_STATS if name in wanted)
+    models = all(
+        options.logits or c.logits or c.log_probs or len(c.classes) >= VOCABULARY for c in (a, b)
+    )
+    return TOKEN_STATS if fits and models else ()
+
+
+def _holds(chunk, options: ScoreOptions) -> str:
+    """What a chunk's values are: logits, log-probabilities or probabilities."""
+    if options.logits or chunk.logits:
+        return "logits"
+    return "logprobs" if chunk.log_probs else "probabilities"
+
+
+def token_notes(stats: TokenStats) -> list[str]:
+    """What the token statistics' summary must say: how the percentiles were found, and
+    the KL rounding floor."""
+    notes = []
+    for name in ("kl", "delta_p"):
+        result = stats.results.get(name)
+        if result is None:
+            continue
+        q = result.percentiles
+        if not q.exact:
+            notes.append(
+                f"the percentiles of {'KL' if name == 'kl' else 'Δp'} come from a quantile "
+                f"sketch (more than {stats.settings.exact_limit:,} tokens): each is within "
+                f"{q.rank_error:,} ranks of the exact one ({q.rank_error / q.n:.3%} of "
+                f"{q.n:,} tokens); min and max are exact"
+            )
+    kl = stats.results.get("kl")
+    if kl is not None and kl.floored:
+        notes.append(
+            f"KL of {kl.floored:,} tokens came out below 0 (down to {kl.lowest:.3g}) by float "
+            "rounding: below the floor of 0 (a divergence is never negative), reported as 0"
+        )
+    return notes
+
+
 def _disagreements(paired: Paired, classes: list[str]) -> list[Disagreement]:
     """The rows where the two differ most, the largest gap first."""
     _, keys, lines_a, lines_b, labels, la, lb = paired.heap
@@ -237,9 +328,15 @@ def _disagreements(paired: Paired, classes: list[str]) -> list[Disagreement]:
 
 def _check_block(a, b, source_a: str, source_b: str) -> None:
     if a.classes != b.classes:
+        if len(a.classes) != len(b.classes) and max(len(a.classes), len(b.classes)) > 20:
+            raise DataError(
+                f"the vocabularies differ: {len(a.classes):,} classes in {source_a}, "
+                f"{len(b.classes):,} here",
+                source=source_b,
+            )
         raise DataError(
-            f"the classes differ: {', '.join(a.classes)} in {source_a}, "
-            f"{', '.join(b.classes)} in {source_b}",
+            f"the classes differ: {known_classes(a.classes)} in {source_a}, "
+            f"{known_classes(b.classes)} in {source_b}",
             source=source_b,
         )
     if a.task != b.task:
@@ -254,6 +351,14 @@ def _check_block(a, b, source_a: str, source_b: str) -> None:
         if x is None:
             continue
         differ = np.flatnonzero(np.any((x != y).reshape(len(x), -1), axis=1))
+        if differ.size and a.numbered == "row" and name == "labels":
+            i = int(differ[0])
+            raise DataError(
+                f"the target token of row {int(b.lines[i]):,} is {int(y[i])} here, "
+                f"{int(x[i])} in {source_a}: the two files must hold the same tokens in the "
+                "same order",
+                source=source_b,
+            )
         if differ.size:
             i = int(differ[0])
             raise DataError(

@@ -22,6 +22,8 @@ __all__ = [
     "DIVERGENCES",
     "ColumnGroups",
     "Divergence",
+    "TokenPair",
+    "covariance_of_means",
     "column_groups",
     "divergence",
     "divergence_rows",
@@ -29,6 +31,9 @@ __all__ = [
     "js_divergence",
     "js_terms",
     "kl_terms",
+    "log_probabilities",
+    "mean_and_error",
+    "token_pair",
 ]
 
 DIVERGENCES = ("kl", "js")
@@ -242,3 +247,100 @@ def divergence_rows(
     p, q = _checked(p, q, renormalize, tolerance)
     terms = kl_terms(p, q) if kind == "kl" else js_terms(p, q)
     return to_base(terms, base), to_base(terms.sum(axis=-1), base)
+
+
+# ------------------------------------------------------------ two models, token by token
+
+
+class TokenPair(NamedTuple):
+    """Per-token figures of two models on the same tokens (``xent compare`` of language
+    models), in float64: ``kl`` KL(base‖other) of each token's distributions (None when
+    not asked for), ``same_top`` whether their most probable tokens agree (None when not
+    asked for), ``log_p_base`` and ``log_p_other`` the log-probabilities of the target."""
+
+    kl: np.ndarray | None
+    same_top: np.ndarray | None
+    log_p_base: np.ndarray
+    log_p_other: np.ndarray
+
+
+def log_probabilities(values: np.ndarray, holds: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(log Q, Q or None) of rows of ``logits`` (an exact log-softmax in float64, Q found on
+    the way), ``logprobs`` (as they are) or ``probabilities`` (log 0 = −inf)."""
+    z = np.array(values, dtype=np.float64)  # a copy: worked on in place
+    if holds == "logits":
+        z -= z.max(axis=1, keepdims=True)
+        q = np.exp(z)
+        total = q.sum(axis=1, keepdims=True)
+        q /= total
+        z -= np.log(total)
+        return z, q
+    if holds == "probabilities":
+        with np.errstate(divide="ignore"):
+            return np.log(z), np.asarray(values, dtype=np.float64)
+    return z, None
+
+
+def token_pair(
+    base: np.ndarray,
+    holds_base: str,
+    other: np.ndarray,
+    holds_other: str,
+    targets: np.ndarray,
+    *,
+    kl: bool = True,
+    same_top: bool = True,
+) -> TokenPair:
+    """The figures of :class:`TokenPair` for aligned rows of two models. KL(base‖other) is
+    Σ_v p_base(v)·(log p_base(v) − log p_other(v)), 0·log 0 = 0 (+inf where p_other is 0
+    and p_base is not); below 0 only by rounding (the accumulator floors it)."""
+    rows = np.arange(len(targets))
+    if not kl:
+        lb = _at_targets(base, holds_base, rows, targets)
+        lo = _at_targets(other, holds_other, rows, targets)
+        top = np.argmax(base, axis=1) == np.argmax(other, axis=1) if same_top else None
+        return TokenPair(None, top, lb, lo)
+    log_b, p_b = log_probabilities(base, holds_base)
+    log_o, _ = log_probabilities(other, holds_other)
+    top = np.argmax(log_b, axis=1) == np.argmax(log_o, axis=1) if same_top else None
+    lb, lo = log_b[rows, targets], log_o[rows, targets]
+    if p_b is None:
+        p_b = np.exp(log_b)
+    with np.errstate(invalid="ignore"):
+        log_b -= log_o  # log(p_base / p_other)
+        divergence = np.einsum("ij,ij->i", p_b, log_b)
+    bad = np.flatnonzero(np.isnan(divergence))
+    if bad.size:  # 0 · (−inf − x) or inf − inf: rel_entr's conventions for those rows
+        divergence[bad] = kernels.rel_entr(p_b[bad], np.exp(log_o[bad])).sum(axis=1)
+    return TokenPair(divergence, top, lb, lo)
+
+
+def _at_targets(values, holds: str, rows, targets) -> np.ndarray:
+    """log Q at the targets, without the other tokens' logs (an exact log-sum-exp)."""
+    if holds == "logits":
+        return -engine.neg_log_softmax_at_labels(values, targets)
+    picked = np.asarray(values[rows, targets], dtype=np.float64)
+    if holds == "probabilities":
+        with np.errstate(divide="ignore"):
+            return np.log(picked)
+    return picked
+
+
+def mean_and_error(total: float, squares: float, n: int) -> tuple[float, float]:
+    """The mean of n values from their sum and sum of squares, and its standard error
+    s/√n, s the sample standard deviation (n − 1): √((Σx²/n − mean²)/(n − 1)), as
+    llama.cpp's ``mean_and_uncertainty``; nan for fewer than 2 values."""
+    if n < 1:
+        return math.nan, math.nan
+    mean = total / n
+    if n < 2:
+        return mean, math.nan
+    return mean, math.sqrt(max(squares / n - mean * mean, 0.0) / (n - 1))
+
+
+def covariance_of_means(a: float, b: float, ab: float, n: int) -> float:
+    """Cov(mean a, mean b) from Σa, Σb, Σab: (Σab/n − ā·b̄)/(n − 1), as llama.cpp's
+    ``covariance``; nan for fewer than 2 values."""
+    if n < 2:
+        return math.nan
+    return (ab / n - (a / n) * (b / n)) / (n - 1)

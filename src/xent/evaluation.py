@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .options import ScoreOptions
-from .rules import check_evaluation, check_files
+from .rules import EXACT_PERCENTILES, check_evaluation, check_files
 
 TYPE_CHECKING = False  # typing costs ~4 ms to import; mypy reads this name as typing's
 if TYPE_CHECKING:
@@ -31,7 +31,10 @@ class Evaluation:
     ``p_columns`` / ``q_columns`` / ``classes``: the columns of P and Q, and the class
     names (``entropy``, ``kl``, ``js``).
     ``id_column`` / ``disagreements``: how ``compare`` matches rows, and how many
-    disagreements it lists. ``recalibrate``: ``temperature`` also gives the recalibrated
+    disagreements it lists; ``token_stats`` which of two language models' token
+    statistics it gives (None: all, for a vocabulary's logits or log-probabilities) and
+    ``exact_percentiles`` up to how many tokens their percentiles are exact (then a
+    sketch). ``recalibrate``: ``temperature`` also gives the recalibrated
     rows.
     ``drawings``: the pictures of the summary asked for (:data:`DRAWINGS`).
     ``cluster`` / ``workers``: a Dask scheduler's address (``local``: a cluster of
@@ -51,6 +54,8 @@ class Evaluation:
     classes: tuple[str, ...] = ()
     id_column: str | None = None
     disagreements: int = 10
+    token_stats: tuple[str, ...] | None = None
+    exact_percentiles: int = EXACT_PERCENTILES
     recalibrate: bool = False
     drawings: tuple[str, ...] = ()
     cluster: str | None = None

@@ -38,8 +38,25 @@ LOGPROBS_MODES = ("auto", "chat", "completions", "vllm", "vllm-prompt")
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
 
 
+# compare's token statistics of two language models (xent.accumulators.TOKENS), and up to
+# how many tokens their percentiles are exact (all values kept: 8 MiB each).
+TOKEN_STATS = ("kl", "top1", "delta_p", "perplexity")
+EXACT_PERCENTILES = 1 << 20
+
+
 def check_evaluation(evaluation) -> None:
     """Every rule of an :class:`~xent.evaluation.Evaluation`, checked when it is built."""
+    for name in evaluation.token_stats or ():
+        if name not in TOKEN_STATS:
+            raise UsageError(
+                f"{name!r} is not a token statistic: use " + ", ".join(TOKEN_STATS),
+                parameter="token_stats",
+            )
+    if evaluation.exact_percentiles < 0:
+        raise UsageError(
+            f"{evaluation.exact_percentiles} tokens: expected 0 or more",
+            parameter="exact_percentiles",
+        )
     if evaluation.reduction not in REDUCTIONS:
         raise UsageError(
             f"{evaluation.reduction!r} is not a reduction: use " + ", ".join(REDUCTIONS),

@@ -19,7 +19,11 @@ write a module with an :class:`~.base.Accumulator` (state, ``needs``, ``add``,
 ==============  =============================================================
 
 Besides: :class:`~.rows.RowTotals` (``entropy``, ``kl``, ``js`` files) and
-:class:`~.paired.Paired` (``compare``), and the exact sums (:mod:`.exact`).
+:class:`~.paired.Paired` (``compare``), and the exact sums (:mod:`.exact`); and those of
+two models' tokens (``compare`` of language models, :data:`TOKENS`, kept together by
+:class:`~.token_totals.TokenTotals`): ``kl`` (:mod:`.token_kl`), ``top1``
+(:mod:`.top_agreement`), ``delta_p`` (:mod:`.delta_p`), ``perplexity``
+(:mod:`.perplexity_pair`).
 """
 
 from __future__ import annotations
@@ -28,8 +32,13 @@ from .base import Accumulator, Rows, Settings
 from .brier import Brier
 from .calibration import Calibration
 from .columns import Columns
+from .delta_p import DeltaP
 from .moments import LossMoments
 from .per_class import Accuracy, PerClass
+from .perplexity_pair import PerplexityPair
+from .token_base import TokenAccumulator
+from .token_kl import TokenKL
+from .top_agreement import SameTop
 from .top_k import TopK
 from .worst import WorstRows
 
@@ -40,6 +49,11 @@ REGISTRY: dict[str, type[Accumulator]] = {
     for cls in (LossMoments, PerClass, Accuracy, TopK, Brier, Calibration, Columns, WorstRows)
 }
 
+# Two models' token statistics (xent compare of language models), by name.
+TOKENS: dict[str, type[TokenAccumulator]] = {
+    cls.name: cls for cls in (TokenKL, SameTop, DeltaP, PerplexityPair)
+}
+
 # What every run keeps, and what an option turns on together.
 ALWAYS = ("moments", "per_class", "accuracy")
 FAMILIES = {
@@ -48,4 +62,4 @@ FAMILIES = {
     "worst": ("worst",),  # --worst K
 }
 
-__all__ = ["ALWAYS", "FAMILIES", "REGISTRY", "Accumulator", "Rows", "Settings"]
+__all__ = ["ALWAYS", "FAMILIES", "REGISTRY", "TOKENS", "Accumulator", "Rows", "Settings"]

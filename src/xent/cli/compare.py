@@ -71,6 +71,28 @@ def compare(
             rich_help_panel=p.DECIDE,
         ),
     ] = None,
+    token_stats: Annotated[
+        str,
+        typer.Option(
+            "--token-stats",
+            metavar="LIST",
+            help="Language models, token by token (as llama-perplexity --kl-divergence): "
+            "kl, top1, delta_p, perplexity, comma-separated, or all, or none (default auto: "
+            "all of them for logits, log-probabilities or a vocabulary of 1,024 tokens or more).",
+            rich_help_panel=p.DECIDE,
+        ),
+    ] = "auto",
+    exact_percentiles: Annotated[
+        int,
+        typer.Option(
+            "--exact-percentiles",
+            min=0,
+            metavar="N",
+            help="The token statistics' percentiles are exact up to N tokens (default "
+            "1,048,576), beyond from a quantile sketch whose rank error the output states.",
+            rich_help_panel=p.DECIDE,
+        ),
+    ] = 1 << 20,
     ci: p.CiOption = None,
     bootstrap: p.BootstrapOption = 200,
     seed: p.SeedOption = 0,
@@ -96,10 +118,16 @@ def compare(
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,
     precision: p.PrecisionOption = 4,
+    classes_shown: p.ClassesShownOption = "20",
     output: p.OutputOption = None,
 ) -> None:
     """Compare two models on the same rows: both losses, the paired difference B − A with
     its standard error, t statistic and interval, per-class differences, wins.
+
+    \b
+    Two language models' logits or log-probabilities (.npy with --labels-file, .npz,
+    .safetensors, llama.cpp's --kl-divergence-base files): also KL(A‖B) per token, the
+    same top token, Δp and both perplexities, as llama-perplexity --kl-divergence.
 
     \b
     Examples:
@@ -110,8 +138,15 @@ def compare(
     from .. import api
     from ..render.compare_output import render_comparison
 
+    parse.view(ctx.params)  # --classes-shown
     evaluation = parse.evaluation(
-        ctx.params, [file_a, file_b], "compare", id_column=id_column, disagreements=disagree
+        ctx.params,
+        [file_a, file_b],
+        "compare",
+        id_column=id_column,
+        disagreements=disagree,
+        token_stats=_token_stats(token_stats),
+        exact_percentiles=exact_percentiles,
     )
     if file_a == "-" and file_b == "-":
         raise UsageError("stdin can be only one of the two files")
@@ -119,6 +154,20 @@ def compare(
     render_comparison(comparison, output_format(fmt), sys.stdout, precision=precision)
     sys.stdout.flush()
     _gate(fail_if_worse, comparison)
+
+
+def _token_stats(text: str) -> Optional[tuple]:
+    """``--token-stats``: None for auto, () for none, else the names (checked later)."""
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    if words == ["auto"]:
+        return None
+    if words == ["none"]:
+        return ()
+    if words == ["all"]:
+        from ..rules import TOKEN_STATS
+
+        return TOKEN_STATS
+    return tuple(words)
 
 
 def _gate(margin: Optional[float], comparison) -> None:

@@ -39,8 +39,18 @@ def _defined(x: float):
     return None if x != x else json_number(x)
 
 
+def _listed(c) -> tuple[list, int]:
+    """The classes listed (:mod:`.classes_shown`: by their share of the difference) and how
+    many are left out."""
+    from .classes_shown import shown
+
+    chosen, left_out = shown([rows * abs(d) for _, rows, _, _, d in c.per_class])
+    return [c.per_class[i] for i in chosen], left_out
+
+
 def comparison_to_dict(c) -> dict:
-    return {
+    listed, left_out = _listed(c)
+    out = {
         "a": _model(c.a),
         "b": _model(c.b),
         "rows": c.rows,
@@ -75,7 +85,7 @@ def comparison_to_dict(c) -> dict:
                 "mean_b": json_number(b),
                 "difference": json_number(d),
             }
-            for name, rows, a, b, d in c.per_class
+            for name, rows, a, b, d in listed
         ],
         "disagreements": [
             {
@@ -92,6 +102,13 @@ def comparison_to_dict(c) -> dict:
         "base": c.base,
         "notes": list(c.notes),
     }
+    if left_out:
+        out["classes_left_out"] = left_out
+    if getattr(c, "tokens", None) is not None:
+        from .compare_tokens import tokens_to_dict
+
+        out["tokens"] = tokens_to_dict(c.tokens)
+    return out
 
 
 def render_csv(c, out) -> None:
@@ -209,9 +226,18 @@ def render_table(c, out, precision: int) -> None:
         )
     columns = [Column("", "left", "bold"), Column("", "left", "dim"), Column(""), Column("")]
     parts.append(fitted_table(columns, grid, grid=True))
+    if getattr(c, "tokens", None) is not None:
+        from .compare_tokens import tokens_table
+
+        parts.append(tokens_table(c.tokens, num))
     columns = [Column("class", "left"), Column("rows"), Column("A"), Column("B"), Column("B − A")]
-    rows = [[visible(name), f"{n:,}", num(a), num(b), num(d)] for name, n, a, b, d in c.per_class]
+    listed, left_out = _listed(c)
+    rows = [[visible(name), f"{n:,}", num(a), num(b), num(d)] for name, n, a, b, d in listed]
     parts.append(fitted_table(columns, rows))
+    if left_out:
+        from .classes_shown import left_out_note
+
+        parts.append(Text(left_out_note(left_out, "share of the difference"), style="dim"))
     if c.disagreements:
         parts.append(_disagreements_table(c.disagreements, num))
     parts += [Text(visible(note), style="dim") for note in c.notes]

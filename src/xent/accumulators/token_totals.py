@@ -1,0 +1,66 @@
+"""The token statistics of two models asked for (``xent compare`` of language models):
+each block of aligned rows is turned once into per-token figures
+(:func:`xent.divergences.token_pair`, only those the statistics asked for need: no KL pass
+without ``kl``), handed to each statistic's accumulator, and finished into
+:class:`TokenStats`."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..divergences import token_pair
+from .token_base import TokenRows, TokenSettings
+
+
+class TokenStats(NamedTuple):
+    """The finished statistics, by name (``kl``, ``top1``, ``delta_p``, ``perplexity``:
+    each its accumulator's result, absent when not asked for), over ``tokens`` tokens."""
+
+    tokens: int
+    results: dict[str, Any]
+    settings: TokenSettings
+
+
+class TokenTotals:
+    """The accumulators of ``names`` (keys of :data:`xent.accumulators.TOKENS`)."""
+
+    def __init__(self, names, settings: TokenSettings | None = None, start: int = 0) -> None:
+        """``start``: the 0-based position of the first token these totals will hold."""
+        from . import TOKENS
+
+        self.settings = settings or TokenSettings()
+        self.accumulators = {name: TOKENS[name](self.settings) for name in names}
+        self.start, self.count = start, 0
+
+    def add(self, base, holds_base: str, other, holds_other: str, targets) -> None:
+        """Aligned rows of the two models (values as they hold them) and their targets."""
+        if not len(targets):
+            return
+        pair = token_pair(
+            base,
+            holds_base,
+            other,
+            holds_other,
+            np.asarray(targets, dtype=np.intp),
+            kl="kl" in self.accumulators,
+            same_top="top1" in self.accumulators,
+        )
+        self.add_pair(pair)
+
+    def add_pair(self, pair) -> None:
+        rows = TokenRows(pair, self.start + self.count)
+        for accumulator in self.accumulators.values():
+            accumulator.add(rows)
+        self.count += len(rows)
+
+    def merge(self, other: TokenTotals) -> TokenTotals:
+        for name, accumulator in self.accumulators.items():
+            accumulator.merge(other.accumulators[name])
+        self.count += other.count
+        return self
+
+    def finish(self) -> TokenStats:
+        results = {name: acc.finish() for name, acc in self.accumulators.items()}
+        return TokenStats(self.count, results, self.settings)

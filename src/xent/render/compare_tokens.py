@@ -1,0 +1,121 @@
+"""Two language models' token statistics (:class:`~xent.accumulators.token_totals.TokenStats`
+of a comparison) as JSON and as Rich tables, in llama.cpp's order: the perplexities, KL,
+Δp, the same top token. They format; they never compute."""
+
+from __future__ import annotations
+
+from .numbers import json_number
+
+# The percentiles listed, as llama.cpp lists them (max and min apart).
+KL_LISTED = (0.999, 0.99, 0.95, 0.9, 0.5, 0.1, 0.05, 0.01, 0.001)
+DP_LISTED = (0.999, 0.99, 0.95, 0.9, 0.75, 0.5, 0.25, 0.1, 0.05, 0.01, 0.001)
+INTERPOLATION = "linear (numpy.percentile's default, as llama.cpp)"
+
+
+def _name(f: float) -> str:
+    return f"{100 * f:g}"
+
+
+def _estimate(value: float, error: float) -> dict:
+    return {"value": json_number(value), "standard_error": json_number(error)}
+
+
+def _spread(result, listed) -> dict:
+    values = result.percentiles.values
+    return {
+        "max": json_number(values[1.0]),
+        "percentiles": {_name(f): json_number(values[f]) for f in listed},
+        "min": json_number(values[0.0]),
+    }
+
+
+def tokens_to_dict(stats) -> dict:
+    """The JSON of the token statistics (a few hundred bytes, whatever the vocabulary)."""
+    out: dict = {"count": stats.tokens}
+    r = stats.results
+    if "perplexity" in r:
+        p = r["perplexity"]
+        out["perplexity"] = {
+            "a": _estimate(p.perplexity_base, p.perplexity_base_error),
+            "b": _estimate(p.perplexity_other, p.perplexity_other_error),
+            "correlation": json_number(p.correlation),
+            "log_ratio": _estimate(p.log_ratio, p.log_ratio_error),
+            "ratio": _estimate(p.ratio, p.ratio_error),
+        }
+    if "kl" in r:
+        kl = r["kl"]
+        out["kl"] = {
+            **_estimate(kl.mean, kl.standard_error),
+            **_spread(kl, KL_LISTED),
+            "floored": kl.floored,
+        }
+    if "delta_p" in r:
+        dp = r["delta_p"]
+        out["delta_p"] = {
+            **_estimate(dp.mean, dp.standard_error),
+            "rms": _estimate(dp.rms, dp.rms_error),
+            **_spread(dp, DP_LISTED),
+        }
+    if "top1" in r:
+        top = r["top1"]
+        out["top1"] = {**_estimate(top.fraction, top.standard_error), "same": top.same}
+    quantiles = [r[n].percentiles for n in ("kl", "delta_p") if n in r]
+    if quantiles:
+        q = quantiles[0]
+        out["percentiles"] = {
+            "method": "exact" if q.exact else "sketch",
+            "interpolation": INTERPOLATION if q.exact else "none (a kept value)",
+            "exact_up_to": stats.settings.exact_limit,
+            "rank_error": max(x.rank_error for x in quantiles),
+        }
+    return out
+
+
+def tokens_table(stats, num):
+    """The token statistics: a grid of the estimates (± their standard errors), then the
+    percentiles of KL and Δp side by side, as llama.cpp prints them."""
+    from rich.console import Group
+
+    from .layout import Column, fitted_table
+
+    r = stats.results
+    rows: list[list[str]] = []
+
+    def pm(value, error):
+        return [num(value), "" if error != error else f"± {num(error)}"]
+
+    if "perplexity" in r:
+        p = r["perplexity"]
+        rows += [
+            ["PPL(A)", *pm(p.perplexity_base, p.perplexity_base_error), "exp(mean NLL)"],
+            ["PPL(B)", *pm(p.perplexity_other, p.perplexity_other_error), ""],
+            ["Cor(ln PPL(A), ln PPL(B))", f"{100 * p.correlation:.2f}%", "", "log-probs"],
+            ["ln(PPL(B)/PPL(A))", *pm(p.log_ratio, p.log_ratio_error), "with the covariance"],
+            ["PPL(B)/PPL(A)", *pm(p.ratio, p.ratio_error), ""],
+        ]
+    if "kl" in r:
+        kl = r["kl"]
+        rows.append(["mean KL(A‖B)", *pm(kl.mean, kl.standard_error), "nats per token"])
+    if "delta_p" in r:
+        dp = r["delta_p"]
+        rows.append(["mean Δp", *pm(100 * dp.mean, 100 * dp.standard_error), "%, p_B − p_A"])
+        rows.append(["RMS Δp", *pm(100 * dp.rms, 100 * dp.rms_error), "%"])
+    if "top1" in r:
+        top = r["top1"]
+        rows.append(["same top token", *pm(100 * top.fraction, 100 * top.standard_error), "%"])
+    columns = [Column("", "left", "bold"), Column(""), Column(""), Column("", "left", "dim")]
+    title = f"token by token: {stats.tokens:,} tokens, A the base"
+    parts = [fitted_table(columns, rows, grid=True, title=title)]
+    spread = [(name, r[key]) for key, name in (("kl", "KL(A‖B)"), ("delta_p", "Δp %")) if key in r]
+    if spread:
+        scale = [100 if name.startswith("Δp") else 1 for name, _ in spread]
+        fractions = (1.0, *DP_LISTED, 0.0)
+        label = {1.0: "max", 0.0: "min"}
+        cells = [
+            [label.get(f, f"{_name(f)}%")]
+            + [num(k * res.percentiles.values[f]) for k, (_, res) in zip(scale, spread)]
+            for f in fractions
+        ]
+        header = [Column("percentile", "left")] + [Column(name) for name, _ in spread]
+        parts.append(fitted_table(header, cells))
+    return Group(*parts)

@@ -1,0 +1,257 @@
+"""Two language models, token by token (issue 22, item 2): ``xent compare BASE OTHER`` of
+two array files gives what llama.cpp's ``--kl-divergence`` summary gives. Every number
+against NumPy float64 written out here: KL(A‖B) = Σ p_A (log p_A − log p_B) per token, its
+mean ± s/√n (s the sample standard deviation), Δp = p_B(t) − p_A(t), the percentiles
+(numpy.percentile, linear), the perplexities, their log ratio with the covariance, and the
+correlation of the per-token log-probabilities."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from test_lm_sources import log_softmax64, write_llama
+from xent.accumulators.quantiles import FRACTIONS, Quantiles
+from xent.accumulators.token_base import TokenSettings
+from xent.compare import compare_files
+from xent.readers.read_options import ReadOptions
+
+T, V = 300, 40
+
+
+def two_models(tmp_path, t=T, v=V, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    za = rng.standard_normal((t, v)) * 3
+    zb = za + rng.standard_normal((t, v)) * 0.5
+    y = rng.integers(0, v, t)
+    za, zb = za.astype(dtype), zb.astype(dtype)
+    np.savez(tmp_path / "a.npz", logits=za, labels=y)
+    np.savez(tmp_path / "b.npz", logits=zb, labels=y)
+    return log_softmax64(za), log_softmax64(zb), y
+
+
+def reference(la, lb, y):
+    """Everything the summary gives, in NumPy float64."""
+    n = len(y)
+    rows = np.arange(n)
+    kl = (np.exp(la) * (la - lb)).sum(axis=1)
+    kl = np.maximum(kl, 0.0)
+    dp = np.exp(lb[rows, y]) - np.exp(la[rows, y])
+    nll_a, nll_b = -la[rows, y], -lb[rows, y]
+    se = lambda x: x.std(ddof=1) / math.sqrt(n)  # noqa: E731
+    cov = np.cov(nll_a, nll_b, ddof=1)[0, 1] / n
+    same = (la.argmax(axis=1) == lb.argmax(axis=1)).mean()
+    mse = dp**2
+    return {
+        "kl": kl,
+        "dp": dp,
+        "kl_mean": kl.mean(),
+        "kl_se": se(kl),
+        "dp_mean": dp.mean(),
+        "dp_se": se(dp),
+        "rms": math.sqrt(mse.mean()),
+        "rms_se": se(mse) / (2 * math.sqrt(mse.mean())),
+        "ppl_a": math.exp(nll_a.mean()),
+        "ppl_a_se": math.exp(nll_a.mean()) * se(nll_a),
+        "ppl_b": math.exp(nll_b.mean()),
+        "ppl_b_se": math.exp(nll_b.mean()) * se(nll_b),
+        "cor": np.corrcoef(nll_a, nll_b)[0, 1],
+        "log_ratio": nll_b.mean() - nll_a.mean(),
+        "log_ratio_se": math.sqrt(se(nll_a) ** 2 + se(nll_b) ** 2 - 2 * cov),
+        "top1": same,
+        "top1_se": math.sqrt(same * (1 - same) / (n - 1)),
+    }
+
+
+def approx(x):
+    return pytest.approx(x, rel=1e-9, abs=1e-15)
+
+
+def compare_json(xent_cli, *args):
+    result = xent_cli("compare", *map(str, args), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def check_tokens(tokens, ref, n):
+    assert tokens["count"] == n
+    kl, dp, ppl = tokens["kl"], tokens["delta_p"], tokens["perplexity"]
+    assert kl["value"] == approx(ref["kl_mean"])
+    assert kl["standard_error"] == approx(ref["kl_se"])
+    assert kl["max"] == approx(ref["kl"].max()) and kl["min"] == approx(ref["kl"].min())
+    for name, value in kl["percentiles"].items():
+        assert value == approx(np.percentile(ref["kl"], float(name)))
+    assert dp["value"] == approx(ref["dp_mean"])
+    assert dp["standard_error"] == approx(ref["dp_se"])
+    assert dp["rms"]["value"] == approx(ref["rms"])
+    assert dp["rms"]["standard_error"] == approx(ref["rms_se"])
+    for name, value in dp["percentiles"].items():
+        assert value == approx(np.percentile(ref["dp"], float(name)))
+    assert ppl["a"]["value"] == approx(ref["ppl_a"])
+    assert ppl["a"]["standard_error"] == approx(ref["ppl_a_se"])
+    assert ppl["b"]["value"] == approx(ref["ppl_b"])
+    assert ppl["b"]["standard_error"] == approx(ref["ppl_b_se"])
+    assert ppl["correlation"] == approx(ref["cor"])
+    assert ppl["log_ratio"]["value"] == approx(ref["log_ratio"])
+    assert ppl["log_ratio"]["standard_error"] == approx(ref["log_ratio_se"])
+    assert ppl["ratio"]["value"] == approx(math.exp(ref["log_ratio"]))
+    assert tokens["top1"]["value"] == approx(ref["top1"])
+    assert tokens["top1"]["standard_error"] == approx(ref["top1_se"])
+    assert tokens["percentiles"]["method"] == "exact"
+
+
+def test_every_number_against_numpy(xent_cli, tmp_path):
+    la, lb, y = two_models(tmp_path)
+    data = compare_json(xent_cli, tmp_path / "a.npz", tmp_path / "b.npz")
+    ref = reference(la, lb, y)
+    check_tokens(data["tokens"], ref, T)
+    # What compare already gave: the paired difference is ln(PPL(B)/PPL(A)).
+    assert data["difference"] == approx(ref["log_ratio"])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_narrow_logits_are_widened(xent_cli, tmp_path, dtype):
+    la, lb, y = two_models(tmp_path, seed=1, dtype=dtype)
+    data = compare_json(xent_cli, tmp_path / "a.npz", tmp_path / "b.npz")
+    check_tokens(data["tokens"], reference(la, lb, y), T)
+
+
+def test_npy_with_a_labels_file_and_log_probs(xent_cli, tmp_path):
+    la, lb, y = two_models(tmp_path, seed=2)
+    np.save(tmp_path / "a.npy", la)
+    np.save(tmp_path / "b.npy", lb)
+    np.save(tmp_path / "y.npy", y)
+    args = [tmp_path / "a.npy", tmp_path / "b.npy", "--labels-file", tmp_path / "y.npy"]
+    data = compare_json(xent_cli, *args, "--holds", "logprobs")
+    check_tokens(data["tokens"], reference(la, lb, y), T)
+
+
+def test_llama_files(xent_cli, tmp_path):
+    """Two llama.cpp logits files of the same tokens: the decoded log-probabilities as they
+    are (llama.cpp's base values are not renormalised either)."""
+    la, y = write_llama(tmp_path / "a.kld", n_ctx=16, n_vocab=301, n_chunk=3, seed=4)
+    lb, y_b = write_llama(tmp_path / "b.kld", n_ctx=16, n_vocab=301, n_chunk=3, seed=4)
+    np.testing.assert_array_equal(y, y_b)
+    assert np.array_equal(la, lb)  # same seed: the same rows; make B differ
+    data = compare_json(xent_cli, tmp_path / "a.kld", tmp_path / "a.kld")
+    assert data["tokens"]["kl"]["value"] == 0.0 and data["tokens"]["top1"]["value"] == 1.0
+
+
+def test_only_the_statistics_asked_for(xent_cli, tmp_path):
+    two_models(tmp_path, seed=3)
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    data = compare_json(xent_cli, a, b, "--token-stats", "top1,delta_p")
+    assert set(data["tokens"]) == {"count", "top1", "delta_p", "percentiles"}
+    assert "tokens" not in compare_json(xent_cli, a, b, "--token-stats", "none")
+    bad = xent_cli("compare", str(a), str(b), "--token-stats", "kld")
+    assert bad.exit_code == 2 and "'kld' is not a token statistic" in bad.stderr
+
+
+def test_a_vocabulary_comparison_is_small(xent_cli, tmp_path):
+    two_models(tmp_path, t=40, v=5000, seed=5, dtype=np.float32)
+    data = compare_json(xent_cli, tmp_path / "a.npz", tmp_path / "b.npz")
+    assert len(json.dumps(data)) < 12_000 and data["classes_left_out"] == 5000 - 20
+
+
+# ------------------------------------------------------------------ percentiles
+
+
+def test_exact_percentiles_are_numpy_linear():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(1001) ** 3
+    q = Quantiles(exact_limit=2000, k=64)
+    for start in range(0, 1001, 97):
+        q.add(x[start : start + 97], start)
+    result = q.finish()
+    assert result.exact and result.rank_error == 0
+    for f in FRACTIONS:
+        assert result.values[f] == np.quantile(x, f) == pytest.approx(np.percentile(x, 100 * f))
+
+
+@pytest.mark.parametrize(("n", "k"), [(5000, 16), (20_000, 64), (3000, 2)])
+def test_the_sketch_keeps_its_rank_bound(n, k):
+    """Each percentile of the sketch lies between the exact order statistics of ranks
+    ⌊f(n − 1)⌋ ∓ E, E the bound it states (and E ≤ n·levels/(2k))."""
+    rng = np.random.default_rng(n)
+    x = rng.exponential(size=n)
+    q = Quantiles(exact_limit=100, k=k)
+    for start in range(0, n, 333):
+        q.add(x[start : start + 333], start)
+    result = q.finish()
+    assert not result.exact
+    s, e = np.sort(x), result.rank_error
+    levels = max(h for h, _ in q.nodes) if q.nodes else 0
+    assert e <= n * levels / (2 * k)
+    for f, value in result.values.items():
+        t = math.floor(f * (n - 1))
+        assert s[max(0, t - e)] <= value <= s[min(n - 1, t + e)]
+    assert result.values[0.0] == s[0] and result.values[1.0] == s[-1]
+
+
+def test_the_sketch_in_a_comparison_says_so(tmp_path):
+    la, lb, y = two_models(tmp_path, t=500, seed=6)
+    c = compare_files(
+        str(tmp_path / "a.npz"),
+        str(tmp_path / "b.npz"),
+        read=ReadOptions(),
+        token_settings=TokenSettings(exact_limit=100, sketch_k=16),
+    )
+    kl = c.tokens.results["kl"].percentiles
+    assert not kl.exact and kl.rank_error > 0
+    ref = np.sort(reference(la, lb, y)["kl"])
+    for f, value in kl.values.items():
+        t = math.floor(f * (len(y) - 1))
+        assert ref[max(0, t - kl.rank_error)] <= value <= ref[min(len(y) - 1, t + kl.rank_error)]
+    assert any("quantile sketch" in note and "ranks" in note for note in c.notes)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def one_line(xent_cli, *args) -> str:
+    result = xent_cli("compare", *map(str, args))
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_bad_pairs(xent_cli, tmp_path):
+    rng = np.random.default_rng(7)
+    z, y = rng.standard_normal((30, 50)), rng.integers(0, 50, 30)
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    np.savez(a, logits=z, labels=y)
+
+    np.savez(b, logits=z[:-1], labels=y[:-1])
+    line = one_line(xent_cli, a, b)
+    assert str(a) in line and "more rows than" in line
+
+    np.savez(b, logits=np.hstack([z, z[:, :1]]), labels=y)
+    line = one_line(xent_cli, a, b)
+    assert str(b) in line and "50 classes" in line and "51" in line and len(line) < 300
+
+    np.savez(b, logits=z, labels=np.where(np.arange(30) == 6, (y + 1) % 50, y))
+    line = one_line(xent_cli, a, b)
+    assert str(b) in line and "row 7" in line and "target token" in line
+
+    broken = z.copy()
+    broken[4, 2] = np.nan
+    np.savez(b, logits=broken, labels=y)
+    line = one_line(xent_cli, a, b)
+    assert str(b) in line and "row 5" in line and "finite" in line
+
+    lp = log_softmax64(z)
+    lp[8, 0] = 0.5
+    np.savez(b, log_probs=lp, labels=y)
+    line = one_line(xent_cli, a, b)
+    assert str(b) in line and "row 9" in line and "above 0" in line
+
+
+def test_llama_files_of_other_tokens(xent_cli, tmp_path):
+    write_llama(tmp_path / "a.kld", n_ctx=8, n_vocab=31, n_chunk=2, seed=1)
+    write_llama(tmp_path / "b.kld", n_ctx=8, n_vocab=31, n_chunk=2, seed=2)
+    line = one_line(xent_cli, tmp_path / "a.kld", tmp_path / "b.kld")
+    assert str(tmp_path / "b.kld") in line and "token" in line
