@@ -39,6 +39,7 @@ ELSEWHERE = {
     "lm-logits.safetensors": "tests/test_lm_sources.py::test_the_example_file",
     "make_lm.py": "writes lm-logits.safetensors",
     "chat-logprobs.jsonl": "tests/test_logprobs.py::test_the_example_file",
+    "tokens-counted.csv": "tests/test_normalised.py::test_the_example_file",
     "README.md": "the guide to the examples",
 }
 

@@ -42,9 +42,20 @@ class ScoreOptions:
     # The vocabulary size V of a logprobs file's model: bounds on the entropy from its
     # top-k log-probs (xent.accumulators.top_k_entropy); None: the mass outside alone.
     vocab_size: int | None = None
+    # Columns (JSON keys, arrays) of per-row byte and word counts: perplexity per byte and
+    # word, bits per byte (xent.accumulators.normalised); a document's count may sit on
+    # one of its rows, 0 on the others.
+    byte_column: str | None = None
+    word_column: str | None = None
 
     def __post_init__(self) -> None:
         check_score(self)
+
+    @property
+    def count_columns(self) -> dict[str, str]:
+        """The count columns given, by kind (``bytes``, ``words``)."""
+        named = {"bytes": self.byte_column, "words": self.word_column}
+        return {kind: column for kind, column in named.items() if column is not None}
 
     @property
     def ignoring(self) -> bool:

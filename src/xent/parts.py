@@ -165,6 +165,10 @@ class Part:
 def score_part(chunk, spec: ScoreSpec) -> Part:
     """Score ``chunk`` into a :class:`Part` (raises the chunk's first bad row's error)."""
     options = spec.options
+    if options.byte_column is not None or options.word_column is not None:
+        from .readers.counts import counts_of
+
+        chunk = replace(chunk, counts=counts_of(chunk, options.count_columns, spec.source))
     # The arg-max only where something shows it: accuracy (with the metrics), the worst
     # rows, per-row output.
     predicted = spec.metrics or spec.keep_rows or options.worst > 0

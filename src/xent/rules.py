@@ -91,6 +91,22 @@ def _check_values(evaluation) -> None:
             f"give {param('sources')}",
             parameter="group_by" if evaluation.group_by is not None else "sequence_column",
         )
+    counts = _counts(evaluation)
+    if counts is not None:
+        raise UsageError(
+            f"{param(counts)} reads a file's column of counts: give {param('sources')}",
+            parameter=counts,
+        )
+
+
+def _counts(evaluation) -> str | None:
+    """The first count column given (byte_column, word_column), or None."""
+    score = evaluation.score
+    return (
+        "byte_column"
+        if score.byte_column is not None
+        else ("word_column" if score.word_column is not None else None)
+    )
 
 
 def _check_file(evaluation) -> None:
@@ -126,6 +142,13 @@ def _check_file(evaluation) -> None:
             parameter=reliability,
         )
     _check_distribution_file(evaluation)
+    counts = _counts(evaluation)
+    if counts is not None and evaluation.read.sample_weights is not None:
+        raise UsageError(
+            f"{param(counts)} with {param('sample_weights')}: the perplexities per byte and "
+            "word are lm-evaluation-harness' unweighted sums",
+            parameter=counts,
+        )
     if evaluation.recalibrate and evaluation.read is not None and evaluation.read.label_columns:
         raise UsageError(
             f"{param('predictions')} writes one class label per row: soft labels "

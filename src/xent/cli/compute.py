@@ -12,6 +12,7 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
+from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, render_report
 from .choices import Holds, LogprobsMode, OnError, OutputFormat, Reduction
@@ -32,7 +33,7 @@ def compute(
     pred_array: p.PredArrayOption = None,
     holds: p.HoldsOption = Holds.auto,
     labels_file: p.LabelsFileOption = None,
-    logprobs_mode: p.LogprobsModeOption = LogprobsMode.auto,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     input_format: p.InputFormatOption = None,
     label_column: p.LabelColumnOption = "label",
     label_columns: p.LabelColumnsOption = None,
@@ -58,7 +59,9 @@ def compute(
     seed: p.SeedOption = 0,
     group_by: p.GroupByOption = None,
     sequence_column: p.SequenceColumnOption = None,
-    vocab_size: p.VocabSizeOption = None,
+    vocab_size: lp.VocabSizeOption = None,
+    byte_column: lp.ByteColumnOption = None,
+    word_column: lp.WordColumnOption = None,
     fail_above: p.FailAboveOption = None,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,

@@ -12,7 +12,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .choices import Holds, InputFormat, LogprobsMode, OnError
+from .choices import Holds, InputFormat, OnError
 
 # The output panel is declared in params_output; commands take every option from here.
 from .params_output import (  # noqa: F401
@@ -164,26 +164,6 @@ HoldsOption = Annotated[
         "probabilities (default auto: by the array's name, else logits unless the rows are "
         "distributions or log-probabilities).",
         rich_help_panel=FILES,
-    ),
-]
-LogprobsModeOption = Annotated[
-    LogprobsMode,
-    typer.Option(
-        "--logprobs-mode",
-        help="A logprobs file's responses: chat or completions (OpenAI), vllm (sampled "
-        "tokens) or vllm-prompt (prompt_logprobs); default auto: by the first response, "
-        "vLLM's sampled tokens before its prompt's.",
-        rich_help_panel=FILES,
-    ),
-]
-VocabSizeOption = Annotated[
-    Optional[int],
-    typer.Option(
-        "--vocab-size",
-        metavar="V",
-        help="The model's vocabulary size: bounds on the entropy from a logprobs file's "
-        "top_logprobs (without it, the mass outside the listed tokens alone).",
-        rich_help_panel=DECIDE,
     ),
 ]
 LabelsFileOption = Annotated[

@@ -27,6 +27,8 @@ SCORE_FIELDS = (
     "ci",
     "seed",
     "vocab_size",
+    "byte_column",
+    "word_column",
 )
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
 

@@ -18,7 +18,7 @@ from .columnar_rows import LOGIT_NAMES, Rows, batch_rows, placed
 from .csv_layout import INDEX_NOTE, UNNAMED
 from .read_options import ReadOptions
 from .sources import FORMAT_NAMES
-from .values import shown
+from .values import shown, texts
 
 FAST_EXTRA = "pip install 'xent[fast]'"
 PANDAS_INDEX = re.compile(r"__index_level_\d+__")
@@ -57,7 +57,9 @@ class TableLayout:
         self.weight = None
         if options.sample_weights is not None:
             self.weight = self._find(options.sample_weights, param("sample_weights"))
-        taken = ignored | set(self.targets) | {self.label, self.weight}
+        # Columns whose values each chunk keeps (sequence ids, counts): not classes.
+        self.kept = [self._find(n, param("sequence_column")) for n in options.keep_columns]
+        taken = ignored | set(self.targets) | {self.label, self.weight} | set(self.kept)
         self.values = [n for n in self.names if n not in taken]
         if not self.values:
             raise DataError("the table has no class columns besides the label", source=source)
@@ -166,9 +168,16 @@ class TableLayout:
             targets = np.column_stack([_floats(batch.column(n)) for n in self.targets])
         weights = None if self.weight is None else _floats(batch.column(self.weight))
         try:
-            return self.rows.chunk(first, values, labels, targets, weights, missing)
+            chunk = self.rows.chunk(first, values, labels, targets, weights, missing)
         except DataError as error:
             raise placed(error, self.source) from None
+        if self.kept:
+            at = chunk.lines - first - 1  # rows left out (on_error skip) have none
+            chunk.columns = {
+                name: texts(batch.column(name).to_numpy(zero_copy_only=False)[at])
+                for name in self.kept
+            }
+        return chunk
 
     def _list_values(self, pa, column, first: int):
         """The (n, K) values of a list column; K from the first row when not fixed."""

@@ -44,6 +44,8 @@ INPUT_FORMATS = (
     *("safetensors", "llama", "logprobs"),
 )
 STDIN = "-"
+# The formats whose chunks keep other columns' values per row (ReadOptions.keep_columns).
+KEEPS_COLUMNS = ("csv", "tsv", "logprobs", "parquet", "feather", "npz", "zip", "safetensors")
 NO_INPUT = (
     f"no input: {{what}}; give {param('labels')} and {param('pred')} (or {param('logits')}), "
     f"a file with {param('sources')}, or pipe rows in (see 'xent compute --help')"
@@ -262,10 +264,11 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, ha
     if fmt in ("json", "jsonl") and not options.input_format and holds_logprobs(head, fmt):
         fmt = "logprobs"
     said.format = fmt
-    if options.keep_columns and fmt not in ("csv", "tsv", "logprobs"):
+    if options.keep_columns and fmt not in KEEPS_COLUMNS:
         raise UsageError(
-            f"{param('group_by')} and {param('id_column')} read a column of a CSV or TSV file, "
-            f"not {fmt}",
+            f"{param('group_by')}, {param('id_column')}, {param('sequence_column')} and the "
+            f"counts read a column of a CSV, TSV, Parquet or Feather file or an array of an "
+            f".npz or .safetensors, not {fmt}",
             source=source,
         )
     if fmt in BINARY_FORMATS or fmt == "zip":

@@ -26,6 +26,7 @@ from .lm_arrays import (
     stored_member,
 )
 from .read_options import ReadOptions
+from .values import texts
 
 
 def npy_chunks(file, source: str, options: ReadOptions, said: Said):
@@ -176,13 +177,18 @@ def npz_chunks(file, source: str, options: ReadOptions, said: Said):
             return NpyStream(opened[-1], name, source)
 
         pred = open_member(pred_name)
+        kept = {}
+        for name in options.keep_columns:
+            if name not in names:
+                raise DataError(kept_missing(name, names), source=source)
+            kept[name] = open_member(name)
         labels = open_member(label_name) if label_name else None
         if options.labels_file is not None:
             labels = labels_file(options, source)
         holds = None  # told by the option, else from the first rows
         if options.holds == "auto" and (pred_name in PRED_NAMES + LOGIT_NAMES or not labels):
             holds = logits  # as the name says; unlabelled rows of distributions as before
-        yield from _npz_rows(pred, labels, holds, options, source, said)
+        yield from _npz_rows(pred, labels, holds, options, source, said, kept)
         for stream in opened:
             stream.close()
 
@@ -194,7 +200,12 @@ def safetensors_chunks(file, source: str, options: ReadOptions, said: Said):
 
     if not isinstance(file, str):  # stdin or decompressed: spooled to a temporary file
         file = file.name
-    values, tokens = pick_arrays(safetensors_arrays(file, source), options, source)
+    arrays = safetensors_arrays(file, source)
+    values, tokens = pick_arrays(arrays, options, source)
+    for name in options.keep_columns:
+        if name not in arrays:
+            raise DataError(kept_missing(name, list(arrays)), source=source)
+    kept = {name: arrays[name] for name in options.keep_columns}
     if options.labels_file is not None:
         if tokens is not None:
             raise DataError(
@@ -220,7 +231,30 @@ def safetensors_chunks(file, source: str, options: ReadOptions, said: Said):
             f"{values.name} has shape {values.shape}: expected (tokens, vocabulary)",
             source=source,
         )
-    yield from _npz_rows(values, tokens, None, options, source, said)
+    yield from _npz_rows(values, tokens, None, options, source, said, kept)
+
+
+def kept_missing(name: str, names: list[str]) -> str:
+    return (
+        f"no array {name!r} (arrays: {', '.join(names) or 'none'}): "
+        f"{param('sequence_column')}, {param('byte_column')} and {param('word_column')} name "
+        "an array of one value per row"
+    )
+
+
+def _kept_rows(kept: dict, pred, source: str) -> None:
+    """The kept arrays (sequence ids, counts): one number per row of the values."""
+    for name, array in kept.items():
+        if (
+            len(array.shape) != 1
+            or array.shape[0] != pred.shape[0]
+            or array.dtype.kind not in "biuf"
+        ):
+            raise DataError(
+                f"{name} is {array.dtype} of shape {array.shape}: expected one number per row "
+                f"of {pred.name} ({pred.shape[0]:,} rows)",
+                source=source,
+            )
 
 
 def _npz_names(names: list[str], options: ReadOptions, source: str):
@@ -295,9 +329,12 @@ def _npz_shapes(pred, labels, source: str) -> tuple[bool, bool]:
     return binary, soft
 
 
-def _npz_rows(pred, labels, logits, options, source: str, said):
+def _npz_rows(pred, labels, logits, options, source: str, said, kept=None):
     """``logits``: True or False as the array's name says, None to read ``options.holds``
-    (``auto``: told from the first rows)."""
+    (``auto``: told from the first rows); ``kept``: arrays of one value per row whose
+    values each chunk keeps (``chunk.columns``: sequence ids, counts)."""
+    kept = kept or {}
+    _kept_rows(kept, pred, source)
     shape = pred.shape
     binary, soft = _npz_shapes(pred, labels, source)
     k = 1 if binary else shape[1]
@@ -335,5 +372,8 @@ def _npz_rows(pred, labels, logits, options, source: str, said):
                 chunk = rows.chunk(first, values, label_block)
         except DataError as error:
             raise placed(error, source) from None
+        if kept:
+            at = chunk.lines - first - 1  # rows left out (on_error skip) have none
+            chunk.columns = {name: texts(array.rows(n)[at]) for name, array in kept.items()}
         yield chunk
         first += n

@@ -201,7 +201,7 @@ def score_on_cluster(
     options = options or ScoreOptions()
     read = read or ReadOptions()
     grouping = (group_by, sequence_column)
-    read = keep_group_columns(read, group_by, sequence_column)
+    read = keep_group_columns(read, group_by, sequence_column, *options.count_columns.values())
     given = [paths] if isinstance(paths, str) else list(paths)
     sizes = partition_sizes()
     range_bytes = range_bytes or sizes[0]

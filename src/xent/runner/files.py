@@ -103,10 +103,10 @@ def seeded(options: ScoreOptions, index: int) -> ScoreOptions:
     return replace(options, seed=options.seed + index) if options.ci and index else options
 
 
-def keep_group_columns(read, group_by: str | None, sequence_column: str | None):
+def keep_group_columns(read, group_by: str | None, sequence_column: str | None, *counts: str):
     """``read`` keeping the texts of the ``--group-by`` and ``--sequence-column`` columns
-    (the map step splits each chunk's rows by them)."""
-    kept = tuple(c for c in (group_by, sequence_column) if c is not None)
+    (the map step splits each chunk's rows by them) and of the ``counts`` columns."""
+    kept = tuple(c for c in (group_by, sequence_column, *counts) if c is not None)
     if not kept:
         return read
     return replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + kept)))

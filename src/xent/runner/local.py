@@ -63,7 +63,8 @@ def score_local(
 
     options, metrics = evaluation.score, evaluation.metrics
     group_by, sequence_column = evaluation.group_by, evaluation.sequence_column
-    read = keep_group_columns(evaluation.read or ReadOptions(), group_by, sequence_column)
+    counts = options.count_columns.values()
+    read = keep_group_columns(evaluation.read or ReadOptions(), group_by, sequence_column, *counts)
     files = Files(
         options,
         reduction=evaluation.reduction,
