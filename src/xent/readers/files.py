@@ -267,8 +267,8 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, ha
     if options.keep_columns and fmt not in KEEPS_COLUMNS:
         raise UsageError(
             f"{param('group_by')}, {param('id_column')}, {param('sequence_column')} and the "
-            f"counts read a column of a CSV, TSV, Parquet or Feather file or an array of an "
-            f".npz or .safetensors, not {fmt}",
+            f"counts read a column of a CSV or TSV file (or Parquet, Feather, an array of an "
+            f".npz or .safetensors), not {fmt}",
             source=source,
         )
     if fmt in BINARY_FORMATS or fmt == "zip":
