@@ -5,7 +5,6 @@ float noise below 0 is reported as the floor it is. Every number against NumPy h
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -57,11 +56,13 @@ def test_a_vocabulary_run_is_small_and_quick(xent_cli, tmp_path):
     path, _ = lm_file(tmp_path, 64, 32_000)
     result = xent_cli("compute", "--file", path, "-f", "json")
     assert len(result.stdout.encode()) < 20_000  # a few kB, not megabytes
-    start = time.perf_counter()
     table = xent_cli("compute", "--file", path, "-f", "table")
     assert table.exit_code == 0
+    # 32,000 rows took 17 s to draw (issue 22): now the table lists 20 and says how to
+    # list the rest, in the command line's words
     assert "31,980 more classes" in table.stdout
-    assert time.perf_counter() - start < 30  # was 17 s for the table alone (issue 22)
+    assert "(--classes-shown all lists them)" in " ".join(table.stdout.split())
+    assert len(table.stdout.splitlines()) < 60
 
 
 def test_few_classes_are_all_listed_in_order(xent_cli, tmp_path):

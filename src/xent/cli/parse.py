@@ -76,9 +76,10 @@ def view(params: dict[str, Any]) -> View:
     """The output options of a command, by their parameter names (``classes_shown`` sets
     how many classes the renderers list: :mod:`xent.render.classes_shown`)."""
     if "classes_shown" in params:
-        from ..render.classes_shown import LIMIT
+        from ..render.classes_shown import HOW_TO_LIST_ALL, LIMIT
 
         LIMIT.set(classes_shown(params["classes_shown"]))
+        HOW_TO_LIST_ALL.set("--classes-shown all")
     return View(
         OutputFormat(choice(params.get("fmt"), "auto")),
         params.get("precision", 4),

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 
 DEFAULT_LIMIT = 20
 LIMIT: ContextVar[int | None] = ContextVar("classes_shown", default=DEFAULT_LIMIT)
+#: How the caller lists every class: a parameter for the library, a flag on the command line.
+HOW_TO_LIST_ALL: ContextVar[str] = ContextVar("classes_shown_all", default="classes_shown=None")
 
 
 def shown(weights: list[float]) -> tuple[list[int], int]:
@@ -34,5 +36,5 @@ def left_out_note(left_out: int, what: str = "share of the loss") -> str:
     """What a table or a document says of the classes it does not list."""
     return (
         f"{left_out:,} more classes, each with a smaller {what}, are not listed "
-        "(the classes_shown option lists them)"
+        f"({HOW_TO_LIST_ALL.get()} lists them)"
     )
