@@ -79,7 +79,19 @@ def scored_pieces(chunk, cuts, options):
     whole = score_chunk(chunk, options, source="t", detail=True, metrics=True)
     edges = [0, *cuts, len(chunk)]
     parts = pieces(chunk, cuts)
-    return whole, [(part, take(whole, a, b)) for part, a, b in zip(parts, edges, edges[1:])]
+    return whole, [
+        (part, _zero_columns(take(whole, a, b), part))
+        for part, a, b in zip(parts, edges, edges[1:])
+    ]
+
+
+def _zero_columns(scored, part):
+    """A part's columns that are 0 in every row (per class, not per row: its own)."""
+    from xent.checks import zero_columns
+
+    if scored.zero_columns is None:
+        return scored
+    return scored._replace(zero_columns=zero_columns(part.values))
 
 
 @st.composite

@@ -115,6 +115,48 @@ def check_distribution(p, *, tolerance: float | None = None, what: str = "predic
     raise error
 
 
+def zero_columns(rows: np.ndarray) -> np.ndarray:
+    """A boolean mask of the columns of ``rows`` (2-D) that are 0 in every row. Only the
+    columns 0 in the first row are looked at: a prediction's classes are rarely 0 there,
+    so this costs almost nothing (a metadata column, a ``fold`` of zeros, is one)."""
+    zero = np.zeros(rows.shape[1], dtype=bool)
+    if not len(rows):
+        return zero
+    candidates = np.flatnonzero(rows[0] == 0)
+    if candidates.size:
+        zero[candidates] = ~rows[:, candidates].any(axis=0)
+    return zero
+
+
+def culprit_column(row: np.ndarray, tol: float) -> int | None:
+    """The one column that makes ``row`` fail as a distribution, when one is to blame:
+    the row without it is a distribution, and it holds a value outside [0, 1] (a score,
+    an id of 2 or more) or 1 (a pandas ``id`` column: 1 on the second row, where the row
+    sums to 2). None when no one column alone explains it (a real misfit)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        outside = ~((row >= 0) & (row <= 1))
+        rest_is_one = np.abs(float(row.sum()) - row - 1) <= tol
+        if outside.sum() > 1:
+            return None
+        blamed = outside if outside.any() else row == 1
+        alone = np.flatnonzero(blamed & rest_is_one)
+        return int(alone[0]) if alone.size == 1 else None
+
+
+def column_hint(row: np.ndarray, names, tolerance: float | None) -> str | None:
+    """What to say of a file's row that fails as a distribution when one column is to
+    blame (:func:`culprit_column`): that it may not be a class, and how to leave it out."""
+    if row.size < 2:
+        return None
+    j = culprit_column(row, tolerance or default_tolerance(row.size))
+    if j is None:
+        return None
+    from .errors import column_list
+
+    given = param("ignore_columns", (names[j],), cli=column_list([names[j]]))
+    return f"; column {names[j]!r} holds {row[j]:.6g}: if it is not a class, {given} leaves it out"
+
+
 def unnormalizable_rows(rows) -> np.ndarray:
     """A boolean mask of the rows :func:`normalize_rows` would reject: a value that is
     negative, NaN or infinite, or a sum that is 0 (or overflows)."""

@@ -43,6 +43,18 @@ def param(name: str, value: object = _NO_VALUE, *, cli: str | None = None) -> st
     return f"{_OPEN}{name}{_SEP}{python}{_SEP}{cli}{_CLOSE}"
 
 
+def column_list(names) -> str:
+    """Column names as a shell word that ``--ignore-columns`` reads back: comma-separated,
+    quoted as in CSV, then for the shell (``fold``; ``'"a,b",id'``; ``'""'``, no name)."""
+    import csv
+    import io
+    import shlex
+
+    listed = io.StringIO()
+    csv.writer(listed, lineterminator="").writerow(list(names))
+    return shlex.quote(listed.getvalue())
+
+
 def spell(text: str, flag: Callable[[str], str] | None = None) -> str:
     """``text`` with each :func:`param` written out: as a Python parameter (``top_k=3``),
     or, given ``flag`` (a parameter's name -> its flag), as the command line has it

@@ -136,6 +136,8 @@ class Summary:
     metrics: Metrics | None = None
     task: str = "multiclass"
     files: list[FileRow] | None = None  # each file's part, with --by-file
+    # Class columns 0 in every row and never the label: perhaps not classes (a fold, an id).
+    zero_columns: list[str] = field(default_factory=list)
     ci: Intervals | None = None
     skill: Skill | None = None
     group_by: str | None = None  # --group-by: the column, and a summary per value
@@ -214,6 +216,9 @@ def summarize(
         found = totals.parts.get(name)
         if found is not None:
             setattr(summary, "language" if name == "normalised" else name, found.finish())
+    summary.zero_columns = zero_columns(totals)
+    if summary.zero_columns:
+        summary.notes.append(zero_columns_note(summary.zero_columns))
     if n and math.isfinite(mean):
         summary.skill = skill(totals, options, mean, task)
     if totals.bootstrap is not None and options.ci is not None and n == 1:
@@ -226,6 +231,32 @@ def summarize(
         if totals.bootstrap.nonfinite:
             summary.notes.append("the loss is infinite in some rows: its interval is infinite")
     return summary
+
+
+def zero_columns(totals: Totals) -> list[str]:
+    """The class columns that are 0 in every row and never the label (class labels and
+    probabilities only: see :func:`xent.checks.zero_columns`)."""
+    sums = totals.get("per_class").finish()
+    if sums.zero is None or len(sums.zero) != len(totals.classes):
+        return []
+    return [totals.classes[j] for j in np.flatnonzero(sums.zero & (sums.rows == 0))]
+
+
+def zero_columns_note(names: list[str]) -> str:
+    """The note on :func:`zero_columns`: perhaps not classes, and how to leave them out."""
+    from .errors import column_list
+
+    given = column_list(names)
+    shown = ", ".join(repr(name) for name in names)
+    if len(names) == 1:
+        return (
+            f"column {shown} is 0 in every row and never the label: if it is not a class "
+            f"(an id, a fold), leave it out with --ignore-columns {given}"
+        )
+    return (
+        f"columns {shown} are 0 in every row and never the label: if they are not classes "
+        f"(ids, folds), leave them out with --ignore-columns {given}"
+    )
 
 
 def per_class(

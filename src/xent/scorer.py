@@ -50,6 +50,8 @@ class ScoredRows(NamedTuple):
     columns: np.ndarray | None = None  # multi-label: the per-class terms, for the table
     positives: np.ndarray | None = None  # multi-label: the labels y (n, K)
     detail: Detail | None = None
+    # Probabilities with class labels: the columns 0 in every row (checks.zero_columns).
+    zero_columns: np.ndarray | None = None
 
 
 def score_chunk(
@@ -86,7 +88,7 @@ def score_chunk(
             warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)
             scored = _score(chunk, options, detail, metrics, predicted)
     except InvalidProbabilities as error:
-        _add_hint(error, chunk, options)
+        _add_hint(error, chunk, options, source)
         raise place(error, chunk, source) from None
     except DataError as error:
         if error.row is None:
@@ -140,7 +142,7 @@ def _score(
         probabilities = (
             np.exp(values) if log_probs else to_probabilities(values, logits, options.renormalize)
         )
-    return _rows(
+    scored = _rows(
         chunk,
         options,
         labels,
@@ -151,6 +153,9 @@ def _score(
         None if index_labels else chunk.targets,
         table,
     )
+    if index_labels and not (logits or log_probs) and chunk.task == "multiclass":
+        return scored._replace(zero_columns=checks.zero_columns(values))
+    return scored
 
 
 def _tokens(chunk, options: ScoreOptions) -> ScoredRows:
@@ -464,16 +469,25 @@ def rows_of(chunk, which):
 # --------------------------------------------------------------------------- errors
 
 
-def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions) -> None:
-    """Suggest --renormalize only where it would work: a prediction row of finite,
-    non-negative values with a positive sum that is not 1."""
-    if error.what != "prediction" or options.renormalize or options.logits or chunk.logits:
+def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions, source: str) -> None:
+    """Name the column to blame, when one is (a file's ``id`` column: leave it out), else
+    suggest --renormalize where it would work: a prediction row of finite, non-negative
+    values with a positive sum that is not 1."""
+    if error.what != "prediction" or options.logits or chunk.logits or chunk.log_probs:
         return
-    if chunk.log_probs:
+    row = chunk.values[error.row or 0]
+    hint = (
+        None
+        if chunk.origins or not source
+        else checks.column_hint(row, chunk.classes, options.tolerance)
+    )
+    if hint:
+        error.message += hint
+        return
+    if options.renormalize:
         return
     if chunk.task in ("binary", "multilabel") or options.multi_label:
         return
-    row = chunk.values[error.row or 0]
     if not engine.unnormalizable_rows(row)[0]:
         error.message += f" ({param('renormalize', True)} divides by the sum)"
 

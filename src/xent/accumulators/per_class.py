@@ -18,6 +18,9 @@ class ClassSums(NamedTuple):
     loss: np.ndarray  # Σ s·l of its rows (multi-label: of its column)
     divisor: np.ndarray  # Σ s·d of its rows, when the mean is weighted
     samples: np.ndarray  # Σ s of its rows
+    # The class columns 0 in every row (probabilities with class labels; None when a chunk
+    # could not tell: logits, soft or multi-label rows, no rows).
+    zero: np.ndarray | None = None
 
 
 class PerClass(Accumulator):
@@ -30,10 +33,13 @@ class PerClass(Accumulator):
         self.divisor = np.zeros(k)
         self.samples = np.zeros(k)
         self.soft_labels = False  # some rows had soft labels (no base rate from counts)
+        self.zero: np.ndarray | None = None  # the columns 0 in every row so far
+        self.untold = False  # a chunk with rows could not tell its zero columns
 
     def add(self, rows: Rows) -> None:
         scored, s, k = rows.scored, rows.weights, self.rows.size
         self.soft_labels |= scored.targets is not None
+        self._zero(scored.zero_columns, len(rows))
         if scored.columns is not None:
             columns = scored.columns if s is None else scored.columns * s[:, None]
             self.loss += columns.sum(axis=0)
@@ -53,9 +59,19 @@ class PerClass(Accumulator):
         self.divisor = self.divisor + other.divisor
         self.samples = self.samples + other.samples
         self.soft_labels |= other.soft_labels
+        self.untold |= other.untold
+        if other.zero is not None:
+            self._zero(other.zero, 1)
+
+    def _zero(self, zero: np.ndarray | None, rows: int) -> None:
+        if zero is None:
+            self.untold |= rows > 0
+        else:
+            self.zero = zero if self.zero is None else self.zero & zero
 
     def finish(self) -> ClassSums:
-        return ClassSums(self.rows, self.loss, self.divisor, self.samples)
+        zero = None if self.untold else self.zero
+        return ClassSums(self.rows, self.loss, self.divisor, self.samples, zero)
 
 
 class Accuracy(Accumulator):

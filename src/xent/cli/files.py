@@ -147,6 +147,10 @@ def _notes(summary, per_row: bool, fmt: str) -> None:
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
     if per_row and summary.ignored:
         error_line(f"{summary.source}: {counted(summary.ignored, 'row')} ignored, not written")
+    if getattr(summary, "zero_columns", None) and fmt != "table":  # the table shows it
+        from ..results import zero_columns_note
+
+        error_line(f"warning: {summary.source}: {zero_columns_note(summary.zero_columns)}")
     if summary.infinite:
         first = getattr(summary, "first_infinite", None)
         where = f", the first on {summary.numbered} {first:,}" if first else ""
