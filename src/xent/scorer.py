@@ -28,6 +28,7 @@ from . import checks, engine, kernels
 from .errors import DataError, InvalidProbabilities, UsageError, param
 from .kernels import Breakdown
 from .options import ScoreOptions
+from .readers.chunks import place
 
 # Everything about each row, per class (arrays (n, K); losses in the run's base): what a
 # contribution table shows. Only asked for small inputs (arguments, explain).
@@ -490,25 +491,3 @@ def _add_hint(error: InvalidProbabilities, chunk, options: ScoreOptions, source:
         return
     if not engine.unnormalizable_rows(row)[0]:
         error.message += f" ({param('renormalize', True)} divides by the sum)"
-
-
-def place(error: DataError, chunk, source: str) -> DataError:
-    """Give an error about a row of the chunk the place that row came from: an argument
-    (``--pred (sample 2)``), a file's line, or a JSON document's row."""
-    origins = chunk.origins
-    if not source and not origins:
-        return error  # a Python caller: the row index of its array is the place
-    row = error.row or 0
-    error.row = None
-    if origins:
-        names = origins.get(getattr(error, "what", "prediction"), origins["prediction"])
-        error.source = names[min(row, len(names) - 1)]
-        return error
-    number = int(chunk.lines[row])
-    error.source = source
-    if chunk.numbered == "row":
-        error.message = f"row {number}: {error.message}"
-        error.number = number
-    else:
-        error.line = number
-    return error

@@ -255,3 +255,25 @@ class ErrorPolicy:
 def error_number(error: DataError) -> int | None:
     """The line (or, in a JSON document, the row) an error is about."""
     return error.line if error.line is not None else getattr(error, "number", None)
+
+
+def place(error: DataError, chunk, source: str) -> DataError:
+    """Give an error about a row of the chunk the place that row came from: an argument
+    (``--pred (sample 2)``), a file's line, or a JSON document's row."""
+    origins = chunk.origins
+    if not source and not origins:
+        return error  # a Python caller: the row index of its array is the place
+    row = error.row or 0
+    error.row = None
+    if origins:
+        names = origins.get(getattr(error, "what", "prediction"), origins["prediction"])
+        error.source = names[min(row, len(names) - 1)]
+        return error
+    number = int(chunk.lines[row])
+    error.source = source
+    if chunk.numbered == "row":
+        error.message = f"row {number}: {error.message}"
+        error.number = number
+    else:
+        error.line = number
+    return error
