@@ -10,10 +10,12 @@ run is under ``ulimit -v`` (``memory_cap``): a memory blow-up fails the test.
 
 from __future__ import annotations
 
+import json
 import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fuzz_inputs import TASKS, check_case, in_subprocess, memory_cap, prediction_cases
 
@@ -51,3 +53,105 @@ def test_the_script_under_ulimit_v(case):
             f.write(case.data)
         args = ["compute", "--file", path, *case.options, "-f", case.summary[0]]
         assert in_subprocess(args, timeout=60) is None
+
+
+# -- logprobs files (OpenAI chat and completions, vLLM), valid, damaged or mutated
+
+ODD = [None, True, "x", "-0.5", [], {}, float("nan"), 0.5, 1e-7, -9999, -1e308, 10**400]
+
+
+def _logprob(d, valid: bool):
+    if valid:
+        return -d.choice([0.0, 0.03125, 0.5, 1.25, 7.0, 30.0])
+    return d.choice(ODD)
+
+
+def _token(d, valid: bool):
+    return d.choice(["a", " b", "é", "", "\x00", "\u2028", "bytes:\\xe2\\x80", "🙂"])
+
+
+def _chat(d, n: int, valid):
+    content = []
+    for _ in range(n):
+        text = _token(d, True)
+        entry = {"token": text, "logprob": _logprob(d, valid()), "bytes": list(text.encode())}
+        if not valid():
+            entry[d.choice(["token", "logprob", "bytes"])] = d.choice(ODD + [[-1], [300]])
+        if d.boolean():  # top_logprobs, small enough to sum to at most 1
+            entry["top_logprobs"] = [
+                {"token": "z", "logprob": -d.choice([3.0, 5.0, 9999.0])} for _ in range(2)
+            ]
+        content.append(entry)
+    return {"choices": [{"index": 0, "logprobs": {"content": content}}]}
+
+
+def _completions(d, n: int, valid):
+    tokens = [_token(d, True) for _ in range(n)]
+    logprobs = {
+        "tokens": tokens,
+        "token_logprobs": [_logprob(d, valid()) for _ in tokens],
+        "top_logprobs": [{"q": -4.0} if d.boolean() else None for _ in tokens],
+    }
+    if not valid():
+        logprobs[d.choice(["tokens", "token_logprobs", "top_logprobs"])] = d.choice(ODD)
+    return {"choices": [{"logprobs": logprobs}]}
+
+
+def _vllm(d, n: int, valid):
+    ids = list(range(1, n + 1))
+    positions = [
+        {str(i): {"logprob": _logprob(d, valid()), "rank": 1, "decoded_token": _token(d, True)}}
+        for i in ids
+    ]
+    if not valid() and positions:
+        positions[0] = d.choice(ODD)
+    out = {"token_ids": ids if valid() else d.choice(ODD), "logprobs": positions}
+    record = {"outputs": [out]}
+    if d.boolean():
+        record["prompt_logprobs"] = [None, *positions]
+    return record
+
+
+@st.composite
+def logprobs_files(draw):
+    """A logprobs file: records of one mode (valid, or with bad fields), JSON Lines or one
+    JSON list, maybe mutated; and whether every record is surely valid."""
+    from fuzz_inputs import HypothesisDraw, mutate
+
+    d = HypothesisDraw(draw)
+    bad = d.boolean()
+    valid = (lambda: not (bad and d.boolean())) if bad else (lambda: True)
+    make = d.choice([_chat, _completions, _vllm])
+    records = [make(d, d.integer(0, 4), valid) for _ in range(d.integer(1, 4))]
+    jsonl = d.boolean()
+    if jsonl:
+        data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    else:
+        data = json.dumps(records, indent=d.choice([None, 1])).encode()
+    mutated = d.boolean(0.3)
+    if mutated:
+        data = mutate(d, data)
+    options = d.choice([[], ["--vocab-size", "50"], ["--logprobs-mode", "vllm-prompt"]])
+    options += d.choice([[], ["--on-error", "skip"], ["--base", "2"]])
+    return data, options, not (bad or mutated)
+
+
+@FUZZ
+@given(logprobs_files())
+def test_any_logprobs_file(case):
+    from fuzz_inputs import assert_clean, run
+
+    data, options, _ = case
+    with tempfile.TemporaryDirectory() as directory, memory_cap():
+        path = f"{directory}/responses.jsonl"
+        with open(path, "wb") as f:
+            f.write(data)
+        args = ["compute", "--file", path, "--input-format", "logprobs", *options]
+        for fmt in ("json", "csv", "table"):
+            result = run([*args, "-f", fmt])
+            assert_clean(result, path)
+        rows = run([*args, "-r", "none", "-f", "csv"])
+        assert_clean(rows, path)
+        summary = run([*args, "-f", "json"])
+        if summary.exit_code == 0:
+            json.loads(summary.stdout)  # strict JSON

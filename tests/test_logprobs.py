@@ -465,3 +465,56 @@ def test_the_example_file():
     assert tk["mean_mass_outside"] == pytest.approx(mass.mean(), rel=1e-14)
     assert tk["entropy_lower_bound"] == pytest.approx(lower.mean(), rel=1e-14)
     assert tk["entropy_upper_bound"] == pytest.approx(upper.mean(), rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "good, bad, said",
+    [
+        (  # found by the fuzz suite: each was an internal error
+            vllm_record(),
+            {"outputs": [{"token_ids": True, "logprobs": [{"1": {"logprob": -1.0}}]}]},
+            "token ids are not a list",
+        ),
+        (chat_record([("a", -1.0)]), chat_record([("a", 10**400)]), "out of range"),
+        (
+            legacy_record([("a", -1.0)], None),
+            {"choices": [{"logprobs": {"tokens": [], "token_logprobs": [], "top_logprobs": True}}]},
+            "top_logprobs is not a list",
+        ),
+    ],
+)
+def test_fuzz_regressions(tmp_path, good, bad, said):
+    path = write_jsonl(tmp_path / "bad.jsonl", [good, bad])
+    result = runner.invoke(app, ["compute", "--file", path])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"xent: {path}:2: ") and said in result.output
+
+
+def test_a_json_list_names_the_response(tmp_path):
+    path = tmp_path / "r.json"
+    bad = {"choices": [{"logprobs": {"content": [{"token": "a", "logprob": 0.5}]}}]}
+    path.write_text(json.dumps([chat_record(DOCS[0]), bad], indent=1))
+    result = runner.invoke(app, ["compute", "--file", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"xent: {path}: response 2: token 1: logprob is 0.5")
+
+
+def test_vllm_server_prompt_logprobs_in_choices(tmp_path):
+    """vLLM's OpenAI-compatible server: prompt_logprobs inside each choice."""
+    record = {
+        "choices": [
+            {
+                "index": 0,
+                "text": "!",
+                "logprobs": None,
+                "prompt_logprobs": [
+                    None,
+                    {"7": {"logprob": -2.0, "rank": 3, "decoded_token": " cat"}},
+                    {"8": {"logprob": -0.5, "rank": 1, "decoded_token": " sat"}},
+                ],
+            }
+        ]
+    }
+    data = run(write_jsonl(tmp_path / "v.jsonl", [record]))
+    assert data["rows"] == 2 and data["sum"] == 2.5
+    assert data["language_model"]["bytes"] == 8

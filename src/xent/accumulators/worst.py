@@ -28,7 +28,7 @@ def top_rows(values: np.ndarray, k: int) -> np.ndarray:
 
 class WorstRows(Accumulator):
     name = "worst"
-    needs = ("labels", "predicted")
+    needs = ("labels",)  # and the arg-max (a logprobs file's tokens have none: the token)
 
     def __init__(self, classes, settings: Settings | None = None) -> None:
         self.classes = list(classes)
@@ -49,9 +49,8 @@ class WorstRows(Accumulator):
             return
         top = top_rows(losses, k)
         lines = np.asarray(scored.lines)[top]
-        self._keep(
-            (losses[top], rows.first_row + top, lines, scored.labels[top], scored.predicted[top])
-        )
+        predicted = scored.labels if scored.predicted is None else scored.predicted
+        self._keep((losses[top], rows.first_row + top, lines, scored.labels[top], predicted[top]))
 
     def _keep(self, other) -> None:
         both = [np.concatenate([mine, theirs]) for mine, theirs in zip(self.kept, other)]

@@ -115,7 +115,10 @@ class Bad(Exception):
 def _number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise Bad(f"{what} is {json.dumps(value)[:40]}, not a number")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond the float range
+        raise Bad(f"{what} is {str(value)[:20]}..., out of range") from None
     if math.isnan(x):
         raise Bad(f"{what} is NaN")
     return x
@@ -183,7 +186,10 @@ def chat_tokens(choice) -> Iterator[Token]:
             )
         lp = _logprob(lp, f"{at}: logprob")
         others, own = [], False
-        for j, top in enumerate(entry.get("top_logprobs") or [], 1):
+        listed = entry.get("top_logprobs")
+        if listed is not None and not isinstance(listed, list):
+            raise Bad(f"{at}: top_logprobs is not a list")
+        for j, top in enumerate(listed or [], 1):
             if not isinstance(top, dict) or not isinstance(top.get("token"), str):
                 raise Bad(f"{at}: top_logprobs entry {j} has no token")
             x = _number(top.get("logprob"), f"{at}: top_logprobs entry {j}'s logprob")
@@ -205,7 +211,11 @@ def completion_tokens(choice) -> Iterator[Token]:
     logprobs = _field(choice, "logprobs", dict, "")
     texts = _field(logprobs, "tokens", list, "logprobs.")
     values = _field(logprobs, "token_logprobs", list, "logprobs.")
-    tops = logprobs.get("top_logprobs") or [None] * len(texts)
+    tops = logprobs.get("top_logprobs")
+    if tops is None:
+        tops = [None] * len(texts)
+    if not isinstance(tops, list):
+        raise Bad("logprobs.top_logprobs is not a list")
     if not (len(texts) == len(values) == len(tops)):
         raise Bad(
             f"logprobs.tokens, token_logprobs and top_logprobs have {len(texts)}, "
@@ -234,6 +244,8 @@ def completion_tokens(choice) -> Iterator[Token]:
 def vllm_tokens(positions: list, ids: list | None, first_null: bool) -> Iterator[Token]:
     """The tokens of vLLM's per-position dicts (token id → {logprob, rank, decoded_token});
     ``ids``: the token at each position (the dict's only entry when absent)."""
+    if ids is not None and not isinstance(ids, list):
+        raise Bad("the token ids are not a list")
     if ids is not None and len(ids) != len(positions):
         raise Bad(f"{len(positions)} positions of log-probs for {len(ids)} token ids")
     for i, entry in enumerate(positions):
@@ -266,7 +278,7 @@ def documents(record, mode: str) -> Iterator[tuple[str, Iterator[Token]]]:
         outputs = _field(record, "outputs", list, "")
         for j, out in enumerate(outputs):
             positions = _field(out, "logprobs", list, f"outputs[{j}].")
-            ids = out.get("token_ids")
+            ids = out.get("token_ids")  # (out is an object: _field says so otherwise)
             yield _index(out, j, len(outputs)), vllm_tokens(positions, ids, False)
         return
     if mode == "vllm-prompt":
@@ -397,6 +409,12 @@ def _no_logprobs(record) -> str:
 
 def read_logprobs_chunks(stream, source: str, options: ReadOptions, jsonl: bool):
     """Chunks of token rows from a logprobs file (JSON Lines, else one JSON document)."""
+    if options.label_column is None:
+        raise DataError(
+            "a logprobs file holds the log-prob of each token that came, not rows of "
+            "distributions: xent compute scores it",
+            source=source,
+        )
     other = [c for c in options.keep_columns if c != DOCUMENT]
     if other:
         raise DataError(

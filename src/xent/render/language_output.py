@@ -199,7 +199,7 @@ def documents_parts(lm, precision: int, number) -> list:
         if bits:
             row.append(number(d.bits_per_byte, precision) if d.bits_per_byte is not None else "–")
         rows.append(row)
-    parts: list = [fitted_table(columns, rows, title="highest perplexity")]
+    parts: list = [fitted_table(columns, rows, title="documents of highest perplexity")]
     left = len(lm.documents) - len(worst)
     if left:
         parts.append(

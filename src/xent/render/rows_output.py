@@ -54,7 +54,9 @@ class RowWriter:
             predicted = _positive_names(scored.probabilities, names)
         else:
             labels = [names[i] for i in scored.labels.tolist()]
-            predicted = [names[i] for i in scored.predicted.tolist()]
+            # A logprobs file's tokens have no arg-max: nothing is predicted but the token.
+            found = scored.labels if scored.predicted is None else scored.predicted
+            predicted = [names[i] for i in found.tolist()]
         losses = [full_precision(x) for x in scored.losses.tolist()]
         if self.fmt == "plain":
             self.out.write("".join(x + "\n" for x in losses))

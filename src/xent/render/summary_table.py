@@ -22,7 +22,8 @@ def _percent(x: float) -> str:
 def summary_renderable(summary, precision: int = 4) -> Group:
     """The summary, the per-class table, then the groups, sequences, worst rows and files
     that the summary holds, and the notes."""
-    title = f"Cross-entropy of {visible(summary.source)}: {counted(summary.rows, 'row')}"
+    rows = counted(summary.rows, "token" if summary.task == "tokens" else "row")
+    title = f"Cross-entropy of {visible(summary.source)}: {rows}"
     parts: list[RenderableType] = [Text(title, style="bold")]
     parts.append(summary_grid(summary, precision))
     if summary.task != "tokens":  # a language model's tokens: no classes
