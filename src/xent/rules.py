@@ -36,6 +36,10 @@ HOLDS = ("auto", "logits", "logprobs", "probabilities")
 # Which responses' log-probs a logprobs file holds (ReadOptions.logprobs_mode).
 LOGPROBS_MODES = ("auto", "chat", "completions", "vllm", "vllm-prompt")
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
+# What a gate (fail_above, fail_if_worse) compares with its limit: the estimate itself, or
+# a bound of its bootstrap interval (upper: strict, fail unless the whole interval is at or
+# below the limit; lower: lenient, fail only when the whole interval is above it).
+GATES = ("estimate", "upper", "lower")
 
 
 # compare's token statistics of two language models (xent.accumulators.TOKENS), and up to
@@ -203,6 +207,40 @@ def check_files(evaluation, count: int, *, worst_hint: str | None = None) -> Non
             f"{param('worst')} with several files: its line numbers would be per file; "
             "score one file at a time",
             parameter="worst",
+        )
+
+
+def check_gate(
+    gate_on: str, limit: float | None, *, gate: str, ci: float | None, reduction: str = "mean"
+) -> None:
+    """A gate's rules, before anything is read: ``gate`` is the parameter holding the
+    ``limit`` (``fail_above``, ``fail_if_worse``); a bound (``gate_on`` upper or lower)
+    needs the interval (``ci``), which is of the mean."""
+    if gate_on not in GATES:
+        raise UsageError(
+            f"{gate_on!r} is not what a gate compares: use " + ", ".join(GATES),
+            parameter="gate_on",
+        )
+    if limit is not None and limit != limit:
+        raise UsageError("nan is not a limit", parameter=gate)
+    if gate_on == "estimate":
+        return
+    if limit is None:
+        raise UsageError(
+            f"{param('gate_on', gate_on)} says what {param(gate)} compares: give {param(gate)} too",
+            parameter="gate_on",
+        )
+    if ci is None:
+        raise UsageError(
+            f"{param('gate_on', gate_on)} compares a bound of the interval: give "
+            f"{param('ci', 0.95)} too",
+            parameter="gate_on",
+        )
+    if reduction != "mean":
+        raise UsageError(
+            f"{param('gate_on', gate_on)}: the interval is of the mean loss, not the "
+            f"{reduction}: leave out {param('reduction', reduction)}",
+            parameter="gate_on",
         )
 
 

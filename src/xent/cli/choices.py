@@ -1,5 +1,5 @@
 """The choices of the command line's enumerated options (``--format``, ``--reduction``,
-``--input-format``, ``--on-error``)."""
+``--input-format``, ``--on-error``, ``--gate-on``)."""
 
 from enum import Enum
 
@@ -45,6 +45,12 @@ class Holds(str, Enum):
     logits = "logits"
     logprobs = "logprobs"
     probabilities = "probabilities"
+
+
+class GateOn(str, Enum):
+    estimate = "estimate"
+    upper_bound = "upper"
+    lower_bound = "lower"
 
 
 class OnError(str, Enum):

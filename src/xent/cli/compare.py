@@ -12,7 +12,7 @@ from ..errors import UsageError
 from . import params as p
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import Holds, OnError, OutputFormat
+from .choices import GateOn, Holds, OnError, OutputFormat
 
 
 def _is_number(text: str) -> bool:
@@ -93,6 +93,7 @@ def compare(
             rich_help_panel=p.DECIDE,
         ),
     ] = 1 << 20,
+    gate_on: p.GateOnOption = GateOn.estimate,
     ci: p.CiOption = None,
     bootstrap: p.BootstrapOption = 200,
     seed: p.SeedOption = 0,
@@ -137,8 +138,11 @@ def compare(
     """
     from .. import api
     from ..render.compare_output import render_comparison
+    from ..rules import check_gate
 
     parse.view(ctx.params)  # --classes-shown
+    on = parse.choice(gate_on)
+    check_gate(on, fail_if_worse, gate="fail_if_worse", ci=ci)
     evaluation = parse.evaluation(
         ctx.params,
         [file_a, file_b],
@@ -153,7 +157,7 @@ def compare(
     comparison = api.evaluate(evaluation, [file_a, file_b])
     render_comparison(comparison, output_format(fmt), sys.stdout, precision=precision)
     sys.stdout.flush()
-    _gate(fail_if_worse, comparison)
+    _gate(fail_if_worse, comparison, on)
 
 
 def _token_stats(text: str) -> Optional[tuple]:
@@ -170,21 +174,28 @@ def _token_stats(text: str) -> Optional[tuple]:
     return tuple(words)
 
 
-def _gate(margin: Optional[float], comparison) -> None:
-    """``--fail-if-worse MARGIN``: after the output, exit 3 when B is worse than A by more."""
+def _gate(margin: Optional[float], comparison, on: str = "estimate") -> None:
+    """``--fail-if-worse MARGIN``: after the output, exit 3 when B is worse than A by more
+    (with ``--gate-on upper``/``lower``: when that bound of the difference's interval is
+    above MARGIN; upper with MARGIN 0 fails unless the interval lies below 0)."""
     import math
 
     from ..errors import GateFailed
 
     if margin is None:
         return
-    if math.isnan(margin):
-        raise UsageError("nan is not a margin", source="--fail-if-worse")
+    a, b = comparison.a.source, comparison.b.source
     d = comparison.difference
+    failed = f"B ({b}) is worse than A ({a}) by {d!r} {comparison.unit}"
+    if on != "estimate":
+        bounds = comparison.ci
+        d = math.nan if bounds is None else bounds[on == "upper"]
+        failed = (
+            f"the {on} bound of the interval of B − A (B {b}, A {a}) is {d!r} {comparison.unit}"
+        )
+        if bounds is None:
+            failed = "no interval of the difference could be computed"
     if d > margin or math.isnan(d):
         raise GateFailed(
-            f"gate failed: B ({comparison.b.source}) is worse than A "
-            f"({comparison.a.source}) by {d!r} {comparison.unit}, more than the margin "
-            f"{margin!r}",
-            source="--fail-if-worse",
+            f"gate failed: {failed}, more than the margin {margin!r}", source="--fail-if-worse"
         )

@@ -15,7 +15,7 @@ from . import params as p
 from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, render_report
-from .choices import Holds, LogprobsMode, OnError, OutputFormat, Reduction
+from .choices import GateOn, Holds, LogprobsMode, OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
@@ -63,6 +63,7 @@ def compute(
     byte_column: lp.ByteColumnOption = None,
     word_column: lp.WordColumnOption = None,
     fail_above: p.FailAboveOption = None,
+    gate_on: p.GateOnOption = GateOn.estimate,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,
     precision: p.PrecisionOption = 4,
@@ -83,9 +84,10 @@ def compute(
       xent compute -i preds.csv --ci 0.95 --fail-above 0.5   (an interval; exit 3 above 0.5)
     """
     from .. import api
+    from ..rules import check_gate
 
-    if fail_above is not None and fail_above != fail_above:  # nan: refused before reading
-        raise UsageError("nan is not a limit", source="--fail-above")
+    on = parse.choice(gate_on)  # refused before anything is read
+    check_gate(on, fail_above, gate="fail_above", ci=ci, reduction=parse.choice(reduction))
     if from_logits and logits:
         raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
     params, view = ctx.params, parse.view(ctx.params)
@@ -96,6 +98,8 @@ def compute(
         "or pipe a file in (see 'xent compute --help')",
     )
     if files is None:  # vectors: one chunk, scored as a file is
+        if on != "estimate":
+            raise UsageError("--gate-on upper/lower gate on a file's --ci interval: give a file")
         evaluation = parse.evaluation(params, None, metrics=view.fmt != "plain")
         report = api.evaluate(evaluation, parse.vectors(params, evaluation.score))
         render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
@@ -105,22 +109,34 @@ def compute(
     shown = summary_format(view)
     evaluation = parse.evaluation(params, files, metrics=wants_metrics(view, shown))
     summary = score_files(evaluation, files, view, shown)
-    return gate(fail_above, summary.cross_entropy, view.reduction, summary.unit)
+    bounds = summary.ci.bounds.get("mean_cross_entropy") if summary.ci else None
+    return gate(fail_above, summary.cross_entropy, view.reduction, summary.unit, on, bounds)
 
 
-def gate(limit: float | None, loss: float, reduction: str, unit: str) -> None:
-    """``--fail-above X``: after the output, exit 3 when the reduced loss is above X."""
+def gate(
+    limit: float | None,
+    loss: float,
+    reduction: str,
+    unit: str,
+    on: str = "estimate",
+    bounds: tuple[float, float] | None = None,
+) -> None:
+    """``--fail-above X``: after the output, exit 3 when the reduced loss is above X (with
+    ``--gate-on upper``/``lower``, that bound of its ``--ci`` interval)."""
     import math
 
     if limit is None:
         return
-    if math.isnan(limit):
-        raise UsageError("nan is not a limit", source="--fail-above")
     what = "summed" if reduction == "sum" else "mean"
+    figure = f"the {what} cross-entropy"
+    if on != "estimate":
+        figure = f"the {on} bound of the {what} cross-entropy's interval"
+        loss = math.nan if bounds is None else bounds[on == "upper"]
     if loss > limit or math.isnan(loss):
         from ..errors import GateFailed
 
+        why = "no interval could be computed" if math.isnan(loss) and bounds is None else ""
         raise GateFailed(
-            f"gate failed: the {what} cross-entropy {loss!r} {unit} is above {limit!r}",
+            f"gate failed: {why or f'{figure} {loss!r} {unit} is above {limit!r}'}",
             source="--fail-above",
         )

@@ -1,0 +1,167 @@
+"""Gates on an interval (--gate-on upper/lower with --fail-above and --fail-if-worse).
+
+The bounds are computed here by hand: each row's loss −log Q(label) from the CSV, the
+Poisson(1) weights of the bootstrap's definition (keyed by line, or by position in
+compare), each replicate's
+weighted mean, and NumPy's linear-interpolation percentiles. The gates are then checked at
+limits just below and just above those bounds.
+"""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xent.accumulators.bootstrap import poisson_weights
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD = ROOT / "examples" / "animals-new.csv"  # the better model
+NEW = ROOT / "examples" / "animals.csv"
+
+
+def _losses(path: Path) -> np.ndarray:
+    with open(path, newline="") as stream:
+        return np.array([-math.log(float(row[row["label"]])) for row in csv.DictReader(stream)])
+
+
+def _replicates(losses: np.ndarray, first_key: int = 2) -> np.ndarray:
+    """Each replicate's weighted mean; a file's rows are keyed by line (line 1 is the
+    header), compare's by position (1, 2, ...)."""
+    n = losses.size
+    w = poisson_weights(np.arange(first_key, n + first_key), 200, 0)
+    return (w * losses[:, None]).sum(0) / w.sum(0)
+
+
+def _interval(replicates: np.ndarray) -> tuple[float, float]:
+    low, high = np.quantile(replicates, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def test_the_bounds_of_the_mean_are_those_computed_by_hand(xent_cli):
+    low, high = _interval(_replicates(_losses(NEW)))
+    data = json.loads(xent_cli("compute", "-i", NEW, "--ci", "0.95", "-f", "json").stdout)
+    assert data["ci"]["mean_cross_entropy"] == pytest.approx([low, high], rel=1e-12)
+    assert low < data["cross_entropy"] < high
+
+
+@pytest.mark.parametrize("on", ["upper", "lower"])
+def test_fail_above_gates_on_a_bound(xent_cli, on):
+    low, high = _interval(_replicates(_losses(NEW)))
+    bound = high if on == "upper" else low
+    args = ["compute", "-i", NEW, "--ci", "0.95", "--gate-on", on, "-f", "plain"]
+    below = xent_cli(*args, "--fail-above", repr(bound * (1 - 1e-9)))
+    above = xent_cli(*args, "--fail-above", repr(bound * (1 + 1e-9)))
+    assert below.exit_code == 3 and above.exit_code == 0
+    assert below.stdout == above.stdout and below.stdout.startswith("0.5067")  # output first
+    assert f"the {on} bound of the mean cross-entropy's interval" in below.stderr
+    assert str(bound)[:10] in below.stderr
+
+
+def test_the_estimate_is_the_default_gate(xent_cli):
+    low, high = _interval(_replicates(_losses(NEW)))
+    mean = float(_losses(NEW).mean())
+    limit = repr((mean + high) / 2)  # above the mean, below the upper bound
+    args = ["compute", "-i", NEW, "--ci", "0.95", "--fail-above", limit, "-f", "plain"]
+    assert xent_cli(*args).exit_code == 0
+    assert xent_cli(*args, "--gate-on", "estimate").exit_code == 0
+    assert xent_cli(*args, "--gate-on", "upper").exit_code == 3
+
+
+def _difference_interval() -> tuple[float, float]:
+    # Paired: the same weights for a row in A and in B; D_r = mean_B,r − mean_A,r.
+    return _interval(_replicates(_losses(NEW), 1) - _replicates(_losses(OLD), 1))
+
+
+def test_the_bounds_of_the_difference_are_those_computed_by_hand(xent_cli):
+    low, high = _difference_interval()
+    data = json.loads(xent_cli("compare", OLD, NEW, "--ci", "0.95", "-f", "json").stdout)
+    assert data["ci"]["difference"] == pytest.approx([low, high], rel=1e-12)
+    assert 0 < low < high  # B (animals.csv) is worse, and the interval excludes 0
+
+
+@pytest.mark.parametrize("on", ["upper", "lower"])
+def test_fail_if_worse_gates_on_a_bound(xent_cli, on):
+    low, high = _difference_interval()
+    bound = high if on == "upper" else low
+    args = ["compare", OLD, NEW, "--ci", "0.95", "--gate-on", on, "-f", "plain"]
+    assert xent_cli(*args, "--fail-if-worse", repr(bound * (1 - 1e-9))).exit_code == 3
+    assert xent_cli(*args, "--fail-if-worse", repr(bound * (1 + 1e-9))).exit_code == 0
+    failed = xent_cli(*args, "--fail-if-worse")  # margin 0: the interval is above 0
+    assert failed.exit_code == 3
+    assert f"the {on} bound of the interval of B − A" in failed.stderr
+
+
+def test_upper_with_margin_0_needs_an_interval_below_0(xent_cli):
+    """The new model better, its interval excluding 0 on the right side: passes; the
+    other way round (interval above 0, the wrong side): fails."""
+    low, high = _difference_interval()
+    better = ["compare", NEW, OLD, "--ci", "0.95", "--gate-on", "upper", "--fail-if-worse"]
+    assert -high < 0 and xent_cli(*better).exit_code == 0
+    worse = ["compare", OLD, NEW, "--ci", "0.95", "--gate-on", "upper", "--fail-if-worse"]
+    assert xent_cli(*worse).exit_code == 3
+
+
+def test_an_interval_that_straddles_0_fails_the_upper_gate(xent_cli, tmp_path):
+    # Two rows, one won by each model: the difference's interval holds 0.
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("label,x,y\nx,0.9,0.1\nx,0.6,0.4\ny,0.5,0.5\ny,0.3,0.7\n")
+    b.write_text("label,x,y\nx,0.6,0.4\nx,0.9,0.1\ny,0.3,0.7\ny,0.5,0.5\n")
+    data = json.loads(xent_cli("compare", a, b, "--ci", "0.95", "-f", "json").stdout)
+    low, high = data["ci"]["difference"]
+    assert low < 0 < high
+    gate = ["compare", a, b, "--ci", "0.95", "--fail-if-worse"]
+    assert xent_cli(*gate, "--gate-on", "upper").exit_code == 3
+    assert xent_cli(*gate, "--gate-on", "lower").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--gate-on", "upper", "--fail-above", "1"], "--gate-on upper compares a bound"),
+        (["--gate-on", "lower", "--ci", "0.9"], "--gate-on lower says what --fail-above"),
+        (
+            ["--gate-on", "upper", "--ci", "0.9", "--fail-above", "1", "-r", "sum"],
+            "the interval is of the mean loss",
+        ),
+        (["--fail-above", "nan", "--gate-on", "upper", "--ci", "0.9"], "nan is not a limit"),
+    ],
+)
+def test_gate_rules_are_one_line_before_reading(xent_cli, args, message):
+    result = xent_cli("compute", "-i", NEW, *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bound_gate_on_vectors_is_refused(xent_cli):
+    result = xent_cli(
+        "compute", "-l", "dog", "-p", "0.4,0.3,0.05,0.05,0.2", "--ci", "0.95",
+        "--gate-on", "upper", "--fail-above", "1",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "give a file" in result.stderr
+
+
+def test_one_row_has_no_interval_and_fails_a_bound_gate(xent_cli, tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text("label,x,y\nx,0.9,0.1\n")
+    args = ["compute", "-i", one, "--ci", "0.95", "--fail-above", "5", "-f", "plain"]
+    assert xent_cli(*args).exit_code == 0
+    failed = xent_cli(*args, "--gate-on", "upper")
+    assert failed.exit_code == 3 and "no interval could be computed" in failed.stderr
+
+
+def test_the_rule_names_parameters_in_python():
+    from xent.errors import UsageError
+    from xent.rules import check_gate
+
+    with pytest.raises(UsageError) as error:
+        check_gate("upper", 1.0, gate="fail_above", ci=None)
+    assert str(error.value) == (
+        "gate_on: gate_on='upper' compares a bound of the interval: give ci=0.95 too"
+    )
+    with pytest.raises(UsageError, match="not what a gate compares"):
+        check_gate("middle", 1.0, gate="fail_above", ci=0.9)
+    check_gate("estimate", None, gate="fail_above", ci=None)
