@@ -58,8 +58,10 @@ def test_documented_example(command, expected, tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("XENT_CLASSES", raising=False)
     args, stdin = argv(command)
-    # Pictures are written to a temporary folder, not beside the docs.
-    args = [re.sub(r"^\w+\.(svg|html)$", lambda m: str(tmp_path / m.group(0)), a) for a in args]
+    # Pictures (and saved calibrations) are written to a temporary folder, not beside the docs.
+    args = [
+        re.sub(r"^\w+\.(svg|html|json)$", lambda m: str(tmp_path / m.group(0)), a) for a in args
+    ]
     result = CliRunner().invoke(app, args, input=stdin)
     if not expected.strip():
         assert result.exit_code == 0, result.output

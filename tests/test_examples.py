@@ -36,6 +36,7 @@ COMPUTE = {
 ELSEWHERE = {
     "distributions.csv": "test_distributions_example_is_scipy below",
     "ci-gate.sh": "tests/test_intervals.py runs it",
+    "animals-calibration.json": "tests/test_calibrators.py::test_the_example_calibration",
     "make_formats.py": "writes animals.csv.gz, .parquet, .npz (scored here)",
     "lm-logits.safetensors": "tests/test_lm_sources.py::test_the_example_file",
     "make_lm.py": "writes lm-logits.safetensors",

@@ -149,10 +149,11 @@ def _distributions(evaluation: Evaluation, given: Distributions):
 
 
 def _temperature(evaluation: Evaluation, path: str, on_chunk):
-    """Fit the temperature of a file's predictions in two reads; a third scores Q_T (and
-    hands ``on_chunk`` each recalibrated chunk). stdin is copied to a temporary file
+    """Fit the calibration of a file's predictions (a temperature in two reads, vector
+    scaling in one a Newton step); a last read scores the calibrated Q' (and hands
+    ``on_chunk`` each recalibrated chunk). stdin is copied to a temporary file
     first, to be read three times."""
-    from .calibration import fit_temperature, recalibrate
+    from .calibration import fit_temperature, fit_vector, recalibrate
     from .readers.files import read_prediction_chunks, source_name
 
     with _spooled(path) as readable:
@@ -161,7 +162,8 @@ def _temperature(evaluation: Evaluation, path: str, on_chunk):
         def chunks():
             return read_prediction_chunks(readable, evaluation.read)
 
-        fit, _ = fit_temperature(chunks, evaluation.score, source=source)
+        fitter = fit_vector if evaluation.calibrator == "vector" else fit_temperature
+        fit, _ = fitter(chunks, evaluation.score, source=source)
         return recalibrate(chunks(), evaluation.score, fit, source=source, on_chunk=on_chunk)
 
 

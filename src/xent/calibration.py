@@ -33,17 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
+from . import calibrated, calibrators
+from .calibrated import VectorSums, centred
+from .calibrators import Calibration
 from .errors import DataError, UsageError, param
 from .options import ScoreOptions
-from .scorer import (
-    bad_rows,
-    checked_predictions,
-    drop_ignored,
-    rows_of,
-    score_chunk,
-    two_classes,
-)
+from .scorer import bad_rows, drop_ignored, rows_of, score_chunk, two_classes
 from .totals import Totals
 
 # Pass 1: temperatures 10^-2 ... 10^2, 8 a decade (T = 1 is one of them).
@@ -143,7 +138,9 @@ def _bracket(sums: TemperatureSums) -> tuple[int | None, str]:
 
 @dataclass
 class TemperatureFit:
-    """What ``xent calibrate`` reports. Losses in the run's base (mean per row)."""
+    """What ``xent calibrate`` reports: the fitted :class:`~xent.calibrators.Calibration`
+    and the file's numbers before and after it, both on the rows it was fitted on
+    (in-sample). Losses in the run's base (mean per row)."""
 
     temperature: float
     rows: int
@@ -158,6 +155,12 @@ class TemperatureFit:
     base: float = math.e
     passes: int = 2
     notes: list[str] = field(default_factory=list)
+    calibration: Calibration | None = None
+    in_sample: bool = True  # the numbers after are of the rows the calibration was fitted on
+
+    @property
+    def method(self) -> str:
+        return "temperature" if self.calibration is None else self.calibration.method
 
     @property
     def calibration_loss(self) -> float:
@@ -170,9 +173,10 @@ class TemperatureFit:
         return self.loss_after
 
 
-def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarray, Any]:
-    """The rows the scorer keeps, as (z, t): log-probabilities (logits become their
-    log-softmax), and the target term."""
+def _prepared(chunk, options: ScoreOptions, method: str = "temperature"):
+    """The rows the scorer keeps, as (z, p, kept chunk, logits): the scores a calibration
+    scales (:func:`xent.calibrators.scores`: log Q, or the logits for vector scaling) and
+    the targets p (one-hot, or the soft labels)."""
     chunk, _ = drop_ignored(chunk, options)
     if options.skip_bad_rows and len(chunk):
         bad = bad_rows(chunk, options)
@@ -185,19 +189,25 @@ def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarr
         values = two_classes(values, logits)
         if targets is not None and targets.shape[1] == 1:
             targets = np.column_stack([1.0 - targets[:, 0], targets[:, 0]])
-    _, z = checked_predictions(values, logits, options)
+    z = calibrated.scores(values, logits, chunk.log_probs and not logits, options, method)
     n = z.shape[0]
     if targets is None:
-        t = z[np.arange(n), chunk.labels]
-    else:
-        t = np.where(targets > 0, targets * np.where(np.isfinite(z), z, 0.0), 0.0).sum(axis=1)
-        t = np.where(((targets > 0) & ~np.isfinite(z)).any(axis=1), -np.inf, t)
-    if n and not np.isfinite(t).all():
+        targets = np.zeros(z.shape)
+        targets[np.arange(n), chunk.labels] = 1.0
+    if n and ((targets > 0) & ~np.isfinite(z)).any():
         raise DataError(
             "a row gives probability 0 to its label: the NLL is infinite at every "
             f"temperature ({param('clip', 2.220446049250313e-16, cli='eps')} clips the "
             "predictions)"
         )
+    return z, targets, chunk, logits
+
+
+def _log_predictions(chunk, options: ScoreOptions) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(z, t, kept chunk): log Q (logits become their log-softmax) and the target term
+    t = z[y] (or Σ p·z)."""
+    z, p, chunk, _ = _prepared(chunk, options)
+    t = np.where(p > 0, p * np.where(np.isfinite(z), z, 0.0), 0.0).sum(axis=1)
     return z, t, chunk
 
 
@@ -218,26 +228,28 @@ EDGES = {
 
 
 def _first_pass(
-    chunks: Iterable, options: ScoreOptions, source: str
-) -> tuple[TemperatureSums, Totals]:
-    """Pass 1: the file scored as ``xent compute`` scores it, and f, f', f'' on the coarse
-    grid."""
-    coarse = TemperatureSums(np.sort(1.0 / COARSE_TEMPERATURES))
+    chunks: Iterable, options: ScoreOptions, source: str, add: Callable[[Any], None]
+) -> tuple[Totals, tuple[str, ...], str]:
+    """Pass 1: the file scored as ``xent compute`` scores it (the numbers before), each
+    chunk handed to ``add`` (the sums of the first step of the fit); the classes and what
+    the values are (logits or probabilities)."""
     totals: Totals | None = None
+    holds = calibrators.PROBABILITIES
     for chunk in chunks:
         if chunk.task in ("multilabel", "entropy") or (
             chunk.labels is None and chunk.targets is None
         ):
-            raise UsageError("temperature scaling needs labelled rows of one class each")
+            raise UsageError("calibration needs labelled rows of one class each")
         scored = score_chunk(chunk, options, source=source, metrics=True)
         if totals is None:
             totals = Totals(chunk.classes, top_k=options.top_k, bins=options.bins)
+            if options.logits or chunk.logits:
+                holds = calibrators.LOGITS
         totals.add(scored)
-        z, t, kept = _located(_log_predictions, chunk, options, source)
-        coarse.add(z, t, kept.sample_weights)
+        add(chunk)
     if totals is None or not totals.rows:
         raise DataError("no rows: nothing to calibrate", source=source)
-    return coarse, totals
+    return totals, tuple(map(str, totals.classes)), holds
 
 
 def _located(function, chunk, options: ScoreOptions, source: str, *args):
@@ -256,7 +268,13 @@ def fit_temperature(
     """Fit T in two reads of ``chunks()`` (a function giving a fresh iterator each time)."""
     if options.multi_label:
         raise UsageError("temperature scaling of multi-label rows is not supported")
-    coarse, totals = _first_pass(chunks(), options, source)
+    coarse = TemperatureSums(np.sort(1.0 / COARSE_TEMPERATURES))
+
+    def add(chunk, sums=coarse) -> None:
+        z, t, kept = _located(_log_predictions, chunk, options, source)
+        sums.add(z, t, kept.sample_weights)
+
+    totals, classes, holds = _first_pass(chunks(), options, source, add)
     notes: list[str] = []
     i, why = _bracket(coarse)
     if i is None:
@@ -267,18 +285,28 @@ def fit_temperature(
     else:
         fine = TemperatureSums(np.linspace(coarse.betas[i], coarse.betas[i + 1], FINE_POINTS))
         for chunk in chunks():
-            z, t, kept = _located(_log_predictions, chunk, options, source)
-            fine.add(z, t, kept.sample_weights)
+            add(chunk, fine)
         j, _ = _bracket(fine)
         beta, value = _root(fine, 0 if j is None else j)
         temperature = 1.0 / beta
         passes = 2
+    calibration = Calibration(
+        "temperature", float(temperature), (), (), classes, holds, source, totals.rows
+    )
+    fit = _fit(totals, options, source, calibration, value / coarse.weight, passes, notes)
+    return fit, totals
+
+
+def _fit(totals: Totals, options, source: str, calibration, loss_after, passes, notes):
+    """The :class:`TemperatureFit` of a calibration: the numbers before from pass 1's
+    totals, the loss after (nats) from the fit."""
     ece, mce, _ = totals.calibration_errors()
-    fit = TemperatureFit(
-        temperature=float(temperature),
+    vector = calibration.method == "vector"
+    return TemperatureFit(
+        temperature=math.nan if vector else calibration.temperature,
         rows=totals.rows,
         loss_before=totals.mean(source),
-        loss_after=value / coarse.weight / math.log(options.base),
+        loss_after=loss_after / math.log(options.base),
         ece_before=ece,
         mce_before=mce,
         accuracy=totals.correct.value
@@ -287,30 +315,83 @@ def fit_temperature(
         base=options.base,
         passes=passes,
         notes=notes,
+        calibration=calibration,
     )
-    return fit, totals
 
 
-def _scaled_log_softmax(z: np.ndarray, temperature: float) -> np.ndarray:
-    """log softmax(z / T) for log-probabilities z that may hold −inf (a probability of 0
-    stays 0; every row has a finite value, its label's): :func:`engine.log_softmax` of
-    the finite values, each −inf standing in as its row's largest value − 2000 (whose exp
-    is 0 in float64), then −inf again. Rows without −inf are as before, to the bit."""
-    scaled = z / temperature
-    zero = ~np.isfinite(z)
-    if not zero.any():
-        return engine.log_softmax(scaled)
-    top = np.max(np.where(zero, -np.inf, scaled), axis=1, keepdims=True)
-    out = engine.log_softmax(np.where(zero, top - 2000.0, scaled))
-    out[zero] = -np.inf
-    return out
+# Vector scaling's Newton iterations: at most this many reads, each one step (or a half
+# step back when the loss rose); done when the predicted fall of the mean NLL is below
+# STOP (a change of the parameters of about its square root).
+MAX_STEPS = 50
+STOP = 1e-22
 
 
-def scaled_chunk(chunk, options: ScoreOptions, temperature: float):
-    """The chunk's kept rows with Q_T = softmax(log Q / T) as their probabilities."""
-    z, _, kept = _log_predictions(chunk, options)
+def fit_vector(
+    chunks: Callable[[], Iterable], options: ScoreOptions, *, source: str
+) -> tuple[TemperatureFit, Totals]:
+    """Fit vector scaling (a scale and a bias per class) by Newton's method on the summed
+    NLL, one read of ``chunks()`` a step: f is convex in (w, b), and each read sums f, its
+    gradient and Hessian at the new point (:class:`~xent.calibrators.VectorSums`)."""
+    if options.multi_label:
+        raise UsageError("vector scaling of multi-label rows is not supported")
+    found: list = [None]
+
+    def add(chunk, sums=None) -> None:
+        z, p, kept, _ = _located(_prepared, chunk, options, source, "vector")
+        if sums is None:
+            if found[0] is None:
+                found[0] = VectorSums(np.ones(z.shape[1]), np.zeros(z.shape[1]))
+            sums = found[0]
+        sums.add(z, p, kept.sample_weights)
+
+    totals, classes, holds = _first_pass(chunks(), options, source, add)
+    sums: VectorSums = found[0]
+    k, passes, notes = len(classes), 1, []
+    for _ in range(MAX_STEPS):
+        step, decrement = sums.newton_step()
+        if not decrement > STOP * sums.weight:  # NaN: stop too
+            break
+        size = 1.0
+        while True:
+            trial = VectorSums(
+                sums.scales + size * step[:k], centred(sums.biases + size * step[k:])
+            )
+            for chunk in chunks():
+                add(chunk, trial)
+            passes += 1
+            if trial.value <= sums.value + 1e-12 * abs(sums.value) or size < 1e-6:
+                break
+            size /= 2
+        sums = trial
+    else:
+        notes.append(
+            f"the loss still fell after {MAX_STEPS} steps (the predictions may rank every row "
+            "right, so that the scales grow without end): the last step's scales are kept"
+        )
+    if sums.value < 1e-6 * sums.weight:
+        notes.append(
+            "the scales and biases separate the rows (the loss after is near 0): too few rows "
+            "for two parameters a class; the in-sample numbers say nothing of other rows"
+        )
+    calibration = Calibration(
+        "vector",
+        scales=tuple(map(float, sums.scales)),
+        biases=tuple(map(float, sums.biases)),
+        classes=classes,
+        holds=holds,
+        fitted_on=source,
+        rows=totals.rows,
+    )
+    return _fit(
+        totals, options, source, calibration, sums.value / sums.weight, passes, notes
+    ), totals
+
+
+def scaled_chunk(chunk, options: ScoreOptions, calibration: Calibration):
+    """The chunk's kept rows with the calibrated Q' = softmax(z') as their probabilities."""
+    z, _, kept, _ = _prepared(chunk, options, calibration.method)
     with np.errstate(under="ignore"):
-        q = np.exp(_scaled_log_softmax(z, temperature))
+        q = np.exp(calibrated.kept_log_softmax(calibration.scaled(z)))
     values = q[:, 1:2] if kept.task == "binary" else q
     return replace(kept, values=values, logits=False, skipped=[])
 
@@ -323,12 +404,12 @@ def recalibrate(
     source: str,
     on_chunk: Callable[[object], None] | None = None,
 ) -> TemperatureFit:
-    """The third read: score Q_T (the loss and ECE after), handing each scaled chunk to
-    ``on_chunk`` (which writes ``--output``)."""
+    """The last read: score the calibrated Q' (the loss and ECE after, in-sample), handing
+    each scaled chunk to ``on_chunk`` (which writes ``--output``)."""
     after = replace(options, logits=False, renormalize=False, clip=None, skip_bad_rows=False)
     totals: Totals | None = None
     for chunk in chunks:
-        scaled = _located(scaled_chunk, chunk, options, source, fit.temperature)
+        scaled = _located(scaled_chunk, chunk, options, source, fit.calibration)
         if totals is None:
             totals = Totals(chunk.classes, bins=options.bins)
         totals.add(score_chunk(scaled, after, source=source, metrics=True))

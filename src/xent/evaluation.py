@@ -34,8 +34,9 @@ class Evaluation:
     disagreements it lists; ``token_stats`` which of two language models' token
     statistics it gives (None: all, for a vocabulary's logits or log-probabilities) and
     ``exact_percentiles`` up to how many tokens their percentiles are exact (then a
-    sketch). ``recalibrate``: ``temperature`` also gives the recalibrated
-    rows.
+    sketch). ``recalibrate``: ``temperature`` also gives the recalibrated rows;
+    ``calibrator``: what ``temperature`` fits, ``temperature`` scaling or ``vector``
+    scaling (:mod:`xent.calibrators`).
     ``drawings``: the pictures of the summary asked for (:data:`DRAWINGS`).
     ``cluster`` / ``workers``: a Dask scheduler's address (``local``: a cluster of
     ``workers`` processes here); ``None`` scores in this process and its CSV workers.
@@ -57,6 +58,7 @@ class Evaluation:
     token_stats: tuple[str, ...] | None = None
     exact_percentiles: int = EXACT_PERCENTILES
     recalibrate: bool = False
+    calibrator: str = "temperature"
     drawings: tuple[str, ...] = ()
     cluster: str | None = None
     workers: int | None = None

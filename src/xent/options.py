@@ -17,6 +17,10 @@ __all__ = ["MAX_BINS", "MAX_REPLICATES", "MAX_TOP_K", "MAX_WORST", "TASKS", "Sco
 
 TASKS = ("multiclass", "binary", "multilabel", "entropy")
 
+TYPE_CHECKING = False  # typing costs ~4 ms to import; mypy reads this name as typing's
+if TYPE_CHECKING:
+    from .calibrators import Calibration
+
 
 @dataclass(frozen=True)
 class ScoreOptions:
@@ -47,6 +51,10 @@ class ScoreOptions:
     # one of its rows, 0 on the others.
     byte_column: str | None = None
     word_column: str | None = None
+    # Score softmax(z / T) (Guo et al.'s temperature scaling, T given by hand), or softmax
+    # of a fitted calibration's z' (xent.calibrators; ``xent calibrate`` writes one).
+    temperature: float | None = None
+    calibration: Calibration | None = None
 
     def __post_init__(self) -> None:
         check_score(self)

@@ -74,6 +74,22 @@ def check_evaluation(evaluation) -> None:
     for drawing in evaluation.drawings:
         if drawing not in DRAWINGS:
             raise UsageError(f"{drawing!r} is not a drawing", parameter="drawings")
+    if evaluation.calibrator not in CALIBRATIONS:
+        raise UsageError(
+            f"{evaluation.calibrator!r} is not a calibration method: use "
+            + ", ".join(CALIBRATIONS),
+            parameter="calibrator",
+        )
+    calibrating = evaluation.score.temperature is not None or evaluation.score.calibration
+    if calibrating and evaluation.measure != "cross_entropy":
+        why = {
+            "compare": "two models need a calibration each: score each file with its own",
+            "temperature": "the fit starts from the predictions as they are",
+        }.get(evaluation.measure, "it calibrates predictions scored against labels")
+        raise UsageError(
+            f"{param('measure', evaluation.measure)} with a calibration: {why}",
+            parameter="temperature" if evaluation.score.temperature is not None else "calibration",
+        )
     if evaluation.read is None:
         _check_values(evaluation)
     else:
@@ -287,8 +303,59 @@ def check_score(options) -> None:
     _bounded(options.replicates, 2, MAX_REPLICATES, "replicates", "replicates")
     if options.vocab_size is not None:
         _bounded(options.vocab_size, 2, MAX_VOCABULARY, "vocab_size", "tokens")
+    _check_calibrating(options)
     if not 0 <= options.seed < 2**63:
         raise UsageError(f"{options.seed} is not a seed: use 0 to 2**63 - 1", parameter="seed")
+
+
+# What a calibration can be (xent.calibrators), and the temperatures allowed: beyond them
+# z/T overflows or every row becomes one-hot.
+CALIBRATIONS = ("temperature", "vector")
+TEMPERATURES = (1e-6, 1e6)
+
+
+def _check_calibrating(options) -> None:
+    """A temperature by hand or a fitted calibration, not both; not for multi-label rows
+    (K independent sigmoids, not one softmax)."""
+    t = options.temperature
+    if t is not None and not TEMPERATURES[0] <= t <= TEMPERATURES[1]:  # NaN fails too
+        raise UsageError(
+            f"{t!r} is not a temperature: use a number from 1e-06 to 1e+06 (1 changes nothing)",
+            parameter="temperature",
+        )
+    if t is not None and options.calibration is not None:
+        raise UsageError(
+            f"give {param('temperature')} or {param('calibration')}, not both",
+            parameter="temperature",
+        )
+    if options.multi_label and (t is not None or options.calibration is not None):
+        raise UsageError(
+            f"calibrating multi-label rows is not supported: leave out {param('multi_label')}",
+            parameter="temperature" if t is not None else "calibration",
+        )
+
+
+def check_calibration(calibration) -> None:
+    """A :class:`~xent.calibrators.Calibration`'s parameters: a temperature in range, or a
+    finite scale and bias for each class."""
+    if calibration.method not in CALIBRATIONS:
+        raise UsageError(
+            f"{calibration.method!r} is not a calibration method: use " + ", ".join(CALIBRATIONS),
+            parameter="calibration",
+        )
+    t = calibration.temperature
+    if calibration.method == "temperature" and not TEMPERATURES[0] <= t <= TEMPERATURES[1]:
+        raise UsageError(f"{t!r} is not a temperature", parameter="temperature")
+    if calibration.method != "vector":
+        return
+    k = len(calibration.classes)
+    if k < 2 or len(calibration.scales) != k or len(calibration.biases) != k:
+        raise UsageError(
+            f"vector scaling needs a scale and a bias for each of its classes ({k})",
+            parameter="calibration",
+        )
+    if not all(math.isfinite(v) for v in (*calibration.scales, *calibration.biases)):
+        raise UsageError("a scale or a bias is not a finite number", parameter="calibration")
 
 
 # Weights are relative (a mean divides by their sum), so a run needs none beyond these:

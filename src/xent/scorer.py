@@ -124,6 +124,8 @@ def _score(
             chunk = replace(chunk, targets=np.column_stack([1.0 - y, y]))
     if chunk.task == "entropy":
         return _entropy(chunk, values, logits, options, detail)
+    if options.temperature is not None or options.calibration is not None:
+        values, logits, log_probs, options = _calibrated(chunk, values, logits, log_probs, options)
     w = class_weights(options, values.shape[1], chunk.classes)
     index_labels = chunk.targets is None
     table: Detail | None = None
@@ -167,6 +169,17 @@ def _tokens(chunk, options: ScoreOptions) -> ScoredRows:
         raise DataError(f"token log-probability {log_p[bad[0]]!r} is above 0", row=int(bad[0]))
     labels = np.zeros(log_p.size, dtype=np.intp)
     return _rows(chunk, options, labels, None, -log_p, None, None, None, None)
+
+
+def _calibrated(chunk, values, logits: bool, log_probs: bool, options: ScoreOptions):
+    """The values as calibrated log-probabilities (:mod:`xent.calibrators`), and the
+    options that score them as they are (clipping and renormalizing were done before)."""
+    from .calibrated import calibrated_log_probs
+    from .calibrators import of
+
+    log_q = calibrated_log_probs(values, logits, log_probs, chunk.classes, options, of(options))
+    plain = replace(options, clip=None, renormalize=False, temperature=None, calibration=None)
+    return log_q, False, True, plain
 
 
 def _entropy(chunk, values, logits: bool, options: ScoreOptions, detail: bool) -> ScoredRows:

@@ -43,6 +43,7 @@ FLAGS = {
     "address": "--cluster",
     "predictions": "--output",
     "fmt": "--format",
+    "calibrator": "--method",
 }
 
 

@@ -10,7 +10,7 @@ import typer
 from . import params as p
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import Holds, OnError, OutputFormat
+from .choices import Calibrator, Holds, OnError, OutputFormat
 
 PredictionsOption = typer.Option(
     "--output",
@@ -19,6 +19,20 @@ PredictionsOption = typer.Option(
     help="Write the recalibrated predictions to FILE as CSV (the label, the probabilities "
     "at the fitted T), replaced atomically when the command succeeds.",
     rich_help_panel=p.OUTPUT,
+)
+
+SaveCalibrationOption = typer.Option(
+    "--save-calibration",
+    metavar="FILE",
+    help="Save the fitted calibration to FILE (JSON), to score other rows with: xent compute "
+    "--calibration FILE. Replaced atomically when the command succeeds.",
+    rich_help_panel=p.OUTPUT,
+)
+MethodOption = typer.Option(
+    "--method",
+    help="temperature: one T for every class; vector: a scale and a bias per class "
+    "(softmax(w·z + b), Guo et al. 2017).",
+    rich_help_panel=p.CONVENTIONS,
 )
 
 
@@ -47,14 +61,20 @@ def calibrate(
     fmt: p.FormatOption = OutputFormat.auto,
     precision: p.PrecisionOption = 4,
     predictions: Annotated[Optional[str], PredictionsOption] = None,
+    save_calibration: Annotated[Optional[str], SaveCalibrationOption] = None,
+    method: Annotated[Calibrator, MethodOption] = Calibrator.temperature,
 ) -> None:
     """Temperature scaling: the T that minimises the NLL of softmax(z / T), from logits or
-    log-probabilities, streamed (two reads fit T, a third scores and writes Q_T).
+    log-probabilities, streamed (two reads fit T, a third scores and writes Q_T); or
+    vector scaling (--method vector). Before → after is in-sample: fitted and scored on
+    the same rows.
 
     \b
     Examples:
       xent calibrate --file preds.csv
       xent calibrate --file logits.csv --from-logits -o calibrated.csv -f json
+      xent calibrate -i valid.csv --save-calibration cal.json   (fit on one file)
+      xent compute -i test.csv --calibration cal.json          (apply to another)
     """
     import sys
 
@@ -64,9 +84,15 @@ def calibrate(
 
     path = file or "-"
     evaluation = parse.evaluation(
-        ctx.params, [path], "temperature", recalibrate=predictions is not None
+        ctx.params,
+        [path],
+        "temperature",
+        recalibrate=predictions is not None,
+        calibrator=parse.choice(method),
     )
     fit = _fit(evaluation, path, predictions, label_column, sample_weights)
+    if save_calibration is not None:
+        _save(fit.calibration, save_calibration)
     render_fit(
         fit,
         output_format(fmt),
@@ -90,3 +116,14 @@ def _fit(evaluation, path: str, predictions: str | None, label_column: str, weig
     with atomic_text_file(predictions, source=predictions) as stream:
         writer = PredictionWriter(stream, label_column, weights)
         return api.evaluate(evaluation, path, on_rows=writer)
+
+
+def _save(calibration, path: str) -> None:
+    """``--save-calibration FILE``: the calibration as JSON, replaced atomically."""
+    from .._version import version
+    from ..atomic import atomic_text_file
+    from ..calibrators import to_dict
+    from ..render.text import write_json
+
+    with atomic_text_file(path, source="--save-calibration") as stream:
+        write_json(to_dict(calibration, version()), stream)

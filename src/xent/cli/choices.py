@@ -53,6 +53,11 @@ class GateOn(str, Enum):
     lower_bound = "lower"
 
 
+class Calibrator(str, Enum):
+    temperature = "temperature"
+    vector = "vector"
+
+
 class OnError(str, Enum):
     raise_ = "raise"
     skip = "skip"

@@ -83,7 +83,9 @@ def output_to(path: str | None):
 
 
 # The options that name files a command writes; every other file named is an input.
-OUTPUT_PARAMETERS = frozenset({"output", "save_svg", "save_html", "reliability_svg", "predictions"})
+OUTPUT_PARAMETERS = frozenset(
+    {"output", "save_svg", "save_html", "reliability_svg", "predictions", "save_calibration"}
+)
 
 
 def _inputs(params: dict) -> list[str]:

@@ -29,6 +29,7 @@ SCORE_FIELDS = (
     "vocab_size",
     "byte_column",
     "word_column",
+    "temperature",
 )
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
 
@@ -136,6 +137,10 @@ def score_options(params: dict[str, Any]):
     given: dict[str, Any] = {name: params[name] for name in SCORE_FIELDS if name in params}
     if "clip" in given:
         given["clip"] = clip(given["clip"])
+    if params.get("calibration") is not None:  # the file calibrate --save-calibration wrote
+        from ..calibrators import load
+
+        given["calibration"] = load(params["calibration"])
     return ScoreOptions(
         logits=bool(params.get("from_logits") or params.get("logits")),
         base=parse_base(params.get("base", "e")),

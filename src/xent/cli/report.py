@@ -51,6 +51,8 @@ def report(
     ignore_index: p.IgnoreIndexOption = None,
     ignore_label: p.IgnoreLabelOption = None,
     multi_label: p.MultiLabelOption = False,
+    temperature: p.TemperatureOption = None,
+    calibration: p.CalibrationOption = None,
     top_k: p.TopKOption = 1,
     bins: p.BinsOption = 15,
     worst: Annotated[int, ReportWorstOption] = 10,
