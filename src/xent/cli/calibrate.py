@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import params as p
+from . import params_calibration as pc
 from . import parse
 from .app import XentCommand, app, output_format
 from .choices import Calibrator, Holds, OnError, OutputFormat
@@ -19,20 +20,6 @@ PredictionsOption = typer.Option(
     help="Write the recalibrated predictions to FILE as CSV (the label, the probabilities "
     "at the fitted T), replaced atomically when the command succeeds.",
     rich_help_panel=p.OUTPUT,
-)
-
-SaveCalibrationOption = typer.Option(
-    "--save-calibration",
-    metavar="FILE",
-    help="Save the fitted calibration to FILE (JSON), to score other rows with: xent compute "
-    "--calibration FILE. Replaced atomically when the command succeeds.",
-    rich_help_panel=p.OUTPUT,
-)
-MethodOption = typer.Option(
-    "--method",
-    help="temperature: one T for every class; vector: a scale and a bias per class "
-    "(softmax(w·z + b), Guo et al. 2017).",
-    rich_help_panel=p.CONVENTIONS,
 )
 
 
@@ -61,8 +48,8 @@ def calibrate(
     fmt: p.FormatOption = OutputFormat.auto,
     precision: p.PrecisionOption = 4,
     predictions: Annotated[Optional[str], PredictionsOption] = None,
-    save_calibration: Annotated[Optional[str], SaveCalibrationOption] = None,
-    method: Annotated[Calibrator, MethodOption] = Calibrator.temperature,
+    save_calibration: pc.SaveCalibrationOption = None,
+    method: pc.MethodOption = Calibrator.temperature,
 ) -> None:
     """Temperature scaling: the T that minimises the NLL of softmax(z / T), from logits or
     log-probabilities, streamed (two reads fit T, a third scores and writes Q_T); or

@@ -13,6 +13,7 @@ import typer
 from ..errors import UsageError
 from . import params as p
 from . import params_language as lp
+from . import params_calibration as pc
 from . import parse
 from .app import XentCommand, app, render_report
 from .choices import GateOn, Holds, LogprobsMode, OnError, OutputFormat, Reduction
@@ -49,8 +50,8 @@ def compute(
     ignore_index: p.IgnoreIndexOption = None,
     ignore_label: p.IgnoreLabelOption = None,
     multi_label: p.MultiLabelOption = False,
-    temperature: p.TemperatureOption = None,
-    calibration: p.CalibrationOption = None,
+    temperature: pc.TemperatureOption = None,
+    calibration: pc.CalibrationOption = None,
     top_k: p.TopKOption = 1,
     bins: p.BinsOption = 15,
     worst: p.WorstOption = 0,

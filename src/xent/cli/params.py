@@ -358,27 +358,6 @@ MultiLabelOption = Annotated[
     ),
 ]
 
-CalibrationOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--calibration",
-        metavar="FILE",
-        help="Score the predictions as calibrated by FILE, a calibration fitted on other "
-        "rows (xent calibrate --save-calibration FILE): temperature or vector scaling.",
-        rich_help_panel=CONVENTIONS,
-    ),
-]
-TemperatureOption = Annotated[
-    Optional[float],
-    typer.Option(
-        "--temperature",
-        metavar="T",
-        help="Score softmax(z / T) instead of the predictions: z the logits, or log Q for "
-        "probabilities (temperature scaling, T by hand).",
-        rich_help_panel=CONVENTIONS,
-    ),
-]
-
 # Metrics
 TopKOption = Annotated[
     int,

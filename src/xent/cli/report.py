@@ -10,6 +10,7 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
+from . import params_calibration as pc
 from . import parse
 from .app import Terminal, XentCommand, app
 from .choices import Holds, OnError
@@ -51,8 +52,8 @@ def report(
     ignore_index: p.IgnoreIndexOption = None,
     ignore_label: p.IgnoreLabelOption = None,
     multi_label: p.MultiLabelOption = False,
-    temperature: p.TemperatureOption = None,
-    calibration: p.CalibrationOption = None,
+    temperature: pc.TemperatureOption = None,
+    calibration: pc.CalibrationOption = None,
     top_k: p.TopKOption = 1,
     bins: p.BinsOption = 15,
     worst: Annotated[int, ReportWorstOption] = 10,
