@@ -47,6 +47,22 @@ def kept_log_softmax(z: np.ndarray) -> np.ndarray:
     return out
 
 
+def apply(chunk, values, logits: bool, log_probs: bool, options):
+    """What the scorer scores (values, logits, log_probs, options): with a calibration
+    (``options.temperature`` or ``options.calibration``) the values as calibrated
+    log-probabilities, and the options that score them as they are (clipping and
+    renormalizing were done before); without, the arguments unchanged."""
+    if options.temperature is None and options.calibration is None:
+        return values, logits, log_probs, options
+    from dataclasses import replace
+
+    from .calibrators import of
+
+    log_q = calibrated_log_probs(values, logits, log_probs, chunk.classes, options, of(options))
+    plain = replace(options, clip=None, renormalize=False, temperature=None, calibration=None)
+    return log_q, False, True, plain
+
+
 def calibrated_log_probs(values, logits: bool, log_probs: bool, classes, options, calibration):
     """log Q' = log softmax(z') of a chunk's values, after checking that ``calibration``
     was fitted on these classes and on the same kind of values."""

@@ -24,14 +24,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import checks, engine, kernels
+from . import calibrated, checks, engine, kernels
 from .errors import DataError, InvalidProbabilities, UsageError, param
 from .kernels import Breakdown
 from .options import ScoreOptions
 from .readers.chunks import place
 
-# Everything about each row, per class (arrays (n, K); losses in the run's base): what a
-# contribution table shows. Only asked for small inputs (arguments, explain).
+# Each row per class (arrays (n, K), losses in the run's base): small inputs' table.
 Detail = Breakdown
 
 
@@ -124,8 +123,7 @@ def _score(
             chunk = replace(chunk, targets=np.column_stack([1.0 - y, y]))
     if chunk.task == "entropy":
         return _entropy(chunk, values, logits, options, detail)
-    if options.temperature is not None or options.calibration is not None:
-        values, logits, log_probs, options = _calibrated(chunk, values, logits, log_probs, options)
+    values, logits, log_probs, options = calibrated.apply(chunk, values, logits, log_probs, options)
     w = class_weights(options, values.shape[1], chunk.classes)
     index_labels = chunk.targets is None
     table: Detail | None = None
@@ -169,17 +167,6 @@ def _tokens(chunk, options: ScoreOptions) -> ScoredRows:
         raise DataError(f"token log-probability {log_p[bad[0]]!r} is above 0", row=int(bad[0]))
     labels = np.zeros(log_p.size, dtype=np.intp)
     return _rows(chunk, options, labels, None, -log_p, None, None, None, None)
-
-
-def _calibrated(chunk, values, logits: bool, log_probs: bool, options: ScoreOptions):
-    """The values as calibrated log-probabilities (:mod:`xent.calibrators`), and the
-    options that score them as they are (clipping and renormalizing were done before)."""
-    from .calibrated import calibrated_log_probs
-    from .calibrators import of
-
-    log_q = calibrated_log_probs(values, logits, log_probs, chunk.classes, options, of(options))
-    plain = replace(options, clip=None, renormalize=False, temperature=None, calibration=None)
-    return log_q, False, True, plain
 
 
 def _entropy(chunk, values, logits: bool, options: ScoreOptions, detail: bool) -> ScoredRows:

@@ -10,6 +10,7 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
+from . import params_calibration as pc
 from . import parse
 from .app import XentCommand, app, output_format
 from .choices import GateOn, Holds, OnError, OutputFormat
@@ -93,7 +94,7 @@ def compare(
             rich_help_panel=p.DECIDE,
         ),
     ] = 1 << 20,
-    gate_on: p.GateOnOption = GateOn.estimate,
+    gate_on: pc.GateOnOption = GateOn.estimate,
     ci: p.CiOption = None,
     bootstrap: p.BootstrapOption = 200,
     seed: p.SeedOption = 0,

@@ -12,8 +12,8 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
-from . import params_language as lp
 from . import params_calibration as pc
+from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, render_report
 from .choices import GateOn, Holds, LogprobsMode, OnError, OutputFormat, Reduction
@@ -66,7 +66,7 @@ def compute(
     byte_column: lp.ByteColumnOption = None,
     word_column: lp.WordColumnOption = None,
     fail_above: p.FailAboveOption = None,
-    gate_on: p.GateOnOption = GateOn.estimate,
+    gate_on: pc.GateOnOption = GateOn.estimate,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,
     precision: p.PrecisionOption = 4,

@@ -12,7 +12,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .choices import GateOn, Holds, InputFormat, OnError
+from .choices import Holds, InputFormat, OnError
 
 # The output panel is declared in params_output; commands take every option from here.
 from .params_output import (  # noqa: F401
@@ -418,16 +418,6 @@ FailAboveOption = Annotated[
         metavar="X",
         help="A gate for scripts: after printing the output, exit 3 when the reduced loss "
         "is above X (in the --base unit).",
-        rich_help_panel=DECIDE,
-    ),
-]
-GateOnOption = Annotated[
-    GateOn,
-    typer.Option(
-        "--gate-on",
-        help="What the gate compares with its limit: estimate (default); upper, the --ci "
-        "interval's upper bound (fail unless the whole interval is at or below it); lower, "
-        "its lower bound (fail only when the whole interval is above).",
         rich_help_panel=DECIDE,
     ),
 ]

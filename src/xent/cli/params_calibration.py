@@ -1,6 +1,7 @@
-"""The options of calibration, declared once: ``--temperature`` and ``--calibration`` (how
-``compute`` and ``report`` score a file as calibrated), and ``calibrate``'s ``--method`` and
-``--save-calibration``."""
+"""The options of calibration and of gates on an interval, declared once:
+``--temperature`` and ``--calibration`` (how ``compute`` and ``report`` score a file as
+calibrated), ``calibrate``'s ``--method`` and ``--save-calibration``, and ``--gate-on``
+(what ``--fail-above`` and ``--fail-if-worse`` compare)."""
 
 # No `from __future__ import annotations`: Typer reads the parameters' types at every
 # start, and string annotations would each be compiled and evaluated then.
@@ -9,8 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .choices import Calibrator
-from .params import CONVENTIONS, OUTPUT
+from .choices import Calibrator, GateOn
+from .params import CONVENTIONS, DECIDE, OUTPUT
 
 CalibrationOption = Annotated[
     Optional[str],
@@ -49,5 +50,15 @@ SaveCalibrationOption = Annotated[
         help="Save the fitted calibration to FILE (JSON), to score other rows with: xent "
         "compute --calibration FILE. Replaced atomically when the command succeeds.",
         rich_help_panel=OUTPUT,
+    ),
+]
+GateOnOption = Annotated[
+    GateOn,
+    typer.Option(
+        "--gate-on",
+        help="What the gate compares with its limit: estimate (default); upper, the --ci "
+        "interval's upper bound (fail unless the whole interval is at or below it); lower, "
+        "its lower bound (fail only when the whole interval is above).",
+        rich_help_panel=DECIDE,
     ),
 ]
