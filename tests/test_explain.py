@@ -275,24 +275,38 @@ def test_unknown_label_with_two_classes_is_named_as_in_compute():
 # --------------------------------------------------------------------------- calibration
 
 
-def test_several_predictions_explain_their_ece():
-    # Both predictions are right, at confidence 0.4 and 0.98: bins (0.33, 0.40] and
-    # (0.93, 1.00] of 15, ECE = ½·|1 − 0.4| + ½·|1 − 0.98| = 0.31.
-    data = explain_json("-l", "dog", "-p", ARTICLE, "-p", IMPROVED)
+def test_several_predictions_are_alternatives_with_no_ece():
+    """Issue 24, item 8: several --pred of one label are alternatives for one sample, not
+    a batch of samples: each one's confidence, top class and rightness, and no ECE (it
+    was 0.31 here, over the two alternatives)."""
+    data = explain_json("-l", "dog", "-p", ARTICLE, "-p", IMPROVED, "-p", "0.1,0.6,0.1,0.1,0.1")
     calibration = data["calibration"]
-    assert calibration["ece"] == pytest.approx(0.5 * 0.6 + 0.5 * 0.02, rel=1e-12)
-    bins = calibration["non_empty_bins"]
-    assert [(b["low"], b["high"], b["rows"]) for b in bins] == [
-        pytest.approx((5 / 15, 6 / 15, 1)),
-        pytest.approx((14 / 15, 1.0, 1)),
+    assert calibration["ece"] is None and "not a batch" in calibration["why_no_ece"]
+    assert calibration["predictions"] == [
+        {"confidence": 0.4, "top_class": "dog", "right": True},  # max of the article's Q
+        {"confidence": 0.98, "top_class": "dog", "right": True},
+        {"confidence": 0.6, "top_class": "fox", "right": False},
     ]
-    assert [b["term"] for b in bins] == [pytest.approx(0.3), pytest.approx(0.01)]
+    assert "non_empty_bins" not in calibration
     assert calibration["step"]["key"] == "calibration"
     text = run("explain", "-l", "dog", "-p", ARTICLE, "-p", IMPROVED, "-f", "plain")
-    assert "ECE = 0.3000 + 0.0100 = 0.3100" in text
-    assert "1/2 · 0.6000 = 0.3000" in text and "under-confident" in text
+    assert "no ECE for alternative predictions" in text and "ECE =" not in text
+    assert "#2              0.9800        dog    yes" in text
     zh = run("explain", "-l", "dog", "-p", ARTICLE, "-p", IMPROVED, "--lang", "zh", "-f", "plain")
-    assert "期望校准误差" in zh and "置信度" in zh and "不够自信" in zh and "0.3100" in zh
+    assert "备选预测" in zh and "置信度" in zh and "ECE =" not in zh
+    table = run("explain", "-l", "dog", "-p", ARTICLE, "-p", IMPROVED, "-f", "table")
+    assert "no ECE for alternative predictions" in table
+
+
+def test_bins_of_alternatives_are_refused():
+    result = CliRunner().invoke(
+        app, ["explain", "-l", "dog", "-p", ARTICLE, "-p", IMPROVED, "--bins", "10"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "xent: --bins: the ECE's bins are a file's (--file): several --pred of one label are "
+        "alternative predictions of one sample, not a batch of samples\n"
+    )
 
 
 def test_one_prediction_has_no_calibration_step():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -26,8 +25,6 @@ class Lesson:
     report: Report
     nats: np.ndarray  # H(P,Q) of each prediction, base e
     bits: np.ndarray  # H(P,Q) of each prediction, base 2
-    # Several predictions: their Summary as a batch (the calibration step), else None.
-    batch: Any = None
 
     @property
     def n_predictions(self) -> int:
@@ -41,6 +38,16 @@ class Lesson:
     def one_hot(self) -> bool:
         p = self.report.rows.p[0]
         return bool(((p == 0) | (p == 1)).all())
+
+    @property
+    def tops(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each prediction's confidence (its top probability), its top class, and whether
+        that is the label's class (a soft label's arg-max): what calibration counts over
+        many samples. Several predictions of one label are alternatives, not a batch of
+        samples, so no calibration error is computed over them."""
+        q = self.report.rows.q
+        top = np.argmax(q, axis=1)
+        return q.max(axis=1), top, top == int(np.argmax(self.report.rows.p[0]))
 
     @property
     def falls(self) -> np.ndarray:
@@ -82,19 +89,4 @@ def build_lesson(chunk, options, label_text: str, notes: list[str]) -> Lesson:
             )
 
     report = scored(options.base, first=True)
-    lesson = Lesson(report, scored(math.e).rows.cross_entropy, scored(2.0).rows.cross_entropy)
-    if len(chunk) > 1:
-        lesson.batch = batch_summary([chunk], options, source="--pred")
-    return lesson
-
-
-def batch_summary(chunks, options, *, source: str):
-    """Many predictions as one batch, through the pipeline with its metrics: the
-    :class:`~xent.results.Summary` whose reliability bins the calibration step explains."""
-    from .pipeline import score_chunks
-    from .results import summarize
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", engine.ZeroProbabilityWarning)  # warned once already
-        run = score_chunks(chunks, options, source=source, metrics=True)
-    return summarize(run.totals, options, source=source, numbered=run.numbered, task=run.task)
+    return Lesson(report, scored(math.e).rows.cross_entropy, scored(2.0).rows.cross_entropy)

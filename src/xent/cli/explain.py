@@ -15,6 +15,11 @@ from . import parse
 from .app import XentCommand, app, output_format, save_pictures
 from .choices import Holds, OnError, OutputFormat
 
+ALTERNATIVES = (
+    "the ECE's bins are a file's (--file): several --pred of one label are alternative "
+    "predictions of one sample, not a batch of samples"
+)
+
 
 class Language(str, Enum):
     en = "en"
@@ -90,7 +95,8 @@ def explain(
 ) -> None:
     """Explain the cross-entropy step by step: the formula, the numbers, the vanishing
     terms, the entropy, KL divergence, perplexity and the log base. Several predictions
-    (or a file, --file) add what their expected calibration error means, bin by bin.
+    are compared; a file (--file), a batch of samples, adds what its expected calibration
+    error means, bin by bin.
 
     \b
     Examples (the article's two predictions for a dog):
@@ -117,6 +123,8 @@ def explain(
         raise UsageError(
             "--from-logits reads a file's columns: give --logits", source="--from-logits"
         )
+    if getattr(ctx.get_parameter_source("bins"), "name", "DEFAULT") != "DEFAULT":
+        raise UsageError(ALTERNATIVES, source="--bins")
     evaluation = parse.evaluation(ctx.params, None)
     names = list(parse.names(classes, "--classes")) or None
     lesson = api.lesson(evaluation, api.Vectors([labels], vectors, names, option))

@@ -9,9 +9,10 @@ against Q. The same for a batch (``xent explain --file``). Nothing here computes
 from __future__ import annotations
 
 from .explain_calibration import (
+    alternatives_step,
+    alternatives_to_dict,
     batch_heading,
     batch_steps,
-    calibration_step,
     calibration_to_dict,
 )
 from .explain_steps import (
@@ -51,8 +52,8 @@ def explain_text(lesson, lang: str = "en", precision: int = 4) -> str:
         out += ["", c.title]
         out += [INDENT + line for line in aligned([c.header, *c.rows])]
         out += wrap(c.meaning, lang)
-    if _has_calibration(lesson):
-        step = calibration_step(lesson.batch, lang, precision)
+    if lesson.n_predictions > 1:
+        step = alternatives_step(lesson, lang, precision)
         out += ["", step.title, *(INDENT + line for line in step.lines)]
         out += wrap(step.meaning, lang)
     if lesson.report.notes:
@@ -110,18 +111,12 @@ def explain_to_dict(lesson, lang: str = "en", precision: int = 4) -> dict:
     }
     if lesson.n_predictions > 1:
         data["comparison"] = comparison(lesson, lang, precision)._asdict()
-    if _has_calibration(lesson):
+    if lesson.n_predictions > 1:
         data["calibration"] = {
-            **calibration_to_dict(lesson.batch),
-            "step": calibration_step(lesson.batch, lang, precision)._asdict(),
+            **alternatives_to_dict(lesson),
+            "step": alternatives_step(lesson, lang, precision)._asdict(),
         }
     return data
-
-
-def _has_calibration(lesson) -> bool:
-    """Several predictions: the calibration step of the batch they make."""
-    batch = getattr(lesson, "batch", None)
-    return batch is not None and batch.metrics is not None
 
 
 def render_explain_json(lesson, out, *, lang: str = "en", precision: int = 4) -> None:
@@ -210,8 +205,8 @@ def explain_renderable(lesson, lang: str = "en", precision: int = 4):
         parts += [Text(""), Text(visible(c.title), style="bold")]
         parts.append(_indent(_comparison_table(c, len(lesson.report.classes))))
         parts.append(_indent(_meaning(c.meaning, lang)))
-    if _has_calibration(lesson):
-        parts += _step_renderables(calibration_step(lesson.batch, lang, precision), lang)
+    if lesson.n_predictions > 1:
+        parts += _step_renderables(alternatives_step(lesson, lang, precision), lang)
     if lesson.report.notes:
         parts += [Text("")]
         parts += [_meaning(note, lang, "dim") for note in notes_in(lesson.report.notes, lang)]

@@ -99,6 +99,33 @@ def calibration_step(summary, lang: str, precision: int, number_text: str = "") 
     return Step("calibration", title, lines, _join(lang, t["calibration_meaning"], verdict, few))
 
 
+def alternatives_step(lesson, lang: str, precision: int) -> Step:
+    """Several predictions of one label: each one's confidence, top class and whether it
+    is right, and why no ECE is computed over alternatives of one sample."""
+    t = texts(lang)
+    confidence, top, right = lesson.tops
+    classes = lesson.report.classes
+    table = [[t["column_prediction"], t["column_confidence"], t["column_top"], t["column_right"]]]
+    for i, (c, k, ok) in enumerate(zip(confidence, top, right)):
+        table.append(
+            [f"#{i + 1}", number(c, precision), classes[k], t[f"right_{'yes' if ok else 'no'}"]]
+        )
+    return Step("calibration", t["alternatives_title"], aligned(table), t["alternatives_meaning"])
+
+
+def alternatives_to_dict(lesson) -> dict:
+    """The JSON of :func:`alternatives_step`: no ECE (null), and each prediction's figures."""
+    confidence, top, right = lesson.tops
+    return {
+        "ece": None,
+        "why_no_ece": "alternative predictions of one sample are not a batch of samples",
+        "predictions": [
+            {"confidence": json_number(c), "top_class": lesson.report.classes[k], "right": bool(ok)}
+            for c, k, ok in zip(confidence, top, right)
+        ],
+    }
+
+
 def calibration_to_dict(summary) -> dict:
     m = summary.metrics
     return {

@@ -115,6 +115,19 @@ TEXT: dict[str, dict[str, str]] = {
             "With {rows} rows each bin holds few predictions: the ECE is a rough estimate "
             "(xent compute --reliability gives each bin's 95% interval)."
         ),
+        "alternatives_title": "Calibration: no ECE for alternative predictions",
+        "column_prediction": "prediction",
+        "column_top": "top class",
+        "column_right": "right",
+        "right_yes": "yes",
+        "right_no": "no",
+        "alternatives_meaning": (
+            "The confidence is a prediction's top probability. Calibration is a property of "
+            "many samples: of the predictions made with 80% confidence, are 80% right? These "
+            "are alternative predictions for one sample, not a batch of samples, so no "
+            "expected calibration error (ECE) is computed over them. For an ECE, explain a "
+            "file of many samples: xent explain --file preds.csv."
+        ),
         # The note of a run that names no classes (readers.arguments.ARTICLE_NOTE).
         "article_note": "classes: the article's dog, fox, horse, eagle, squirrel (see --classes)",
     },
@@ -209,6 +222,18 @@ TEXT: dict[str, dict[str, str]] = {
         "calibration_few": (
             "只有 {rows} 个样本,每个区间里的预测很少:这个 ECE 只是粗略的估计"
             "(xent compute --reliability 给出每个区间的 95% 置信区间)。"
+        ),
+        "alternatives_title": "校准:备选预测不计算 ECE",
+        "column_prediction": "预测",
+        "column_top": "最可能的类别",
+        "column_right": "是否正确",
+        "right_yes": "是",
+        "right_no": "否",
+        "alternatives_meaning": (
+            "置信度是预测中最大的那个概率。校准是许多样本的性质:以 80% 的置信度做出的预测,"
+            "是否有 80% 是对的?这里是同一个样本的几个备选预测,不是一批样本,"
+            "所以不对它们计算期望校准误差(ECE)。要计算 ECE,请解释一个包含许多样本的文件:"
+            "xent explain --file preds.csv。"
         ),
         "article_note": "类别:文章中的 dog、fox、horse、eagle、squirrel(见 --classes)",
     },
