@@ -155,3 +155,31 @@ def test_any_logprobs_file(case):
         summary = run([*args, "-f", "json"])
         if summary.exit_code == 0:
             json.loads(summary.stdout)  # strict JSON
+
+
+COUNT_TEXTS = st.one_of(
+    st.integers(0, 10**30).map(str),
+    st.sampled_from(["-1", "2.5", "1e3", "nan", "inf", "", " 3", "0x10", "1_000", "٣", "-0"]),
+    st.text(max_size=6).filter(lambda t: not set(t) & set(',"\r\n')),
+)
+
+
+@FUZZ
+@given(counts=st.lists(COUNT_TEXTS, min_size=1, max_size=5), fmt=st.sampled_from(["csv", "tsv"]))
+def test_any_byte_and_word_counts(counts, fmt):
+    """--byte-column and --word-column on any texts: a result, or one line naming the row;
+    non-negative integers always give a result."""
+    from fuzz_inputs import assert_clean, run
+
+    sep = "," if fmt == "csv" else "\t"
+    lines = [sep.join(["label", "a", "b", "n"])]
+    lines += [sep.join(["a", "0.75", "0.25", text]) for text in counts]
+    with tempfile.TemporaryDirectory() as directory, memory_cap():
+        path = f"{directory}/tokens.{fmt}"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        for option in ("--byte-column", "--word-column"):
+            result = run(["compute", "--file", path, option, "n", "-f", "json"])
+            assert_clean(result, path)
+            if all(t.isascii() and t.strip().isdigit() for t in counts):
+                assert result.exit_code == 0, result.stderr

@@ -148,7 +148,13 @@ def test_sequence_ids_in_an_array_file(tmp_path):
 
 @pytest.mark.parametrize(
     "value, said",
-    [("-3", "is negative"), ("2.5", "is not an integer"), ("many", "is not a number")],
+    [
+        ("-3", "is negative"),
+        ("2.5", "is not an integer"),
+        ("many", "is not a number"),
+        ("inf", "is too large"),
+        ("1e30", "is too large"),
+    ],
 )
 def test_a_bad_count_is_one_line(tmp_path, value, said):
     path = tmp_path / "t.csv"

@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import DataError
 from .values import shown, to_float
 
-KINDS = {"bytes": "byte_column", "words": "word_column"}
+MAX_COUNT = 2**53  # counts are read through float64 and summed as exact integers
 
 
 def counts_of(chunk, columns: dict[str, str], source: str) -> dict[str, np.ndarray]:
@@ -24,11 +24,13 @@ def counts_of(chunk, columns: dict[str, str], source: str) -> dict[str, np.ndarr
             numbers = np.array([to_float(str(v)) for v in values], dtype=np.float64)
         except ValueError:
             numbers = np.array([_number(v) for v in values], dtype=np.float64)
-        bad = ~(np.isfinite(numbers) & (numbers >= 0) & (numbers == np.floor(numbers)))
+        bad = ~((numbers >= 0) & (numbers <= MAX_COUNT) & (numbers == np.floor(numbers)))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             x = numbers[i]
-            why = "not a number" if math.isnan(x) else "negative" if x < 0 else "not an integer"
+            why = "not an integer"
+            if math.isnan(x) or x < 0 or x > MAX_COUNT:
+                why = "not a number" if math.isnan(x) else "negative" if x < 0 else "too large"
             raise DataError(
                 f"{kind[:-1]} count {shown(str(values[i]))} in {column!r} is {why}: a count "
                 "of bytes or words is a non-negative integer",

@@ -113,23 +113,27 @@ class Bad(Exception):
 
 
 def _number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    kind = type(value)
+    if kind is float:  # the common case first: JSON's numbers are floats
+        if value != value:
+            raise Bad(f"{what} is NaN")
+        return value
+    if kind is not int:  # (a bool is not a number here)
         raise Bad(f"{what} is {json.dumps(value)[:40]}, not a number")
     try:
-        x = float(value)
+        return float(value)
     except OverflowError:  # an integer beyond the float range
         raise Bad(f"{what} is {str(value)[:20]}..., out of range") from None
-    if math.isnan(x):
-        raise Bad(f"{what} is NaN")
-    return x
 
 
 def _logprob(value, what: str) -> float:
     """A checked log-prob: a number, at most 0 (within ROUNDING, read as 0)."""
     x = _number(value, what)
-    if x > ROUNDING:
-        raise Bad(f"{what} is {x!r}, above 0: not a log-probability")
-    return min(x, 0.0)
+    if x > 0:
+        if x > ROUNDING:
+            raise Bad(f"{what} is {x!r}, above 0: not a log-probability")
+        return 0.0
+    return x
 
 
 def _field(obj, key: str, kind, where: str):
@@ -148,7 +152,7 @@ def _utf8(text: str) -> int:
 
 def _checked_mass(token: Token, at: str) -> Token:
     """The listed probabilities (the token's and the others') sum to at most 1."""
-    mass = math.fsum(math.exp(x) for x in [token.logprob, *token.others])
+    mass = sum(map(math.exp, token.others), math.exp(token.logprob))
     if mass > 1 + ROUNDING:
         raise Bad(
             f"{at}: the listed tokens' probabilities sum to {mass:.6g}, more than 1: not the "
@@ -164,9 +168,7 @@ def _chat_bytes(entry, at: str) -> int:
     raw = entry.get("bytes")
     if raw is None:
         return _utf8(entry["token"])
-    if not isinstance(raw, list) or not all(
-        isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in raw
-    ):
+    if type(raw) is not list or not all(type(b) is int and 0 <= b <= 255 for b in raw):
         raise Bad(f"{at}: bytes is not a list of byte values (integers 0 to 255)")
     return len(raw)
 

@@ -34,7 +34,8 @@ def summary_renderable(summary, precision: int = 4) -> Group:
         parts += language_parts(summary, precision)
     if summary.group_by is not None:
         parts.append(groups_table(summary, precision))
-    if summary.sequences is not None:
+    documents = summary.language is not None and summary.language.documents
+    if summary.sequences is not None and not documents:  # else the language part says it
         parts += sequences_parts(summary.sequences, precision)
     if summary.worst:
         parts.append(worst_table(summary, precision))
