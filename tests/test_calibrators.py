@@ -334,3 +334,51 @@ def test_separable_rows_say_so(xent_cli):
     data = calibrate(xent_cli, animals, "--method", "vector")
     assert data["loss_after"] < 1e-6
     assert any("separate the rows" in note for note in data["notes"])
+
+
+def test_calibrated_numbers_say_so(xent_cli, tmp_path):
+    y, _, q = batch(n=100, seed=13)
+    write_csv(tmp_path / "q.csv", y, q)
+    saved = tmp_path / "v.json"
+    calibrate(xent_cli, tmp_path / "q.csv", "--method", "vector", "--save-calibration", saved)
+    data = json.loads(
+        xent_cli("compute", "-i", tmp_path / "q.csv", "--calibration", saved, "-f", "json").stdout
+    )
+    assert any(
+        note.startswith(f"calibrated by {saved}: vector scaling") and note.endswith("(100 rows)")
+        for note in data["notes"]
+    )
+    hand = json.loads(
+        xent_cli(
+            "compute", "-l", "0", "--logits", "2,1,0", "--temperature", "0.5", "-f", "json"
+        ).stdout
+    )
+    assert "calibrated: Q = softmax(z / T), T = 0.5 given by hand" in hand["notes"]
+    plain = json.loads(xent_cli("compute", "-i", tmp_path / "q.csv", "-f", "json").stdout)
+    assert not any("calibrated" in note for note in plain["notes"])
+
+
+def test_a_logprobs_file_refuses_a_calibration(xent_cli, tmp_path):
+    record = {
+        "id": "x",
+        "choices": [
+            {"index": 0, "logprobs": {"content": [{"token": "a", "logprob": -0.5, "bytes": [97],
+                                                   "top_logprobs": []}]}}
+        ],
+    }  # fmt: skip
+    path = tmp_path / "lp.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    assert xent_cli("compute", "-i", path).exit_code == 0
+    result = xent_cli("compute", "-i", path, "--temperature", "2")
+    assert result.exit_code == 2 and "not the distribution over the vocabulary" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_vector_scaling_of_a_vocabulary_is_refused(xent_cli, tmp_path):
+    z = np.random.default_rng(0).normal(size=(3, 1001))
+    np.savez(tmp_path / "v.npz", logits=z, labels=np.array([0, 5, 9]))
+    result = xent_cli("calibrate", "-i", tmp_path / "v.npz", "--method", "vector")
+    assert result.exit_code == 2 and "at most 1,000 classes" in result.stderr
+    assert "--method temperature" in result.stderr
+    fit = xent_cli("calibrate", "-i", tmp_path / "v.npz", "-f", "json")
+    assert fit.exit_code == 0, fit.stderr

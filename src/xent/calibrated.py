@@ -11,6 +11,7 @@ import numpy as np
 
 from . import engine
 from .calibrators import LOGITS, PROBABILITIES, check_fits
+from .errors import UsageError
 
 
 def scores(values, logits: bool, log_probs: bool, options, method: str) -> np.ndarray:
@@ -61,6 +62,18 @@ def apply(chunk, values, logits: bool, log_probs: bool, options):
     log_q = calibrated_log_probs(values, logits, log_probs, chunk.classes, options, of(options))
     plain = replace(options, clip=None, renormalize=False, temperature=None, calibration=None)
     return log_q, False, True, plain
+
+
+def refused(options):
+    """The options of rows a calibration cannot rescale (a logprobs file's tokens: each
+    token's log-probability, not the whole distribution), refused when they ask for one."""
+    if options.temperature is not None or options.calibration is not None:
+        raise UsageError(
+            "a logprobs file holds each token's log-probability, not the distribution over "
+            "the vocabulary that a calibration rescales",
+            parameter="temperature" if options.temperature is not None else "calibration",
+        )
+    return options
 
 
 def calibrated_log_probs(values, logits: bool, log_probs: bool, classes, options, calibration):

@@ -326,6 +326,20 @@ MAX_STEPS = 50
 STOP = 1e-22
 
 
+# Vector scaling's Hessian is 2K × 2K, and each read costs about n·K² operations.
+MAX_VECTOR_CLASSES = 1_000
+
+
+def _check_vector_classes(k: int) -> None:
+    if k > MAX_VECTOR_CLASSES:
+        raise UsageError(
+            f"vector scaling fits a scale and a bias for each of the {k:,} classes (a "
+            f"{2 * k:,} × {2 * k:,} Hessian): at most {MAX_VECTOR_CLASSES:,} classes; "
+            f"temperature scaling fits one number ({param('calibrator', 'temperature')})",
+            parameter="calibrator",
+        )
+
+
 def fit_vector(
     chunks: Callable[[], Iterable], options: ScoreOptions, *, source: str
 ) -> tuple[TemperatureFit, Totals]:
@@ -340,6 +354,7 @@ def fit_vector(
         z, p, kept, _ = _located(_prepared, chunk, options, source, "vector")
         if sums is None:
             if found[0] is None:
+                _check_vector_classes(z.shape[1])
                 found[0] = VectorSums(np.ones(z.shape[1]), np.zeros(z.shape[1]))
             sums = found[0]
         sums.add(z, p, kept.sample_weights)

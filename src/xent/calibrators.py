@@ -76,6 +76,18 @@ def of(options) -> Calibration | None:
     return None
 
 
+def note(options) -> str:
+    """What a reader of calibrated numbers must know: which calibration scored them."""
+    if options.temperature is not None:
+        return f"calibrated: Q = softmax(z / T), T = {options.temperature!r} given by hand"
+    c = options.calibration
+    origin = f" {c.origin}" if c.origin else ""
+    fitted = f", fitted on {c.fitted_on} ({c.rows:,} rows)" if c.fitted_on else ""
+    if c.method == "temperature":
+        return f"calibrated by{origin}: Q = softmax(z / T), T = {c.temperature!r}{fitted}"
+    return f"calibrated by{origin}: vector scaling, Q = softmax(w·z + b){fitted}"
+
+
 def check_fits(calibration: Calibration, classes, holds: str) -> None:
     """A calibration fitted on other classes, or (vector scaling) on logits for
     probabilities or the other way round, is refused, naming both."""

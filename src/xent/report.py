@@ -113,6 +113,10 @@ def run_notes(
 ) -> list[str]:
     """What a reader of the numbers must know: the conventions applied, rows left out."""
     said = []
+    if options.temperature is not None or options.calibration is not None:
+        from .calibrators import note
+
+        said.append(note(options))
     if task == "binary":
         said.append(
             "binary: one column is P(class 1); the loss is scikit-learn's log_loss "

@@ -110,7 +110,7 @@ def _score(
     if options.multi_label or chunk.task == "multilabel":
         return _multi_label(chunk, options, detail)
     if chunk.task == "tokens":
-        return _tokens(chunk, options)
+        return _tokens(chunk, calibrated.refused(options))
     logits = options.logits or chunk.logits
     log_probs = chunk.log_probs and not logits  # ReadOptions.holds: log Q as it is
     values = chunk.values
