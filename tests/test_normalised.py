@@ -220,3 +220,17 @@ def test_the_example_file():
     assert lm["bits_per_byte"] == pytest.approx(-ll.sum() / nbytes / math.log(2), rel=1e-12)
     assert lm["word_perplexity"] == pytest.approx(math.exp(-ll.sum() / words), rel=1e-12)
     assert lm["byte_perplexity"] == pytest.approx(math.exp(-ll.sum() / nbytes), rel=1e-12)
+
+
+def test_rows_left_out_keep_their_counts_apart(tmp_path):
+    """--ignore-index leaves rows out of the loss: their counts go with them (the counts
+    are matched to the scored rows by line)."""
+    path = tmp_path / "t.csv"
+    path.write_text("label,a,b,n\na,0.5,0.5,3\nb,0.25,0.75,100\na,0.125,0.875,5\n")
+    args = ["compute", "--file", str(path), "--byte-column", "n", "--ignore-index", "1"]
+    result = runner.invoke(app, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    lm = json.loads(result.stdout)["language_model"]
+    ll = math.log(0.5) + math.log(0.125)
+    assert lm["bytes"] == 8 and lm["tokens"] == 2
+    assert lm["bits_per_byte"] == pytest.approx(-ll / 8 / math.log(2), rel=1e-14)
