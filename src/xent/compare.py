@@ -21,7 +21,6 @@ added to each model's :class:`~xent.totals.Totals` and to the paired totals here
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .accumulators.bootstrap import Bootstrap, percentile_interval
-from .accumulators.paired import TIE, Paired
+from .accumulators.paired import DEGENERATE_NOTES, TIE, Paired, degenerate
 from .accumulators.token_base import TokenSettings
 from .accumulators.token_totals import TokenStats, TokenTotals
 from .errors import DataError, UsageError, param
@@ -79,6 +78,11 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     degrees_of_freedom: int | None = None  # of the p-value's t (n − 1); None: normal tail
     tokens: TokenStats | None = None  # the language models' token statistics
+    # Why the spread is degenerate, as a table says it ("undefined (one row)"), or "":
+    # "one row" (no standard error, statistic or p-value); "se = 0" (every row's difference
+    # the same: the statistic ±inf, undefined for a difference of 0, and no p-value);
+    # "no weight" (the rows' weights are all 0).
+    degenerate: str = ""
 
     @property
     def base(self) -> float:
@@ -223,16 +227,10 @@ class _Pair:
         if self.tokens is not None:
             comparison.tokens = self.tokens.finish()
             comparison.notes += token_notes(comparison.tokens)
-        if math.isnan(stats.standard_error):
-            comparison.notes.append(
-                "one row: no standard error can be estimated, so the statistic and the "
-                "p-value are undefined"
-            )
-        elif math.isinf(stats.statistic):
-            comparison.notes.append(
-                "every row's difference is the same: the standard error is 0, the statistic "
-                "infinite (its sign that of the difference) and no p-value is given"
-            )
+        comparison.degenerate = degenerate(comparison.standard_error, comparison.rows)
+        note = DEGENERATE_NOTES.get(comparison.degenerate)
+        if note is not None:
+            comparison.notes.append(note[0 if comparison.difference else 1])
         comparison.notes.append(
             "paired t / Diebold-Mariano statistic on the per-row loss differences; the "
             + (
@@ -252,6 +250,9 @@ class _Pair:
     def _add_interval(self, comparison: Comparison) -> None:
         options = self.options
         if self.boots is None or options.ci is None:
+            return
+        if comparison.rows < 2:  # one row: every replicate is that row (a zero width)
+            comparison.notes.append("one row: no confidence interval can be given (--ci needs two)")
             return
         boot_a, boot_b = self.boots
         replicate = boot_b.replicate_losses() - boot_a.replicate_losses()

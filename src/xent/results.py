@@ -222,7 +222,7 @@ def summarize(
     if n and math.isfinite(mean):
         summary.skill = skill(totals, options, mean, task)
     if totals.bootstrap is not None and options.ci is not None and n == 1:
-        summary.notes.append("one row: no confidence interval can be given (--ci needs two)")
+        summary.notes.append(NO_INTERVAL)
     elif totals.bootstrap is not None and options.ci is not None and n:
         summary.ci = intervals(totals.bootstrap, options)
         if task == "binary" and "brier_score" in summary.ci.bounds:
@@ -257,6 +257,10 @@ def zero_columns_note(names: list[str]) -> str:
         f"columns {shown} are 0 in every row and never the label: if they are not classes "
         f"(ids, folds), leave them out with --ignore-columns {given}"
     )
+
+
+# The note of a run of one row under --ci (plain and csv output also say it on stderr).
+NO_INTERVAL = "one row: no confidence interval can be given (--ci needs two)"
 
 
 def per_class(

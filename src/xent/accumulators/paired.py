@@ -126,6 +126,36 @@ class Paired:
         return math.sqrt(max(spread, 0.0) * n / (n - 1)) / v
 
 
+DEGENERATE_NOTES = {
+    "one row": (
+        "one row: no standard error can be estimated, so the statistic and the p-value are "
+        "undefined",
+    )
+    * 2,
+    "no weight": (
+        "the rows' weights are all 0: the standard error, the statistic and the p-value are "
+        "undefined",
+    )
+    * 2,
+    "se = 0": (
+        "every row's difference is the same: the standard error is 0, the statistic infinite "
+        "(its sign that of the difference) and no p-value is given",
+        "every row's difference is 0: the standard error is 0, so the statistic and the "
+        "p-value are undefined",
+    ),
+}
+
+
+def degenerate(se: float, rows: int) -> str:
+    """Why the paired statistics of ``rows`` rows are (partly) undefined, or "": the words
+    a table puts in "undefined (...)" (xent.compare.Comparison.degenerate)."""
+    if math.isnan(se):
+        return "one row" if rows < 2 else "no weight"
+    if se == 0:
+        return "se = 0"
+    return ""
+
+
 def two_sided_t(statistic: float, degrees: int) -> float:
     """P(|T| ≥ |statistic|) for Student's t with ``degrees`` degrees of freedom:
     I_x(df/2, 1/2) with x = df / (df + t²) (scipy.stats.t.sf(|t|, df) · 2). With no degrees

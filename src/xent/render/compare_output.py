@@ -137,13 +137,16 @@ def render_csv(c, out) -> None:
     for name, rows, a, b, d in c.per_class:
         writer.writerow([name, rows, *map(full_precision, (a, b, d)), *[""] * 8, c.unit])
     ci = ("", "") if c.ci is None else tuple(map(full_precision, c.ci))
-    stats = (c.standard_error, c.statistic, c.p_value)
+    # An undefined statistic is an empty cell (JSON's null; the table says why).
+    stats = [
+        "" if x != x else full_precision(x) for x in (c.standard_error, c.statistic, c.p_value)
+    ]
     writer.writerow(
         [
             "(all)",
             c.rows,
             *map(full_precision, (c.a.mean, c.b.mean, c.difference)),
-            *map(full_precision, stats),
+            *stats,
             *ci,
             c.wins_a,
             c.wins_b,
@@ -161,11 +164,13 @@ def _p_value_test(c) -> str:
     return "two-sided, normal approximation"
 
 
-def _p_value(p: float, precision: int) -> str:
+def _p_value(p: float, precision: int, reason: str = "") -> str:
     """A p-value: fixed decimals, or two significant digits when it is smaller than those
-    show (0.0000 would read as impossible)."""
-    from .numbers import number
+    show (0.0000 would read as impossible); undefined (and why) when there is none."""
+    from .numbers import number, undefined
 
+    if p != p:
+        return undefined(reason)
     if 0 < p < 10.0**-precision:
         return f"{p:.1e}"
     return number(p, precision)
@@ -195,10 +200,15 @@ def render_table(c, out, precision: int) -> None:
     from rich.text import Text
 
     from .layout import Column, fitted_table
-    from .numbers import number
+    from .numbers import number, undefined
 
     def num(x):
         return number(x, precision)
+
+    reason = getattr(c, "degenerate", "")
+
+    def stat(x):  # a statistic of the spread: undefined, and why, rather than nan
+        return undefined(reason) if x != x and reason else num(x)
 
     parts: list = [
         Text(
@@ -209,9 +219,9 @@ def render_table(c, out, precision: int) -> None:
         ["A", visible(c.a.source), num(c.a.mean), c.unit],
         ["B", visible(c.b.source), num(c.b.mean), c.unit],
         ["difference B − A", "positive: B is worse", num(c.difference), c.unit],
-        ["standard error", "of the mean paired difference", num(c.standard_error), c.unit],
-        ["t statistic", "paired t / Diebold-Mariano: D / se", num(c.statistic), ""],
-        ["p-value", _p_value_test(c), _p_value(c.p_value, precision), ""],
+        ["standard error", "of the mean paired difference", stat(c.standard_error), c.unit],
+        ["t statistic", "paired t / Diebold-Mariano: D / se", stat(c.statistic), ""],
+        ["p-value", _p_value_test(c), _p_value(c.p_value, precision, reason), ""],
         ["rows won", f"A {c.wins_a:,} · B {c.wins_b:,} · ties {c.ties:,}", "", ""],
     ]
     if c.ci is not None:

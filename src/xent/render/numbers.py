@@ -5,6 +5,9 @@
 - :func:`json_number`: a finite float stays a JSON number; the others are the strings
   ``"inf"``, ``"-inf"``, ``"nan"`` (strict JSON has no literal for them).
 - :func:`number`: tables and explain, ``--precision`` decimals.
+- :func:`undefined`: a statistic with no value (a degenerate spread: one row, rows that
+  do not vary), the same words in every table: ``undefined (one row)``. JSON writes
+  ``null`` (with a note saying why), CSV an empty cell, and plain output never prints one.
 """
 
 from __future__ import annotations
@@ -52,3 +55,8 @@ def number(x: float, precision: int) -> str:
             return "-1" if x < 0 else "1"
         return f"{x:.{precision}f}"
     return f"{x:.{max(precision - 2, 1) if precision else 0}e}"
+
+
+def undefined(reason: str) -> str:
+    """A table's cell for a statistic that has no value, and why: ``undefined (one row)``."""
+    return f"undefined ({reason})" if reason else "undefined"

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ..units import base_label, counted
 from .layout import Column, bar, fitted_table
-from .numbers import number
+from .numbers import number, undefined
 from .summary_output import TIE_NOTE, adaptive_bound_text
 from .text import visible
 
@@ -249,8 +249,11 @@ def groups_table(summary, precision: int):
             else number(group.skill.pseudo_r2, precision),
         ]
         if ci is not None:
-            lo, hi = group.ci.bounds["mean_cross_entropy"] if group.ci else (math.nan,) * 2
-            row.append(f"[{number(lo, precision)}, {number(hi, precision)}]")
+            if group.ci is None:  # one row: no interval (as the JSON's null and its note)
+                row.append(undefined("one row" if group.rows < 2 else ""))
+            else:
+                lo, hi = group.ci.bounds["mean_cross_entropy"]
+                row.append(f"[{number(lo, precision)}, {number(hi, precision)}]")
         rows.append(row)
     return fitted_table(columns, rows, title=f"by {visible(summary.group_by)}")
 

@@ -130,6 +130,14 @@ def add_groups(summary: Summary, run: Run, options: ScoreOptions, group_by: str 
             ),
             key=lambda item: (-item[1].mean, item[0]),
         )
+        single = sum(1 for _, group in summary.groups if group.rows == 1)
+        if options.ci is not None and single:
+            summary.notes.append(
+                "one group of one row: no confidence interval can be given for it (--ci needs two)"
+                if single == 1
+                else f"{single:,} groups of one row: no confidence interval can be given for "
+                "them (--ci needs two)"
+            )
     if grouped is not None:
         summary.sequences = grouped.sequence_summary()
 
