@@ -266,7 +266,12 @@ class Table:
             return math.fsum(losses) / len(losses)
         if any(math.isinf(x) for x in losses):
             return math.inf
-        return math.fsum(s * x for s, x in zip(self.weights, losses)) / math.fsum(self.weights)
+        # Scaled by hand into [0.5, 1) by a power of two (exact; issue 23, item 4): weights
+        # of 1e308 would overflow the sums, of 1e-320 lose their digits in the products.
+        top = max(self.weights)
+        shift = -math.frexp(top)[1] if top > 0 else 0
+        weights = [math.ldexp(w, shift) for w in self.weights]
+        return math.fsum(s * x for s, x in zip(weights, losses)) / math.fsum(weights)
 
 
 def draw_table(d, max_rows: int = 8, max_classes: int = 6, task: str | None = None) -> Table:
@@ -301,10 +306,13 @@ def draw_table(d, max_rows: int = 8, max_classes: int = 6, task: str | None = No
     weights = None
     if d.boolean(0.3):
         weights = [d.choice([0.5, 1.0, 2.0, 3.25, 1e-3, 100.0]) for _ in range(rows)]
-        if rows and d.boolean(
-            0.1
-        ):  # the ends of the float range (issue 23): one line, never a crash
-            weights[d.integer(0, rows - 1)] = d.choice([1e-320, 5e-324, 1e-300, 1e308])
+        ends = [1e-320, 5e-324, 1e-300, 1e300, 1e308, 1.7976931348623157e308]
+        if rows and d.boolean(0.1):  # the ends of the float range (issue 23): exact
+            weights[d.integer(0, rows - 1)] = d.choice(ends)
+        elif rows and d.boolean(0.1):  # every weight there, or a mix of both ends
+            weights = [d.choice(ends) for _ in range(rows)]
+            if d.boolean(0.5):
+                weights = [weights[0]] * rows
     index = d.boolean(0.15)
     label_columns = task == "multilabel" and d.boolean(0.3)
     return Table(classes, labels, pred, task, weights, index, label_columns)
@@ -453,8 +461,6 @@ def draw_options(d, table: Table, fmt: str) -> tuple[list[str], bool, bool]:
         # out (a wrong number where the rows still sum to 1): only the promise is checked.
         exact = valid = False
     if table.weights:
-        if any(not 1e-100 <= w <= 1e100 for w in table.weights if w):
-            exact = valid = False  # refused in one line: weights are relative
         if d.boolean(0.8):
             args += ["--sample-weights", WEIGHT_KEY]
         else:

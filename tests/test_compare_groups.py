@@ -302,20 +302,24 @@ def test_many_groups_keep_no_calibration_histograms(tmp_path):
 
 def test_a_groups_rows_are_every_field_of_those_rows():
     """groups.subset builds the rows field by field (``_replace`` was slow): every field
-    of ScoredRows is taken at the rows, or cleared where a group has none of its own."""
+    of ScoredRows is taken at the rows, cleared where a group has none of its own, or kept
+    whole where it is the chunk's (the weights' exponent: accumulators.scaling)."""
     from xent.accumulators.groups import subset
     from xent.scorer import ScoredRows
 
     n = 6
     arrays = {name: np.arange(n) * (i + 1) for i, name in enumerate(ScoredRows._fields)}
-    scored = ScoredRows(**{**arrays, "skipped": ["an error"], "ignored": 2, "detail": "d"})
+    chunk_wide = {"skipped": ["an error"], "ignored": 2, "detail": "d", "weight_exponent": -7}
+    scored = ScoredRows(**{**arrays, **chunk_wide})
     rows = np.array([1, 4])
     picked = subset(scored, rows)
     # zero_columns is per class, not per row: a group does not say (its totals' note is
     # the whole file's).
     cleared = {"skipped": [], "ignored": 0, "detail": None, "zero_columns": None}
     for name in ScoredRows._fields:
-        if name in cleared:
+        if name == "weight_exponent":
+            assert picked.weight_exponent == -7
+        elif name in cleared:
             assert getattr(picked, name) == cleared[name], name
         else:
             np.testing.assert_array_equal(getattr(picked, name), arrays[name][rows], name)

@@ -37,6 +37,7 @@ from . import calibrated, calibrators
 from .calibrated import VectorSums, centred
 from .calibrators import Calibration
 from .errors import DataError, UsageError, param
+from .kernels import scaled_weights
 from .options import ScoreOptions
 from .scorer import bad_rows, drop_ignored, rows_of, score_chunk, two_classes
 from .totals import Totals
@@ -57,13 +58,19 @@ class TemperatureSums:
         self.slope = np.zeros(g)
         self.curvature = np.zeros(g)
         self.weight = 0.0
+        self.exponent: int | None = None  # sums in units of 2^exponent (accumulators.scaling)
 
     def add(self, z: np.ndarray, t: np.ndarray, s: np.ndarray | None = None) -> None:
         """Rows of z (log-probabilities or logits, −inf allowed off the target) and their
         target term t = z[y] (or Σ p·z)."""
         if not z.shape[0]:
             return
-        w = np.ones(z.shape[0]) if s is None else np.asarray(s, dtype=np.float64)
+        if s is None:
+            w = np.ones(z.shape[0])
+        else:
+            scaled, exponent = scaled_weights(np.asarray(s, dtype=np.float64))
+            assert scaled is not None
+            w = self._align(scaled, exponent)
         keep = w > 0
         z, t, w = z[keep], t[keep], w[keep]
         finite = np.isfinite(z)
@@ -81,9 +88,31 @@ class TemperatureSums:
                 self.curvature[i] += math.fsum((w * spread).tolist())
         self.weight += math.fsum(w.tolist())
 
+    def _align(self, w: np.ndarray, exponent: int) -> np.ndarray:
+        """Weights s·2^-exponent in these sums' units (the larger exponent's)."""
+        if self.exponent is None:
+            self.exponent = exponent
+        elif exponent > self.exponent:
+            self.rescale(self.exponent - exponent)
+        return np.ldexp(w, exponent - self.exponent)
+
+    def rescale(self, shift: int) -> None:
+        self.value, self.slope, self.curvature = (
+            np.ldexp(x, shift) for x in (self.value, self.slope, self.curvature)
+        )
+        self.weight = math.ldexp(self.weight, shift)
+        self.exponent = (self.exponent or 0) - shift
+
     def merge(self, other: TemperatureSums) -> TemperatureSums:
         if not np.array_equal(self.betas, other.betas):
             raise ValueError("the grids differ")
+        mine, theirs = self.exponent, other.exponent
+        if mine is None:
+            self.exponent = theirs
+        elif theirs is not None and theirs > mine:
+            self.rescale(mine - theirs)
+        elif theirs is not None and theirs < mine:
+            other.rescale(theirs - mine)
         self.value += other.value
         self.slope += other.slope
         self.curvature += other.curvature

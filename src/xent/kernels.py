@@ -259,3 +259,18 @@ def breakdown_from_logs(p, q, log_q, base: float, terms=None) -> Breakdown:
         kl_divergence=to_base(clamp_kl(rel_entr_from_logs(p, log_p, log_q).sum(axis=-1)), base),
         perplexity=power(math.e, nats),
     )
+
+
+def scaled_weights(s: np.ndarray | None) -> tuple[np.ndarray | None, int]:
+    """(s·2^-e, e): the largest weight scaled into [0.5, 1), exactly; (s, 0) when there
+    are none, or none above 0 (the weights are already finite and non-negative). Why and
+    how the exponent is carried: :mod:`xent.accumulators.scaling`."""
+    if s is None or not s.size:
+        return s, 0
+    largest = float(np.max(s))
+    if not largest > 0 or not math.isfinite(largest):
+        return s, 0
+    e = math.frexp(largest)[1]
+    if e == 0:
+        return s, 0
+    return np.ldexp(np.asarray(s, dtype=np.float64), -e), e

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import engine
+from .accumulators.scaling import shifted
 from .options import ScoreOptions
 from .totals import Totals
 from .units import counted, unit_name
@@ -63,11 +64,18 @@ def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
     finished, the sums divided by ``samples``."""
     errors = totals.get("calibration").finish()
     class_eces = errors.class_eces
+    moments = totals.get("moments")
+
+    def mean(total) -> float:  # Σ s·x / Σ s (exactly, as the loss's mean), or Σ x / samples
+        return (
+            moments.weighted_ratio(total) if samples == moments.samples else total.value / samples
+        )
+
     binary = float(class_eces[1]) if task == "binary" and class_eces.size == 2 else math.nan
     return Metrics(
         k=totals.top_k,
-        top_k_accuracy=totals.top_k_hits.value / samples,
-        brier_score=totals.brier.value / samples / brier_scale(task),
+        top_k_accuracy=mean(totals.top_k_hits),
+        brier_score=mean(totals.brier) / brier_scale(task),
         bins=totals.bins,
         ece=errors.ece,
         mce=errors.mce,
@@ -76,7 +84,8 @@ def calibration_metrics(totals: Totals, samples: float, task: str) -> Metrics:
         adaptive_ece=errors.adaptive_ece,
         adaptive_ece_bound=errors.adaptive_ece_bound,
         binary_ece=binary,
-        reliability=errors.reliability,
+        # A bin's weight in the weights' own units (the totals keep them × 2^-E).
+        reliability=[(*row[:3], totals.unscaled(row[3]), *row[4:]) for row in errors.reliability],
         brier_convention="binary" if task == "binary" else "multiclass",
     )
 
@@ -220,14 +229,16 @@ def report(
     plain_divisor = 1.0 if summed else float(totals.rows)
     if totals.sample_weighted and not summed:
         plain_divisor = totals.sample_total.value
-    loss = totals.loss.value if summed else totals.mean()
+    # With --reduction sum the sums themselves, in the weights' own units (unscaled).
+    scale = totals.weight_exponent if summed else 0
+    loss = totals.unscaled(totals.loss.value) if summed else totals.mean()
     mean = totals.mean()
     metric_values: dict[str, float] = {}
     if totals.rows > 1 and totals.has_metrics:
         metric_values = {
-            "top_k_accuracy": totals.top_k_hits.value / plain_divisor,
+            "top_k_accuracy": shifted(totals.top_k_hits.value / plain_divisor, scale),
             "k": totals.top_k,
-            "brier_score": totals.brier.value / plain_divisor / brier_scale(task),
+            "brier_score": shifted(totals.brier.value / plain_divisor, scale) / brier_scale(task),
             "ece": totals.ece(),
             "bins": totals.bins,
         }
@@ -252,10 +263,10 @@ def report(
         base=options.base,
         reduction=reduction,
         cross_entropy=loss,
-        entropy=columns.entropy / plain_divisor,
-        kl_divergence=columns.kl / plain_divisor,
+        entropy=shifted(columns.entropy / plain_divisor, scale),
+        kl_divergence=shifted(columns.kl / plain_divisor, scale),
         perplexity=float(engine.perplexity(mean, base=options.base)),
-        contributions=columns.terms / divisor,
+        contributions=shifted(columns.terms / divisor, scale),
         notes=notes + summary_notes,
         metrics=metric_values,
     )

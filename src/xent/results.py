@@ -190,11 +190,13 @@ def summarize(
         classes=totals.classes,
         rows=n,
         mean=mean,
-        sum=moments.sum,
+        sum=totals.unscaled(moments.sum),  # Σ s·l in the weights' own units
         std=moments.std,
         min=moments.min,
         max=moments.max,
-        accuracy=correct[0] / samples if n and samples > 0 and correct else math.nan,
+        accuracy=totals.get("moments").weighted_ratio(totals.get("accuracy").correct)
+        if n and samples > 0 and correct
+        else math.nan,
         base=options.base,
         reduction=reduction,
         per_class=per_class(totals, options, task, samples, moments.sum),

@@ -358,23 +358,17 @@ def check_calibration(calibration) -> None:
         raise UsageError("a scale or a bias is not a finite number", parameter="calibration")
 
 
-# Weights are relative (a mean divides by their sum), so a run needs none beyond these:
-# within them a weight's square, a sum of 2^63 of those and a weight times a loss stay
-# normal floats. Outside, sums overflow (fsum's "intermediate overflow") or products lose
-# their digits (subnormals: 1e-320 × 0.36 keeps two), and the mean would be wrong.
+# Class weights are relative (a mean divides by their sum), so a run needs none beyond
+# these: within them a weight's square, a sum of 2^63 of those and a weight times a loss
+# stay normal floats. Outside, sums overflow (fsum's "intermediate overflow") or products
+# lose their digits (subnormals: 1e-320 × 0.36 keeps two), and the mean would be wrong.
+# (Sample weights have no such range: each chunk's are scaled by a power of two, exactly:
+# xent.accumulators.scaling.)
 WEIGHT_RANGE = (1e-100, 1e100)
 WEIGHTS_RELATIVE = (
     "are relative: each must be 0 or between 1e-100 and 1e100 (multiply them all by one "
     "number: the mean is the same)"
 )
-
-
-def check_sample_weights(s) -> int | None:
-    """The index of the first sample weight outside :data:`WEIGHT_RANGE` (0 aside)."""
-    import numpy as np
-
-    bad = (s != 0) & ((s < WEIGHT_RANGE[0]) | (s > WEIGHT_RANGE[1]))
-    return int(np.flatnonzero(bad)[0]) if bad.any() else None
 
 
 def _bounded(value: int, low: int, high: int, parameter: str, what: str) -> None:

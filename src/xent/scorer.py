@@ -26,7 +26,7 @@ import numpy as np
 
 from . import calibrated, checks, engine, kernels
 from .errors import DataError, InvalidProbabilities, UsageError, param
-from .kernels import Breakdown
+from .kernels import Breakdown, scaled_weights
 from .options import ScoreOptions
 from .readers.chunks import place
 
@@ -52,6 +52,7 @@ class ScoredRows(NamedTuple):
     detail: Detail | None = None
     # Probabilities with class labels: the columns 0 in every row (checks.zero_columns).
     zero_columns: np.ndarray | None = None
+    weight_exponent: int = 0  # the sample weights are s_n·2^-e (accumulators.scaling)
 
 
 def score_chunk(
@@ -233,19 +234,10 @@ def checked_predictions(
     )
 
 
-def _check_weight_range(s: np.ndarray) -> None:
-    """Sample weights near the ends of the float range: one line (see rules.WEIGHT_RANGE)."""
-    from .rules import WEIGHTS_RELATIVE, check_sample_weights
-
-    i = check_sample_weights(s)
-    if i is not None:
-        raise DataError(f"sample weight {float(s[i])!r}: sample weights {WEIGHTS_RELATIVE}", row=i)
-
-
 def _rows(chunk, options, labels, predicted, losses, denominators, probabilities, targets, table):
-    s = chunk.sample_weights
+    # Sample weights × 2^-e, the largest in [0.5, 1): exact at any size (accumulators.scaling).
+    s, exponent = scaled_weights(chunk.sample_weights)
     if s is not None:
-        _check_weight_range(s)
         denominators = s if denominators is None else s * denominators
     return ScoredRows(
         chunk.lines,
@@ -258,6 +250,7 @@ def _rows(chunk, options, labels, predicted, losses, denominators, probabilities
         probabilities=probabilities,
         targets=targets,
         detail=table,
+        weight_exponent=exponent,
     )
 
 
@@ -288,7 +281,7 @@ def _multi_label(chunk, options: ScoreOptions, detail: bool) -> ScoredRows:
     table = None
     if detail:
         table = _multi_label_table(y_s, q, values, logits, elements, terms, losses, base)
-    s = chunk.sample_weights
+    s, exponent = scaled_weights(chunk.sample_weights)
     return ScoredRows(
         chunk.lines,
         None,
@@ -301,6 +294,7 @@ def _multi_label(chunk, options: ScoreOptions, detail: bool) -> ScoredRows:
         columns=kernels.to_base(terms, base),
         positives=y,
         detail=table,
+        weight_exponent=exponent,
     )
 
 

@@ -25,6 +25,7 @@ from .accumulators import ALWAYS, FAMILIES, REGISTRY, Accumulator, Rows, Setting
 from .accumulators.base import SKIPPED_SHOWN, Skipped
 from .accumulators.exact import FSUM_BELOW, ExactSum, bucket_sum, exact_sum
 from .accumulators.rows import RowTotals
+from .accumulators.scaling import shift_rows, shifted
 from .errors import DataError
 
 __all__ = [
@@ -91,7 +92,9 @@ class Totals:
     by ``keep`` (default: :func:`wanted` of ``keep_metrics`` and ``worst``), and the rows
     skipped as bad or ignored."""
 
-    __slots__ = ("classes", "settings", "parts", "skips", "ignored")
+    # exponent: the weighted sums are in units of 2^exponent (None: no weighted rows yet;
+    # accumulators.scaling): chunks and other totals are brought to the larger exponent.
+    __slots__ = ("classes", "settings", "parts", "skips", "ignored", "exponent")
 
     def __init__(
         self,
@@ -111,6 +114,7 @@ class Totals:
         }
         self.skips = Skipped()
         self.ignored = 0
+        self.exponent: int | None = None
 
     def add(self, scored, chunk=None) -> None:
         """Add a scored chunk (:class:`xent.scorer.ScoredRows`; ``chunk``: the chunk it
@@ -119,6 +123,7 @@ class Totals:
         self.ignored += scored.ignored
         if len(scored.losses) == 0:
             return
+        scored = self._align(scored)
         rows = Rows(scored, self.rows + 1, chunk)
         for accumulator in self.parts.values():
             if accumulator.takes(rows):
@@ -137,6 +142,7 @@ class Totals:
             )
         self.skips.merge(other.skips)
         self.ignored += other.ignored
+        self._meet(other)
         before = self.rows
         for name, theirs in other.parts.items():
             mine = self.parts.get(name)
@@ -147,6 +153,50 @@ class Totals:
             elif theirs.missing == "error":
                 raise ValueError(f"merging {name} sums into totals without them")
         return self
+
+    # ------------------------------------------------------------ weights' exponent
+
+    def _align(self, scored):
+        """The chunk in these totals' units: the smaller exponent's side scaled down."""
+        if scored.sample_weights is None:
+            return scored
+        e = scored.weight_exponent
+        if self.exponent is None:
+            self.exponent = e
+        elif e > self.exponent:
+            self.rescale(self.exponent - e)
+        elif e < self.exponent:
+            scored = shift_rows(scored, e - self.exponent)
+        return scored
+
+    def _meet(self, other: Totals) -> None:
+        """These totals and ``other`` in the same units (the larger exponent's)."""
+        mine, theirs = self.exponent, other.exponent
+        if theirs is None or mine == theirs:
+            return
+        if mine is None:
+            self.exponent = theirs
+        elif theirs > mine:
+            self.rescale(mine - theirs)
+        else:
+            other.rescale(theirs - mine)
+
+    def rescale(self, shift: int) -> None:
+        """Every weighted sum × 2^shift (shift ≤ 0), the exponent up by −shift."""
+        if self.exponent is None or not shift:
+            return
+        for accumulator in self.parts.values():
+            accumulator.rescale(shift)
+        self.exponent -= shift
+
+    @property
+    def weight_exponent(self) -> int:
+        """E: the weighted sums are in units of 2^E (0 without sample weights)."""
+        return self.exponent or 0
+
+    def unscaled(self, value: float) -> float:
+        """A weighted sum in the weights' own units (may overflow to inf, as it would)."""
+        return shifted(value, self.weight_exponent)
 
     def empty(self) -> Totals:
         """Empty totals that keep what these keep (the run's, made like its first part's):
@@ -242,7 +292,7 @@ class Totals:
                 "mean is undefined",
                 source=source,
             )
-        return self.loss.value / divisor
+        return self.get("moments").mean()
 
     def worst_rows(self) -> list[tuple[int, int, str, str, float]]:
         return self.get("worst").finish()

@@ -35,6 +35,7 @@ class Rows:
     chunk it was scored from, when an accumulator reads its other columns (groups)."""
 
     __slots__ = ("scored", "losses", "weights", "terms", "first_row", "chunk")
+    # (the weights are in the units of the totals they are added to: .scaling)
 
     def __init__(self, scored, first_row: int = 1, chunk=None) -> None:
         self.scored = scored
@@ -83,6 +84,12 @@ class Accumulator:
         raise NotImplementedError
 
     def finish(self) -> Any:
+        raise NotImplementedError
+
+    def rescale(self, shift: int) -> None:
+        """Its weighted sums × 2^shift (shift ≤ 0; sums of squared weights × 2^(2·shift)):
+        the same rows in the units of larger weights (see :mod:`.scaling`). Every
+        accumulator says what it holds: one with no weighted sums does nothing."""
         raise NotImplementedError
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from .. import metrics
 from ..kernels import power
 from .base import Accumulator, Rows
+from .exact import product_errors
 
 # Poisson(1) CDF, k = 0..MAX_WEIGHT: u below cdf[k] (and not below cdf[k−1]) is weight k.
 MAX_WEIGHT = 20
@@ -152,6 +153,19 @@ class ExactColumns:
         if self.adds >= self.FOLD_EVERY:
             self.fold()
 
+    def add_shifted(self, codes, sums, shift: int) -> None:
+        """Add parts × 2^shift (shift > 0: a chunk in units of larger weights), exactly."""
+        if not shift:
+            self.add(codes, sums)
+            return
+        for j, code in enumerate(codes):
+            self.total[:, code // 4096] += parts_value(code, sums[:, j]) * (1 << shift)
+
+    def lift(self, shift: int) -> None:
+        """The sums × 2^shift (shift ≥ 0), exactly: into the units of smaller weights."""
+        if shift:
+            self.total = self.fold() * (1 << shift)
+
     def fold(self) -> np.ndarray:
         for code, halves in self.pending.items():
             self.total[:, code // 4096] += parts_value(code, halves)
@@ -196,6 +210,10 @@ class Bootstrap(Accumulator):
         self.nonfinite = 0  # rows of infinite loss: the loss has no interval
         self.has_metrics = False
         self.columns: dict[str, ExactColumns] = {}
+        # The sums are in units of 2^exponent of the weights (accumulators.scaling): the
+        # smallest exponent seen, the sums of larger ones multiplied up (integers: exact).
+        self.exponent: int | None = None
+        self.shift = 0  # the chunk being added: its units over these sums'
 
     def empty(self, classes=(), settings=None) -> Bootstrap:
         return Bootstrap(self.replicates, self.seed, top_k=self.top_k, bins=self.bins)
@@ -203,7 +221,8 @@ class Bootstrap(Accumulator):
     def _add(self, name: str, weights, values, groups=None, n_groups: int = 1) -> None:
         if name not in self.columns:
             self.columns[name] = ExactColumns(self.replicates, n_groups)
-        self.columns[name].add(*exact_parts(weights, values, groups, n_groups))
+        codes, sums = exact_parts(weights, values, groups, n_groups)
+        self.columns[name].add_shifted(codes, sums, self.shift)
 
     @property
     def sums(self) -> dict[str, np.ndarray]:
@@ -219,6 +238,7 @@ class Bootstrap(Accumulator):
         n = losses.size
         if n == 0:
             return
+        self.shift = self._meet(getattr(scored, "weight_exponent", 0))
         keys = scored.lines if keys is None else keys
         step = max(1, _BLOCK_ELEMENTS // self.replicates)
         with _one_blas_thread():
@@ -237,6 +257,8 @@ class Bootstrap(Accumulator):
             self.nonfinite += int((~finite).sum())
             terms = np.where(finite, terms, 0.0)
         self._add("loss", w, terms)
+        if s is not None:  # Σ w·s·l exactly, not Σ w·RN(s·l) (see .exact.exact_ratio)
+            self._add("loss", w, np.where(finite, product_errors(s, losses[part]), 0.0))
         self._add("samples", w, samples)
         if scored.denominators is not None:
             self._add("divisor", w, np.asarray(scored.denominators[part], dtype=np.float64))
@@ -254,7 +276,10 @@ class Bootstrap(Accumulator):
         self.has_metrics = True
         targets = None if scored.targets is None else scored.targets[part]
         self._add("top_k", w, samples * metrics.top_k_hits(labels, q, self.top_k))
-        self._add("brier", w, samples * metrics.brier_rows(labels, targets, q))
+        brier = metrics.brier_rows(labels, targets, q)
+        self._add("brier", w, samples * brier)
+        if s is not None:
+            self._add("brier", w, product_errors(s, brier))
         confidence = q.max(axis=1)
         correct = (q.argmax(axis=1) == labels).astype(np.float64)
         edges = np.arange(self.bins + 1) / self.bins  # as metrics.calibration_bins
@@ -262,6 +287,19 @@ class Bootstrap(Accumulator):
         self._add("bin_weight", w, samples, which, self.bins)
         self._add("bin_confidence", w, samples * confidence, which, self.bins)
         self._add("bin_correct", w, samples * correct, which, self.bins)
+
+    def _meet(self, exponent: int) -> int:
+        """Sums in units of 2^exponent meet these: the shift (≥ 0) that brings them here."""
+        if self.exponent is None:
+            self.exponent = exponent
+        elif exponent < self.exponent:
+            for column in self.columns.values():
+                column.lift(self.exponent - exponent)
+            self.exponent = exponent
+        return exponent - self.exponent
+
+    def rescale(self, shift: int) -> None:
+        """Exact integers with an exponent of their own (see ``_meet``): nothing to do."""
 
     def merge(self, other: Bootstrap, rows_before: int = 0) -> Bootstrap:
         """Add another run's sums: the same replicates, over rows of their own. The seeds
@@ -271,6 +309,11 @@ class Bootstrap(Accumulator):
             raise ValueError("bootstrap sums of different replicate counts do not merge")
         self.nonfinite += other.nonfinite
         self.has_metrics |= other.has_metrics
+        theirs = getattr(other, "exponent", None)
+        if theirs is not None:  # both in the smaller's units
+            self._meet(theirs)
+            assert self.exponent is not None
+            other._meet(self.exponent)
         for name, column in other.columns.items():
             if name in self.columns:
                 self.columns[name].merge(column)

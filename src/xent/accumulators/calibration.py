@@ -82,6 +82,16 @@ class Calibration(Accumulator):
         elif other._fine is not None:
             self.fine += other._fine
 
+    def rescale(self, shift: int) -> None:
+        """Weights, Σ s·confidence and Σ s·correct × 2^shift; Σ s² × 2^(2·shift); the
+        row counts stay."""
+        if not self.filled:
+            return
+        self.coarse = np.ldexp(self.coarse, shift)
+        self.counts = np.stack([self.counts[0], np.ldexp(self.counts[1], 2 * shift)])
+        self.classwise = np.ldexp(self.classwise, shift)
+        self.fine = np.ldexp(self.fine, shift)
+
     @property
     def classwise(self) -> np.ndarray:
         """(K, 3, bins); (0, 3, bins) when K·3·bins is over ``metrics.CLASSWISE_CELLS``."""
@@ -127,7 +137,9 @@ class Calibration(Accumulator):
     def reliability(self, z: float = metrics.Z_95) -> list[tuple]:
         """The reliability diagram's rows, one per equal-width bin: (low, high, rows,
         weight, mean confidence, accuracy, Wilson low, Wilson high); NaN for empty bins.
-        The interval uses the effective size (Σ s)²/Σ s² (the row count when unweighted)."""
+        The interval uses the effective size (Σ s)²/Σ s² (the row count when unweighted, or
+        where Σ s² fell below the float range: a bin of weights under 2^-511 of the largest,
+        the totals' units of .scaling)."""
         weight, confidence, correct = self.coarse
         rows, squares = self.counts
         edges = np.arange(self.bins + 1) / self.bins
@@ -136,7 +148,8 @@ class Calibration(Accumulator):
             w = float(weight[b])
             if w > 0:
                 conf, acc = float(confidence[b]) / w, float(correct[b]) / w
-                size = w * w / float(squares[b])
+                square = float(squares[b])
+                size = w * w / square if square > 0 and w * w > 0 else float(rows[b])
                 low, high = metrics.wilson_interval(acc * size, size, z)
             else:
                 conf = acc = low = high = math.nan

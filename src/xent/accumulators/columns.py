@@ -55,6 +55,13 @@ class Columns(Accumulator):
         self.entropy.merge(other.entropy)
         self.kl.merge(other.kl)
 
+    def rescale(self, shift: int) -> None:
+        self.terms, self.p, self.q, self.neg_log_q = (
+            np.ldexp(x, shift) for x in (self.terms, self.p, self.q, self.neg_log_q)
+        )
+        self.entropy.scale(shift)
+        self.kl.scale(shift)
+
     def finish(self) -> ColumnSums:
         return ColumnSums(
             self.terms, self.p, self.q, self.neg_log_q, self.entropy.value, self.kl.value

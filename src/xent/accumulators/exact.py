@@ -36,11 +36,22 @@ def bucket_sum(values: np.ndarray) -> float:
     a scaled sum could overflow or underflow (huge, tiny, inf or nan values), or the total
     is zero (fsum decides the sign), fsum takes the values themselves.
     """
+    terms = bucket_terms(values)
+    if terms is None:
+        return math.fsum(values.ravel().tolist())
+    total = math.fsum(terms)
+    return total if total != 0.0 else math.fsum(values.ravel().tolist())
+
+
+def bucket_terms(values: np.ndarray) -> list[float] | None:
+    """A few doubles whose exact sum is the exact sum of ``values`` (float64, fewer than
+    2^26; see :func:`bucket_sum`), or None where a bucket's sum could overflow or
+    underflow (huge, tiny, inf or nan values)."""
     bits = np.ascontiguousarray(values).view(np.int64).ravel()
     magnitude = bits & 0x7FFFFFFFFFFFFFFF  # the bits of |x|, ordered as |x| is
     smallest = int((magnitude - 1).view(np.uint64).min()) + 1  # 0 − 1 wraps to the top
     if int(magnitude.max()) >= _HUGE or smallest < _TINY:
-        return math.fsum(values.ravel().tolist())
+        return None
     exponent = magnitude >> 52
     mantissa = bits & _MANTISSA
     mantissa |= (exponent != 0).view(np.int8).astype(np.int64) << 52  # 0 stays 0
@@ -56,8 +67,7 @@ def bucket_sum(values: np.ndarray) -> float:
     for e in np.flatnonzero((highs != 0) | (lows != 0)).tolist():
         terms.append(math.ldexp(highs[e], e - 1049))
         terms.append(math.ldexp(lows[e], e - 1075))
-    total = math.fsum(terms)
-    return total if total != 0.0 else math.fsum(values.ravel().tolist())
+    return terms
 
 
 class ExactSum:
@@ -91,13 +101,72 @@ class ExactSum:
     def add_array(self, values: np.ndarray) -> None:
         self.add(exact_sum(values) if values.size else 0.0)
 
+    def add_exact(self, values: np.ndarray) -> None:
+        """Add the values' exact sum, not its rounding (:meth:`add_array`): a few exact
+        terms (:func:`bucket_terms`), or each value where those do not apply."""
+        values = np.asarray(values, dtype=np.float64).ravel()
+        terms = bucket_terms(values) if FSUM_BELOW <= values.size < 1 << 26 else None
+        for x in terms if terms is not None else values[values != 0].tolist():
+            self.add(x)
+
     def merge(self, other: ExactSum) -> None:
         for x in other.partials:
             self.add(x)
 
+    def scale(self, shift: int) -> None:
+        """× 2^shift, exactly but where a partial falls below the normal floats (see
+        :mod:`.scaling`; a shift ≤ 0 never overflows)."""
+        if shift:
+            partials = [math.ldexp(x, shift) for x in self.partials]
+            self.partials = [x for x in partials if x] or partials[:1]
+
     @property
     def value(self) -> float:
         return math.fsum(self.partials)
+
+
+_SPLIT = 134217729.0  # 2^27 + 1: Dekker's split of a double into two 26-bit halves
+
+
+def product_errors(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """s·x − RN(s·x) for each row, exactly (Dekker's two-product; 0 where s·x is 0, not
+    finite, or too large or small for the split to be exact): with it a sum of RN(s·x)
+    becomes the exact Σ s·x. The weights are at most 1 here (scaled: .scaling)."""
+    s = np.asarray(weights, dtype=np.float64)
+    x = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = s * x
+        a = s * _SPLIT
+        a_hi = a - (a - s)
+        a_lo = s - a_hi
+        b = x * _SPLIT
+        b_hi = b - (b - x)
+        b_lo = x - b_hi
+        error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+        safe = np.isfinite(error) & (s > 0) & (np.abs(x) < 1e290) & (np.abs(p) > 1e-290)
+    return np.where(safe, error, 0.0)
+
+
+def exact_ratio(numerator: ExactSum, denominator: ExactSum, equal: float = 0.0) -> float:
+    """A weighted mean Σ s·x / Σ s from exact sums N and D: correctly rounded, RN(N/D).
+    With every weight ``equal`` to r, RN(RN(N/r) / (D/r)) = RN(RN(Σ x)/n): the unweighted
+    mean bit for bit, whatever the weights' size. Plain N/D where a sum is not finite."""
+    from fractions import Fraction
+
+    top, bottom = numerator.partials, denominator.partials
+    if not all(map(math.isfinite, top + bottom)):
+        return numerator.value / denominator.value if denominator.value else math.nan
+    n = sum(map(Fraction, top), Fraction(0))
+    d = sum(map(Fraction, bottom), Fraction(0))
+    if not d:
+        return math.nan
+    try:
+        if equal > 0:
+            r = Fraction(equal)
+            return float(n / r) / float(d / r)
+        return float(n / d)
+    except OverflowError:
+        return numerator.value / denominator.value
 
 
 def weigh(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:

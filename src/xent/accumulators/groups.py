@@ -56,6 +56,8 @@ def subset(scored, rows: np.ndarray):
         pick(scored.columns),
         pick(scored.positives),
         None,  # detail: a group has no contribution table
+        None,  # zero_columns: per class, not per row (the run's totals say)
+        scored.weight_exponent,
     )
 
 
@@ -188,6 +190,14 @@ class GroupedTotals(Accumulator):
         for name, (total, divisor, n) in other.sequences.items():
             self._add_sequence(name, total, divisor, int(n), other.source)
         return self
+
+    def rescale(self, shift: int) -> None:
+        """The sequences' sums are in the run's units; each group's totals keep their own
+        (:class:`~xent.totals.Totals` align themselves as they add and merge)."""
+        from .scaling import shifted
+
+        for entry in self.sequences.values():
+            entry[0], entry[1] = shifted(entry[0], shift), shifted(entry[1], shift)
 
     def finish(self) -> tuple[dict[str, Any], Sequences | None]:
         """Each group's totals (in the order first seen), and the sequences' perplexities."""

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .base import Accumulator, Rows
-from .exact import ExactSum
+from .exact import ExactSum, exact_ratio, product_errors
 
 
 class Moments(NamedTuple):
@@ -30,6 +30,10 @@ class Spread:
 
     def __init__(self) -> None:
         self.weight = self.mean = self.m2 = 0.0
+
+    def rescale(self, shift: int) -> None:
+        """The weights × 2^shift: the mean stays, the weight and M2 scale with them."""
+        self.weight, self.m2 = math.ldexp(self.weight, shift), math.ldexp(self.m2, shift)
 
     def merge(self, weight: float, mean: float, m2: float) -> None:
         if not self.weight:  # nothing yet: take theirs as they are (no rounding)
@@ -80,12 +84,16 @@ class LossMoments(Accumulator):
         self.spread = Spread()
         self.min = math.inf
         self.max = -math.inf
+        self.largest = 0.0  # the largest and smallest sample weights above 0: equal, the
+        self.smallest = math.inf  # weighted mean is the unweighted one (exact_ratio)
 
     def add(self, rows: Rows) -> None:
         losses, terms, s = rows.losses, rows.terms, rows.weights
         denominators = rows.scored.denominators
         n = losses.size
-        self.loss.add_array(terms)
+        # With sample weights every sum is exact (not rounded a chunk): exact_ratio's mean.
+        add = "add_array" if s is None else "add_exact"
+        getattr(self.loss, add)(terms)
         infinite = int(n - np.isfinite(terms).sum())
         if infinite and self.first_infinite is None:
             lines = rows.scored.lines
@@ -94,14 +102,19 @@ class LossMoments(Accumulator):
         self.infinite += infinite
         if denominators is not None:
             self.weighted = True
-            self.divisor.add_array(np.asarray(denominators, dtype=np.float64))
+            getattr(self.divisor, add)(np.asarray(denominators, dtype=np.float64))
         self.spread.merge(*chunk_spread(losses, terms, denominators))
         self.rows += n
         self.min = min(self.min, float(losses.min()))
         self.max = max(self.max, float(losses.max()))
         if s is not None:
             self.sample_weighted = True
-            self.sample_total.add_array(s)
+            self.sample_total.add_exact(s)
+            self.loss.add_exact(product_errors(s, losses))  # Σ s·l, not Σ RN(s·l)
+            self.largest = max(self.largest, float(s.max()))
+            positive = s[s > 0]
+            if positive.size:
+                self.smallest = min(self.smallest, float(positive.min()))
 
     def merge(self, other: LossMoments, rows_before: int = 0) -> None:
         self.rows += other.rows
@@ -118,6 +131,37 @@ class LossMoments(Accumulator):
         self.sample_weighted |= other.sample_weighted
         self.spread.merge(other.spread.weight, other.spread.mean, other.spread.m2)
         self.min, self.max = min(self.min, other.min), max(self.max, other.max)
+        self.largest = max(self.largest, getattr(other, "largest", 0.0))
+        self.smallest = min(self.smallest, getattr(other, "smallest", math.inf))
+
+    def rescale(self, shift: int) -> None:
+        for total in (self.loss, self.divisor, self.sample_total):
+            total.scale(shift)
+        if self.weighted or self.sample_weighted:  # else the spread's weight is the rows
+            self.spread.rescale(shift)
+        self.largest = math.ldexp(self.largest, shift)
+        if math.isfinite(self.smallest):
+            self.smallest = math.ldexp(self.smallest, shift)
+
+    @property
+    def equal_weight(self) -> float:
+        """The one sample weight when every row's above 0 is the same, else 0."""
+        return self.largest if self.largest == self.smallest else 0.0
+
+    def mean(self) -> float:
+        """Σ s·l / the divisor: with sample weights the exact sums' ratio, correctly rounded
+        (equal weights of any size give the unweighted mean bit for bit: exact_ratio)."""
+        if self.sample_weighted:
+            return exact_ratio(
+                self.loss, self.divisor if self.weighted else self.sample_total, self.equal_weight
+            )
+        return self.loss.value / self.divisor_value
+
+    def weighted_ratio(self, numerator: ExactSum) -> float:
+        """Σ s·x / Σ s (x: a hit, a Brier term) as :meth:`mean`; Σ x / n unweighted."""
+        if self.sample_weighted:
+            return exact_ratio(numerator, self.sample_total, self.equal_weight)
+        return numerator.value / self.rows
 
     @property
     def divisor_value(self) -> float:

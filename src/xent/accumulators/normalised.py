@@ -159,6 +159,9 @@ class Normalised(Accumulator):
         for i in (2, 3):
             mine[i] = None if mine[i] is None or entry[i] is None else mine[i] + entry[i]
 
+    def rescale(self, shift: int) -> None:
+        """Unweighted sums (tokens, bytes, words): nothing to scale (.scaling)."""
+
     def merge(self, other: Normalised, rows_before: int = 0) -> Normalised:
         """Add another's sums and documents (rows after these), in their order."""
         self.nll.merge(other.nll)

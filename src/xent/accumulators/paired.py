@@ -38,6 +38,7 @@ class Paired:
         self.first: float | None = None  # one row's difference, and whether any other
         self.varies = False  # row's differs from it (a constant difference has no spread)
         self.worst = worst
+        self.exponent: int | None = None  # the sums' units of weight (.scaling)
         self.heap: tuple[np.ndarray, ...] = (
             (np.zeros(0),)
             + tuple(np.zeros(0, np.int64) for _ in range(4))
@@ -54,9 +55,14 @@ class Paired:
         else:
             v = np.ones(d.size)
         ta, tb = _terms(la, da.sample_weights), _terms(lb, db.sample_weights)
-        with np.errstate(invalid="ignore"):
+        ea, eb = (getattr(d, "weight_exponent", 0) for d in (da, db))
+        with np.errstate(invalid="ignore", over="ignore"):
+            if da.sample_weights is not None and db.sample_weights is not None and eb != ea:
+                tb = np.ldexp(tb, eb - ea)  # in A's units, as v is
             x = np.where(v > 0, (tb - ta) / np.where(v > 0, v, 1.0), 0.0)
         self._vary(x[v > 0])
+        if da.sample_weights is not None:
+            v = self._align(v, ea)
         for name, values in (
             ("v", v),
             ("vd", v * x),
@@ -78,6 +84,23 @@ class Paired:
                 (gap[top], keys[top], lines_a[top], lines_b[top], labels[top], la[top], lb[top])
             )
 
+    def _align(self, v: np.ndarray, exponent: int) -> np.ndarray:
+        """A chunk's weights (in units of 2^exponent) in these sums' units."""
+        if self.exponent is None:
+            self.exponent = exponent
+        elif exponent > self.exponent:
+            self.rescale(self.exponent - exponent)
+        elif exponent < self.exponent:
+            v = np.ldexp(v, exponent - self.exponent)
+        return v
+
+    def rescale(self, shift: int) -> None:
+        """Sums × 2^shift (shift ≤ 0), of squared weights × 2^(2·shift)."""
+        for name, total in self.sums.items():
+            total.scale(2 * shift if name.startswith("v2") else shift)
+        if self.exponent is not None:
+            self.exponent -= shift
+
     def _vary(self, x: np.ndarray) -> None:
         if not x.size or self.varies:
             return
@@ -92,6 +115,13 @@ class Paired:
 
     def merge(self, other: Paired) -> Paired:
         """Add another's sums over other rows (their keys are their rows' positions)."""
+        mine, theirs = self.exponent, getattr(other, "exponent", None)
+        if mine is None:
+            self.exponent = theirs
+        elif theirs is not None and theirs > mine:
+            self.rescale(mine - theirs)
+        elif theirs is not None and theirs < mine:
+            other.rescale(theirs - mine)
         for name, total in self.sums.items():
             total.merge(other.sums[name])
         self.wins_a += other.wins_a

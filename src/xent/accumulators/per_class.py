@@ -69,6 +69,11 @@ class PerClass(Accumulator):
         else:
             self.zero = zero if self.zero is None else self.zero & zero
 
+    def rescale(self, shift: int) -> None:
+        self.loss, self.divisor, self.samples = (
+            np.ldexp(x, shift) for x in (self.loss, self.divisor, self.samples)
+        )
+
     def finish(self) -> ClassSums:
         zero = None if self.untold else self.zero
         return ClassSums(self.rows, self.loss, self.divisor, self.samples, zero)
@@ -95,17 +100,22 @@ class Accuracy(Accumulator):
         if scored.columns is not None:
             agree = (scored.probabilities >= 0.5) == (scored.positives >= 0.5)
             self.class_correct += (agree if s is None else agree * s[:, None]).sum(axis=0)
-            self.correct.add_array(weigh(agree.all(axis=1).astype(np.float64), s))
+            hits = weigh(agree.all(axis=1).astype(np.float64), s)
+            self.correct.add_array(hits) if s is None else self.correct.add_exact(hits)
             return
         labels = scored.labels
         hits = weigh((labels == scored.predicted).astype(np.float64), s)
-        self.correct.add_array(hits)
+        self.correct.add_array(hits) if s is None else self.correct.add_exact(hits)
         self.class_correct += np.bincount(labels, weights=hits, minlength=self.class_correct.size)
 
     def merge(self, other: Accuracy, rows_before: int = 0) -> None:
         self.correct.merge(other.correct)
         self.class_correct = self.class_correct + other.class_correct
         self.has_accuracy |= other.has_accuracy
+
+    def rescale(self, shift: int) -> None:
+        self.correct.scale(shift)
+        self.class_correct = np.ldexp(self.class_correct, shift)
 
     def finish(self) -> tuple[float, np.ndarray] | None:
         """(Σ s·correct, per class), or None when no chunk had its arg-max."""

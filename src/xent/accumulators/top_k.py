@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import metrics
 from .base import Accumulator, Rows, Settings
-from .exact import ExactSum, weigh
+from .exact import ExactSum, product_errors, weigh
 
 
 class ClassScore(Accumulator):
@@ -27,9 +27,14 @@ class ClassScore(Accumulator):
 
     def add(self, rows: Rows) -> None:
         labels = rows.scored.labels
-        values = weigh(self.scores(rows), rows.weights)
+        scores = self.scores(rows)
+        values = weigh(scores, rows.weights)
         self.filled = True
-        self.total.add_array(values)
+        if rows.weights is None:
+            self.total.add_array(values)
+        else:  # Σ s·score exactly (.exact.exact_ratio)
+            self.total.add_exact(values)
+            self.total.add_exact(product_errors(rows.weights, scores))
         self.per_class += np.bincount(labels, weights=values, minlength=self.per_class.size)
 
     def merge(self, other: ClassScore, rows_before: int = 0) -> None:
@@ -37,6 +42,10 @@ class ClassScore(Accumulator):
         if other.filled:  # else their sums are all 0
             self.per_class = self.per_class + other.per_class
             self.filled = True
+
+    def rescale(self, shift: int) -> None:
+        self.total.scale(shift)
+        self.per_class = np.ldexp(self.per_class, shift)
 
     def finish(self) -> tuple[float, np.ndarray] | None:
         """(Σ s·score, per class), or None when no chunk had probabilities."""

@@ -134,6 +134,9 @@ class TopKEntropy(Accumulator):
             self.lower.add_array(lower)
             self.upper.add_array(upper)
 
+    def rescale(self, shift: int) -> None:
+        """Unweighted sums of the tokens: nothing to scale (.scaling)."""
+
     def merge(self, other: TopKEntropy, rows_before: int = 0) -> TopKEntropy:
         self.tokens += other.tokens
         self.mass.merge(other.mass)

@@ -63,6 +63,9 @@ class WorstRows(Accumulator):
         theirs[1] = theirs[1] + rows_before  # their row numbers follow ours
         self._keep(tuple(theirs))
 
+    def rescale(self, shift: int) -> None:
+        """Losses, not weights: nothing to scale."""
+
     def finish(self) -> list[tuple[int, int, str, str, float]]:
         """(row, line, label, predicted, loss) of each row kept, the worst first."""
         losses, rows, lines, labels, predicted = self.kept
