@@ -9,6 +9,14 @@ log, and the logit at the target gathered: what one would write in a notebook.
     python benchmarks/lm_logits.py                       # T=8,192 x V=32,000 and 1,024 x 128,256
     python benchmarks/lm_logits.py --sizes 2048x32000 --repeat 3
     python benchmarks/lm_logits.py --profile             # where xent's time goes (cProfile)
+    python benchmarks/lm_logits.py --compare             # two models: xent compare vs NumPy
+
+``--compare``: two models, token by token. A second T x V float32 file (the first plus
+N(0, 0.3) noise, a "quantized" copy); ``xent compare A B --labels-file Y -f json`` (every
+token statistic: KL ± SE and percentiles, same top, Δp, both perplexities) against a
+hand-written NumPy float64 KL pass over the same two memory-mapped files (per 256 rows:
+both log-softmaxes in float64, Σ p_A (log p_A − log p_B)), each in a process of its own,
+alternating; the mean KL of both checked against each other.
 
 Prints, per size and method: the median wall time of the whole process (start-up and
 imports included), logits per second, the peak resident set (``os.wait4``), and the
@@ -88,6 +96,84 @@ for s in range(0, z.shape[0], 256):
     parts.append(float((lse - b[np.arange(len(b)), y[s : s + len(b)]]).sum()))
 print(repr(math.fsum(parts) / z.shape[0]))
 """
+
+
+# The hand-written float64 KL pass over two memory-mapped files: what one would write.
+HAND_KL = """
+import sys
+import numpy as np
+a = np.load(sys.argv[1], mmap_mode="r")
+b = np.load(sys.argv[2], mmap_mode="r")
+total = 0.0
+for start in range(0, a.shape[0], 256):
+    za = np.asarray(a[start : start + 256], dtype=np.float64)
+    zb = np.asarray(b[start : start + 256], dtype=np.float64)
+    la = za - za.max(axis=1, keepdims=True)
+    la -= np.log(np.exp(la).sum(axis=1, keepdims=True))
+    lb = zb - zb.max(axis=1, keepdims=True)
+    lb -= np.log(np.exp(lb).sum(axis=1, keepdims=True))
+    total += float((np.exp(la) * (la - lb)).sum())
+print(repr(total / a.shape[0]))
+"""
+
+# xent compare's mean KL from its JSON, printed alone.
+XENT_KL = """
+import json, subprocess, sys
+out = subprocess.run(sys.argv[1:], check=True, capture_output=True, text=True).stdout
+print(repr(json.loads(out)["tokens"]["kl"]["value"]))
+"""
+
+
+# The second model: the first's logits plus N(0, 0.3) noise, block by block, written in a
+# process of its own (a parent that touched the pages would pass its peak RSS on).
+OTHER = """
+import sys
+import numpy as np
+rng = np.random.default_rng(23)
+base = np.load(sys.argv[1], mmap_mode="r")
+out = np.lib.format.open_memmap(sys.argv[2], mode="w+", dtype=np.float32, shape=base.shape)
+for start in range(0, base.shape[0], 256):
+    block = np.asarray(base[start : start + 256])
+    out[start : start + 256] = block + rng.standard_normal(block.shape, np.float32) * 0.3
+out.flush()
+print(0)
+"""
+
+
+def second_model(logits: Path) -> Path:
+    other = logits.with_name(logits.stem + "_other.npy")
+    if not other.exists():
+        run([sys.executable, "-c", OTHER, str(logits), str(other)])
+    return other
+
+
+def bench_compare(t: int, v: int, repeat: int) -> list[str]:
+    logits, targets = generate(t, v)
+    other = second_model(logits)
+    xent = shutil.which("xent") or str(Path(sys.executable).parent / "xent")
+    methods = {
+        "numpy float64 KL (hand)": [sys.executable, "-c", HAND_KL, str(logits), str(other)],
+        "xent compare": [sys.executable, "-c", XENT_KL, xent, "compare", str(logits),
+                         str(other), "--labels-file", str(targets), "-f", "json"],
+    }  # fmt: skip
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    results: dict[str, tuple[float, int]] = {}
+    for _ in range(repeat):
+        for name, command in methods.items():
+            wall, value, peak = run(command)
+            times[name].append(wall)
+            results[name] = (value, max(peak, results.get(name, (0, 0))[1]))
+    hand = statistics.median(times["numpy float64 KL (hand)"])
+    expected = results["numpy float64 KL (hand)"][0]
+    lines = []
+    for name in methods:
+        wall = statistics.median(times[name])
+        value, peak = results[name]
+        lines.append(
+            f"| {t:,} x {v:,} | {name} | {wall:.2f} s | {2 * t * v / wall / 1e6:,.0f} M/s | "
+            f"{hand / wall:.0%} | {peak / 2**20:,.0f} MiB | {abs(value - expected):.1e} |"
+        )
+    return lines
 
 
 def reference(logits: Path, targets: Path) -> float:
@@ -172,10 +258,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="8192x32000,1024x128256")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--compare", action="store_true", help="two models: xent compare")
     args = parser.parse_args()
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
     if args.profile:
         profile(*sizes[0])
+        return
+    if args.compare:
+        print(
+            "| T x V | method | median wall | logits/s (both) | vs hand | peak RSS | |KL − hand| |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for t, v in sizes:
+            for line in bench_compare(t, v, args.repeat):
+                print(line, flush=True)
         return
     print("| T x V | method | median wall | logits/s | vs hand | peak RSS | |NLL - float64| |")
     print("|---|---|---|---|---|---|---|")

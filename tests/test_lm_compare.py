@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 
 import numpy as np
 import pytest
 
-from test_lm_sources import log_softmax64, write_llama
+from test_lm_sources import log_softmax64, quantise_like_llama, write_llama
 from xent.accumulators.quantiles import FRACTIONS, Quantiles
 from xent.accumulators.token_base import TokenSettings
 from xent.compare import compare_files
@@ -129,15 +130,28 @@ def test_npy_with_a_labels_file_and_log_probs(xent_cli, tmp_path):
     check_tokens(data["tokens"], reference(la, lb, y), T)
 
 
+def other_llama(path_from, path_to, seed):
+    """A llama.cpp logits file of the same tokens as ``path_from``, other rows; and its
+    decoded log-probabilities."""
+    data = path_from.read_bytes()
+    n_ctx, n_vocab, n_chunk = struct.unpack("<iii", data[8:20])
+    rows = (n_ctx - 1 - n_ctx // 2) * n_chunk
+    rng = np.random.default_rng(seed)
+    new = np.array([quantise_like_llama(rng.standard_normal(n_vocab) * 3) for _ in range(rows)])
+    path_to.write_bytes(data[: 20 + 4 * n_ctx * n_chunk] + new.tobytes())
+    floats = np.ascontiguousarray(new[:, :4]).view(np.float32).astype(np.float64)
+    return floats[:, :1] * new[:, 4 : 4 + n_vocab] + floats[:, 1:2]
+
+
 def test_llama_files(xent_cli, tmp_path):
     """Two llama.cpp logits files of the same tokens: the decoded log-probabilities as they
     are (llama.cpp's base values are not renormalised either)."""
     la, y = write_llama(tmp_path / "a.kld", n_ctx=16, n_vocab=301, n_chunk=3, seed=4)
-    lb, y_b = write_llama(tmp_path / "b.kld", n_ctx=16, n_vocab=301, n_chunk=3, seed=4)
-    np.testing.assert_array_equal(y, y_b)
-    assert np.array_equal(la, lb)  # same seed: the same rows; make B differ
-    data = compare_json(xent_cli, tmp_path / "a.kld", tmp_path / "a.kld")
-    assert data["tokens"]["kl"]["value"] == 0.0 and data["tokens"]["top1"]["value"] == 1.0
+    lb = other_llama(tmp_path / "a.kld", tmp_path / "b.kld", seed=5)
+    data = compare_json(xent_cli, tmp_path / "a.kld", tmp_path / "b.kld")
+    check_tokens(data["tokens"], reference(la, lb, y), len(y))
+    same = compare_json(xent_cli, tmp_path / "a.kld", tmp_path / "a.kld")["tokens"]
+    assert same["kl"]["value"] == 0.0 and same["top1"]["value"] == 1.0
 
 
 def test_only_the_statistics_asked_for(xent_cli, tmp_path):
@@ -254,4 +268,91 @@ def test_llama_files_of_other_tokens(xent_cli, tmp_path):
     write_llama(tmp_path / "a.kld", n_ctx=8, n_vocab=31, n_chunk=2, seed=1)
     write_llama(tmp_path / "b.kld", n_ctx=8, n_vocab=31, n_chunk=2, seed=2)
     line = one_line(xent_cli, tmp_path / "a.kld", tmp_path / "b.kld")
-    assert str(tmp_path / "b.kld") in line and "token" in line
+    assert str(tmp_path / "b.kld") in line and "token 1 (chunk 1)" in line
+    # A token of the context (not a target) differs: still not the same text.
+    data = bytearray((tmp_path / "a.kld").read_bytes())
+    data[20 + 4 * 1] ^= 1  # token 2 of chunk 1: context, before the scored half
+    (tmp_path / "c.kld").write_bytes(bytes(data))
+    line = one_line(xent_cli, tmp_path / "a.kld", tmp_path / "c.kld")
+    assert "token 2 (chunk 1)" in line
+    write_llama(tmp_path / "d.kld", n_ctx=8, n_vocab=33, n_chunk=2, seed=1)
+    line = one_line(xent_cli, tmp_path / "a.kld", tmp_path / "d.kld")
+    assert "(8, 33, 2) here, (8, 31, 2)" in line
+
+
+# ------------------------------------------------------------------ xent kl of logits
+
+
+def kl_rows(la, lb):
+    return (np.exp(la) * (la - lb)).sum(axis=1)
+
+
+def js_rows(la, lb):
+    lm = np.logaddexp(la, lb) - math.log(2)
+    return 0.5 * (np.exp(la) * (la - lm)).sum(axis=1) + 0.5 * (np.exp(lb) * (lb - lm)).sum(axis=1)
+
+
+@pytest.mark.parametrize("how", ["q-file", "npz", "npz-logprobs", "probabilities"])
+def test_kl_of_logits(xent_cli, tmp_path, how):
+    rng = np.random.default_rng(8)
+    za = rng.standard_normal((60, 30)) * 3
+    zb = za + rng.standard_normal((60, 30))
+    la, lb = log_softmax64(za), log_softmax64(zb)
+    if how == "q-file":
+        np.save(tmp_path / "p.npy", za)
+        np.save(tmp_path / "q.npy", zb.astype(np.float32))
+        lb = log_softmax64(zb.astype(np.float32))
+        args = ["-i", tmp_path / "p.npy", "--q-file", tmp_path / "q.npy"]
+    elif how == "npz":
+        np.savez(tmp_path / "pq.npz", p=za, q=zb)
+        args = ["-i", tmp_path / "pq.npz"]
+    elif how == "npz-logprobs":
+        np.savez(tmp_path / "pq.npz", p=la, q=lb)
+        args = ["-i", tmp_path / "pq.npz", "--holds", "logprobs"]
+    else:
+        np.savez(tmp_path / "pq.npz", p=np.exp(la), q=np.exp(lb))
+        args = ["-i", tmp_path / "pq.npz"]
+    for kind, rows in (("kl", kl_rows(la, lb)), ("js", js_rows(la, lb))):
+        result = xent_cli(kind, *map(str, args), "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["rows"] == 60
+        assert data["mean"] == approx(rows.mean())
+        assert data["max"] == approx(rows.max()) and data["min"] == approx(rows.min())
+        per_row = xent_cli(kind, *map(str, args), "-r", "none", "-f", "csv").stdout.splitlines()
+        values = np.array([float(line.split(",")[1]) for line in per_row[1:]])
+        np.testing.assert_allclose(values, rows, rtol=1e-9)
+
+
+def kl_line(xent_cli, *args) -> str:
+    result = xent_cli("kl", *map(str, args))
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_kl_of_bad_arrays(xent_cli, tmp_path):
+    rng = np.random.default_rng(9)
+    z = rng.standard_normal((20, 40))
+    p, q = tmp_path / "p.npy", tmp_path / "q.npy"
+    np.save(p, z)
+    np.save(q, z[:-1])
+    line = kl_line(xent_cli, "-i", p, "--q-file", q)
+    assert str(q) in line and "rows differ" in line
+    np.save(q, z[:, :-1])
+    assert "classes differ" in kl_line(xent_cli, "-i", p, "--q-file", q)
+    broken = z.copy()
+    broken[5, 3] = np.inf
+    np.save(q, broken)
+    line = kl_line(xent_cli, "-i", p, "--q-file", q)
+    assert str(p) in line and "row 6" in line and "Q: logits must be finite" in line
+    lp = log_softmax64(z)
+    lp[2, 2] = 0.5
+    np.savez(tmp_path / "pq.npz", p=lp, q=log_softmax64(z))
+    line = kl_line(xent_cli, "-i", tmp_path / "pq.npz", "--holds", "logprobs")
+    assert "row 3" in line and "P: log-probability" in line and "above 0" in line
+    np.savez(tmp_path / "pq.npz", p=log_softmax64(z), q=z)
+    assert "P reads as logprobs" in kl_line(xent_cli, "-i", tmp_path / "pq.npz")
+    line = kl_line(xent_cli, "-i", "examples/distributions.csv", "--q-file", q)
+    assert "--q-file" in line and "csv" in line

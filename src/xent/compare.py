@@ -119,6 +119,7 @@ def compare_files(
             parameter="on_error",
         )
     source_a, source_b = source_name(path_a), source_name(path_b)
+    _same_llama_tokens(path_a, path_b, source_a, source_b)
     if id_column is not None:
         read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + (id_column,))))
         blocks = _by_id(path_a, path_b, read, id_column, source_a, source_b)
@@ -259,6 +260,38 @@ class _Pair:
         comparison.ci = percentile_interval(replicate, options.ci)
         comparison.level, comparison.replicates = options.ci, options.replicates
         comparison.seed = options.seed
+
+
+def _same_llama_tokens(path_a: str, path_b: str, source_a: str, source_b: str) -> None:
+    """Two llama.cpp logits files are of the same tokens, context included (llama.cpp's
+    --kl-divergence checks the same): the same n_ctx, n_vocab, n_chunk and tokens."""
+    from .readers.llama_logits import MAGIC, LlamaLogits
+
+    def magic(path: str) -> bool:
+        try:
+            with open(path, "rb") as raw:
+                return raw.read(len(MAGIC)) == MAGIC
+        except OSError:
+            return False  # the reader says what is wrong
+
+    if path_a == "-" or path_b == "-" or not (magic(path_a) and magic(path_b)):
+        return
+    a, b = LlamaLogits(path_a, source_a), LlamaLogits(path_b, source_b)
+    shape_a, shape_b = (a.n_ctx, a.n_vocab, a.n_chunk), (b.n_ctx, b.n_vocab, b.n_chunk)
+    if shape_a != shape_b:
+        raise DataError(
+            f"n_ctx, n_vocab, n_chunk are {shape_b} here, {shape_a} in {source_a}: the two "
+            "files must be of the same tokens and vocabulary",
+            source=source_b,
+        )
+    differ = np.flatnonzero(np.asarray(a.tokens) != np.asarray(b.tokens))
+    if differ.size:
+        i = int(differ[0])
+        raise DataError(
+            f"token {i + 1:,} (chunk {i // a.n_ctx + 1}) is {int(b.tokens[i])} here, "
+            f"{int(a.tokens[i])} in {source_a}: the two files must be of the same tokens",
+            source=source_b,
+        )
 
 
 def _token_names(wanted, a, b, options: ScoreOptions) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import checks, engine, kernels
-from .errors import DataError, param
+from .errors import DataError, InvalidProbabilities, param
 from .kernels import to_base
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "column_groups",
     "divergence",
     "divergence_rows",
+    "divergence_rows_of",
     "invalid_pair_rows",
     "js_divergence",
     "js_terms",
@@ -344,3 +345,42 @@ def covariance_of_means(a: float, b: float, ab: float, n: int) -> float:
     if n < 2:
         return math.nan
     return (ab / n - (a / n) * (b / n)) / (n - 1)
+
+
+def divergence_rows_of(
+    kind: str,
+    p: np.ndarray,
+    q: np.ndarray,
+    holds: str,
+    *,
+    base: float = math.e,
+    tolerance: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(per-class terms, per-row values) of rows of P and Q given as ``logits`` or
+    ``logprobs``, each checked (finite logits; log-probabilities <= 0 whose exponentials
+    sum to 1), the divergence found from the logs in float64 (log Q of logits keeps digits
+    that Q loses)."""
+    logs = []
+    for values, what in ((p, "P"), (q, "Q")):
+        try:
+            if holds == "logits":
+                checks.check_finite_logits(values)
+            else:
+                checks.check_log_probs(values, None, tolerance)
+        except InvalidProbabilities as error:
+            error.message = f"{what}: {error.message}"
+            error.args = (error.message,)
+            raise
+        logs.append(log_probabilities(values, holds))
+    (log_p, p64), (log_q, q64) = logs
+    p64 = np.exp(log_p) if p64 is None else p64
+    if kind == "kl":
+        terms = kernels.rel_entr_from_logs(p64, log_p, log_q)
+    else:
+        q64 = np.exp(log_q) if q64 is None else q64
+        log_m = np.logaddexp(log_p, log_q) - math.log(2)
+        terms = 0.5 * (
+            kernels.rel_entr_from_logs(p64, log_p, log_m)
+            + kernels.rel_entr_from_logs(q64, log_q, log_m)
+        )
+    return to_base(terms, base), to_base(terms.sum(axis=-1), base)

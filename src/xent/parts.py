@@ -258,6 +258,22 @@ def _divergence_rows(chunk, spec: RowSpec, groups):
         return (part.values[:, groups.p], part.values[:, groups.q])
 
     skipped = list(chunk.skipped)
+    if chunk.logits or chunk.log_probs:  # two models' arrays (xent.readers.array_pairs)
+        from .divergences import divergence_rows_of
+
+        p, q = rows(chunk)
+        try:
+            terms, values = divergence_rows_of(
+                spec.kind,
+                p,
+                q,
+                "logits" if chunk.logits else "logprobs",
+                base=options.base,
+                tolerance=options.tolerance,
+            )
+        except InvalidProbabilities as error:
+            raise place(error, chunk, source) from None
+        return values, terms, chunk.lines, skipped
     if options.skip_bad_rows and len(chunk):
         p, q = rows(chunk)
         bad = invalid_pair_rows(p, q, options.renormalize, options.tolerance)

@@ -190,10 +190,10 @@ def _check_distribution_file(evaluation) -> None:
             "file is for prediction files",
             parameter="labels_file",
         )
-    if read.holds != "auto":
+    if read.holds != "auto" and measure == "entropy":  # kl, js: of two models' arrays p, q
         raise UsageError(
             f"{measure} reads a file's values as distributions: what they hold is said for "
-            "prediction files only",
+            "prediction files and the P and Q arrays of kl and js only",
             parameter="holds",
         )
     if measure != "entropy" and read.pred_array is not None:

@@ -29,6 +29,19 @@ QOption = Annotated[
 ]
 
 
+QFileOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--q-file",
+        metavar="FILE",
+        help="Q in an .npy of its own, P the --file .npy: two models' arrays of logits, "
+        "log-probabilities or probabilities (--holds), one row per pair. An .npz or "
+        ".safetensors holds both as arrays p and q.",
+        rich_help_panel=o.FILES,
+    ),
+]
+
+
 def _run(params: dict, kind: str) -> None:
     """``xent kl``/``js``: of a file of P and Q columns (or piped in), or of --p and --q."""
     import sys
@@ -95,6 +108,7 @@ def kl(
     pred_array: o.PredArrayOption = None,
     holds: o.HoldsOption = Holds.auto,
     labels_file: o.LabelsFileOption = None,
+    q_file: QFileOption = None,
     base: o.BaseOption = "e",
     fmt: o.FormatOption = OutputFormat.auto,
     precision: o.PrecisionOption = 4,
@@ -115,6 +129,10 @@ def kl(
     \b
     A file, a row per pair: columns p_<class> and q_<class> (or --p-columns, --q-columns):
       xent kl -i examples/distributions.csv -r none
+
+    \b
+    Two models' logits (or log-probabilities, probabilities: --holds), row by row:
+      xent kl -i base.npy --q-file other.npy       (or -i pair.npz with arrays p and q)
     """
     _run(ctx.params, "kl")
 
@@ -135,6 +153,7 @@ def js(
     pred_array: o.PredArrayOption = None,
     holds: o.HoldsOption = Holds.auto,
     labels_file: o.LabelsFileOption = None,
+    q_file: QFileOption = None,
     base: o.BaseOption = "e",
     fmt: o.FormatOption = OutputFormat.auto,
     precision: o.PrecisionOption = 4,

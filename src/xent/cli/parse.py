@@ -211,6 +211,7 @@ def distribution_read_options(params: dict[str, Any]):
         pred_array=params.get("pred_array"),
         holds=choice(params.get("holds"), "auto"),
         labels_file=params.get("labels_file"),
+        q_file=params.get("q_file"),
     )
 
 

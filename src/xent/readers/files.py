@@ -54,6 +54,10 @@ NO_INPUT = (
 SNIFF_BYTES = 4096
 
 
+# The formats of arrays (their values may be logits or log-probabilities: ReadOptions.holds).
+ARRAYS = ("npy", "npz", "zip", "safetensors", "llama")
+
+
 def source_name(path: str) -> str:
     """How errors name the input: the path as given, or ``<stdin>``."""
     return "<stdin>" if path == STDIN else path
@@ -241,6 +245,23 @@ def read_prediction_chunks(
             )
 
 
+def _check_pairs(options: ReadOptions, fmt: str, source: str) -> None:
+    """What rows of distributions hold is said for arrays only, and Q in a file of its
+    own pairs with an .npy (kl and js of two models: :mod:`.array_pairs`)."""
+    if options.label_column is None and options.holds != "auto" and fmt not in ARRAYS:
+        raise UsageError(
+            f"the rows of a {fmt} file are read as distributions: what values hold is said "
+            "for prediction files and for the P and Q arrays of kl and js",
+            parameter="holds",
+        )
+    if options.q_file is not None and fmt != "npy":
+        raise UsageError(
+            f"Q in a file of its own ({param('q_file')}) pairs with an .npy of P, not {fmt} "
+            "(an .npz or .safetensors holds both, as arrays p and q)",
+            source=source,
+        )
+
+
 def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, handoff=None):
     """The chunks of an open source (or what ``handoff`` makes of them); ``said`` gets its
     format and the notes of its reading."""
@@ -264,6 +285,7 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, ha
     if fmt in ("json", "jsonl") and not options.input_format and holds_logprobs(head, fmt):
         fmt = "logprobs"
     said.format = fmt
+    _check_pairs(options, fmt, source)
     if options.keep_columns and fmt not in KEEPS_COLUMNS:
         raise UsageError(
             f"{param('group_by')}, {param('id_column')}, {param('sequence_column')} and the "

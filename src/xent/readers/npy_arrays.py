@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import DataError, param
+from .array_pairs import has_pair
 from .chunks import Said, class_names, task_of
 from .columnar_rows import LABEL_NAMES, LOGIT_NAMES, PRED_NAMES, Rows, batch_rows, placed
 from .lm_arrays import (
@@ -33,6 +34,13 @@ def npy_chunks(file, source: str, options: ReadOptions, said: Said):
     """An ``.npy`` holds predictions alone: read as rows of distributions (no label
     column), else refused: the labels are needed. With ``labels_file`` (an integer
     ``.npy``): a (tokens, vocabulary) array and its target tokens."""
+    if options.q_file is not None:  # kl, js: P here, Q in an .npy of its own
+        from .array_pairs import pair_chunks
+
+        p = MappedArray(_load_npy(file, source), "P")
+        q = load_npy(options.q_file, "Q", options.q_file)
+        yield from pair_chunks(p, q, options, source, said, options.q_file)
+        return
     if options.labels_file is not None:
         values = MappedArray(_load_npy(file, source), "the array")
         yield from _npz_rows(values, labels_file(options, source), None, options, source, said)
@@ -160,6 +168,9 @@ def npz_chunks(file, source: str, options: ReadOptions, said: Said):
                 with archive.open("classes.npy") as member:
                     saved = np.lib.format.read_array(member, allow_pickle=False)
                 options = replace(options, classes=tuple(str(c) for c in saved.reshape(-1)))
+        if options.label_column is None and has_pair(names):  # kl, js: members p and q
+            yield from _npz_pair(file, archive, options, source, said)
+            return
         pred_name, label_name, logits = _npz_names(names, options, source)
         if options.labels_file is not None and label_name is not None:
             raise DataError(
@@ -193,6 +204,24 @@ def npz_chunks(file, source: str, options: ReadOptions, said: Said):
             stream.close()
 
 
+def _npz_pair(file, archive, options: ReadOptions, source: str, said: Said):
+    """An .npz's members p and q: P and Q (kl, js), memory-mapped where they are stored."""
+    from .array_pairs import pair_chunks
+
+    opened = []
+
+    def member(name: str):
+        mapped = stored_member(file, archive, name + ".npy", name, source)
+        if mapped is not None:
+            return mapped
+        opened.append(archive.open(name + ".npy"))
+        return NpyStream(opened[-1], name, source)
+
+    yield from pair_chunks(member("p"), member("q"), options, source, said, source)
+    for stream in opened:
+        stream.close()
+
+
 def safetensors_chunks(file, source: str, options: ReadOptions, said: Said):
     """A ``.safetensors`` file's (tokens, vocabulary) array and its target tokens (an
     integer tensor named labels, targets, tokens, ..., or ``labels_file``)."""
@@ -201,6 +230,11 @@ def safetensors_chunks(file, source: str, options: ReadOptions, said: Said):
     if not isinstance(file, str):  # stdin or decompressed: spooled to a temporary file
         file = file.name
     arrays = safetensors_arrays(file, source)
+    if options.label_column is None and has_pair(arrays):  # kl, js: tensors p and q
+        from .array_pairs import pair_chunks
+
+        yield from pair_chunks(arrays["p"], arrays["q"], options, source, said, source)
+        return
     values, tokens = pick_arrays(arrays, options, source)
     for name in options.keep_columns:
         if name not in arrays:

@@ -42,6 +42,8 @@ class ReadOptions:
     # A logprobs file's responses: auto (told by the first), chat, completions (OpenAI),
     # vllm (sampled tokens) or vllm-prompt (prompt_logprobs): xent.readers.logprobs.
     logprobs_mode: str = "auto"
+    # kl and js of arrays: Q in an .npy of its own, P in the file read (xent.readers.array_pairs).
+    q_file: str | None = None
 
     def __post_init__(self) -> None:
         check_read(self)
