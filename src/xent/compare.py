@@ -30,7 +30,7 @@ import numpy as np
 from .accumulators.bootstrap import Bootstrap, percentile_interval
 from .accumulators.paired import DEGENERATE_NOTES, TIE, Paired, degenerate
 from .accumulators.token_base import TokenSettings
-from .accumulators.token_totals import TokenStats, TokenTotals
+from .accumulators.token_totals import TokenStats, TokenTotals, token_notes
 from .errors import DataError, UsageError, param
 from .options import ScoreOptions
 from .readers.chunks import known_classes
@@ -108,6 +108,7 @@ def compare_files(
     ``token_stats``: which of :data:`TOKEN_STATS` to give (None: all of them for language
     models, none otherwise); ``token_settings``: how their percentiles are kept."""
     from .readers.files import read_prediction_chunks, source_name
+    from .readers.llama_logits import same_llama_tokens
     from .readers.read_options import ReadOptions
 
     options = options or ScoreOptions()
@@ -119,7 +120,7 @@ def compare_files(
             parameter="on_error",
         )
     source_a, source_b = source_name(path_a), source_name(path_b)
-    _same_llama_tokens(path_a, path_b, source_a, source_b)
+    same_llama_tokens(path_a, path_b, source_a, source_b)
     if id_column is not None:
         read = replace(read, keep_columns=tuple(dict.fromkeys(read.keep_columns + (id_column,))))
         blocks = _by_id(path_a, path_b, read, id_column, source_a, source_b)
@@ -262,38 +263,6 @@ class _Pair:
         comparison.seed = options.seed
 
 
-def _same_llama_tokens(path_a: str, path_b: str, source_a: str, source_b: str) -> None:
-    """Two llama.cpp logits files are of the same tokens, context included (llama.cpp's
-    --kl-divergence checks the same): the same n_ctx, n_vocab, n_chunk and tokens."""
-    from .readers.llama_logits import MAGIC, LlamaLogits
-
-    def magic(path: str) -> bool:
-        try:
-            with open(path, "rb") as raw:
-                return raw.read(len(MAGIC)) == MAGIC
-        except OSError:
-            return False  # the reader says what is wrong
-
-    if path_a == "-" or path_b == "-" or not (magic(path_a) and magic(path_b)):
-        return
-    a, b = LlamaLogits(path_a, source_a), LlamaLogits(path_b, source_b)
-    shape_a, shape_b = (a.n_ctx, a.n_vocab, a.n_chunk), (b.n_ctx, b.n_vocab, b.n_chunk)
-    if shape_a != shape_b:
-        raise DataError(
-            f"n_ctx, n_vocab, n_chunk are {shape_b} here, {shape_a} in {source_a}: the two "
-            "files must be of the same tokens and vocabulary",
-            source=source_b,
-        )
-    differ = np.flatnonzero(np.asarray(a.tokens) != np.asarray(b.tokens))
-    if differ.size:
-        i = int(differ[0])
-        raise DataError(
-            f"token {i + 1:,} (chunk {i // a.n_ctx + 1}) is {int(b.tokens[i])} here, "
-            f"{int(a.tokens[i])} in {source_a}: the two files must be of the same tokens",
-            source=source_b,
-        )
-
-
 def _token_names(wanted, a, b, options: ScoreOptions) -> tuple[str, ...]:
     """The token statistics to give: those asked for, else (None) all of them when both
     files hold a language model's rows (logits or log-probabilities, or a vocabulary)."""
@@ -317,31 +286,6 @@ def _holds(chunk, options: ScoreOptions) -> str:
     if options.logits or chunk.logits:
         return "logits"
     return "logprobs" if chunk.log_probs else "probabilities"
-
-
-def token_notes(stats: TokenStats) -> list[str]:
-    """What the token statistics' summary must say: how the percentiles were found, and
-    the KL rounding floor."""
-    notes = []
-    for name in ("kl", "delta_p"):
-        result = stats.results.get(name)
-        if result is None:
-            continue
-        q = result.percentiles
-        if not q.exact:
-            notes.append(
-                f"the percentiles of {'KL' if name == 'kl' else 'Δp'} come from a quantile "
-                f"sketch (more than {stats.settings.exact_limit:,} tokens): each is within "
-                f"{q.rank_error:,} ranks of the exact one ({q.rank_error / q.n:.3%} of "
-                f"{q.n:,} tokens); min and max are exact"
-            )
-    kl = stats.results.get("kl")
-    if kl is not None and kl.floored:
-        notes.append(
-            f"KL of {kl.floored:,} tokens came out below 0 (down to {kl.lowest:.3g}) by float "
-            "rounding: below the floor of 0 (a divergence is never negative), reported as 0"
-        )
-    return notes
 
 
 def _disagreements(paired: Paired, classes: list[str]) -> list[Disagreement]:

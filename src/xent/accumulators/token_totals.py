@@ -64,3 +64,28 @@ class TokenTotals:
     def finish(self) -> TokenStats:
         results = {name: acc.finish() for name, acc in self.accumulators.items()}
         return TokenStats(self.count, results, self.settings)
+
+
+def token_notes(stats: TokenStats) -> list[str]:
+    """What the token statistics' summary must say: how the percentiles were found, and
+    the KL rounding floor."""
+    notes = []
+    for name in ("kl", "delta_p"):
+        result = stats.results.get(name)
+        if result is None:
+            continue
+        q = result.percentiles
+        if not q.exact:
+            notes.append(
+                f"the percentiles of {'KL' if name == 'kl' else 'Δp'} come from a quantile "
+                f"sketch (more than {stats.settings.exact_limit:,} tokens): each is within "
+                f"{q.rank_error:,} ranks of the exact one ({q.rank_error / q.n:.3%} of "
+                f"{q.n:,} tokens); min and max are exact"
+            )
+    kl = stats.results.get("kl")
+    if kl is not None and kl.floored:
+        notes.append(
+            f"KL of {kl.floored:,} tokens came out below 0 (down to {kl.lowest:.3g}) by float "
+            "rounding: below the floor of 0 (a divergence is never negative), reported as 0"
+        )
+    return notes

@@ -116,3 +116,34 @@ def llama_chunks(path, source: str, options: ReadOptions, said: Said):
             raise placed(error, source) from None
         chunk.log_prob_tolerance = slack
         yield chunk
+
+
+def same_llama_tokens(path_a: str, path_b: str, source_a: str, source_b: str) -> None:
+    """Two llama.cpp logits files are of the same tokens, context included (llama.cpp's
+    --kl-divergence checks the same): the same n_ctx, n_vocab, n_chunk and tokens."""
+
+    def magic(path: str) -> bool:
+        try:
+            with open(path, "rb") as raw:
+                return raw.read(len(MAGIC)) == MAGIC
+        except OSError:
+            return False  # the reader says what is wrong
+
+    if path_a == "-" or path_b == "-" or not (magic(path_a) and magic(path_b)):
+        return
+    a, b = LlamaLogits(path_a, source_a), LlamaLogits(path_b, source_b)
+    shape_a, shape_b = (a.n_ctx, a.n_vocab, a.n_chunk), (b.n_ctx, b.n_vocab, b.n_chunk)
+    if shape_a != shape_b:
+        raise DataError(
+            f"n_ctx, n_vocab, n_chunk are {shape_b} here, {shape_a} in {source_a}: the two "
+            "files must be of the same tokens and vocabulary",
+            source=source_b,
+        )
+    differ = np.flatnonzero(np.asarray(a.tokens) != np.asarray(b.tokens))
+    if differ.size:
+        i = int(differ[0])
+        raise DataError(
+            f"token {i + 1:,} (chunk {i // a.n_ctx + 1}) is {int(b.tokens[i])} here, "
+            f"{int(a.tokens[i])} in {source_a}: the two files must be of the same tokens",
+            source=source_b,
+        )
