@@ -1,9 +1,13 @@
 """Write lm-logits.safetensors: a language model's logits for 64 tokens over a vocabulary of
 50 (float32, "logits") and the target tokens (int64, "labels"), as a .safetensors file
-(8-byte header length, JSON header, raw data). Run from the repository root:
+(8-byte header length, JSON header, raw data); lm-quantized.safetensors: the same model's
+logits rounded to quarters (a "quantized" copy), same tokens; and lm-pair.npz: both
+models' logits as arrays p and q (for xent kl). Run from the repository root:
 
     python examples/make_lm.py
     xent compute --file examples/lm-logits.safetensors     (perplexity and the rest)
+    xent compare examples/lm-logits.safetensors examples/lm-quantized.safetensors
+    xent kl -i examples/lm-pair.npz
 """
 
 import json
@@ -21,7 +25,14 @@ def main() -> None:
     labels = rng.integers(0, vocabulary, tokens)
     logits = rng.standard_normal((tokens, vocabulary)) * 2
     logits[np.arange(tokens), labels] += 2.5  # a model that is right more often than not
-    tensors = {"logits": ("F32", logits.astype(np.float32)), "labels": ("I64", labels)}
+    quantized = np.round(logits.astype(np.float32) * 4) / 4
+    write(HERE / "lm-logits.safetensors", logits.astype(np.float32), labels)
+    write(HERE / "lm-quantized.safetensors", quantized.astype(np.float32), labels)
+    np.savez(HERE / "lm-pair.npz", p=logits.astype(np.float32), q=quantized.astype(np.float32))
+
+
+def write(path: Path, logits: np.ndarray, labels: np.ndarray) -> None:
+    tensors = {"logits": ("F32", logits), "labels": ("I64", labels)}
     header, blobs, offset = {}, [], 0
     for name, (kind, array) in tensors.items():
         data = array.tobytes()
@@ -34,9 +45,7 @@ def main() -> None:
         offset += len(data)
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
-    (HERE / "lm-logits.safetensors").write_bytes(
-        struct.pack("<Q", len(text)) + text + b"".join(blobs)
-    )
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import tempfile
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -183,3 +184,53 @@ def test_any_byte_and_word_counts(counts, fmt):
             assert_clean(result, path)
             if all(t.isascii() and t.strip().isdigit() for t in counts):
                 assert result.exit_code == 0, result.stderr
+
+
+@st.composite
+def model_pairs(draw):
+    """Two models' arrays for ``compare`` and ``kl``: logits or log-probabilities of float16
+    to float64, rows, vocabularies and targets that agree or not, NaN, ±inf or huge
+    values, log-probabilities above 0; and the options that change how they are read."""
+    n = draw(st.integers(0, 6))
+    v = draw(st.integers(1, 7))
+    dtype = draw(st.sampled_from(["float16", "float32", "float64"]))
+    special = st.sampled_from([np.nan, np.inf, -np.inf, 1e300, -1e300, 0.0, 0.5, -50.0])
+    arrays = []
+    for _ in "ab":
+        z = draw(st.lists(st.floats(-30, 30, width=16), min_size=n * v, max_size=n * v))
+        z = np.array(z, dtype=np.float64).reshape(n, v)
+        if n and draw(st.booleans()):
+            z[draw(st.integers(0, n - 1)), draw(st.integers(0, v - 1))] = draw(special)
+        arrays.append(z)
+    y = np.array(draw(st.lists(st.integers(-1, v), min_size=n, max_size=n)), dtype=np.int64)
+    shapes = draw(st.sampled_from(["same", "rows", "vocab", "targets"]))
+    return arrays, y, dtype, shapes, draw(st.sampled_from([[], ["--holds", "logprobs"]]))
+
+
+@FUZZ
+@given(model_pairs())
+def test_any_pair_of_models(case):
+    """compare of two array files and kl of an .npz of p and q: a result, or one line."""
+    from fuzz_inputs import assert_clean, run
+
+    (za, zb), y, dtype, shapes, options = case
+    yb = y.copy()
+    with np.errstate(all="ignore"):
+        za, zb = za.astype(dtype), zb.astype(dtype)
+    if shapes == "rows" and len(zb):
+        zb, yb = zb[1:], yb[1:]
+    elif shapes == "vocab":
+        zb = np.hstack([zb, zb[:, :1]])
+    elif shapes == "targets" and len(yb):
+        yb[0] = (yb[0] + 1) % max(za.shape[1], 1)
+    with tempfile.TemporaryDirectory() as directory, memory_cap():
+        a, b, pq = f"{directory}/a.npz", f"{directory}/b.npz", f"{directory}/pq.npz"
+        np.savez(a, logits=za, labels=y)
+        np.savez(b, logits=zb, labels=yb)
+        np.savez(pq, p=za, q=zb)
+        for fmt in ("json", "csv", "table"):
+            result = run(["compare", a, b, *options, "-f", fmt])
+            assert_clean(result, directory)
+            if result.exit_code == 0 and fmt == "json":
+                json.loads(result.stdout)  # strict JSON
+        assert_clean(run(["kl", "-i", pq, *options, "-f", "json"]), directory)

@@ -356,3 +356,39 @@ def test_kl_of_bad_arrays(xent_cli, tmp_path):
     assert "P reads as logprobs" in kl_line(xent_cli, "-i", tmp_path / "pq.npz")
     line = kl_line(xent_cli, "-i", "examples/distributions.csv", "--q-file", q)
     assert "--q-file" in line and "csv" in line
+
+
+def test_the_example_files(xent_cli):
+    """examples/lm-logits.safetensors and lm-quantized.safetensors (make_lm.py: the same
+    logits rounded to quarters), and lm-pair.npz holding both as p and q."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    pair = np.load(examples / "lm-pair.npz")
+    za, zb = pair["p"], pair["q"]
+    assert np.array_equal(zb, np.round(za * 4) / 4)
+    rng = np.random.default_rng(22)  # as make_lm.py draws the targets
+    y = rng.integers(0, 50, 64)
+    la, lb = log_softmax64(za), log_softmax64(zb)
+    a, b = examples / "lm-logits.safetensors", examples / "lm-quantized.safetensors"
+    check_tokens(compare_json(xent_cli, a, b)["tokens"], reference(la, lb, y), 64)
+    result = xent_cli("kl", "-i", str(examples / "lm-pair.npz"), "-f", "plain")
+    assert float(result.stdout) == approx(kl_rows(la, lb).mean())
+
+
+def test_csv_has_the_token_statistics_in_the_all_row(xent_cli, tmp_path):
+    import csv
+    import io
+
+    la, lb, y = two_models(tmp_path, seed=10)
+    result = xent_cli("compare", str(tmp_path / "a.npz"), str(tmp_path / "b.npz"), "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    ref = reference(la, lb, y)
+    last = rows[-1]
+    assert last["class"] == "(all)" and int(last["tokens"]) == T
+    assert float(last["kl"]) == approx(ref["kl_mean"])
+    assert float(last["kl_se"]) == approx(ref["kl_se"])
+    assert float(last["dp_p50"]) == approx(np.median(ref["dp"]))
+    assert float(last["ppl_b"]) == approx(ref["ppl_b"])
+    assert float(last["top1"]) == approx(ref["top1"]) and last["percentiles"] == "exact"
+    assert all(row["kl"] == "" for row in rows[:-1])

@@ -113,9 +113,15 @@ def comparison_to_dict(c) -> dict:
 
 def render_csv(c, out) -> None:
     """A row per class and ``(all)``: rows, mean_a, mean_b, difference; then the
-    statistics of ``(all)`` in their own columns."""
+    statistics of ``(all)`` in their own columns (the token statistics of two language
+    models last, when there are some)."""
     require_encodable(out, [name for name, *_ in c.per_class] + [c.unit], "class name")
     writer = csv.writer(out, lineterminator="\n")
+    extra: tuple[list[str], list[str]] = ([], [])
+    if getattr(c, "tokens", None) is not None:
+        from .compare_tokens import tokens_csv
+
+        extra = tokens_csv(c.tokens)
     writer.writerow(
         [
             "class",
@@ -132,10 +138,12 @@ def render_csv(c, out) -> None:
             "wins_b",
             "ties",
             "unit",
+            *extra[0],
         ]
     )
+    blank = [""] * len(extra[0])
     for name, rows, a, b, d in c.per_class:
-        writer.writerow([name, rows, *map(full_precision, (a, b, d)), *[""] * 8, c.unit])
+        writer.writerow([name, rows, *map(full_precision, (a, b, d)), *[""] * 8, c.unit, *blank])
     ci = ("", "") if c.ci is None else tuple(map(full_precision, c.ci))
     # An undefined statistic is an empty cell (JSON's null; the table says why).
     stats = [
@@ -152,6 +160,7 @@ def render_csv(c, out) -> None:
             c.wins_b,
             c.ties,
             c.unit,
+            *extra[1],
         ]
     )
 

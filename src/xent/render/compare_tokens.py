@@ -16,8 +16,13 @@ def _name(f: float) -> str:
     return f"{100 * f:g}"
 
 
+def _defined(x: float):
+    """A figure that can be undefined (fewer than 2 tokens, no spread): null when nan."""
+    return None if x != x else json_number(x)
+
+
 def _estimate(value: float, error: float) -> dict:
-    return {"value": json_number(value), "standard_error": json_number(error)}
+    return {"value": json_number(value), "standard_error": _defined(error)}
 
 
 def _spread(result, listed) -> dict:
@@ -38,7 +43,7 @@ def tokens_to_dict(stats) -> dict:
         out["perplexity"] = {
             "a": _estimate(p.perplexity_base, p.perplexity_base_error),
             "b": _estimate(p.perplexity_other, p.perplexity_other_error),
-            "correlation": json_number(p.correlation),
+            "correlation": _defined(p.correlation),
             "log_ratio": _estimate(p.log_ratio, p.log_ratio_error),
             "ratio": _estimate(p.ratio, p.ratio_error),
         }
@@ -75,6 +80,7 @@ def tokens_table(stats, num):
     """The token statistics: a grid of the estimates (± their standard errors), then the
     percentiles of KL and Δp side by side, as llama.cpp prints them."""
     from rich.console import Group
+    from rich.text import Text
 
     from .layout import Column, fitted_table
 
@@ -104,8 +110,8 @@ def tokens_table(stats, num):
         top = r["top1"]
         rows.append(["same top token", *pm(100 * top.fraction, 100 * top.standard_error), "%"])
     columns = [Column("", "left", "bold"), Column(""), Column(""), Column("", "left", "dim")]
-    title = f"token by token: {stats.tokens:,} tokens, A the base"
-    parts = [fitted_table(columns, rows, grid=True, title=title)]
+    title = f"\nToken by token: {stats.tokens:,} tokens, A the base"
+    parts = [Text(title, style="bold"), fitted_table(columns, rows, grid=True)]
     spread = [(name, r[key]) for key, name in (("kl", "KL(A‖B)"), ("delta_p", "Δp %")) if key in r]
     if spread:
         scale = [100 if name.startswith("Δp") else 1 for name, _ in spread]
@@ -119,3 +125,46 @@ def tokens_table(stats, num):
         header = [Column("percentile", "left")] + [Column(name) for name, _ in spread]
         parts.append(fitted_table(header, cells))
     return Group(*parts)
+
+
+def tokens_csv(stats) -> tuple[list[str], list[str]]:
+    """The token statistics as CSV columns (their names, and the ``(all)`` row's values):
+    ``kl``, ``kl_se``, ``kl_max``, ``kl_p99.9`` ..., ``kl_min``, as the JSON nests them."""
+    from .numbers import full_precision
+
+    r = stats.results
+    cells: list[tuple[str, object]] = [("tokens", stats.tokens)]
+    if "perplexity" in r:
+        p = r["perplexity"]
+        cells += [
+            ("ppl_a", p.perplexity_base), ("ppl_a_se", p.perplexity_base_error),
+            ("ppl_b", p.perplexity_other), ("ppl_b_se", p.perplexity_other_error),
+            ("correlation", p.correlation),
+            ("log_ratio", p.log_ratio), ("log_ratio_se", p.log_ratio_error),
+            ("ratio", p.ratio), ("ratio_se", p.ratio_error),
+        ]  # fmt: skip
+    for key, name, listed in (("kl", "kl", KL_LISTED), ("delta_p", "dp", DP_LISTED)):
+        if key not in r:
+            continue
+        res = r[key]
+        cells += [(name, res.mean), (f"{name}_se", res.standard_error)]
+        if key == "delta_p":
+            cells += [("dp_rms", res.rms), ("dp_rms_se", res.rms_error)]
+        v = res.percentiles.values
+        cells += [(f"{name}_max", v[1.0])]
+        cells += [(f"{name}_p{_name(f)}", v[f]) for f in listed]
+        cells += [(f"{name}_min", v[0.0])]
+    if "top1" in r:
+        top = r["top1"]
+        cells += [("top1", top.fraction), ("top1_se", top.standard_error), ("top1_same", top.same)]
+    quantiles = [r[n].percentiles for n in ("kl", "delta_p") if n in r]
+    if quantiles:
+        cells += [
+            ("percentiles", "exact" if quantiles[0].exact else "sketch"),
+            ("rank_error", max(q.rank_error for q in quantiles)),
+        ]
+    texts = [
+        str(value) if isinstance(value, (str, int)) else full_precision(value)  # type: ignore[arg-type]
+        for _, value in cells
+    ]
+    return [name for name, _ in cells], texts
