@@ -392,3 +392,20 @@ def test_csv_has_the_token_statistics_in_the_all_row(xent_cli, tmp_path):
     assert float(last["ppl_b"]) == approx(ref["ppl_b"])
     assert float(last["top1"]) == approx(ref["top1"]) and last["percentiles"] == "exact"
     assert all(row["kl"] == "" for row in rows[:-1])
+
+
+def test_bfloat16_safetensors(xent_cli, tmp_path):
+    from test_lm_sources import bfloat16_bits, from_bfloat16, write_safetensors
+
+    rng = np.random.default_rng(11)
+    za = rng.standard_normal((50, 20)) * 3
+    zb = za + rng.standard_normal((50, 20)) * 0.3
+    y = rng.integers(0, 20, 50)
+    bits = [bfloat16_bits(z) for z in (za, zb)]
+    for name, b in zip("ab", bits):
+        write_safetensors(
+            tmp_path / f"{name}.safetensors", {"logits": ("BF16", b), "labels": ("I64", y)}
+        )
+    la, lb = (log_softmax64(from_bfloat16(b)) for b in bits)
+    data = compare_json(xent_cli, tmp_path / "a.safetensors", tmp_path / "b.safetensors")
+    check_tokens(data["tokens"], reference(la, lb, y), 50)
