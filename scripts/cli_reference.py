@@ -7,7 +7,8 @@ Typer builds, so ``--help`` stays the one source: change a help text, then run
     python scripts/cli_reference.py --check  # exit 1 if docs/cli.md is stale
 
 ``tests/test_docs.py`` fails while the committed page differs from what this writes.
-The help's Rich markup is rendered to plain text, as ``--help`` shows it.
+The help's Rich markup is rendered to plain text, as ``--help`` shows it. An option whose
+``--help`` line is short gets its full text from ``xent.cli.help_details``.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def option_row(param, ctx) -> str:
     names = ", ".join(f"`{name}`" for name in [*param.opts, *param.secondary_opts])
     if not getattr(param, "is_flag", False):
         names += f" `{metavar(param, ctx)}`"
-    details = [escape(plain(param.help or ""))]
+    from xent.cli.help_details import DETAILS  # the full text of a short --help line
+
+    details = [escape(plain(DETAILS.get(param.help or "", param.help or "")))]
     default = default_text(param)
     if param.required:
         details.append("Required.")

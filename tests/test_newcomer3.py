@@ -143,3 +143,38 @@ def test_a_real_misfit_is_not_blamed_on_a_column(xent_cli, tmp_path):
         result = xent_cli("compute", "-i", path)
         assert result.exit_code == 1
         assert result.stderr.endswith("(--renormalize divides by the sum)\n"), result.stderr
+
+
+# --------------------------------------------------------------------------- item 16
+
+
+def test_compute_help_is_a_screen_or_two(xent_cli):
+    """Issue 24, item 16: at 100 columns, one line per option (230 lines before), every
+    option and panel still there, and the details in the command reference."""
+    shown = xent_cli("compute", "--help", env={"COLUMNS": "100"}).stdout
+    lines = shown.splitlines()
+    assert len(lines) <= 85, len(lines)
+    boxed = [line for line in lines if line.startswith("│")]
+    options = [line for line in boxed if line.startswith("│ -")]
+    assert len(boxed) == len(options) + 1  # the [FILES] argument: no help line wraps
+    for panel in ("Input", "Files", "Conventions", "Metrics", "Intervals", "Output"):
+        assert f"─ {panel}" in shown
+    assert "docs/cli.md" in shown and "[default:" not in shown
+
+
+def test_short_help_has_its_full_text_in_the_reference():
+    import typer
+
+    from xent.cli import app
+    from xent.cli.help_details import DETAILS
+
+    group = typer.main.get_command(app)
+    ctx = group.context_class(group, info_name="xent")
+    helps = set()
+    for name in group.list_commands(ctx):
+        helps |= {p.help for p in group.get_command(ctx, name).params if p.help}
+    assert set(DETAILS) <= helps  # no stale entry
+    with open("docs/cli.md", encoding="utf-8") as page:
+        reference = page.read()
+    assert "Score the files on a Dask cluster: a scheduler's address (tcp://host:8786)" in reference
+    assert "(with --weights, Σ s·loss / Σ s·w\\[label\\])" in reference

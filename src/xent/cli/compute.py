@@ -19,7 +19,7 @@ from .app import XentCommand, app, render_report
 from .choices import GateOn, Holds, LogprobsMode, OnError, OutputFormat, Reduction
 
 
-@app.command(cls=XentCommand)
+@app.command(cls=XentCommand, epilog=p.DETAILS_EPILOG)
 def compute(
     ctx: typer.Context,
     paths: p.PathsArgument = None,
@@ -83,7 +83,6 @@ def compute(
       xent compute --labels dog --pred 0.4,0.3,0.05,0.05,0.2   (the article's dog)
       xent compute --file preds.csv                  (summary and per-class table)
       cat preds.jsonl | xent compute -r none -f csv  (one loss per row)
-      xent compute --file shards/*.parquet --by-file (many files, one evaluation)
       xent compute -i preds.csv --ci 0.95 --fail-above 0.5   (an interval; exit 3 above 0.5)
     """
     from .. import api

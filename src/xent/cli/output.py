@@ -18,11 +18,7 @@ from contextlib import contextmanager, redirect_stdout
 
 from ..atomic import OutputError, atomic_text_file, protected_inputs, reason
 
-OUTPUT_HELP = (
-    "Write the output to FILE instead of stdout: a regular file is replaced atomically, "
-    "only when the command succeeds; a device, FIFO or /dev/stdout is written into "
-    "(- is stdout)."
-)
+OUTPUT_HELP = "Write to FILE (replaced atomically, on success)."
 
 
 class SafeStdout:
@@ -106,6 +102,23 @@ def output_command_class():
     from typer.core import TyperCommand
 
     class XentCommand(TyperCommand):
+        def format_help(self, ctx, formatter):
+            """``--help`` in a screen or two: each option's short help, no defaults (they
+            are in the help where they matter, and every one in docs/cli.md)."""
+            shown = [(param, getattr(param, "show_default", None)) for param in self.params]
+            for param, _ in shown:
+                param.show_default = False
+            help_option = self.get_help_option(ctx)  # in the output panel: one panel less
+            if help_option is not None and any(
+                getattr(param, "rich_help_panel", None) == "Output" for param in self.params
+            ):
+                help_option.rich_help_panel = "Output"
+            try:
+                return super().format_help(ctx, formatter)
+            finally:
+                for param, default in shown:
+                    param.show_default = default
+
         def invoke(self, ctx):
             from ..errors import GateFailed
 

@@ -27,6 +27,11 @@ from .params_output import (  # noqa: F401
     SaveSvgOption,
 )
 
+# Below every command's help: where the details of its options are.
+DETAILS_EPILOG = (
+    "Each option in full: docs/cli.md; files: docs/files.md; conventions: docs/conventions.md."
+)
+
 INPUT = "Input"
 FILES = "Files"
 CONVENTIONS = "Conventions (PyTorch, scikit-learn, Keras)"
@@ -40,8 +45,7 @@ ClassesOption = Annotated[
         "--classes",
         "-c",
         metavar="NAMES",
-        help="Class names, comma-separated (default: $XENT_CLASSES; five classes are the "
-        "article's dog,fox,horse,eagle,squirrel; otherwise 0,1,2,...).",
+        help="Class names, comma-separated.",
         rich_help_panel=INPUT,
     ),
 ]
@@ -51,8 +55,7 @@ LabelsOption = Annotated[
         "--labels",
         "-l",
         metavar="LABEL",
-        help="The true class: a name (dog), an index (0), or one value per class "
-        "(1,0,0,0,0 one-hot; 0.9,0.1,0,0,0 soft). Repeat once per --pred, or give one for all.",
+        help="The true class: a name, an index, or P per class.",
         rich_help_panel=INPUT,
     ),
 ]
@@ -62,8 +65,7 @@ PredOption = Annotated[
         "--pred",
         "-p",
         metavar="Q1,Q2,...",
-        help="Predicted probabilities, one per class (a single value: binary, P(class 1)). "
-        "Repeat for several samples.",
+        help="Predicted probabilities, one per class. Repeatable.",
         rich_help_panel=INPUT,
     ),
 ]
@@ -72,7 +74,7 @@ LogitsOption = Annotated[
     typer.Option(
         "--logits",
         metavar="Z1,Z2,...",
-        help="Logits instead of --pred (softmax by an exact log-sum-exp; one value: sigmoid).",
+        help="Logits instead of --pred (softmax).",
         rich_help_panel=INPUT,
     ),
 ]
@@ -98,10 +100,7 @@ FilesOption = Annotated[
         "--file",
         "-i",
         metavar="PATH",
-        help="A prediction file (CSV, TSV, JSON, JSON Lines, Parquet, Feather, .npz; may be "
-        "compressed: .gz, .bz2, .xz, .zst), one row per sample; - for stdin. Repeat it, or "
-        "give a glob or a directory: the files are one evaluation. Piped stdin is read when "
-        "no vectors are given.",
+        help="Prediction files (CSV, JSON, Parquet, ...); - is stdin.",
         rich_help_panel=FILES,
     ),
 ]
@@ -111,10 +110,7 @@ FileOption = Annotated[
         "--file",
         "-i",
         metavar="PATH",
-        help="A prediction file (CSV, TSV, JSON, JSON Lines, Parquet, Feather, .npz; may be "
-        "compressed: .gz, .bz2, .xz, .zst), one row per sample; - for stdin. Repeat it, or "
-        "give a glob or a directory: the files are one evaluation. Piped stdin is read when "
-        "no vectors are given.",
+        help="Prediction files (CSV, JSON, Parquet, ...); - is stdin.",
         rich_help_panel=FILES,
     ),
 ]
@@ -122,7 +118,7 @@ ByFileOption = Annotated[
     bool,
     typer.Option(
         "--by-file",
-        help="With several files: also each file's rows and mean loss.",
+        help="Also each file's rows and mean loss.",
         rich_help_panel=FILES,
     ),
 ]
@@ -131,8 +127,7 @@ ClusterOption = Annotated[
     typer.Option(
         "--cluster",
         metavar="ADDRESS",
-        help="Score the files on a Dask cluster: a scheduler's address (tcp://host:8786), or "
-        "local for a cluster of worker processes here (pip install 'xent\\[dask]').",
+        help="Score on a Dask cluster (pip install 'xent\\[dask]').",
         rich_help_panel=FILES,
     ),
 ]
@@ -142,7 +137,7 @@ WorkersOption = Annotated[
         "--workers",
         metavar="N",
         min=1,
-        help="With --cluster local: how many worker processes (default: one per core).",
+        help="Worker processes for --cluster local.",
         rich_help_panel=FILES,
     ),
 ]
@@ -151,8 +146,7 @@ PredArrayOption = Annotated[
     typer.Option(
         "--pred-array",
         metavar="NAME",
-        help="The predictions array of an .npz (default: pred, probs, logits, ...; the labels "
-        "array is --label-column if it names one, else labels, label, y, ...).",
+        help="The predictions array of an .npz.",
         rich_help_panel=FILES,
     ),
 ]
@@ -160,9 +154,8 @@ HoldsOption = Annotated[
     Holds,
     typer.Option(
         "--holds",
-        help="What an array file's values are: logits, logprobs (checked, used as log Q) or "
-        "probabilities (default auto: by the array's name, else logits unless the rows are "
-        "distributions or log-probabilities).",
+        metavar="VALUES",
+        help="An array file's values: logits, logprobs, probabilities.",
         rich_help_panel=FILES,
     ),
 ]
@@ -171,8 +164,7 @@ LabelsFileOption = Annotated[
     typer.Option(
         "--labels-file",
         metavar="FILE",
-        help="The target tokens of an .npy/.npz/.safetensors file of values, one integer per "
-        "row, in an .npy.",
+        help="The target tokens (.npy) of an array file.",
         rich_help_panel=FILES,
     ),
 ]
@@ -180,7 +172,8 @@ InputFormatOption = Annotated[
     Optional[InputFormat],
     typer.Option(
         "--input-format",
-        help="The file's format (default: from the extension, else from the content).",
+        metavar="FORMAT",
+        help="The file's format (default: from its name, content).",
         rich_help_panel=FILES,
     ),
 ]
@@ -189,8 +182,7 @@ LabelColumnOption = Annotated[
     typer.Option(
         "--label-column",
         metavar="NAME",
-        help="The column (JSON key) holding each row's class name or index; with "
-        "--multi-label the positive class names, separated by |.",
+        help="The column of the labels (default: label).",
         rich_help_panel=FILES,
     ),
 ]
@@ -199,8 +191,7 @@ LabelColumnsOption = Annotated[
     typer.Option(
         "--label-columns",
         metavar="NAMES",
-        help="Soft labels: the columns holding P(class), one per class in class order, "
-        "comma-separated (instead of --label-column); with --multi-label, 0/1 per class.",
+        help="Soft labels: a column of P per class.",
         rich_help_panel=FILES,
     ),
 ]
@@ -210,8 +201,7 @@ DelimiterOption = Annotated[
         "--delimiter",
         "-d",
         metavar="CHAR",
-        help="CSV field delimiter (default: detected from the header: comma, tab or ;). "
-        "'\\t' for tab.",
+        help="CSV delimiter (default: detected).",
         rich_help_panel=FILES,
     ),
 ]
@@ -220,9 +210,7 @@ IgnoreColumnsOption = Annotated[
     typer.Option(
         "--ignore-columns",
         metavar="NAMES",
-        help="Columns that are neither the label nor a class (ids, text), comma-separated, "
-        "quoted as in CSV ('' alone, or \"\" in a list, is the column with no name). Every "
-        "other column is a class.",
+        help="Columns that are not classes (ids, text).",
         rich_help_panel=FILES,
     ),
 ]
@@ -230,8 +218,7 @@ OnErrorOption = Annotated[
     OnError,
     typer.Option(
         "--on-error",
-        help="raise: stop at the first bad row (exit 1). skip: leave bad rows out, and say "
-        "how many and which.",
+        help="raise: stop at a bad row; skip: leave it out.",
         rich_help_panel=FILES,
     ),
 ]
@@ -240,8 +227,7 @@ PColumnsOption = Annotated[
     typer.Option(
         "--p-columns",
         metavar="NAMES",
-        help="The columns (JSON keys) holding P, one per class in class order, comma-separated "
-        "(default: the columns named p_<class>).",
+        help="The columns of P (default: p_<class>).",
         rich_help_panel=FILES,
     ),
 ]
@@ -250,8 +236,7 @@ QColumnsOption = Annotated[
     typer.Option(
         "--q-columns",
         metavar="NAMES",
-        help="The columns (JSON keys) holding Q, in the same class order as --p-columns "
-        "(default: the columns named q_<class>).",
+        help="The columns of Q (default: q_<class>).",
         rich_help_panel=FILES,
     ),
 ]
@@ -261,7 +246,7 @@ PathsArgument = Annotated[
     Optional[List[str]],
     typer.Argument(
         metavar="[FILES]...",
-        help="More prediction files (what a shell glob after --file expands to).",
+        help="More prediction files (what a glob after --file expands to).",
         show_default=False,
     ),
 ]
@@ -271,8 +256,7 @@ RenormalizeOption = Annotated[
     bool,
     typer.Option(
         "--renormalize",
-        help="Divide each prediction (distribution) by its sum instead of rejecting it: any "
-        "non-negative values, counts or scores, as SciPy's entropy does.",
+        help="Divide each prediction by its sum.",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -280,8 +264,7 @@ FromLogitsOption = Annotated[
     bool,
     typer.Option(
         "--from-logits",
-        help="The --pred values (or a file's class columns) are logits, as Keras' "
-        'from_logits=True; a JSON "logits" key says so by itself.',
+        help="The values are logits (Keras' from_logits).",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -290,9 +273,7 @@ ClipOption = Annotated[
     typer.Option(
         "--clip",
         metavar="EPS",
-        help="Clip predictions to [EPS, 1-EPS] first, like scikit-learn and Keras "
-        "(avoids an infinite loss when Q(i) = 0); eps is the float64 machine epsilon, "
-        "scikit-learn's log_loss clip.",
+        help="Clip Q to \\[EPS, 1-EPS]; eps: scikit-learn's.",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -301,8 +282,7 @@ LabelSmoothingOption = Annotated[
     typer.Option(
         "--label-smoothing",
         metavar="ALPHA",
-        help="Smooth the label to (1-ALPHA)·P + ALPHA/K, as PyTorch's "
-        "CrossEntropyLoss(label_smoothing=ALPHA) and Keras do.",
+        help="Label smoothing, as PyTorch's.",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -311,9 +291,7 @@ WeightsOption = Annotated[
     typer.Option(
         "--weights",
         metavar="W1,W2,...",
-        help="Class weights, PyTorch's CrossEntropyLoss(weight=...): each class's term is "
-        "multiplied by its weight, and the mean divides by the sum of the weights of the "
-        "true classes (by the number of rows for distribution labels).",
+        help="Class weights (PyTorch's weight=).",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -322,9 +300,7 @@ SampleWeightsOption = Annotated[
     typer.Option(
         "--sample-weights",
         metavar="COLUMN|W1,W2,...",
-        help="Per-row weights: a file's numeric column (JSON key), or one number per --pred. "
-        "The mean is Σ s·loss / Σ s, scikit-learn's log_loss(sample_weight=...) (with "
-        "--weights, Σ s·loss / Σ s·w\\[label]); accuracy and the metrics are weighted too.",
+        help="Per-row weights (scikit-learn's sample_weight).",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -333,8 +309,7 @@ IgnoreIndexOption = Annotated[
     typer.Option(
         "--ignore-index",
         metavar="N",
-        help="Leave out rows whose label is the index N (PyTorch's ignore_index, e.g. -100; "
-        "also the rows of class N). Ignored rows are counted, in no statistic.",
+        help="Leave out rows of label index N (ignore_index).",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -351,9 +326,7 @@ MultiLabelOption = Annotated[
     bool,
     typer.Option(
         "--multi-label",
-        help="Each class is its own yes/no: labels are 0/1 per class (or the positive class "
-        "names, dog,eagle; in a file dog|eagle), predictions independent probabilities or "
-        "logits (sigmoid); the loss is the mean binary cross-entropy (PyTorch BCEWithLogitsLoss).",
+        help="Each class is its own yes/no (sigmoid).",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -364,9 +337,7 @@ TopKOption = Annotated[
     typer.Option(
         "--top-k",
         metavar="K",
-        help="Top-K accuracy: the fraction of rows whose true class is among the K most "
-        "probable (scikit-learn's top_k_accuracy_score). Beside it, the Brier score: the "
-        "mean over rows of Σ (Q(i) − P(i))².",
+        help="Top-K accuracy (default 1), and the Brier score.",
         rich_help_panel=METRICS,
     ),
 ]
@@ -375,8 +346,7 @@ BinsOption = Annotated[
     typer.Option(
         "--bins",
         metavar="B",
-        help="The expected calibration error over B equal-width bins of confidence (the top "
-        "probability), ECE = Σ_b (n_b/N)·|accuracy_b − confidence_b|.",
+        help="Bins of the calibration error (default 15).",
         rich_help_panel=METRICS,
     ),
 ]
@@ -384,9 +354,7 @@ ReliabilityOption = Annotated[
     bool,
     typer.Option(
         "--reliability",
-        help="Show the reliability diagram instead of the summary (files): per confidence bin "
-        "(--bins) the rows, mean confidence, accuracy and its 95% Wilson interval; -f csv/json "
-        "write its rows.",
+        help="Show the reliability diagram (files).",
         rich_help_panel=METRICS,
     ),
 ]
@@ -395,7 +363,7 @@ ReliabilitySvgOption = Annotated[
     typer.Option(
         "--reliability-svg",
         metavar="FILE",
-        help="Also save the reliability diagram as an SVG picture (files).",
+        help="Save the reliability diagram as SVG.",
         rich_help_panel=METRICS,
     ),
 ]
@@ -405,7 +373,7 @@ WorstOption = Annotated[
         "--worst",
         min=0,
         metavar="K",
-        help="Also list the K rows with the highest loss, with their line numbers.",
+        help="List the K rows of highest loss.",
         rich_help_panel=METRICS,
     ),
 ]
@@ -416,8 +384,7 @@ FailAboveOption = Annotated[
     typer.Option(
         "--fail-above",
         metavar="X",
-        help="A gate for scripts: after printing the output, exit 3 when the reduced loss "
-        "is above X (in the --base unit).",
+        help="Exit 3 when the loss is above X.",
         rich_help_panel=DECIDE,
     ),
 ]
@@ -426,8 +393,7 @@ CiOption = Annotated[
     typer.Option(
         "--ci",
         metavar="LEVEL",
-        help="Confidence intervals at LEVEL (0.95) for every summary metric: a streaming "
-        "Poisson bootstrap, one pass, exactly reproducible for a --seed.",
+        help="Intervals at LEVEL (0.95), by bootstrap.",
         rich_help_panel=DECIDE,
     ),
 ]
@@ -436,7 +402,7 @@ BootstrapOption = Annotated[
     typer.Option(
         "--bootstrap",
         metavar="N",
-        help="Bootstrap replicates for --ci (default 200).",
+        help="Bootstrap replicates (default 200).",
         rich_help_panel=DECIDE,
     ),
 ]
@@ -445,7 +411,7 @@ SeedOption = Annotated[
     typer.Option(
         "--seed",
         metavar="N",
-        help="Seed of the bootstrap weights (default 0: the same intervals every run).",
+        help="Seed of the bootstrap (default 0).",
         rich_help_panel=DECIDE,
     ),
 ]
@@ -454,8 +420,7 @@ GroupByOption = Annotated[
     typer.Option(
         "--group-by",
         metavar="COLUMN",
-        help="A summary per value of this column (files): rows, loss, perplexity, accuracy, "
-        "skill, sorted by loss.",
+        help="A summary per value of COLUMN (files).",
         rich_help_panel=DECIDE,
     ),
 ]
@@ -464,8 +429,7 @@ SequenceColumnOption = Annotated[
     typer.Option(
         "--sequence-column",
         metavar="COLUMN",
-        help="Rows are tokens and this column names their sequence: show corpus perplexity "
-        "and the mean of per-sequence perplexities, side by side.",
+        help="Rows are tokens; COLUMN names their sequence.",
         rich_help_panel=DECIDE,
     ),
 ]

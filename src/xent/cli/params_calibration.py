@@ -18,8 +18,7 @@ CalibrationOption = Annotated[
     typer.Option(
         "--calibration",
         metavar="FILE",
-        help="Score the predictions as calibrated by FILE, a calibration fitted on other "
-        "rows (xent calibrate --save-calibration FILE): temperature or vector scaling.",
+        help="Score as calibrated by FILE (xent calibrate).",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -28,8 +27,7 @@ TemperatureOption = Annotated[
     typer.Option(
         "--temperature",
         metavar="T",
-        help="Score softmax(z / T) instead of the predictions: z the logits, or log Q for "
-        "probabilities (temperature scaling, T by hand).",
+        help="Score softmax(z / T): a temperature by hand.",
         rich_help_panel=CONVENTIONS,
     ),
 ]
@@ -56,9 +54,8 @@ GateOnOption = Annotated[
     GateOn,
     typer.Option(
         "--gate-on",
-        help="What the gate compares with its limit: estimate (default); upper, the --ci "
-        "interval's upper bound (fail unless the whole interval is at or below it); lower, "
-        "its lower bound (fail only when the whole interval is above).",
+        metavar="FIGURE",
+        help="The gate's figure: estimate, upper or lower.",
         rich_help_panel=DECIDE,
     ),
 ]

@@ -14,9 +14,8 @@ LogprobsModeOption = Annotated[
     LogprobsMode,
     typer.Option(
         "--logprobs-mode",
-        help="A logprobs file's responses: chat or completions (OpenAI), vllm (sampled "
-        "tokens) or vllm-prompt (prompt_logprobs); default auto: by the first response, "
-        "vLLM's sampled tokens before its prompt's.",
+        metavar="MODE",
+        help="A logprobs file's responses (default: from the file).",
         rich_help_panel=FILES,
     ),
 ]
@@ -25,8 +24,7 @@ VocabSizeOption = Annotated[
     typer.Option(
         "--vocab-size",
         metavar="V",
-        help="The model's vocabulary size: bounds on the entropy from a logprobs file's "
-        "top_logprobs (without it, the mass outside the listed tokens alone).",
+        help="Vocabulary size: entropy bounds (logprobs).",
         rich_help_panel=DECIDE,
     ),
 ]
@@ -35,9 +33,7 @@ ByteColumnOption = Annotated[
     typer.Option(
         "--byte-column",
         metavar="COLUMN",
-        help="A column (or .npz/.safetensors array) of each row's byte count: bits per byte "
-        "and byte perplexity, lm-evaluation-harness' (a document's count may sit on one of "
-        "its rows, 0 on the others).",
+        help="Bytes per row: bits per byte.",
         rich_help_panel=DECIDE,
     ),
 ]
@@ -46,8 +42,7 @@ WordColumnOption = Annotated[
     typer.Option(
         "--word-column",
         metavar="COLUMN",
-        help="A column (or array) of each row's word count: word perplexity, "
-        "exp(-Σ log-likelihood / Σ words), lm-evaluation-harness' weighted_perplexity.",
+        help="Words per row: word perplexity.",
         rich_help_panel=DECIDE,
     ),
 ]

@@ -20,7 +20,7 @@ BaseOption = Annotated[
         "--base",
         "-b",
         metavar="e|2|10|NUMBER",
-        help="Log base: e (nats, default), 2 (bits), 10 (hartleys) or any positive number but 1.",
+        help="Log base: e (nats), 2 (bits), 10, or any.",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -29,8 +29,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table on a terminal; plain (the one number, full precision) when piped; "
-        "json and csv for scripts.",
+        metavar="FORMAT",
+        help="table, plain, json or csv (default: by terminal).",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -38,9 +38,10 @@ PrecisionOption = Annotated[
     int,
     typer.Option(
         "--precision",
+        metavar="N",
         min=0,
         max=17,
-        help="Decimals shown in tables (plain/json/csv are exact).",
+        help="Decimals in tables (default 4).",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -49,9 +50,7 @@ ClassesShownOption = Annotated[
     typer.Option(
         "--classes-shown",
         metavar="N|all",
-        help="Classes listed in tables and JSON: all of them up to N, else the N with the "
-        "largest contributions, saying how many are left out (default 20; all lists every "
-        "class).",
+        help="Classes listed (default 20).",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -60,7 +59,7 @@ ReductionOption = Annotated[
     typer.Option(
         "--reduction",
         "-r",
-        help="With several samples: their mean, sum, or none (one value per sample).",
+        help="Several samples: mean, sum or none.",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -73,7 +72,7 @@ SaveSvgOption = Annotated[
     typer.Option(
         "--save-svg",
         metavar="FILE",
-        help="Also save the table view as an SVG picture.",
+        help="Also save the table view as SVG.",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -82,7 +81,7 @@ SaveHtmlOption = Annotated[
     typer.Option(
         "--save-html",
         metavar="FILE",
-        help="Also save the table view as an HTML page.",
+        help="Also save the table view as HTML.",
         rich_help_panel=OUTPUT,
     ),
 ]
