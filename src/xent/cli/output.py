@@ -96,6 +96,26 @@ def _inputs(params: dict) -> list[str]:
     return names
 
 
+@contextmanager
+def short_help(command, ctx):
+    """``--help`` in a screen or two: each option's short help, no defaults (they are in
+    the help where they matter, and every one in docs/cli.md), and -h/--help in the output
+    panel (one panel less)."""
+    shown = [(param, getattr(param, "show_default", None)) for param in command.params]
+    for param, _ in shown:
+        param.show_default = False
+    help_option = command.get_help_option(ctx)
+    if help_option is not None and any(
+        getattr(param, "rich_help_panel", None) == "Output" for param in command.params
+    ):
+        help_option.rich_help_panel = "Output"
+    try:
+        yield
+    finally:
+        for param, default in shown:
+            param.show_default = default
+
+
 def output_command_class():
     """The Click command class of every xent command: runs it inside :func:`output_to`
     its ``--output`` value, so the option works the same way everywhere."""
@@ -103,21 +123,8 @@ def output_command_class():
 
     class XentCommand(TyperCommand):
         def format_help(self, ctx, formatter):
-            """``--help`` in a screen or two: each option's short help, no defaults (they
-            are in the help where they matter, and every one in docs/cli.md)."""
-            shown = [(param, getattr(param, "show_default", None)) for param in self.params]
-            for param, _ in shown:
-                param.show_default = False
-            help_option = self.get_help_option(ctx)  # in the output panel: one panel less
-            if help_option is not None and any(
-                getattr(param, "rich_help_panel", None) == "Output" for param in self.params
-            ):
-                help_option.rich_help_panel = "Output"
-            try:
+            with short_help(self, ctx):
                 return super().format_help(ctx, formatter)
-            finally:
-                for param, default in shown:
-                    param.show_default = default
 
         def invoke(self, ctx):
             from ..errors import GateFailed
