@@ -11,8 +11,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from test_accumulators import assert_same
 from test_lm_sources import write_safetensors
 from xent.cli import app
 
@@ -234,3 +237,95 @@ def test_rows_left_out_keep_their_counts_apart(tmp_path):
     ll = math.log(0.5) + math.log(0.125)
     assert lm["bytes"] == 8 and lm["tokens"] == 2
     assert lm["bits_per_byte"] == pytest.approx(-ll / 8 / math.log(2), rel=1e-14)
+
+
+# Each document's counts on every one of its rows (--counts-per document).
+DOC_BYTES = {d: int(BYTES[DOCS == d].sum()) for d in np.unique(DOCS)}
+DOC_WORDS = {d: int(WORDS[DOCS == d].sum()) for d in np.unique(DOCS)}
+
+
+def write_document_counts(path, change=None):
+    header = ["label", *[f"c{j}" for j in range(V)], "doc", "nbytes", "nwords"]
+    lines = [",".join(header)]
+    for i in range(N):
+        cells = [f"c{TOKENS[i]}", *(repr(float(x)) for x in LOGITS[i])]
+        nbytes = DOC_BYTES[DOCS[i]] + (1 if change == i else 0)
+        lines.append(",".join([*cells, f"d{DOCS[i]}", str(nbytes), str(DOC_WORDS[DOCS[i]])]))
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_counts_per_document_are_taken_once(tmp_path):
+    path = write_document_counts(tmp_path / "t.csv")
+    args = ["compute", "--file", path, "--from-logits", *COUNTS, "--counts-per", "document"]
+    result = runner.invoke(app, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    lm = json.loads(result.stdout)["language_model"]
+    ref = reference()  # the same documents' counts, given once a document
+    for key in ("word_perplexity", "byte_perplexity", "bits_per_byte", "bytes", "words"):
+        assert lm[key] == pytest.approx(ref[key], rel=1e-12), key
+    assert [d["bits_per_byte"] for d in lm["per_document"]] == pytest.approx(
+        ref["doc_bits_per_byte"]
+    )
+
+
+def test_counts_per_document_that_differ_name_the_row(tmp_path):
+    path = write_document_counts(tmp_path / "t.csv", change=10)  # document 2's third row
+    args = ["compute", "--file", path, "--from-logits", *COUNTS, "--counts-per", "document"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"xent: {path}:12: document 'd2' has byte counts")
+
+
+def test_counts_per_document_needs_the_documents():
+    args = ["compute", "--file", "examples/tokens-counted.csv", "--byte-column", "bytes"]
+    result = runner.invoke(app, [*args, "--counts-per", "document"])
+    assert result.exit_code == 2 and "--sequence-column" in result.output
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**31),
+    n=st.integers(1, 30),
+    cuts=st.lists(st.integers(1, 29), max_size=4),
+    per_document=st.booleans(),
+)
+def test_normalised_merges_as_one_pass(seed, n, cuts, per_document):
+    """Any split of the rows, merged in order, gives the one pass's figures (documents
+    spanning pieces, counts per row or per document)."""
+    from xent.accumulators.base import Rows
+    from xent.accumulators.normalised import Normalised
+    from xent.options import ScoreOptions
+    from xent.readers.chunks import PredictionChunk
+    from xent.scorer import rows_of, score_chunk
+
+    rng = np.random.default_rng(seed)
+    docs = np.sort(rng.integers(0, 4, n))
+    per_doc = {d: int(rng.integers(0, 9)) for d in range(4)}
+    nbytes = np.array([per_doc[d] for d in docs]) if per_document else rng.integers(0, 9, n)
+    z = rng.normal(size=(n, 3))
+    chunk = PredictionChunk(
+        classes=["a", "b", "c"],
+        values=z,
+        lines=np.arange(2, n + 2),
+        labels=rng.integers(0, 3, n),
+        logits=True,
+        columns={"doc": [f"d{d}" for d in docs]},
+        counts={"bytes": nbytes, "words": nbytes // 2 if not per_document else nbytes},
+    )
+    options = ScoreOptions(base=2.0)
+    edges = [0, *sorted({c for c in cuts if c < n}), n]
+
+    def make():
+        return Normalised(2.0, "doc", "t", per_document)
+
+    one = make()
+    one.add(Rows(score_chunk(chunk, options, source="t"), 1, chunk))
+    merged = None
+    for a, b in zip(edges, edges[1:]):
+        piece = rows_of(chunk, slice(a, b))
+        piece.columns = {"doc": chunk.columns["doc"][a:b]}
+        acc = make()
+        acc.add(Rows(score_chunk(piece, options, source="t"), 1, piece))
+        merged = acc if merged is None else merged.merge(acc, a)
+    assert_same(merged.finish(), one.finish())

@@ -51,6 +51,9 @@ class ScoreOptions:
     # one of its rows, 0 on the others.
     byte_column: str | None = None
     word_column: str | None = None
+    # "row": the counts are summed over rows; "document": each is its document's, the
+    # same on all its rows (taken once; needs the sequence column).
+    counts_per: str = "row"
     # Score softmax(z / T) (Guo et al.'s temperature scaling, T given by hand), or softmax
     # of a fitted calibration's z' (xent.calibrators; ``xent calibrate`` writes one).
     temperature: float | None = None

@@ -207,7 +207,8 @@ def add_language_totals(totals: Totals, chunk, spec: ScoreSpec) -> None:
         from .accumulators.normalised import Normalised
 
         column = "response" if chunk.task == "tokens" else spec.sequences
-        totals.parts["normalised"] = Normalised(options.base, column, spec.source)
+        per_document = options.counts_per == "document" and chunk.task != "tokens"
+        totals.parts["normalised"] = Normalised(options.base, column, spec.source, per_document)
     if chunk.top_logprobs is not None:
         from .accumulators.top_k_entropy import TopKEntropy
 

@@ -33,6 +33,8 @@ MEASURES = ("cross_entropy", "entropy", "kl", "js", "compare", "temperature")
 # a run that asks for one needs a summary, not rows.
 # What an array file's values are (ReadOptions.holds).
 HOLDS = ("auto", "logits", "logprobs", "probabilities")
+# Whose the byte and word counts are (ScoreOptions.counts_per).
+COUNTS_PER = ("row", "document")
 # Which responses' log-probs a logprobs file holds (ReadOptions.logprobs_mode).
 LOGPROBS_MODES = ("auto", "chat", "completions", "vllm", "vllm-prompt")
 DRAWINGS = ("reliability", "reliability_svg", "save_svg", "save_html")
@@ -163,6 +165,14 @@ def _check_file(evaluation) -> None:
         )
     _check_distribution_file(evaluation)
     counts = _counts(evaluation)
+    if evaluation.score.counts_per == "document" and (
+        counts is None or evaluation.sequence_column is None
+    ):
+        raise UsageError(
+            f"{param('counts_per', 'document')} reads each document's counts: give "
+            f"{param('sequence_column')} and {param('byte_column')} or {param('word_column')}",
+            parameter="counts_per",
+        )
     if counts is not None and evaluation.read.sample_weights is not None:
         raise UsageError(
             f"{param(counts)} with {param('sample_weights')}: the perplexities per byte and "
@@ -301,6 +311,11 @@ def check_score(options) -> None:
             parameter="ci",
         )
     _bounded(options.replicates, 2, MAX_REPLICATES, "replicates", "replicates")
+    if options.counts_per not in COUNTS_PER:
+        raise UsageError(
+            f"{options.counts_per!r}: the counts are per row or per document",
+            parameter="counts_per",
+        )
     if options.vocab_size is not None:
         _bounded(options.vocab_size, 2, MAX_VOCABULARY, "vocab_size", "tokens")
     _check_calibrating(options)

@@ -97,10 +97,16 @@ class Normalised(Accumulator):
     missing = "adopt"  # made by the map step, from what the chunks carry
 
     def __init__(
-        self, base: float = math.e, document_column: str | None = None, source: str = ""
+        self,
+        base: float = math.e,
+        document_column: str | None = None,
+        source: str = "",
+        per_document: bool = False,
     ) -> None:
         self.nats = math.log(base)
         self.document_column, self.source = document_column, source
+        # The counts are each document's, the same on every one of its rows: taken once.
+        self.per_document = per_document
         self.nll = ExactSum()
         self.tokens = 0
         self.counted: dict[str, int] = {}  # bytes, words: the sums of those counted
@@ -108,7 +114,7 @@ class Normalised(Accumulator):
         self.documents: dict[tuple[str, str], list] = {}
 
     def empty(self, classes=(), settings=None) -> Normalised:
-        return Normalised(math.exp(self.nats), self.document_column, self.source)
+        return Normalised(math.exp(self.nats), self.document_column, self.source, self.per_document)
 
     def takes(self, rows: Rows) -> bool:
         return rows.chunk is not None
@@ -124,20 +130,24 @@ class Normalised(Accumulator):
             if name in COUNTS
         }
         for name, values in counts.items():
-            self.counted[name] = self.counted.get(name, 0) + int(values.sum())
+            if not self.per_document:
+                self.counted[name] = self.counted.get(name, 0) + int(values.sum())
         column = self.document_column
         if column is not None and chunk.columns and column in chunk.columns:
             names = np.asarray(chunk.columns[column], dtype=object)
-            self._add_documents(aligned(names, chunk, scored).astype(str), nll, counts)
+            names = aligned(names, chunk, scored).astype(str)
+            self._add_documents(names, nll, counts, np.asarray(scored.lines))
 
-    def _add_documents(self, names: np.ndarray, nll: np.ndarray, counts) -> None:
+    def _add_documents(self, names: np.ndarray, nll: np.ndarray, counts, lines) -> None:
         found, where = np.unique(names, return_inverse=True)
         first = np.full(found.size, names.size)
         np.minimum.at(first, where, np.arange(names.size))
         sums = np.bincount(where, weights=nll, minlength=found.size)
         tokens = np.bincount(where, minlength=found.size)
         counted = {
-            name: np.bincount(where, weights=values, minlength=found.size)
+            name: self._document_counts(found, where, values, lines, name)
+            if self.per_document
+            else np.bincount(where, weights=values, minlength=found.size)
             for name, values in counts.items()
         }
         for j in np.argsort(first, kind="stable").tolist():  # in the order first seen
@@ -146,6 +156,25 @@ class Normalised(Accumulator):
                 [float(sums[j]), int(tokens[j])]
                 + [int(counted[c][j]) if c in counted else None for c in COUNTS],
             )
+
+    def _document_counts(self, found, where, values, lines, kind: str) -> np.ndarray:
+        """Each document's count, the same on all its rows (``per_document``)."""
+        _, at = np.unique(where, return_index=True)  # each document's first row
+        first = np.asarray(values)[at]
+        differ = np.flatnonzero(values != first[where])
+        if differ.size:
+            i = int(differ[0])
+            j = int(where[i])
+            self._differ(str(found[j]), kind, int(first[j]), int(values[i]), int(lines[i]))
+        return first
+
+    def _differ(self, name: str, kind: str, one: int, other: int, line=None) -> None:
+        raise DataError(
+            f"document {name!r} has {kind[:-1]} counts {one:,} and {other:,}: with counts "
+            "per document, each of its rows holds the same",
+            source=self.source or None,
+            line=line,
+        )
 
     def _add_document(self, name: tuple[str, str], entry: list) -> None:
         mine = self.documents.get(name)
@@ -156,8 +185,13 @@ class Normalised(Accumulator):
             return
         mine[0] += entry[0]
         mine[1] += entry[1]
-        for i in (2, 3):
-            mine[i] = None if mine[i] is None or entry[i] is None else mine[i] + entry[i]
+        for i, kind in ((2, "bytes"), (3, "words")):
+            if mine[i] is None or entry[i] is None:
+                mine[i] = None
+            elif not self.per_document:
+                mine[i] += entry[i]
+            elif mine[i] != entry[i]:
+                self._differ(name[1], kind, mine[i], entry[i])
 
     def rescale(self, shift: int) -> None:
         """Unweighted sums (tokens, bytes, words): nothing to scale (.scaling)."""
@@ -175,7 +209,13 @@ class Normalised(Accumulator):
     def finish(self) -> NormalisedSummary:
         nll = self.nll.value
         tokens = self.tokens
-        n_bytes, words = self.counted.get("bytes"), self.counted.get("words")
+        counted = dict(self.counted)
+        if self.per_document and self.documents:  # each document's count, once
+            for i, kind in ((2, "bytes"), (3, "words")):
+                found = [entry[i] for entry in self.documents.values()]
+                if all(x is not None for x in found):
+                    counted[kind] = int(sum(found))
+        n_bytes, words = counted.get("bytes"), counted.get("words")
         files = len({source for source, _ in self.documents}) > 1
         documents = [
             Document(

@@ -32,6 +32,11 @@ class InputFormat(str, Enum):
     logprobs = "logprobs"
 
 
+class CountsPer(str, Enum):
+    row = "row"
+    document = "document"
+
+
 class LogprobsMode(str, Enum):
     auto = "auto"
     chat = "chat"

@@ -16,7 +16,7 @@ from . import params_calibration as pc
 from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, render_report
-from .choices import GateOn, Holds, LogprobsMode, OnError, OutputFormat, Reduction
+from .choices import CountsPer, GateOn, Holds, LogprobsMode, OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand, epilog=p.DETAILS_EPILOG)
@@ -65,6 +65,7 @@ def compute(
     vocab_size: lp.VocabSizeOption = None,
     byte_column: lp.ByteColumnOption = None,
     word_column: lp.WordColumnOption = None,
+    counts_per: lp.CountsPerOption = CountsPer.row,
     fail_above: p.FailAboveOption = None,
     gate_on: pc.GateOnOption = GateOn.estimate,
     base: p.BaseOption = "e",

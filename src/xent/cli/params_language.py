@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .choices import LogprobsMode
+from .choices import CountsPer, LogprobsMode
 from .params import DECIDE, FILES
 
 LogprobsModeOption = Annotated[
@@ -43,6 +43,15 @@ WordColumnOption = Annotated[
         "--word-column",
         metavar="COLUMN",
         help="Words per row: word perplexity.",
+        rich_help_panel=DECIDE,
+    ),
+]
+CountsPerOption = Annotated[
+    CountsPer,
+    typer.Option(
+        "--counts-per",
+        help="Whose the byte and word counts are: each row's (default; summed), or each "
+        "document's, the same on all its rows (taken once; needs --sequence-column).",
         rich_help_panel=DECIDE,
     ),
 ]

@@ -147,6 +147,7 @@ def score_options(params: dict[str, Any]):
         weights=class_weights(params.get("weights")),
         skip_bad_rows=choice(params.get("on_error")) == "skip",
         replicates=params.get("bootstrap", 200),
+        counts_per=choice(params.get("counts_per"), "row"),
         **given,
     )
 
