@@ -329,3 +329,18 @@ def test_normalised_merges_as_one_pass(seed, n, cuts, per_document):
         acc.add(Rows(score_chunk(piece, options, source="t"), 1, piece))
         merged = acc if merged is None else merged.merge(acc, a)
     assert_same(merged.finish(), one.finish())
+
+
+def test_group_by_and_sequences_read_a_parquet_column_as_a_csv_one(tmp_path):
+    """Kept columns (groups, documents) of Parquet and .npz files read as a CSV's do."""
+    csv_path = write_csv(tmp_path / "t.csv")
+    parquet = write_parquet(tmp_path / "t.parquet")
+    for option in ("--group-by", "--sequence-column"):
+        outputs = []
+        for path in (csv_path, parquet):
+            args = ["compute", "--file", path, "--from-logits", option, "doc", "-f", "json"]
+            result = runner.invoke(app, [*args, "--ignore-columns", "nbytes,nwords"])
+            assert result.exit_code == 0, result.output
+            data = json.loads(result.stdout)
+            outputs.append(data.get("groups") or data.get("sequences"))
+        assert outputs[0] == outputs[1]

@@ -18,6 +18,11 @@ write a module with an :class:`~.base.Accumulator` (state, ``needs``, ``add``,
 ``groups``      totals per group, sums per sequence (:mod:`.groups`)
 ==============  =============================================================
 
+Made by the map step from what a chunk carries (like ``groups``): ``normalised``
+(perplexity per token, byte, word and document: :mod:`.normalised`) when it has counts or
+is a logprobs file's tokens, and ``top_k_entropy`` (:mod:`.top_k_entropy`) when it lists
+each position's top log-probs.
+
 Besides: :class:`~.rows.RowTotals` (``entropy``, ``kl``, ``js`` files) and
 :class:`~.paired.Paired` (``compare``), and the exact sums (:mod:`.exact`); and those of
 two models' tokens (``compare`` of language models, :data:`TOKENS`, kept together by
