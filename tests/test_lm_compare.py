@@ -409,3 +409,23 @@ def test_bfloat16_safetensors(xent_cli, tmp_path):
     la, lb = (log_softmax64(from_bfloat16(b)) for b in bits)
     data = compare_json(xent_cli, tmp_path / "a.safetensors", tmp_path / "b.safetensors")
     check_tokens(data["tokens"], reference(la, lb, y), 50)
+
+
+def test_the_sketch_from_the_command_line(xent_cli, tmp_path):
+    """--exact-percentiles 1000 on 40,000 tokens: the default sketch (leaves of 16,384)
+    states its rank bound, and every percentile is within it of numpy's order statistics."""
+    la, lb, y = two_models(tmp_path, t=40_000, v=6, seed=12)
+    args = [tmp_path / "a.npz", tmp_path / "b.npz", "--exact-percentiles", "1000"]
+    data = compare_json(xent_cli, *args)
+    tokens, ref = data["tokens"], reference(la, lb, y)
+    method = tokens["percentiles"]
+    assert method["method"] == "sketch" and method["exact_up_to"] == 1000
+    e, n = method["rank_error"], len(y)
+    assert 0 < e <= n * 2 / (2 * 16_384)  # two levels of nodes at most
+    for name, key in (("kl", "kl"), ("delta_p", "dp")):
+        s = np.sort(ref[key])
+        for f, value in tokens[name]["percentiles"].items():
+            t = math.floor(float(f) / 100 * (n - 1))
+            assert s[max(0, t - e)] - 1e-15 <= value <= s[min(n - 1, t + e)] + 1e-15
+        assert tokens[name]["max"] == approx(s[-1]) and tokens[name]["min"] == approx(s[0])
+    assert any("quantile sketch" in note for note in data["notes"])
