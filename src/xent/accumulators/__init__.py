@@ -14,7 +14,8 @@ write a module with an :class:`~.base.Accumulator` (state, ``needs``, ``add``,
 ``calibration`` the calibration histograms (:mod:`.calibration`)
 ``columns``     a contribution table's column sums, H(P), KL (:mod:`.columns`)
 ``worst``       the K rows of highest loss (:mod:`.worst`)
-``bootstrap``   per-replicate exact sums, for intervals (:mod:`.bootstrap`)
+``bootstrap``   per-replicate exact sums, for intervals (:mod:`.bootstrap`; its weights
+                :mod:`.poisson`, its sums :mod:`.replicate_sums`)
 ``groups``      totals per group, sums per sequence (:mod:`.groups`)
 ==============  =============================================================
 

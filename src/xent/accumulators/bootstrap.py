@@ -12,9 +12,10 @@ its line number (a JSON document's: its row number).
 
 Per replicate the accumulator keeps weighted sums (loss numerator Σ w·s·l, denominator,
 Σ w·s, hits, top-k hits, Brier, and the calibration histogram per bin) as exact
-integers: each value's mantissa is split in two 27-bit halves grouped by exponent, so the
-products with the integer weights sum exactly in float64 matrix products, and the group
-sums become Python integers (scaled by 2**OFFSET). Two halves merged give bit for bit
+integers: each value is cut into integer limbs (:mod:`.replicate_sums`), so the products
+with the integer weights sum exactly in float64 matrix products (all of a block's
+quantities in one, the rows sorted by calibration bin once), and the sums become Python
+integers (scaled by 2**OFFSET). The weights: :mod:`.poisson`. Two halves merged give bit for bit
 what one pass gives. Intervals are percentile intervals of the replicates' statistics.
 """
 
@@ -28,153 +29,37 @@ from .. import metrics
 from ..kernels import power
 from .base import Accumulator, Rows
 from .exact import product_errors
+from .poisson import BLOCK_ROWS, MAX_WEIGHT, poisson_weights, scratch
+from .replicate_sums import (
+    LIMB_BITS,
+    OFFSET,
+    ExactColumns,
+    exact_parts,
+    limb_bits,
+    limbs_of,
+    parts_value,
+)
 
-# Poisson(1) CDF, k = 0..MAX_WEIGHT: u below cdf[k] (and not below cdf[k−1]) is weight k.
-MAX_WEIGHT = 20
-_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(MAX_WEIGHT + 1)])
-# Values are summed as integers in units of 2**-OFFSET: every float64 is a multiple of it.
-OFFSET = 1074 + 53
-# Rows × replicates of one block of weights (8 MiB of float64; at most 2**21 rows).
-_BLOCK_ELEMENTS = 1 << 20
-# Rows per counter of the generator: a row's weights are a row of its block's values.
-BLOCK_ROWS = 256
+__all__ = [
+    "BLOCK_ROWS",
+    "LIMB_BITS",
+    "MAX_WEIGHT",
+    "METHOD",
+    "OFFSET",
+    "Bootstrap",
+    "ExactColumns",
+    "exact_parts",
+    "limb_bits",
+    "limbs_of",
+    "parts_value",
+    "percentile_interval",
+    "poisson_weights",
+]
+
+# Rows × replicates of one block of weights (2 MiB of float64: cache-sized; the limbs'
+# sums stay exact for at most 2**21 rows, limb_bits).
+_BLOCK_ELEMENTS = 1 << 18
 METHOD = "poisson bootstrap, percentile"
-
-
-def _poisson_table() -> tuple[np.ndarray, np.ndarray]:
-    """The Poisson(1) quantile of a 32-bit u, by its top 16 bits: a table of the weight of
-    each of the 65,536 cells, 255 where a cell straddles a threshold (then the thresholds
-    decide, rarely)."""
-    thresholds = np.minimum(np.round(_CDF * 2.0**32), 2.0**32).astype(np.uint64)
-    starts = np.arange(1 << 16, dtype=np.uint64) << np.uint64(16)
-    first = np.searchsorted(thresholds, starts, side="right")
-    last = np.searchsorted(thresholds, starts + np.uint64(0xFFFF), side="right")
-    table = np.where(first == last, first, 255).astype(np.uint8)
-    return table, thresholds
-
-
-_TABLE, _THRESHOLDS = _poisson_table()
-
-
-def _uniforms(keys: np.ndarray, replicates: int, seed: int) -> np.ndarray:
-    """(n, replicates) uint32 of the rows with these keys: Philox-4x64 keyed by the seed,
-    its counter the key's block of BLOCK_ROWS rows; a row's values are its block's row."""
-    n = keys.size
-    out = np.empty((n, replicates), dtype=np.uint32)
-    if n == 0:
-        return out
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    blocks = ordered // BLOCK_ROWS
-    starts = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1]])
-    ends = np.r_[starts[1:], n]
-    size = BLOCK_ROWS * replicates
-    for start, end in zip(starts.tolist(), ends.tolist()):
-        generator = np.random.Philox(key=seed, counter=[0, int(blocks[start]), 0, 0])
-        raw = generator.random_raw((size + 1) // 2).view(np.uint32)[:size]
-        out[order[start:end]] = raw.reshape(BLOCK_ROWS, replicates)[ordered[start:end] % BLOCK_ROWS]
-    return out
-
-
-def poisson_weights(keys, replicates: int, seed: int) -> np.ndarray:
-    """(n, replicates) Poisson(1) weights of the rows with these keys (non-negative
-    integers), as float64: the same for a key whatever rows come with it."""
-    keys = np.asarray(keys, dtype=np.int64)
-    if keys.size and keys.min() < 0:
-        raise ValueError("bootstrap keys are non-negative")
-    u = _uniforms(keys, replicates, seed)
-    weights = _TABLE[u >> 16]
-    straddle = weights == 255
-    if straddle.any():
-        weights[straddle] = np.searchsorted(_THRESHOLDS, u[straddle], side="right")
-    return weights.astype(np.float64)
-
-
-LIMB_BITS = 26
-
-
-def exact_parts(weights: np.ndarray, values: np.ndarray, groups=None, n_groups: int = 1):
-    """Σ_n weights[n, r]·values[n] per replicate r (and group), exactly, in parts:
-    ``(codes, sums)``, ``sums`` (replicates, len(codes)) int64, code = group·4096 +
-    2048 + u for a part in units of 2**u.
-
-    Every value is an integer multiple of the smallest ulp g among them; v/g is cut into
-    26-bit limbs (trunc and fmod of floats scaled by powers of 2: exact), so weight × limb
-    sums stay below 2**53 for at most 2**21 rows: the float64 matrix product is exact."""
-    n = weights.shape[0]
-    values = np.asarray(values, dtype=np.float64)
-    nonzero = values != 0
-    if n == 0 or not nonzero.any():
-        return [], np.zeros((weights.shape[1], 0), dtype=np.int64)
-    exponents = np.frexp(values[nonzero])[1]
-    low, high = int(exponents.min()) - 53, int(exponents.max())
-    limbs = -(-(high - low) // LIMB_BITS)
-    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, np.int64)
-    columns = np.zeros((n, n_groups * limbs))
-    rows = np.arange(n)
-    for k in range(limbs):
-        with np.errstate(over="ignore", invalid="ignore"):  # too large for this limb: 0
-            limb = np.fmod(np.trunc(np.ldexp(values, -low - LIMB_BITS * k)), 2.0**LIMB_BITS)
-        columns[rows, g * limbs + k] = np.where(np.isfinite(limb), limb, 0.0)
-    sums = (weights.T @ columns).astype(np.int64)
-    codes = [
-        group * 4096 + 2048 + low + LIMB_BITS * k for group in range(n_groups) for k in range(limbs)
-    ]
-    return codes, sums
-
-
-def parts_value(code: int, sums: np.ndarray) -> np.ndarray:
-    """The exact value of one code's (replicates,) sums, as Python integers in units of
-    2**-OFFSET (an object array)."""
-    return sums.astype(object) * (1 << (code % 4096 - 2048 + OFFSET))
-
-
-class ExactColumns:
-    """Exact per-replicate sums of one quantity, per group: int64 parts by code while
-    they are safe from overflow, folded into Python integers now and then."""
-
-    __slots__ = ("groups", "pending", "adds", "total")
-    FOLD_EVERY = 512  # parts below 2**53 each: 512 of them stay below 2**62
-
-    def __init__(self, replicates: int, groups: int = 1) -> None:
-        self.groups = groups
-        self.pending: dict[int, np.ndarray] = {}
-        self.adds = 0
-        self.total = np.zeros((replicates, groups), dtype=object)
-
-    def add(self, codes, sums) -> None:
-        pending = self.pending
-        for j, code in enumerate(codes):
-            if code in pending:
-                pending[code] += sums[:, j]
-            else:
-                pending[code] = sums[:, j].copy()
-        self.adds += 1
-        if self.adds >= self.FOLD_EVERY:
-            self.fold()
-
-    def add_shifted(self, codes, sums, shift: int) -> None:
-        """Add parts × 2^shift (shift > 0: a chunk in units of larger weights), exactly."""
-        if not shift:
-            self.add(codes, sums)
-            return
-        for j, code in enumerate(codes):
-            self.total[:, code // 4096] += parts_value(code, sums[:, j]) * (1 << shift)
-
-    def lift(self, shift: int) -> None:
-        """The sums × 2^shift (shift ≥ 0), exactly: into the units of smaller weights."""
-        if shift:
-            self.total = self.fold() * (1 << shift)
-
-    def fold(self) -> np.ndarray:
-        for code, halves in self.pending.items():
-            self.total[:, code // 4096] += parts_value(code, halves)
-        self.pending, self.adds = {}, 0
-        return self.total
-
-    def merge(self, other: ExactColumns) -> None:
-        self.fold()
-        self.total = self.total + other.fold()
 
 
 _CONTROLLER: list = []
@@ -218,11 +103,55 @@ class Bootstrap(Accumulator):
     def empty(self, classes=(), settings=None) -> Bootstrap:
         return Bootstrap(self.replicates, self.seed, top_k=self.top_k, bins=self.bins)
 
-    def _add(self, name: str, weights, values, groups=None, n_groups: int = 1) -> None:
+    def _column(self, name: str, groups: int = 1) -> ExactColumns:
         if name not in self.columns:
-            self.columns[name] = ExactColumns(self.replicates, n_groups)
-        codes, sums = exact_parts(weights, values, groups, n_groups)
-        self.columns[name].add_shifted(codes, sums, self.shift)
+            self.columns[name] = ExactColumns(self.replicates, groups)
+        return self.columns[name]
+
+    def _add_all(self, weights, items, grouped=(), which=None, groups: int = 1) -> None:
+        """Σ_n weights[n, r]·values[n] of each (name, values, integer) of ``items`` per
+        replicate, and of ``grouped`` per replicate and group (``which``: each row's),
+        exactly: every quantity's limbs (:func:`limbs_of`, as wide as :func:`limb_bits`
+        allows) side by side, one matrix product for them all, a group's rows at a time
+        (the rows sorted by group once; the ungrouped sums added over the groups)."""
+        n = weights.shape[0]
+        bounds = [0, n]
+        if grouped:
+            order = np.argsort(which, kind="stable")
+            bounds = np.searchsorted(which[order], np.arange(groups + 1)).tolist()
+            weights = weights[order]
+            items = [(name, values[order], integer) for name, values, integer in items]
+            grouped = [(name, values[order], integer) for name, values, integer in grouped]
+        bits = limb_bits(n)
+        pieces = []  # (name, low, limbs, matrix, grouped)
+        for kind, these in ((False, items), (True, grouped)):
+            for name, values, integer in these:
+                self._column(name, groups if kind else 1)
+                cut = limbs_of(values, integer, bits)
+                if cut is not None:
+                    pieces.append((name, cut[0], cut[1].shape[1], cut[1], kind))
+        if not pieces:
+            return
+        matrix = np.hstack([piece[3] for piece in pieces])
+        plain = None
+        for group in range(len(bounds) - 1):
+            a, b = bounds[group], bounds[group + 1]
+            if a == b:
+                continue
+            sums = (weights[a:b].T @ matrix[a:b]).astype(np.int64)
+            plain = sums if plain is None else plain + sums  # below 2^53: all rows' bound
+            j = 0
+            for name, low, count, _, kind in pieces:
+                if kind:
+                    codes = [group * 4096 + 2048 + low + bits * k for k in range(count)]
+                    self.columns[name].add_shifted(codes, sums[:, j : j + count], self.shift)
+                j += count
+        j = 0
+        for name, low, count, _, kind in pieces:
+            if not kind and plain is not None:
+                codes = [2048 + low + bits * k for k in range(count)]
+                self.columns[name].add_shifted(codes, plain[:, j : j + count], self.shift)
+            j += count
 
     @property
     def sums(self) -> dict[str, np.ndarray]:
@@ -247,46 +176,58 @@ class Bootstrap(Accumulator):
                 self._add_rows(scored, losses, part, keys[part])
 
     def _add_rows(self, scored, losses, part, keys) -> None:
-        w = poisson_weights(keys, self.replicates, self.seed)
+        shape = (len(keys), self.replicates)
+        w = poisson_weights(keys, self.replicates, self.seed, scratch("weights", shape))
         s = None if scored.sample_weights is None else scored.sample_weights[part]
-        ones = np.ones(w.shape[0])
-        samples = ones if s is None else s
+        counts = s is None  # unweighted: the hits and counts are 0 or 1 (one limb each)
+        samples = np.ones(w.shape[0]) if s is None else s
         terms = losses[part] if s is None else np.where(s > 0, s * losses[part], 0.0)
         finite = np.isfinite(terms)
         if not finite.all():
             self.nonfinite += int((~finite).sum())
             terms = np.where(finite, terms, 0.0)
-        self._add("loss", w, terms)
+        items = [("loss", terms, False)]
         if s is not None:  # Σ w·s·l exactly, not Σ w·RN(s·l) (see .exact.exact_ratio)
-            self._add("loss", w, np.where(finite, product_errors(s, losses[part]), 0.0))
-        self._add("samples", w, samples)
+            items.append(("loss", np.where(finite, product_errors(s, losses[part]), 0.0), False))
+        items.append(("samples", samples, counts))
         if scored.denominators is not None:
-            self._add("divisor", w, np.asarray(scored.denominators[part], dtype=np.float64))
+            items.append(("divisor", np.asarray(scored.denominators[part], np.float64), False))
+        bins = self._metric_items(scored, part, s, samples, counts, items)
+        if bins is None:
+            self._add_all(w, items)
+        else:
+            self._add_all(w, items, bins[1], bins[0], self.bins)
+
+    def _metric_items(self, scored, part, s, samples, counts, items):
+        """The hits, top-k and Brier of the rows (added to ``items``), and (each row's bin,
+        the calibration bins' items), or None without probabilities."""
         q = None if scored.probabilities is None else scored.probabilities[part]
         if scored.columns is not None and q is not None:  # multi-label: every class right
             agree = (q >= 0.5) == (scored.positives[part] >= 0.5)
-            self._add("hits", w, samples * agree.all(axis=1))
-            return
+            items.append(("hits", samples * agree.all(axis=1), counts))
+            return None
         if scored.labels is None or scored.predicted is None:
-            return
+            return None
         labels = scored.labels[part]
-        self._add("hits", w, samples * (labels == scored.predicted[part]))
+        items.append(("hits", samples * (labels == scored.predicted[part]), counts))
         if q is None:
-            return
+            return None
         self.has_metrics = True
         targets = None if scored.targets is None else scored.targets[part]
-        self._add("top_k", w, samples * metrics.top_k_hits(labels, q, self.top_k))
+        items.append(("top_k", samples * metrics.top_k_hits(labels, q, self.top_k), counts))
         brier = metrics.brier_rows(labels, targets, q)
-        self._add("brier", w, samples * brier)
+        items.append(("brier", samples * brier, False))
         if s is not None:
-            self._add("brier", w, product_errors(s, brier))
+            items.append(("brier", product_errors(s, brier), False))
         confidence = q.max(axis=1)
         correct = (q.argmax(axis=1) == labels).astype(np.float64)
         edges = np.arange(self.bins + 1) / self.bins  # as metrics.calibration_bins
         which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, self.bins - 1)
-        self._add("bin_weight", w, samples, which, self.bins)
-        self._add("bin_confidence", w, samples * confidence, which, self.bins)
-        self._add("bin_correct", w, samples * correct, which, self.bins)
+        return which, [
+            ("bin_weight", samples, counts),
+            ("bin_confidence", samples * confidence, False),
+            ("bin_correct", samples * correct, counts),
+        ]
 
     def _meet(self, exponent: int) -> int:
         """Sums in units of 2^exponent meet these: the shift (≥ 0) that brings them here."""
