@@ -91,6 +91,7 @@ def files(tmp_path):
         "pq_bad": csv("pq_bad.csv", "p_a,p_b,q_a,q_b", ["0.5,0.5,0.4,0.6", "x,0.1,0.5,0.5"]),
         "dists": str(tmp_path / "dists.npz"),
         "html": str(tmp_path / "report.html"),
+        "chat": "examples/chat-logprobs.jsonl",
     }
 
 
@@ -120,6 +121,7 @@ PREDICTION_CASES = {
         ["--pred-array", "scores", "--holds", "logprobs"],
     ),  # fmt: skip
     "labels_file": ("values", ["--labels-file", "tokens"], []),
+    "logprobs_mode": ("chat", ["--logprobs-mode", "chat"], ["--logprobs-mode", "vllm"]),
 }
 DISTRIBUTION_CASES = {
     "input_format": ("dist", ["--input-format", "csv"], ["--input-format", "json"]),
@@ -129,12 +131,14 @@ DISTRIBUTION_CASES = {
     "pred_array": ("dists", ["--pred-array", "scores"], ["--pred-array", "nope"]),
     "holds": ("refused", ["--holds", "logits"], "prediction files"),
     "labels_file": ("refused", ["--labels-file", "tokens"], "no labels"),
+    "logprobs_mode": ("refused", ["--logprobs-mode", "chat"], "only the log-prob"),
 }
 # kl and js read a table's P and Q columns.
 PAIR_FILES = {"dist": "pq", "dist_ids": "pq_ids", "dist_bad": "pq_bad"}
 PAIR_REFUSED = {"pred_array": ("refused", ["--pred-array", "scores"], "not the arrays")}
-# compare needs every row of both files.
+# compare needs every row of both files; calibrate every class's values.
 COMPARE_REFUSED = {"on_error": ("refused", ["--on-error", "skip"], "misalign")}
+CALIBRATE_REFUSED = {"logprobs_mode": ("refused", ["--logprobs-mode", "chat"], "only the log-prob")}
 
 EVERY = [(c, o) for c in PREDICTION_COMMANDS for o in READ_OPTIONS + LABEL_OPTIONS] + [
     (c, o) for c in DISTRIBUTION_COMMANDS for o in READ_OPTIONS
@@ -143,9 +147,8 @@ EVERY = [(c, o) for c in PREDICTION_COMMANDS for o in READ_OPTIONS + LABEL_OPTIO
 
 def _case(command, option):
     if command in PREDICTION_COMMANDS:
-        return (COMPARE_REFUSED if command == "compare" else {}).get(
-            option, PREDICTION_CASES[option]
-        )
+        refused = {"compare": COMPARE_REFUSED, "calibrate": CALIBRATE_REFUSED}.get(command, {})
+        return refused.get(option, PREDICTION_CASES[option])
     if command in ("kl", "js"):
         name, good, bad = PAIR_REFUSED.get(option, DISTRIBUTION_CASES[option])
         return PAIR_FILES.get(name, name), good, bad
@@ -160,7 +163,7 @@ def _paths(files, args):
 def test_each_file_option_is_read_or_refused_by_each_command(xent_cli, files, command, option):
     name, good, bad = _case(command, option)
     if name == "refused":
-        path = files["dists"] if command == "entropy" else files["pq"]
+        path = {"entropy": files["dists"], "calibrate": files["chat"]}.get(command, files["pq"])
         result = _run(xent_cli, files, command, path, *_paths(files, good))
         assert result.exit_code == 2, result.output
         flag = "--" + option.replace("_", "-")
@@ -189,6 +192,7 @@ def test_each_file_option_is_read_or_refused_by_each_command(xent_cli, files, co
         ["--pred-array", "scores"],
         ["--holds", "logits"],
         ["--labels-file", "tokens.npy"],
+        ["--logprobs-mode", "chat"],
         ["--label-column", "y"],
         ["--label-columns", "t_a,t_b"],
     ],

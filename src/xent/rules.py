@@ -192,6 +192,14 @@ def _check_distribution_file(evaluation) -> None:
     probabilities (``ScoreOptions.logits``: logits): the options that read an array
     file's labels or say what its values hold are refused, not ignored."""
     measure, read = evaluation.measure, evaluation.read
+    if read.logprobs_mode != "auto" and measure in ("entropy", "kl", "js", "temperature"):
+        what = "fits a temperature to" if measure == "temperature" else "reads"
+        raise UsageError(
+            f"{'calibrate' if measure == 'temperature' else measure} {what} every class's "
+            "values: a logprobs file holds only the log-prob of each token that came "
+            "(xent compute scores it)",
+            parameter="logprobs_mode",
+        )
     if measure not in ("entropy", "kl", "js"):
         return
     if read.labels_file is not None:

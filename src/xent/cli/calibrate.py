@@ -9,9 +9,10 @@ import typer
 
 from . import params as p
 from . import params_calibration as pc
+from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import Calibrator, Holds, OnError, OutputFormat
+from .choices import Calibrator, Holds, LogprobsMode, OnError, OutputFormat
 
 PredictionsOption = typer.Option(
     "--output",
@@ -37,6 +38,7 @@ def calibrate(
     pred_array: p.PredArrayOption = None,
     holds: p.HoldsOption = Holds.auto,
     labels_file: p.LabelsFileOption = None,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     from_logits: p.FromLogitsOption = False,
     clip: p.ClipOption = None,
     renormalize: p.RenormalizeOption = False,

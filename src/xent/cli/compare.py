@@ -11,9 +11,10 @@ import typer
 from ..errors import UsageError
 from . import params as p
 from . import params_calibration as pc
+from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import GateOn, Holds, OnError, OutputFormat
+from .choices import GateOn, Holds, LogprobsMode, OnError, OutputFormat
 
 
 def _is_number(text: str) -> bool:
@@ -107,6 +108,7 @@ def compare(
     pred_array: p.PredArrayOption = None,
     holds: p.HoldsOption = Holds.auto,
     labels_file: p.LabelsFileOption = None,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     classes: p.ClassesOption = None,
     from_logits: p.FromLogitsOption = False,
     clip: p.ClipOption = None,

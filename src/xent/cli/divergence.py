@@ -11,9 +11,10 @@ import typer
 from ..errors import UsageError
 from ..units import unit_name
 from . import params as o
+from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, output_format
-from .choices import Holds, OnError, OutputFormat, Reduction
+from .choices import Holds, LogprobsMode, OnError, OutputFormat, Reduction
 
 POption = Annotated[
     Optional[List[str]],
@@ -108,6 +109,7 @@ def kl(
     pred_array: o.PredArrayOption = None,
     holds: o.HoldsOption = Holds.auto,
     labels_file: o.LabelsFileOption = None,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     q_file: QFileOption = None,
     base: o.BaseOption = "e",
     fmt: o.FormatOption = OutputFormat.auto,
@@ -153,6 +155,7 @@ def js(
     pred_array: o.PredArrayOption = None,
     holds: o.HoldsOption = Holds.auto,
     labels_file: o.LabelsFileOption = None,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     q_file: QFileOption = None,
     base: o.BaseOption = "e",
     fmt: o.FormatOption = OutputFormat.auto,

@@ -9,9 +9,10 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
+from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, render_report
-from .choices import Holds, OnError, OutputFormat, Reduction
+from .choices import Holds, LogprobsMode, OnError, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
@@ -39,6 +40,7 @@ def entropy(
     pred_array: p.PredArrayOption = None,
     holds: p.HoldsOption = Holds.auto,
     labels_file: p.LabelsFileOption = None,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     from_logits: p.FromLogitsOption = False,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,

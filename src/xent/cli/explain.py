@@ -11,9 +11,10 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
+from . import params_language as lp
 from . import parse
 from .app import XentCommand, app, output_format, save_pictures
-from .choices import Holds, OnError, OutputFormat
+from .choices import Holds, LogprobsMode, OnError, OutputFormat
 
 ALTERNATIVES = (
     "the ECE's bins are a file's (--file): several --pred of one label are alternative "
@@ -72,6 +73,7 @@ def explain(
     pred_array: p.PredArrayOption = None,
     holds: p.HoldsOption = Holds.auto,
     labels_file: p.LabelsFileOption = None,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     from_logits: p.FromLogitsOption = False,
     bins: p.BinsOption = 15,
     base: p.BaseOption = "e",

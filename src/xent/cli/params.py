@@ -91,6 +91,7 @@ READ_OPTIONS = (
     "pred_array",
     "holds",
     "labels_file",
+    "logprobs_mode",
 )
 LABEL_OPTIONS = ("label_column", "label_columns")
 

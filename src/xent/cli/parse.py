@@ -213,6 +213,7 @@ def distribution_read_options(params: dict[str, Any]):
         holds=choice(params.get("holds"), "auto"),
         labels_file=params.get("labels_file"),
         q_file=params.get("q_file"),
+        logprobs_mode=choice(params.get("logprobs_mode"), "auto"),
     )
 
 
@@ -225,6 +226,7 @@ FILE_DEFAULTS = {
     "pred_array": None,
     "holds": "auto",
     "labels_file": None,
+    "logprobs_mode": "auto",
     "label_column": "label",
     "label_columns": None,
 }

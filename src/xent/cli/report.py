@@ -11,9 +11,10 @@ import typer
 from ..errors import UsageError
 from . import params as p
 from . import params_calibration as pc
+from . import params_language as lp
 from . import parse
 from .app import Terminal, XentCommand, app
-from .choices import Holds, OnError
+from .choices import Holds, LogprobsMode, OnError
 
 HTML_ONLY = "the report is an HTML page: give -o FILE (or redirect stdout)"
 WORST_PER_FILE = (
@@ -36,6 +37,7 @@ def report(
     pred_array: p.PredArrayOption = None,
     holds: p.HoldsOption = Holds.auto,
     labels_file: p.LabelsFileOption = None,
+    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     input_format: p.InputFormatOption = None,
     label_column: p.LabelColumnOption = "label",
     label_columns: p.LabelColumnsOption = None,
