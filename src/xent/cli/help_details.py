@@ -4,6 +4,10 @@ scripts/cli_reference.py) gives each option its full text from here, keyed by th
 help. Not imported by the commands: only by the reference and its test."""
 
 DETAILS = {
+    "Counts per row (summed) or per document.": (
+        "Whose the byte and word counts are: each row's (default; summed), or each "
+        "document's, the same on all its rows (taken once; needs --sequence-column)."
+    ),
     "Class names, comma-separated.": (
         "Class names, comma-separated (default: $XENT_CLASSES; five classes are the "
         "article's dog,fox,horse,eagle,squirrel; otherwise 0,1,2,...)."

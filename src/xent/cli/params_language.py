@@ -50,8 +50,8 @@ CountsPerOption = Annotated[
     CountsPer,
     typer.Option(
         "--counts-per",
-        help="Whose the byte and word counts are: each row's (default; summed), or each "
-        "document's, the same on all its rows (taken once; needs --sequence-column).",
+        metavar="WHOSE",
+        help="Counts per row (summed) or per document.",
         rich_help_panel=DECIDE,
     ),
 ]
