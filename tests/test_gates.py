@@ -136,12 +136,34 @@ def test_gate_rules_are_one_line_before_reading(xent_cli, args, message):
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_bound_gate_on_vectors_is_refused(xent_cli):
-    result = xent_cli(
+def test_a_bound_gate_on_vectors_gates_as_on_a_file(xent_cli, tmp_path):
+    """Rows given as arguments have the file's interval (0.3: before, refused): one row
+    has none and fails a bound gate, as a file of one row does; several gate on it."""
+    one = xent_cli(
         "compute", "-l", "dog", "-p", "0.4,0.3,0.05,0.05,0.2", "--ci", "0.95",
         "--gate-on", "upper", "--fail-above", "1",
     )  # fmt: skip
-    assert result.exit_code == 2 and "give a file" in result.stderr
+    assert one.exit_code == 3 and "no interval could be computed" in one.stderr
+    rows = [("dog", "0.4,0.3,0.05,0.05,0.2"), ("fox", "0.2,0.5,0.1,0.1,0.1")]
+    rows += [("dog", "0.7,0.1,0.1,0.05,0.05"), ("horse", "0.3,0.3,0.2,0.1,0.1")]
+    given = [arg for label, pred in rows for arg in ("-l", label, "-p", pred)]
+    lines = ["label,dog,fox,horse,eagle,squirrel"] + [f"{lb},{p}" for lb, p in rows]
+    path = tmp_path / "rows.jsonl"
+    names = lines[0].split(",")
+    path.write_text(
+        "".join(
+            json.dumps(dict(zip(names, [line.split(",")[0], *map(float, line.split(",")[1:])])))
+            + "\n"
+            for line in lines[1:]
+        )
+    )
+    gate = ["--ci", "0.9", "--gate-on", "upper", "-f", "plain"]
+    for limit, code in (("1.2", 3), ("1.3", 0)):  # the upper bound: 1.2924875315059103
+        vectors = xent_cli("compute", *given, *gate, "--fail-above", limit)
+        file = xent_cli("compute", "-i", path, *gate, "--fail-above", limit)
+        assert vectors.exit_code == file.exit_code == code
+        assert vectors.stdout == file.stdout
+        assert vectors.stdout.startswith("0.8938876922017333 [")
 
 
 def test_one_row_has_no_interval_and_fails_a_bound_gate(xent_cli, tmp_path):

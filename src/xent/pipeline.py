@@ -233,7 +233,7 @@ def vector_report(
     if run.totals.ignored:
         keep = ~np.isin(chunk.labels, _ignored(chunk, options))
         kept = [text for text, k in zip(kept, keep) if k]
-    return report(
+    result = report(
         run.totals,
         details,
         options,
@@ -243,6 +243,12 @@ def vector_report(
         notes=notes,
         task=run.task,
     )
+    if options.ci is not None:  # the same intervals as a file of these rows
+        from .results import confidence
+
+        result.ci, said = confidence(run.totals, options, run.totals.rows, run.task)
+        result.notes.extend(said)
+    return result
 
 
 def _ignored(chunk, options: ScoreOptions):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -197,6 +197,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Metrics beside the loss for a batch (top-k accuracy, Brier, ECE), by name.
     metrics: dict[str, float] = field(default_factory=dict)
+    # With --ci: the bootstrap intervals (an xent.results.Intervals), as a file's summary.
+    ci: Any = None
 
     @property
     def unit(self) -> str:

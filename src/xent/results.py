@@ -223,16 +223,27 @@ def summarize(
         summary.notes.append(zero_columns_note(summary.zero_columns))
     if n and math.isfinite(mean):
         summary.skill = skill(totals, options, mean, task)
-    if totals.bootstrap is not None and options.ci is not None and n == 1:
-        summary.notes.append(NO_INTERVAL)
-    elif totals.bootstrap is not None and options.ci is not None and n:
-        summary.ci = intervals(totals.bootstrap, options)
-        if task == "binary" and "brier_score" in summary.ci.bounds:
-            low, high = summary.ci.bounds["brier_score"]
-            summary.ci.bounds["brier_score"] = (low / 2, high / 2)
-        if totals.bootstrap.nonfinite:
-            summary.notes.append("the loss is infinite in some rows: its interval is infinite")
+    summary.ci, said = confidence(totals, options, n, task)
+    summary.notes.extend(said)
     return summary
+
+
+def confidence(
+    totals: Totals, options: ScoreOptions, rows: int, task: str
+) -> tuple[Intervals | None, list[str]]:
+    """The ``--ci`` intervals of a run of ``rows`` rows (files and rows given as arguments
+    alike: the same bootstrap, keyed by the same row numbers), and what to say of them."""
+    if totals.bootstrap is None or options.ci is None or not rows:
+        return None, []
+    if rows == 1:
+        return None, [NO_INTERVAL]
+    ci = intervals(totals.bootstrap, options)
+    if task == "binary" and "brier_score" in ci.bounds:
+        low, high = ci.bounds["brier_score"]
+        ci.bounds["brier_score"] = (low / 2, high / 2)
+    if totals.bootstrap.nonfinite:
+        return ci, ["the loss is infinite in some rows: its interval is infinite"]
+    return ci, []
 
 
 def zero_columns(totals: Totals) -> list[str]:

@@ -101,12 +101,12 @@ def compute(
         "or pipe a file in (see 'xent compute --help')",
     )
     if files is None:  # vectors: one chunk, scored as a file is
-        if on != "estimate":
-            raise UsageError("--gate-on upper/lower gate on a file's --ci interval: give a file")
+        refuse_for_vectors(params)
         evaluation = parse.evaluation(params, None, metrics=view.fmt != "plain")
         report = api.evaluate(evaluation, parse.vectors(params, evaluation.score))
         render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
-        return gate(fail_above, report.cross_entropy, view.reduction, report.unit)
+        bounds = report.ci.bounds.get("mean_cross_entropy") if report.ci else None
+        return gate(fail_above, report.cross_entropy, view.reduction, report.unit, on, bounds)
     from .files import score_files, summary_format, wants_metrics
 
     shown = summary_format(view)
@@ -114,6 +114,36 @@ def compute(
     summary = score_files(evaluation, files, view, shown)
     bounds = summary.ci.bounds.get("mean_cross_entropy") if summary.ci else None
     return gate(fail_above, summary.cross_entropy, view.reduction, summary.unit, on, bounds)
+
+
+# What the rows given as arguments cannot take, and why (each refused when given, rather
+# than ignored): (parameter, its default, the reason).
+NOT_FOR_VECTORS = (
+    ("by_file", False, "reads several files"),
+    ("cluster", None, "scores files on a cluster"),
+    ("workers", None, "sets the workers of --cluster local, which scores files"),
+    ("logprobs_mode", "auto", "says how a logprobs file is laid out"),
+    ("vocab_size", None, "bounds the entropy of a logprobs file's top_logprobs"),
+    ("worst", 0, "picks a file's worst rows, and every row given as arguments is listed"),
+    (
+        "classes_shown",
+        "20",
+        "limits a file's per-class table; the rows given as arguments list every class",
+    ),
+)
+
+
+def refuse_for_vectors(params: dict) -> None:
+    """One line for an option that means nothing for rows given as arguments."""
+    for name, default, why in NOT_FOR_VECTORS:
+        if parse.choice(params.get(name)) != default:
+            raise UsageError(f"{why}: give --file, or leave it out", parameter=name)
+    if params.get("ci") is not None and parse.choice(params.get("fmt")) == "csv":
+        raise UsageError(
+            "-f csv writes one line per row given as arguments, with no place for an "
+            "interval: use -f table, json or plain (or give --file)",
+            parameter="ci",
+        )
 
 
 def gate(

@@ -79,6 +79,10 @@ def report_to_dict(report) -> dict:
         samples=samples,
         notes=list(report.notes),
     )
+    if getattr(report, "ci", None) is not None:  # --ci: a file's "ci" object
+        from .summary_output import ci_dict
+
+        data["ci"] = ci_dict(report.ci)
     if getattr(report, "metrics", None):  # batch metrics: top-k accuracy, Brier, ECE
         data.update(
             (name, v if isinstance(v, int) else json_number(v))

@@ -126,15 +126,65 @@ def report_renderable(report, precision: int = 4) -> Group:
     else:
         parts.append(Text(f"in {unit} (log base {base_label(report.base)})", style="dim"))
     metrics = getattr(report, "metrics", None)
-    if metrics:  # beside the loss of a batch
+    if metrics and report.ci is None:  # beside the loss of a batch (with --ci: below)
         shown = [
             (f"top-{metrics['k']} accuracy", metrics["top_k_accuracy"], ""),
             ("Brier score", metrics["brier_score"], ""),
             (f"ECE ({metrics['bins']} bins)", metrics["ece"], ""),
         ]
         parts.append(_summary(shown, "", precision))
+    if report.ci is not None:
+        parts += interval_parts(report, precision)
     parts += [Text(visible(note), style="dim") for note in report.notes]
     return Group(*parts)
+
+
+# The bootstrap's statistics as the vector table names them, in the files' order.
+INTERVAL_NAMES = {
+    "mean_cross_entropy": "mean cross-entropy",
+    "perplexity": "perplexity",
+    "accuracy": "top-1 accuracy",
+    "top_k_accuracy": "top-{k} accuracy",
+    "brier_score": "Brier score",
+    "ece": "ECE ({bins} bins)",
+}
+
+
+def interval_parts(report, precision: int) -> list[RenderableType]:
+    """``--ci``: each statistic's estimate and its interval, and how they were drawn."""
+    ci, metrics = report.ci, getattr(report, "metrics", None) or {}
+    k = metrics.get("k", 1)
+    estimates = {
+        "mean_cross_entropy": math.nan if report.reduction == "sum" else report.cross_entropy,
+        "perplexity": report.perplexity,
+        "accuracy": metrics.get("top_k_accuracy", math.nan) if k == 1 else math.nan,
+        "top_k_accuracy": metrics.get("top_k_accuracy", math.nan),
+        "brier_score": metrics.get("brier_score", math.nan),
+        "ece": metrics.get("ece", math.nan),
+    }
+    cells = []
+    for name, label in INTERVAL_NAMES.items():
+        if name not in ci.bounds or (name == "top_k_accuracy" and k == 1):
+            continue
+        low, high = ci.bounds[name]
+        shown = estimates[name]
+        cells.append(
+            [
+                label.format(k=k, bins=metrics.get("bins", "")),
+                "" if math.isnan(shown) else number(shown, precision),
+                f"[{number(low, precision)}, {number(high, precision)}]",
+            ]
+        )
+    columns = [
+        Column("", "left", "bold"),
+        Column(""),
+        Column(f"{100 * ci.level:g}% interval", "left"),
+    ]
+    note = (
+        f"[low, high]: {100 * ci.level:g}% intervals, poisson bootstrap "
+        f"({ci.replicates} replicates, seed {ci.seed}), as for a file of these rows"
+    )
+    return [fitted_table(columns, cells, grid=True), Text(note, style="dim")]
 
 
 def render_table(report, out, *, precision: int = 4, console: Console | None = None) -> None:
