@@ -101,8 +101,8 @@ def compute(
         "or pipe a file in (see 'xent compute --help')",
     )
     if files is None:  # vectors: one chunk, scored as a file is
-        refuse_for_vectors(params)
         evaluation = parse.evaluation(params, None, metrics=view.fmt != "plain")
+        refuse_for_vectors(params)  # after the values' own checks
         report = api.evaluate(evaluation, parse.vectors(params, evaluation.score))
         render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
         bounds = report.ci.bounds.get("mean_cross_entropy") if report.ci else None
