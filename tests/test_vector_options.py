@@ -127,6 +127,7 @@ CASES = {
     "vocab_size": ([], ["--vocab-size", "50000"], "json"),
     "byte_column": ([], ["--byte-column", "bytes"], "json"),
     "word_column": ([], ["--word-column", "words"], "json"),
+    "counts_per": ([], ["--counts-per", "document"], "json"),
     "fail_above": ([], ["--fail-above", "0.5"], "json"),
     "gate_on": (["--ci", "0.9", "--fail-above", "1.1"], ["--gate-on", "upper"], "json"),
     "base": ([], ["--base", "2"], "json"),
@@ -179,3 +180,10 @@ def test_each_option_changes_vector_output_or_is_refused(xent_cli, tmp_path, nam
         return
     seen = (plain.exit_code, plain.stdout, files_plain)
     assert seen != (given.exit_code, given.stdout, files_given), f"{option} ignored"
+
+
+def test_one_vector_in_plain_says_why_on_stderr(xent_cli):
+    args = ["compute", "-l", "dog", "-p", "0.4,0.3,0.05,0.05,0.2", "--ci", "0.9", "-f", "plain"]
+    result = xent_cli(*args)
+    assert result.exit_code == 0 and result.stdout == "0.916290731874155\n"
+    assert result.stderr == "xent: one row: no confidence interval can be given (--ci needs two)\n"

@@ -106,6 +106,8 @@ def compute(
         report = api.evaluate(evaluation, parse.vectors(params, evaluation.score))
         render_report(report, view.fmt, view.precision, svg=view.svg, html=view.html)
         bounds = report.ci.bounds.get("mean_cross_entropy") if report.ci else None
+        if params.get("ci") is not None:
+            say_no_interval(report, view.fmt)
         return gate(fail_above, report.cross_entropy, view.reduction, report.unit, on, bounds)
     from .files import score_files, summary_format, wants_metrics
 
@@ -123,6 +125,7 @@ NOT_FOR_VECTORS = (
     ("cluster", None, "scores files on a cluster"),
     ("workers", None, "sets the workers of --cluster local, which scores files"),
     ("logprobs_mode", "auto", "says how a logprobs file is laid out"),
+    ("counts_per", "row", "says whose a file's byte and word counts are"),
     ("vocab_size", None, "bounds the entropy of a logprobs file's top_logprobs"),
     ("worst", 0, "picks a file's worst rows, and every row given as arguments is listed"),
     (
@@ -144,6 +147,18 @@ def refuse_for_vectors(params: dict) -> None:
             "interval: use -f table, json or plain (or give --file)",
             parameter="ci",
         )
+
+
+def say_no_interval(report, fmt) -> None:
+    """``-f plain`` prints the number alone: with ``--ci`` on one row, why there is no
+    interval beside it goes to stderr (as for a file of one row)."""
+    from .app import error_line, output_format
+
+    if output_format(fmt) == "plain":
+        from ..results import NO_INTERVAL
+
+        if NO_INTERVAL in report.notes:
+            error_line(NO_INTERVAL)
 
 
 def gate(
