@@ -94,6 +94,14 @@ def test_the_ci_gate_example_runs(tmp_path):
     )
     assert bad.returncode == 3
     assert "gate failed" in bad.stdout and '"cross_entropy"' in bad.stdout
+    assert "interval gate passed" in ok.stdout  # [0.3134..., 0.7165...] is below 0.8
+    assert "0.5067740669573996 [0.3134009035064773, 0.7165167820085073]" in ok.stdout
+    wide = subprocess.run(
+        [*run, "0.6", "0.7"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert wide.returncode == 3 and "gate passed" in wide.stdout  # the estimate's gate
+    assert "interval gate failed: the interval reaches above 0.7" in wide.stdout
+    assert "the upper bound of the mean cross-entropy's interval 0.7165167820085073" in wide.stderr
 
 
 # --------------------------------------------------------------------------- bootstrap
