@@ -268,6 +268,32 @@ def test_workers_and_temporary_files_end_with_xent(tmp_path, long_csv, signum):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv", "small.csv"]
 
 
+@pytest.mark.skipif(not IS_LINUX, reason="forked CSV workers")
+def test_a_termination_swallowed_while_workers_fork_ends_the_run_at_once(long_csv):
+    """The SIGHUP of the test above sometimes came while the workers were being forked:
+    Python ignores an exception raised in an at-fork hook, so the run went on to the end of
+    the file (30 s under load, past the test's minute on a slower day) before it exited
+    129. Here the hook raises it every time: the run stops at once, long before the rows."""
+    code = (
+        "import os, signal, sys\n"
+        "from xent import lifeline\n"
+        "os.register_at_fork(after_in_parent=lambda: lifeline.terminate(signal.SIGHUP))\n"
+        "from xent._console import main\n"
+        f"sys.argv = ['xent', 'compute', '-i', {str(long_csv)!r}, '-r', 'none', '-f', 'csv']\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment(XENT_CSV_WORKERS="2"),
+        capture_output=True,
+        timeout=300,
+    )
+    assert result.returncode == 128 + signal.SIGHUP, result.stderr
+    assert b"Traceback" not in result.stderr
+    rows = result.stdout.count(b"\n")
+    assert rows < 1_500_000 // 2, f"{rows:,} rows written after the signal"
+
+
 def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path):
     data = tmp_path / "in.csv"
     data.write_text(ROWS)

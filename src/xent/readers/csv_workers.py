@@ -17,7 +17,7 @@ from itertools import count
 from typing import NamedTuple, Protocol
 
 from ..errors import DataError, ResourceError, UsageError
-from ..lifeline import follow_parent
+from ..lifeline import check_terminated, follow_parent
 from .chunks import PredictionChunk
 from .csv_parse import CsvChunkParser
 from .text_chunks import TextChunk, decode
@@ -106,6 +106,7 @@ def parse_in_workers(parser: CsvChunkParser, pieces: Iterable[TextChunk], worker
         waiting: deque = deque()
         pieces = iter(pieces)
         for i in count():
+            check_terminated()  # a SIGTERM or SIGHUP swallowed while a worker was forked
             try:
                 piece = next(pieces)
             except StopIteration:

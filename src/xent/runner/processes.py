@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from ..errors import DataError, XentError
-from ..lifeline import follow_parent
+from ..lifeline import check_terminated, follow_parent
 from ..parts import Part, slim
 from ..readers.csv_workers import CsvTasks, ReadTask, read_task, worker_lost
 from .reduce import GROUP_CHUNKS, merged
@@ -89,6 +89,9 @@ class Processes:
         try:
             batch: list[ReadTask] = []
             while True:
+                # A SIGTERM or SIGHUP that came while the workers were forked was swallowed
+                # (Python ignores an exception raised in an at-fork hook): end the run here.
+                check_terminated()
                 try:
                     task = next(pending)
                 except StopIteration:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..errors import DataError, param
+from ..lifeline import check_terminated
 from ..options import ScoreOptions
 from ..parts import Part, RowValues
 from ..scorer import Detail, ScoredRows
@@ -112,6 +113,9 @@ def reduce_parts(
     run: Run | None = None
     reduce: InOrder | None = None
     for part in parts:
+        # A SIGTERM or SIGHUP whose SystemExit Python swallowed (it came while an at-fork
+        # hook ran: a worker started) ends the run here, at the next part, not at its end.
+        check_terminated()
         if run is None:
             # Totals that keep what the parts keep: nothing a part was not asked for.
             run = Run(part.totals.empty(), source, part.numbered, part.task)
