@@ -196,6 +196,7 @@ class RowOutput:
                 chunk.classes,
                 numbered=chunk.numbered,
                 precision=self.precision,
+                tokens=getattr(chunk, "task", None) == "tokens",
             )
         self.writer.write(scored)
 

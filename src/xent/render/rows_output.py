@@ -24,9 +24,19 @@ def _positive_names(values, names: list[str]) -> list[str]:
 
 class RowWriter:
     def __init__(
-        self, fmt: str, out, classes: list[str], *, numbered: str = "line", precision: int = 4
+        self,
+        fmt: str,
+        out,
+        classes: list[str],
+        *,
+        numbered: str = "line",
+        precision: int = 4,
+        tokens: bool = False,
     ) -> None:
         self.fmt, self.out, self.classes = fmt, out, classes
+        # Token rows (a logprobs file): no label or prediction, only each token's loss
+        # (empty in CSV, null in JSON, left out of the table).
+        self.tokens = tokens
         self.precision = precision
         self.rows = 0
         self.header = ROW_HEADER if numbered == "line" else [*ROW_HEADER[:-1], "source_row"]
@@ -39,7 +49,8 @@ class RowWriter:
             require_encodable(self.out, self.classes, "class name")
             csv.writer(self.out, lineterminator="\n").writerow(self.header)
         elif self.fmt == "table":
-            self.out.write(f"{'row':>8}  {'line':>8}  {'cross-entropy':>14}  label → predicted\n")
+            tail = "" if self.tokens else "  label → predicted"
+            self.out.write(f"{'row':>8}  {'line':>8}  {'cross-entropy':>14}{tail}\n")
 
     def write(self, scored) -> None:
         if not self.started:
@@ -57,6 +68,8 @@ class RowWriter:
             # A logprobs file's tokens have no arg-max: nothing is predicted but the token.
             found = scored.labels if scored.predicted is None else scored.predicted
             predicted = [names[i] for i in found.tolist()]
+        if self.tokens:
+            labels = predicted = [None] * len(scored.losses)
         losses = [full_precision(x) for x in scored.losses.tolist()]
         if self.fmt == "plain":
             self.out.write("".join(x + "\n" for x in losses))
@@ -80,6 +93,14 @@ class RowWriter:
             )
         else:
             shown = f"{{:>14.{self.precision}f}}"
+            if self.tokens:
+                self.out.write(
+                    "".join(
+                        f"{r:>8}  {n:>8}  {shown.format(float(x))}\n"
+                        for r, n, x in zip(rows, lines, losses)
+                    )
+                )
+                return
             self.out.write(
                 "".join(
                     f"{r:>8}  {n:>8}  {shown.format(float(x))}  {visible(lab)} → {visible(p)}\n"

@@ -143,7 +143,27 @@ def skill_dict(skill) -> dict | None:
     }
 
 
+# Token rows (a logprobs file: each token's log-probability, not a distribution over
+# classes): what JSON leaves null for them, and why (in "notes").
+TOKEN_NOTE = (
+    "token rows: each token's log-probability, not a distribution over classes, so "
+    "accuracy, the classes, the per-class table and the calibration metrics are null"
+)
+
+
 def summary_to_dict(summary) -> dict:
+    data = _summary_dict(summary)
+    if summary.task == "tokens":  # the same keys, null where they mean nothing
+        data.update(accuracy=None, classes=None, per_class=None)
+        data.pop("classes_left_out", None)
+        for row in data["worst"]:
+            row.update(label=None, predicted=None)
+        worst = " (and the worst rows' label and prediction)" if data["worst"] else ""
+        data["notes"].append(TOKEN_NOTE + worst)
+    return data
+
+
+def _summary_dict(summary) -> dict:
     return {
         "source": summary.source,
         "cross_entropy": json_number(summary.cross_entropy),

@@ -202,6 +202,12 @@ def sequences_parts(seq, precision: int) -> list[RenderableType]:
 
 def worst_table(summary, precision: int):
     """The rows with the highest loss, where they were, their label and arg-max."""
+    if summary.task == "tokens":  # a token has no label or arg-max here: its loss alone
+        columns = [Column(name) for name in ("token", summary.numbered, "cross-entropy")]
+        cells = [
+            [str(w.row), str(w.line), number(w.cross_entropy, precision)] for w in summary.worst
+        ]
+        return fitted_table(columns, cells, title="worst tokens")
     columns = [
         Column(name, "left" if name in ("label", "predicted") else "right")
         for name in ("row", summary.numbered, "label", "predicted", "cross-entropy")
