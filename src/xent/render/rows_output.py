@@ -69,8 +69,9 @@ class RowWriter:
             found = scored.labels if scored.predicted is None else scored.predicted
             predicted = [names[i] for i in found.tolist()]
         if self.tokens:
-            labels = predicted = [None] * len(scored.losses)
+            labels = predicted = [""] * len(scored.losses)
         losses = [full_precision(x) for x in scored.losses.tolist()]
+        blank = None if self.tokens else ""  # JSON's null for a token's label and prediction
         if self.fmt == "plain":
             self.out.write("".join(x + "\n" for x in losses))
         elif self.fmt == "csv":
@@ -82,7 +83,7 @@ class RowWriter:
             self.out.write(
                 "".join(
                     json.dumps(
-                        dict(zip(keys, (r, lab, json_number(x), p, n))),
+                        dict(zip(keys, (r, lab or blank, json_number(x), p or blank, n))),
                         ensure_ascii=self.ascii_json,
                     )
                     + "\n"
