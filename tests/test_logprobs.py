@@ -9,6 +9,7 @@ import itertools
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -518,3 +519,17 @@ def test_vllm_server_prompt_logprobs_in_choices(tmp_path):
     data = run(write_jsonl(tmp_path / "v.jsonl", [record]))
     assert data["rows"] == 2 and data["sum"] == 2.5
     assert data["language_model"]["bytes"] == 8
+
+
+def test_calibrate_refuses_a_logprobs_file_saying_why(xent_cli):
+    # it read the log-probs as probabilities: "prediction value 1 is -0.25, outside [0, 1]"
+    result = xent_cli(
+        "calibrate",
+        "-i",
+        str(Path(__file__).resolve().parents[1] / "examples" / "chat-logprobs.jsonl"),
+    )
+    assert result.exit_code == 2
+    assert "chat-logprobs.jsonl: a logprobs file holds the log-prob of each token" in (
+        result.stderr
+    )
+    assert "outside [0, 1]" not in result.stderr and len(result.stderr.splitlines()) == 1

@@ -265,6 +265,13 @@ def _first_pass(
     totals: Totals | None = None
     holds = calibrators.PROBABILITIES
     for chunk in chunks:
+        if chunk.task == "tokens":
+            raise UsageError(
+                "a logprobs file holds the log-prob of each token that came, not a "
+                "distribution over the vocabulary: a calibration needs the whole row "
+                "(logits or probabilities of every class)",
+                source=source,
+            )
         if chunk.task in ("multilabel", "entropy") or (
             chunk.labels is None and chunk.targets is None
         ):
