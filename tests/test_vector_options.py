@@ -187,3 +187,14 @@ def test_one_vector_in_plain_says_why_on_stderr(xent_cli):
     result = xent_cli(*args)
     assert result.exit_code == 0 and result.stdout == "0.916290731874155\n"
     assert result.stderr == "xent: one row: no confidence interval can be given (--ci needs two)\n"
+
+
+@pytest.mark.parametrize("option", [["--bootstrap", "50"], ["--seed", "3"]])
+@pytest.mark.parametrize("source", [VECTORS, ["-i", "examples/animals.csv"]])
+def test_bootstrap_and_seed_without_ci_are_refused(xent_cli, option, source):
+    result = xent_cli("compute", *source, *option)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"xent: {option[0]}: says how --ci draws its interval: give --ci 0.95 too, or leave "
+        "it out\n"
+    )

@@ -87,10 +87,9 @@ def compute(
       xent compute -i preds.csv --ci 0.95 --fail-above 0.5   (an interval; exit 3 above 0.5)
     """
     from .. import api
-    from ..rules import check_gate
 
     on = parse.choice(gate_on)  # refused before anything is read
-    check_gate(on, fail_above, gate="fail_above", ci=ci, reduction=parse.choice(reduction))
+    check_interval_options(ctx.params, on)
     if from_logits and logits:
         raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
     params, view = ctx.params, parse.view(ctx.params)
@@ -134,6 +133,24 @@ NOT_FOR_VECTORS = (
         "limits a file's per-class table; the rows given as arguments list every class",
     ),
 )
+
+
+def check_interval_options(params: dict, on: str) -> None:
+    """The gate's rules (``--gate-on``, ``--fail-above``); ``--bootstrap`` and ``--seed``
+    say how ``--ci`` draws its interval: without it they are refused (files and vectors
+    alike), not ignored."""
+    from ..rules import check_gate
+
+    ci, reduction = params.get("ci"), parse.choice(params.get("reduction"))
+    check_gate(on, params.get("fail_above"), gate="fail_above", ci=ci, reduction=reduction)
+    if ci is not None:
+        return
+    for name, default in (("bootstrap", 200), ("seed", 0)):
+        if params.get(name, default) != default:
+            raise UsageError(
+                "says how --ci draws its interval: give --ci 0.95 too, or leave it out",
+                parameter=name,
+            )
 
 
 def refuse_for_vectors(params: dict) -> None:
