@@ -30,7 +30,7 @@ import numpy as np
 from .accumulators.bootstrap import Bootstrap, percentile_interval
 from .accumulators.paired import DEGENERATE_NOTES, TIE, Paired, degenerate
 from .accumulators.token_base import TokenSettings
-from .accumulators.token_totals import TokenStats, TokenTotals, token_notes
+from .accumulators.token_totals import TokenStats, TokenTotals, in_base, token_notes
 from .errors import DataError, UsageError, param
 from .options import ScoreOptions
 from .readers.chunks import known_classes
@@ -119,6 +119,12 @@ def compare_files(
             "misalign them",
             parameter="on_error",
         )
+    if options.top_k != 1:
+        raise UsageError(
+            "a comparison gives each model's accuracy of its top class only (the top-k "
+            "accuracy is compute's)",
+            parameter="top_k",
+        )
     source_a, source_b = source_name(path_a), source_name(path_b)
     same_llama_tokens(path_a, path_b, source_a, source_b)
     if id_column is not None:
@@ -159,6 +165,7 @@ class _Pair:
 
         _check_block(block_a, block_b, self.source_a, self.source_b)
         if self.totals is None:
+            _check_renormalize(block_a, self.options, self.source_a)
             names = _token_names(self.token_stats, block_a, block_b, self.options)
             if names:
                 self.tokens = TokenTotals(names, self.token_settings)
@@ -227,7 +234,7 @@ class _Pair:
         )
         self._add_interval(comparison)
         if self.tokens is not None:
-            comparison.tokens = self.tokens.finish()
+            comparison.tokens = in_base(self.tokens.finish(), self.options.base)
             comparison.notes += token_notes(comparison.tokens)
         comparison.degenerate = degenerate(comparison.standard_error, comparison.rows)
         note = DEGENERATE_NOTES.get(comparison.degenerate)
@@ -279,6 +286,18 @@ def _token_names(wanted, a, b, options: ScoreOptions) -> tuple[str, ...]:
         options.logits or c.logits or c.log_probs or len(c.classes) >= VOCABULARY for c in (a, b)
     )
     return TOKEN_STATS if fits and models else ()
+
+
+def _check_renormalize(chunk, options: ScoreOptions, source: str) -> None:
+    """Renormalising is for rows of probabilities (counts, scores): logits and
+    log-probabilities are normalised by the softmax already."""
+    holds = _holds(chunk, options)
+    if options.renormalize and holds != "probabilities":
+        raise UsageError(
+            f"{source} holds {holds}, which the softmax normalises: there is nothing to "
+            "renormalise",
+            parameter="renormalize",
+        )
 
 
 def _holds(chunk, options: ScoreOptions) -> str:
@@ -395,10 +414,9 @@ def _rows(chunk, which):
 
 def _by_id(path_a, path_b, read, column, source_a, source_b):
     """One block each, B's rows put in A's order by the id column (in memory)."""
-    from .readers.files import read_prediction_chunks
 
-    a = _whole(read_prediction_chunks(path_a, read))
-    b = _whole(read_prediction_chunks(path_b, read))
+    a = _whole(_with_ids(path_a, read, column, source_a))
+    b = _whole(_with_ids(path_b, read, column, source_b))
     ids_a, ids_b = a.columns[column], b.columns[column]
     where: dict[str, int] = {}
     for i, key in enumerate(ids_b):
@@ -426,6 +444,30 @@ def _by_id(path_a, path_b, read, column, source_a, source_b):
             f"id {ids_b[extra]!r} is not in {source_a}", source=source_b, line=int(b.lines[extra])
         )
     yield a, _rows(b, np.array(order, dtype=np.intp))
+
+
+def _with_ids(path, read, column, source):
+    """A file's chunks with the id column; an array file without it is one line saying
+    what ``id_column`` is for (an array file's rows are matched by position)."""
+    from .readers.files import KeptUnread, read_prediction_chunks
+    from .readers.npy_arrays import MissingArray
+
+    try:
+        yield from read_prediction_chunks(path, read)
+    except MissingArray as error:
+        raise UsageError(
+            f"{source} has no array {column!r} (arrays: {', '.join(error.names)}): the rows "
+            f"of array files are matched by position, so leave out {param('id_column')}, or "
+            "name an array of one id per row",
+            parameter="id_column",
+        ) from None
+    except KeptUnread as error:
+        raise UsageError(
+            f"{source} is an {error.fmt} file: its rows are matched by position, with no id "
+            f"column ({param('id_column')} is for files with one: CSV, TSV, Parquet, Feather, "
+            "an .npz or .safetensors with an array of ids)",
+            parameter="id_column",
+        ) from None
 
 
 def _whole(chunks):

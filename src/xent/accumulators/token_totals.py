@@ -6,11 +6,13 @@ without ``kl``), handed to each statistic's accumulator, and finished into
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..divergences import token_pair
+from ..units import unit_name
 from .token_base import TokenRows, TokenSettings
 
 
@@ -21,6 +23,7 @@ class TokenStats(NamedTuple):
     tokens: int
     results: dict[str, Any]
     settings: TokenSettings
+    base: float = math.e  # KL and the log ratio are in log base ``base`` (nats for e)
 
 
 class TokenTotals:
@@ -66,6 +69,38 @@ class TokenTotals:
         return TokenStats(self.count, results, self.settings)
 
 
+def in_base(stats: TokenStats, base: float) -> TokenStats:
+    """The statistics with KL (mean, standard error, percentiles, the lowest rounding) and
+    the log ratio of the perplexities (and both mean NLLs) in log base ``base``: each
+    divided by ln(base). Δp and the same top token are fractions, the perplexities free of
+    any unit: they stay as they are."""
+    if base == math.e:
+        return stats
+    scale = 1.0 / math.log(base)
+    results = dict(stats.results)
+    kl = results.get("kl")
+    if kl is not None:
+        q = kl.percentiles
+        values = {f: v * scale for f, v in q.values.items()}
+        results["kl"] = kl._replace(
+            mean=kl.mean * scale,
+            standard_error=kl.standard_error * scale,
+            percentiles=q._replace(values=values),
+            lowest=kl.lowest * scale,
+        )
+    p = results.get("perplexity")
+    if p is not None:
+        results["perplexity"] = p._replace(
+            nll_base=p.nll_base * scale,
+            nll_base_error=p.nll_base_error * scale,
+            nll_other=p.nll_other * scale,
+            nll_other_error=p.nll_other_error * scale,
+            log_ratio=p.log_ratio * scale,
+            log_ratio_error=p.log_ratio_error * scale,
+        )
+    return stats._replace(results=results, base=base)
+
+
 def token_notes(stats: TokenStats) -> list[str]:
     """What the token statistics' summary must say: how the percentiles were found, and
     the KL rounding floor."""
@@ -85,7 +120,8 @@ def token_notes(stats: TokenStats) -> list[str]:
     kl = stats.results.get("kl")
     if kl is not None and kl.floored:
         notes.append(
-            f"KL of {kl.floored:,} tokens came out below 0 (down to {kl.lowest:.3g}) by float "
+            f"KL of {kl.floored:,} tokens came out below 0 (down to {kl.lowest:.3g} "
+            f"{unit_name(stats.base)}) by float "
             "rounding: below the floor of 0 (a divergence is never negative), reported as 0"
         )
     return notes

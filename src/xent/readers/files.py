@@ -245,6 +245,32 @@ def read_prediction_chunks(
             )
 
 
+# What reads a table's columns and means nothing to an array file's rows, and why.
+TABLE_ONLY = {
+    "sample_weights": "it has no column of per-row weights to read them from",
+    "label_columns": "it has no columns of soft labels (its labels are class indices)",
+    "ignore_columns": "it has no columns to leave out",
+    "delimiter": "it is not text split by a delimiter",
+}
+
+
+def _check_array_options(options: ReadOptions, fmt: str, source: str) -> None:
+    """An option that reads a table's columns, given for an array file (``fmt``): refused
+    (one line), never ignored."""
+    for name, why in TABLE_ONLY.items():
+        if getattr(options, name) not in (None, ()):
+            raise UsageError(f"{source} is an array file: {why}", parameter=name)
+
+
+class KeptUnread(UsageError):
+    """Columns to keep (:attr:`ReadOptions.keep_columns`) from a source of format
+    ``fmt``, which has none."""
+
+    def __init__(self, fmt: str, message: str, source: str) -> None:
+        super().__init__(message, source=source)
+        self.fmt = fmt
+
+
 def _check_pairs(options: ReadOptions, fmt: str, source: str) -> None:
     """What rows of distributions hold is said for arrays only, and Q in a file of its
     own pairs with an .npy (kl and js of two models: :mod:`.array_pairs`)."""
@@ -286,8 +312,11 @@ def _chunks(path: str, stream, source: str, options: ReadOptions, said: Said, ha
         fmt = "logprobs"
     said.format = fmt
     _check_pairs(options, fmt, source)
+    if fmt in ARRAYS:
+        _check_array_options(options, fmt, source)
     if options.keep_columns and fmt not in KEEPS_COLUMNS:
-        raise UsageError(
+        raise KeptUnread(
+            fmt,
             f"{param('group_by')}, {param('id_column')}, {param('sequence_column')} and the "
             f"counts read a column of a CSV or TSV file (or Parquet, Feather, an array of an "
             f".npz or .safetensors), not {fmt}",

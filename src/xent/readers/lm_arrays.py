@@ -271,6 +271,17 @@ def _tensor(path, name: str, entry, base: int, size: int, source: str) -> Mapped
     return MappedArray(array, name, bfloat16=kind == "BF16")
 
 
+def named_label(name: str, names: list[str], source: str) -> None:
+    """A labels array named (other than the default, ``label``, which falls back on the
+    usual names) must be there: never silently another."""
+    if name != "label" and name not in names:
+        raise DataError(
+            f"no array {name!r} (arrays: {', '.join(names) or 'none'}) named by "
+            f"{param('label_column')}",
+            source=source,
+        )
+
+
 def pick_arrays(
     arrays: dict[str, MappedArray], options: ReadOptions, source: str
 ) -> tuple[MappedArray, MappedArray | None]:
@@ -293,6 +304,7 @@ def pick_arrays(
         values = chosen[0]
     tokens = None
     if options.label_column is not None:
+        named_label(options.label_column, list(arrays), source)
         wanted = (options.label_column, *TOKEN_NAMES)
         tokens = next((arrays[n] for n in wanted if n in arrays and n != values.name), None)
     return values, tokens

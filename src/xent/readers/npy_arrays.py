@@ -24,6 +24,7 @@ from .lm_arrays import (
     holds_note,
     holds_of,
     load_npy,
+    named_label,
     stored_member,
 )
 from .read_options import ReadOptions
@@ -191,7 +192,7 @@ def npz_chunks(file, source: str, options: ReadOptions, said: Said):
         kept = {}
         for name in options.keep_columns:
             if name not in names:
-                raise DataError(kept_missing(name, names), source=source)
+                raise MissingArray(name, names, source)
             kept[name] = open_member(name)
         labels = open_member(label_name) if label_name else None
         if options.labels_file is not None:
@@ -238,7 +239,7 @@ def safetensors_chunks(file, source: str, options: ReadOptions, said: Said):
     values, tokens = pick_arrays(arrays, options, source)
     for name in options.keep_columns:
         if name not in arrays:
-            raise DataError(kept_missing(name, list(arrays)), source=source)
+            raise MissingArray(name, list(arrays), source)
     kept = {name: arrays[name] for name in options.keep_columns}
     if options.labels_file is not None:
         if tokens is not None:
@@ -266,6 +267,15 @@ def safetensors_chunks(file, source: str, options: ReadOptions, said: Said):
             source=source,
         )
     yield from _npz_rows(values, tokens, None, options, source, said, kept)
+
+
+class MissingArray(DataError):
+    """A kept column (a sequence id, a count, ``xent compare --id``) not among an array
+    file's arrays: ``name``, and the ``names`` there are."""
+
+    def __init__(self, name: str, names: list[str], source: str) -> None:
+        super().__init__(kept_missing(name, names), source=source)
+        self.name, self.names = name, names
 
 
 def kept_missing(name: str, names: list[str]) -> str:
@@ -315,6 +325,7 @@ def _npz_names(names: list[str], options: ReadOptions, source: str):
 
     label = None
     if options.label_column is not None:
+        named_label(options.label_column, names, source)
         chosen = options.label_column if options.label_column in names else None
         if options.labels_file is None:  # labels, ..., else tokens (not said: rarer)
             tokens = next((n for n in TOKEN_NAMES if n in names), None)

@@ -48,8 +48,21 @@ def _listed(c) -> tuple[list, int]:
     return [c.per_class[i] for i in chosen], left_out
 
 
+def _disagreement(d, where: str) -> dict:
+    """A row of the disagreements: ``where`` each file has it, its ``line`` or ``row``."""
+    return {
+        "row": d.row,
+        f"{where}_a": d.line_a,
+        f"{where}_b": d.line_b,
+        "label": d.label,
+        "cross_entropy_a": json_number(d.loss_a),
+        "cross_entropy_b": json_number(d.loss_b),
+    }
+
+
 def comparison_to_dict(c) -> dict:
     listed, left_out = _listed(c)
+    where = "row" if c.a.numbered == "row" else "line"  # each file's row or line
     out = {
         "a": _model(c.a),
         "b": _model(c.b),
@@ -87,17 +100,7 @@ def comparison_to_dict(c) -> dict:
             }
             for name, rows, a, b, d in listed
         ],
-        "disagreements": [
-            {
-                "row": d.row,
-                "line_a": d.line_a,
-                "line_b": d.line_b,
-                "label": d.label,
-                "cross_entropy_a": json_number(d.loss_a),
-                "cross_entropy_b": json_number(d.loss_b),
-            }
-            for d in c.disagreements
-        ],
+        "disagreements": [_disagreement(d, where) for d in c.disagreements],
         "unit": c.unit,
         "base": c.base,
         "notes": list(c.notes),
@@ -185,21 +188,24 @@ def _p_value(p: float, precision: int, reason: str = "") -> str:
     return number(p, precision)
 
 
-def _disagreements_table(disagreements, num):
-    """The rows where the two losses differ most, with each file's line."""
+def _disagreements_table(c, num):
+    """The rows where the two losses differ most, with where each is in its file: a
+    CSV's line, an array's (or Parquet's, a JSON document's) row, a logprobs file's token
+    with the line of its response. Rows of arrays aligned by order are the same row in
+    both files: one column."""
     from .layout import Column, fitted_table
 
-    columns = [
-        Column("row"),
-        Column("line A"),
-        Column("line B"),
-        Column("label", "left"),
-        Column("loss A"),
-        Column("loss B"),
-    ]
+    numbered = c.a.numbered if c.a.numbered in ("line", "row") else "line"
+    same = numbered == "row" and c.aligned_by == "order" and c.a.task != "tokens"
+    columns = [Column("token" if c.a.task == "tokens" else "row")]
+    if not same:
+        columns += [Column(f"{numbered} A"), Column(f"{numbered} B")]
+    columns += [Column("label", "left"), Column("loss A"), Column("loss B")]
     rows = [
-        [str(d.row), str(d.line_a), str(d.line_b), visible(d.label), num(d.loss_a), num(d.loss_b)]
-        for d in disagreements
+        [str(d.row)]
+        + ([] if same else [str(d.line_a), str(d.line_b)])
+        + [visible(d.label), num(d.loss_a), num(d.loss_b)]
+        for d in c.disagreements
     ]
     return fitted_table(columns, rows, title="where they disagree most")
 
@@ -258,6 +264,6 @@ def render_table(c, out, precision: int) -> None:
 
         parts.append(Text(left_out_note(left_out, "share of the difference"), style="dim"))
     if c.disagreements:
-        parts.append(_disagreements_table(c.disagreements, num))
+        parts.append(_disagreements_table(c, num))
     parts += [Text(visible(note), style="dim") for note in c.notes]
     Console(file=out).print(Group(*parts))

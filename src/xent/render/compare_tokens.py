@@ -4,6 +4,7 @@ of a comparison) as JSON and as Rich tables, in llama.cpp's order: the perplexit
 
 from __future__ import annotations
 
+from ..units import base_label, unit_name
 from .numbers import json_number
 
 # The percentiles listed, as llama.cpp lists them (max and min apart).
@@ -34,9 +35,17 @@ def _spread(result, listed) -> dict:
     }
 
 
+def log_name(base: float) -> str:
+    """How the log of the perplexities' ratio is written: ``ln`` in nats, ``log2`` ..."""
+    return "ln" if base_label(base) == "e" else f"log{base_label(base)}"
+
+
 def tokens_to_dict(stats) -> dict:
-    """The JSON of the token statistics (a few hundred bytes, whatever the vocabulary)."""
+    """The JSON of the token statistics (a few hundred bytes, whatever the vocabulary):
+    KL and the log ratio in ``unit``, the log base of ``base``."""
     out: dict = {"count": stats.tokens}
+    if "kl" in stats.results or "perplexity" in stats.results:  # figures with a unit
+        out.update(unit=unit_name(stats.base), base=stats.base)
     r = stats.results
     if "perplexity" in r:
         p = r["perplexity"]
@@ -86,6 +95,7 @@ def tokens_table(stats, num):
 
     r = stats.results
     rows: list[list[str]] = []
+    unit, log = unit_name(stats.base), log_name(stats.base)
 
     def pm(value, error):
         return [num(value), "" if error != error else f"± {num(error)}"]
@@ -96,12 +106,16 @@ def tokens_table(stats, num):
             ["PPL(A)", *pm(p.perplexity_base, p.perplexity_base_error), "exp(mean NLL)"],
             ["PPL(B)", *pm(p.perplexity_other, p.perplexity_other_error), ""],
             ["Cor(ln PPL(A), ln PPL(B))", f"{100 * p.correlation:.2f}%", "", "log-probs"],
-            ["ln(PPL(B)/PPL(A))", *pm(p.log_ratio, p.log_ratio_error), "with the covariance"],
+            [
+                f"{log}(PPL(B)/PPL(A))",
+                *pm(p.log_ratio, p.log_ratio_error),
+                f"{unit}, with the covariance",
+            ],
             ["PPL(B)/PPL(A)", *pm(p.ratio, p.ratio_error), ""],
         ]
     if "kl" in r:
         kl = r["kl"]
-        rows.append(["mean KL(A‖B)", *pm(kl.mean, kl.standard_error), "nats per token"])
+        rows.append(["mean KL(A‖B)", *pm(kl.mean, kl.standard_error), f"{unit} per token"])
     if "delta_p" in r:
         dp = r["delta_p"]
         rows.append(["mean Δp", *pm(100 * dp.mean, 100 * dp.standard_error), "%, p_B − p_A"])
@@ -112,7 +126,8 @@ def tokens_table(stats, num):
     columns = [Column("", "left", "bold"), Column(""), Column(""), Column("", "left", "dim")]
     title = f"\nToken by token: {stats.tokens:,} tokens, A the base"
     parts = [Text(title, style="bold"), fitted_table(columns, rows, grid=True)]
-    spread = [(name, r[key]) for key, name in (("kl", "KL(A‖B)"), ("delta_p", "Δp %")) if key in r]
+    kl_name = "KL(A‖B)" + ("" if unit == "nats" else f" {unit}")
+    spread = [(name, r[key]) for key, name in (("kl", kl_name), ("delta_p", "Δp %")) if key in r]
     if spread:
         scale = [100 if name.startswith("Δp") else 1 for name, _ in spread]
         fractions = (1.0, *DP_LISTED, 0.0)
