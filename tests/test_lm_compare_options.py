@@ -56,6 +56,7 @@ CASES = {
     "label_columns": ("ab", [], ["--label-columns", "x,y"], "--label-columns: a.npz is an array"),
     "delimiter": ("ab", [], ["--delimiter", ";"], "--delimiter: a.npz is an array file"),
     "ignore_columns": ("ab", [], ["--ignore-columns", "x"], "--ignore-columns: a.npz is an"),
+    "logprobs_mode": ("ab", [], ["--logprobs-mode", "chat"], "--logprobs-mode: a.npz is an"),
     "on_error": ("ab", [], ["--on-error", "skip"], "--on-error: compare needs every row"),
     "pred_array": ("ab", [], ["--pred-array", "other"], "changes"),
     "holds": ("pab", [], ["--holds", "logits"], "changes"),

@@ -260,6 +260,11 @@ def _check_array_options(options: ReadOptions, fmt: str, source: str) -> None:
     for name, why in TABLE_ONLY.items():
         if getattr(options, name) not in (None, ()):
             raise UsageError(f"{source} is an array file: {why}", parameter=name)
+    if options.logprobs_mode != "auto":
+        raise UsageError(
+            f"{source} is an array file, not a logprobs file of responses",
+            parameter="logprobs_mode",
+        )
 
 
 class KeptUnread(UsageError):
