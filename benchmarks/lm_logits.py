@@ -35,11 +35,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-ROWS = 256
 
 HAND = """
 import sys
@@ -57,26 +54,37 @@ print(repr(total / z.shape[0]))
 """
 
 
+# T x V float32 logits N(0, 3) (a few large ones per row, as a model's) and targets,
+# written block by block (flat memory) in a process of its own: a parent that had written
+# (touched) the file's pages would start every measured process with its resident set,
+# and ru_maxrss counts it (the peak of the memory the parent held when it started them).
+GENERATE = """
+import sys
+import numpy as np
+t, v, seed = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+rng = np.random.default_rng(seed)
+out = np.lib.format.open_memmap(sys.argv[1], mode="w+", dtype=np.float32, shape=(t, v))
+y = np.empty(t, dtype=np.int64)
+for start in range(0, t, 256):
+    n = min(256, t - start)
+    block = rng.standard_normal((n, v), dtype=np.float32) * 3
+    top = rng.integers(0, v, (n, 8))
+    block[np.arange(n)[:, None], top] += 12
+    out[start : start + n] = block
+    y[start : start + n] = np.where(rng.random(n) < 0.5, top[:, 0], rng.integers(0, v, n))
+out.flush()
+del out
+np.save(sys.argv[2], y)
+print(0)
+"""
+
+
 def generate(t: int, v: int, seed: int = 22) -> tuple[Path, Path]:
-    """T x V float32 logits N(0, 3) (a few large ones per row, as a model's) and targets,
-    written block by block (flat memory)."""
+    """The logits and targets of a T x V model (:data:`GENERATE`), written once."""
     DATA.mkdir(exist_ok=True)
     logits, targets = DATA / f"lm_{t}x{v}.npy", DATA / f"lm_{t}x{v}_targets.npy"
-    if logits.exists() and targets.exists():
-        return logits, targets
-    rng = np.random.default_rng(seed)
-    out = np.lib.format.open_memmap(logits, mode="w+", dtype=np.float32, shape=(t, v))
-    y = np.empty(t, dtype=np.int64)
-    for start in range(0, t, ROWS):
-        n = min(ROWS, t - start)
-        block = rng.standard_normal((n, v), dtype=np.float32) * 3
-        top = rng.integers(0, v, (n, 8))
-        block[np.arange(n)[:, None], top] += 12
-        out[start : start + n] = block
-        y[start : start + n] = np.where(rng.random(n) < 0.5, top[:, 0], rng.integers(0, v, n))
-    out.flush()
-    del out
-    np.save(targets, y)
+    if not (logits.exists() and targets.exists()):
+        run([sys.executable, "-c", GENERATE, str(logits), str(targets), str(t), str(v), str(seed)])
     return logits, targets
 
 
