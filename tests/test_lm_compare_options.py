@@ -125,6 +125,15 @@ def test_each_option_on_an_array_pair_is_used_or_refused(xent_cli, pair, name):
     assert (after.exit_code, after.stdout) != (before.exit_code, before.stdout)
 
 
+@pytest.mark.parametrize("option", [["--bootstrap", "20"], ["--seed", "3"]])
+def test_how_the_interval_is_drawn_needs_an_interval(xent_cli, pair, option):
+    line = one_line(xent_cli, pair / "a.npz", pair / "b.npz", *option)
+    why = "says how --ci draws its interval: give --ci 0.95 too, or leave it out"
+    assert line == f"xent: {option[0]}: {why}"
+    csv = one_line(xent_cli, "examples/animals.csv", "examples/animals-new.csv", *option)
+    assert csv == line
+
+
 def test_gate_on_changes_the_gate(xent_cli, pair):
     """--gate-on lower passes a margin between the interval's lower bound and the estimate,
     which the estimate fails."""

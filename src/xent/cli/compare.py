@@ -146,6 +146,7 @@ def compare(
     parse.view(ctx.params)  # --classes-shown
     on = parse.choice(gate_on)
     check_gate(on, fail_if_worse, gate="fail_if_worse", ci=ci)
+    _check_drawing(ctx.params)
     evaluation = parse.evaluation(
         ctx.params,
         [file_a, file_b],
@@ -161,6 +162,19 @@ def compare(
     render_comparison(comparison, output_format(fmt), sys.stdout, precision=precision)
     sys.stdout.flush()
     _gate(fail_if_worse, comparison, on)
+
+
+def _check_drawing(params: dict) -> None:
+    """``--bootstrap`` and ``--seed`` say how ``--ci`` draws its interval: without it they
+    are refused, not ignored (as compute's)."""
+    if params.get("ci") is not None:
+        return
+    for name, default in (("bootstrap", 200), ("seed", 0)):
+        if params.get(name, default) != default:
+            raise UsageError(
+                "says how --ci draws its interval: give --ci 0.95 too, or leave it out",
+                parameter=name,
+            )
 
 
 def _token_stats(text: str) -> Optional[tuple]:
