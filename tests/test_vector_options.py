@@ -133,7 +133,7 @@ CASES = {
     "base": ([], ["--base", "2"], "json"),
     "fmt": ([], ["--format", "csv"], "json"),  # the later -f wins: csv, not the json
     "precision": ([], ["--precision", "2"], "table"),
-    "classes_shown": ([], ["--classes-shown", "2"], "table"),
+    "classes_shown": ([], ["--classes-shown", "2"], "json"),
     "reduction": ([], ["--reduction", "sum"], "json"),
     "output": ([], ["--output", "out.json"], "json"),
     "save_svg": ([], ["--save-svg", "out.svg"], "table"),
@@ -198,3 +198,23 @@ def test_bootstrap_and_seed_without_ci_are_refused(xent_cli, option, source):
         f"xent: {option[0]}: says how --ci draws its interval: give --ci 0.95 too, or leave "
         "it out\n"
     )
+
+
+def test_classes_shown_limits_the_vector_tables(xent_cli):
+    """--classes-shown lists the largest contributions, as for a file (0.3: it was refused
+    for vectors, which listed every class): 50 classes, the label's contribution first."""
+    q = ",".join(["0.02"] * 50)
+    table = xent_cli("compute", "-l", "3", "-p", q, "--classes-shown", "3", "-f", "table").stdout
+    assert "47 more classes, each with a smaller share of the loss, are not listed" in table
+    data = json.loads(
+        xent_cli(
+            "compute", "-l", "3", "-l", "4", "-p", q, "-p", q, "--classes-shown", "2", "-f", "json"
+        ).stdout
+    )
+    assert data["classes_left_out"] == 48
+    assert [c["class"] for c in data["contributions"]] == ["3", "4"]
+    assert data["contributions"][0]["contribution"] == pytest.approx(-np.log(0.02) / 2)
+    everything = json.loads(
+        xent_cli("compute", "-l", "3", "-p", q, "--classes-shown", "all", "-f", "json").stdout
+    )
+    assert len(everything["contributions"]) == 50 and "classes_left_out" not in everything

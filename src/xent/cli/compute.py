@@ -127,11 +127,6 @@ NOT_FOR_VECTORS = (
     ("counts_per", "row", "says whose a file's byte and word counts are"),
     ("vocab_size", None, "bounds the entropy of a logprobs file's top_logprobs"),
     ("worst", 0, "picks a file's worst rows, and every row given as arguments is listed"),
-    (
-        "classes_shown",
-        "20",
-        "limits a file's per-class table; the rows given as arguments list every class",
-    ),
 )
 
 

@@ -21,9 +21,11 @@ def _per_class(report, p, q, neg_log_q, contribution) -> list[dict]:
     else:
         keys = ("class", "label", "pred", "neg_log_pred", "contribution")
         columns = (p, q, neg_log_q, contribution)
+    from .classes_shown import shown
+
+    chosen, _ = shown([float(c) for c in contribution])  # --classes-shown, as for a file
     return [
-        dict(zip(keys, (name, *(json_number(c[i]) for c in columns))))
-        for i, name in enumerate(report.classes)
+        dict(zip(keys, (report.classes[i], *(json_number(c[i]) for c in columns)))) for i in chosen
     ]
 
 
@@ -79,6 +81,11 @@ def report_to_dict(report) -> dict:
         samples=samples,
         notes=list(report.notes),
     )
+    from .classes_shown import shown
+
+    left_out = shown([float(c) for c in report.contributions])[1]
+    if left_out:  # the contribution lists name only the largest shares (--classes-shown)
+        data["classes_left_out"] = left_out
     if getattr(report, "ci", None) is not None:  # --ci: a file's "ci" object
         from .summary_output import ci_dict
 

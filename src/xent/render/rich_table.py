@@ -46,7 +46,11 @@ def class_table(report, sample: int, precision: int):
         Column("", "left", "cyan", is_bar=True),
     ]
     cells, styles = [], []
-    for i, name in enumerate(report.classes):
+    from .classes_shown import shown
+
+    chosen, _ = shown([float(c) for c in contribution])
+    for i in chosen:
+        name = report.classes[i]
         c = float(contribution[i])
         share = (c / scale if scale else 0.0) if math.isfinite(c) else math.inf
         values = [] if entropy_kind else [number(rows.p[sample, i], precision)]
@@ -96,6 +100,14 @@ def sample_table(report, precision: int):
     return fitted_table(columns, cells, footer=footer)
 
 
+def _left_out(contribution) -> list[RenderableType]:
+    """The note under a class table that lists only ``--classes-shown`` of the classes."""
+    from .classes_shown import left_out_note, shown
+
+    left_out = shown([float(c) for c in contribution])[1]
+    return [Text(left_out_note(left_out), style="dim")] if left_out else []
+
+
 def report_renderable(report, precision: int = 4) -> Group:
     """The whole picture of a report, for a console to print (or record)."""
     unit = report.unit
@@ -114,6 +126,7 @@ def report_renderable(report, precision: int = 4) -> Group:
                 ("perplexity", report.perplexity, ""),
             ]
         parts += [Text(title, style="bold"), class_table(report, 0, precision)]
+        parts += _left_out(report.rows.contribution[0])
     else:
         what = "Entropy" if report.kind == "entropy" else "Cross-entropy"
         parts += [
