@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -366,3 +367,21 @@ def test_vocabulary_logits_at_the_labels_match_the_log_softmax():
             narrow = neg_log_softmax_at_labels(z.astype(np.float32), y)
             np.testing.assert_array_equal(narrow, got)
         np.testing.assert_allclose(got, reference_nll(z, y), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compute", "-i", "examples/lm-logits.safetensors", "--renormalize"],
+        ["compute", "-i", "examples/chat-logprobs.jsonl", "--renormalize"],
+        ["compute", "--labels", "0", "--pred", "1,2,3", "--from-logits", "--renormalize"],
+        ["compute", "-i", "examples/animals.csv", "--from-logits", "--renormalize"],
+    ],
+)
+def test_renormalize_is_refused_for_logits_and_log_probs(xent_cli, args, monkeypatch):
+    # it was silently ignored: the softmax normalises logits and log-probs already
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    result = xent_cli(*args)
+    assert result.exit_code == 2
+    assert "there is nothing to renormalise" in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and not result.stdout

@@ -308,6 +308,11 @@ def check_score(options) -> None:
         w == 0 or WEIGHT_RANGE[0] <= w <= WEIGHT_RANGE[1] for w in options.weights
     ):
         raise UsageError(f"class weights {WEIGHTS_RELATIVE}", parameter="weights")
+    if options.renormalize and options.logits:
+        raise UsageError(
+            "logits are normalised by the softmax: there is nothing to renormalise",
+            parameter="renormalize",
+        )
     if options.ignore_index is not None and options.ignore_label is not None:
         raise UsageError(f"give {param('ignore_index')} or {param('ignore_label')}, not both")
     _bounded(options.top_k, 1, MAX_TOP_K, "top_k", "classes")

@@ -68,6 +68,13 @@ def score_chunk(
     ``options.skip_bad_rows`` leave every bad row out with its own message. ``metrics``:
     keep Q for top-k, Brier and ECE; ``predicted``: each row's arg-max class (accuracy,
     the worst rows, per-row output; a class-label run without it has ``predicted`` None)."""
+    if options.renormalize and (chunk.logits or chunk.log_probs or chunk.task == "tokens"):
+        holds = "logits, which the softmax normalises" if chunk.logits else "log-probabilities"
+        raise UsageError(
+            f"it holds {holds}: there is nothing to renormalise",
+            source=source,
+            parameter="renormalize",
+        )
     skipped = list(chunk.skipped)
     chunk, ignored = drop_ignored(chunk, options)
     if options.skip_bad_rows and len(chunk):
