@@ -161,6 +161,7 @@ def compare(
     comparison = api.evaluate(evaluation, [file_a, file_b])
     render_comparison(comparison, output_format(fmt), sys.stdout, precision=precision)
     sys.stdout.flush()
+    _say_no_interval(comparison, ci, output_format(fmt))
     _gate(fail_if_worse, comparison, on)
 
 
@@ -175,6 +176,16 @@ def _check_drawing(params: dict) -> None:
                 "says how --ci draws its interval: give --ci 0.95 too, or leave it out",
                 parameter=name,
             )
+
+
+def _say_no_interval(comparison, ci: Optional[float], fmt: str) -> None:
+    """``-f plain --ci`` prints the difference alone when there is no interval (one row):
+    why goes to stderr, as for ``compute``."""
+    if fmt == "plain" and ci is not None and comparison.ci is None:
+        from .app import error_line
+
+        why = [n for n in comparison.notes if "no confidence interval" in n]
+        error_line(why[0] if why else "no confidence interval of the difference")
 
 
 def _token_stats(text: str) -> Optional[tuple]:

@@ -1,5 +1,5 @@
-"""A :class:`~xent.compare.Comparison` as plain (the difference B − A), json, csv or a
-table. They format; they never compute a loss."""
+"""A :class:`~xent.compare.Comparison` as plain (the difference B − A, and with ``--ci``
+its interval), json, csv or a table. They format; they never compute a loss."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .text import require_encodable, visible, write_json
 
 def render_comparison(comparison, fmt: str, out, *, precision: int = 4) -> None:
     if fmt == "plain":
-        out.write(full_precision(comparison.difference) + "\n")
+        render_plain(comparison, out)
     elif fmt == "json":
         write_json(comparison_to_dict(comparison), out)
     elif fmt == "csv":
@@ -22,6 +22,16 @@ def render_comparison(comparison, fmt: str, out, *, precision: int = 4) -> None:
         render_table(comparison, out, precision)
     else:
         raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_plain(c, out) -> None:
+    """The difference B − A in full precision; with ``--ci``, its interval after it on the
+    line, as ``compute -f plain --ci`` writes the mean's: ``-0.25 [-0.38, -0.13]`` (the
+    numbers of JSON's ``ci.difference``). One row has no interval: the difference alone."""
+    line = full_precision(c.difference)
+    if c.ci is not None:
+        line += f" [{full_precision(c.ci[0])}, {full_precision(c.ci[1])}]"
+    out.write(line + "\n")
 
 
 def _model(summary) -> dict:
