@@ -98,6 +98,16 @@ class CsvLayout:
             position[name] = i
 
         def find(name: str, option: str) -> int:
+            if name not in position and len(names) == 1:
+                other = next((d for d in (",", "\t", ";", "|") if d in names[0]), None)
+                if other is not None:
+                    raise DataError(
+                        f"the header is one column, {shown(names[0])}: are its columns "
+                        f"separated by {other!r}? ({param('delimiter')} says so, or "
+                        f"{param('input_format')})",
+                        source=source,
+                        line=1,
+                    )
             if name not in position:
                 raise DataError(
                     f"no {name!r} column in the header (columns: {', '.join(names)}); "

@@ -191,6 +191,7 @@ def input_format(name: str, head: bytes, options: ReadOptions, source: str) -> s
                 f"{options.input_format!r} is not an input format: use " + ", ".join(INPUT_FORMATS),
                 parameter="input_format",
             )
+        _check_forced_text(options.input_format, head, source)
         return options.input_format
     magic = magic_format(head)
     if magic is not None:
@@ -206,6 +207,20 @@ def input_format(name: str, head: bytes, options: ReadOptions, source: str) -> s
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
     return sniff_format(head)
+
+
+def _check_forced_text(fmt: str, head: bytes, source: str) -> None:
+    """A text format given for a binary file: said at once, not as the first byte that
+    is not UTF-8 (whose hint, to save the file as UTF-8, would not help)."""
+    if fmt in BINARY_FORMATS or fmt == "zip":
+        return
+    magic = magic_format(head)
+    what = f"a {FORMAT_NAMES.get(magic, magic)} file" if magic else unreadable(head)
+    if what is not None:
+        raise UsageError(
+            f"{source} is read as {FORMAT_NAMES.get(fmt, fmt)}, but it looks like {what}",
+            parameter="input_format",
+        )
 
 
 def read_prediction_chunks(

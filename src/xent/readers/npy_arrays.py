@@ -161,7 +161,11 @@ class NpyStream:
 def npz_chunks(file, source: str, options: ReadOptions, said: Said):
     import zipfile
 
-    with zipfile.ZipFile(file) as archive:
+    try:
+        archive = zipfile.ZipFile(file)
+    except zipfile.BadZipFile:
+        raise DataError("not an .npz archive (a zip of .npy arrays)", source=source) from None
+    with archive:
         names = [n[: -len(".npy")] for n in archive.namelist()]
         if "classes" in names:  # the class names, saved beside the arrays
             names.remove("classes")
