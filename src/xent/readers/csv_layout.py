@@ -69,6 +69,19 @@ def sniff_delimiter(header: str) -> str:
     return best
 
 
+def _check_one_column(names: list[str], source: str) -> None:
+    """A header of one column that holds a delimiter: the columns were split by another
+    one (a wrong delimiter or format), which naming a label column would not mend."""
+    other = next((d for d in (",", "\t", ";", "|") if d in names[0]), None)
+    if len(names) == 1 and other is not None:
+        raise DataError(
+            f"the header is one column, {shown(names[0])}: are its columns separated by "
+            f"{other!r}? ({param('delimiter')} says so, or {param('input_format')})",
+            source=source,
+            line=1,
+        )
+
+
 @dataclass(frozen=True)
 class CsvLayout:
     """Which field holds what, from the header row."""
@@ -98,17 +111,8 @@ class CsvLayout:
             position[name] = i
 
         def find(name: str, option: str) -> int:
-            if name not in position and len(names) == 1:
-                other = next((d for d in (",", "\t", ";", "|") if d in names[0]), None)
-                if other is not None:
-                    raise DataError(
-                        f"the header is one column, {shown(names[0])}: are its columns "
-                        f"separated by {other!r}? ({param('delimiter')} says so, or "
-                        f"{param('input_format')})",
-                        source=source,
-                        line=1,
-                    )
             if name not in position:
+                _check_one_column(names, source)
                 raise DataError(
                     f"no {name!r} column in the header (columns: {', '.join(names)}); "
                     f"name the column with {option}",
