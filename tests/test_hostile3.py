@@ -218,7 +218,9 @@ def alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def long_csv(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("long") / "long.csv"
-    path.write_bytes(b"label,a,b,c,d,e\n" + b"c,0.1,0.2,0.3,0.25,0.15\n" * 1_500_000)
+    # Long enough that the signal lands mid-run on a fast idle machine: 1.5M rows took
+    # 3.4 s once --ci got cheaper, and a signal sent as the run ended found it exiting 0.
+    path.write_bytes(b"label,a,b,c,d,e\n" + b"c,0.1,0.2,0.3,0.25,0.15\n" * 6_000_000)
     return path
 
 
