@@ -533,3 +533,22 @@ def test_calibrate_refuses_a_logprobs_file_saying_why(xent_cli):
         result.stderr
     )
     assert "outside [0, 1]" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_json_document_is_read_as_prediction_documents_are(xent_cli, tmp_path):
+    # one reader of whole JSON documents (json_rows.load_json_document): a key given twice
+    # is refused naming its line, as in a prediction file, and an empty file says so
+    path = tmp_path / "twice.json"
+    path.write_text(
+        '{"choices": [{"logprobs": {"content": [{"token": "a", "logprob": -0.5}]}}],\n'
+        ' "choices": []}\n'
+    )
+    result = xent_cli("compute", "-i", path, "--input-format", "logprobs")
+    assert result.exit_code == 1 and "twice.json:1: the key 'choices' appears twice" in (
+        result.stderr
+    )
+    assert len(result.stderr.splitlines()) == 1
+    empty = tmp_path / "empty.json"
+    empty.write_text("  \n")
+    result = xent_cli("compute", "-i", empty, "--input-format", "logprobs")
+    assert result.exit_code == 1 and "the file is empty" in result.stderr

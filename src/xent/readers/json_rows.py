@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import DataError
 from .chunks import PredictionChunk
@@ -129,32 +129,42 @@ def duplicate_line(text: str) -> int | None:
     return text.count("\n", 0, found[0]) + 1 if found else None
 
 
-def read_json_chunks(
-    stream: BinaryIO, source: str, options: ReadOptions
-) -> Iterator[PredictionChunk]:
+def load_json_document(stream: BinaryIO, source: str, unit: str) -> tuple[Any, int]:
+    """A whole JSON document, parsed within ``XENT_MAX_JSON_BYTES`` and
+    ``XENT_MAX_JSON_DEPTH``, a key given twice in an object refused, and the bytes read:
+    its errors name the file, line and column (``unit``: what JSON Lines holds a line of,
+    for the size hint)."""
     max_bytes = limit("XENT_MAX_JSON_BYTES")
     raw = read_at_most(stream, max_bytes)
     if len(raw) > max_bytes:
         raise DataError(
             too_long("the JSON document", max_bytes, "XENT_MAX_JSON_BYTES")
-            + ": JSON Lines, one row a line, is read in chunks at any size",
+            + f": JSON Lines, one {unit} a line, is read in chunks at any size",
             source=source,
         )
-    if raw.startswith(BOM):
-        raw = raw[len(BOM) :]
+    size = len(raw)
+    raw = raw.removeprefix(BOM)
     text = decode(raw, source, 1)
     if not text.strip():
         raise DataError("the file is empty: expected a JSON object or list", source=source)
     check_json_depth(raw, source)
     try:
-        data = json.loads(text, object_pairs_hook=unique_keys)
+        return json.loads(text, object_pairs_hook=unique_keys), size
     except json.JSONDecodeError as error:
         raise DataError(
             f"invalid JSON: {error.msg}", source=source, line=error.lineno, column=error.colno
         ) from None
+    except RecursionError:
+        raise DataError("the JSON document is nested too deep", source=source) from None
     except DuplicateKey as twice:
         line = duplicate_line(text)
         raise DataError(twice.message(line is None), source=source, line=line) from None
+
+
+def read_json_chunks(
+    stream: BinaryIO, source: str, options: ReadOptions
+) -> Iterator[PredictionChunk]:
+    data, size = load_json_document(stream, source, "row")
     try:
         shape = document_shape(data, options)
         rows = document_rows(data, options, shape)
@@ -179,10 +189,10 @@ def read_json_chunks(
                 row, label, values, weight = item
                 builder.add(row, number, label, values, weight)
             if builder.full():
-                yield builder.chunk(len(raw))
+                yield builder.chunk(size)
     except DataError as error:  # a whole-document error found while reading the rows
         if error.source is not None:
             raise
         raise DataError(error.message, source=source) from None
     if builder.lines or builder.skipped:
-        yield builder.chunk(len(raw))
+        yield builder.chunk(size)

@@ -47,7 +47,7 @@ import numpy as np
 from ..errors import DataError, param
 from ..rules import LOGPROBS_MODES as MODES  # noqa: F401  (re-exported)
 from .chunks import CHUNK_ROWS, ErrorPolicy, PredictionChunk
-from .limits import check_json_depth, limit, read_at_most, too_long
+from .limits import check_json_depth, limit, too_long
 from .read_options import ReadOptions
 from .text_chunks import BOM, decode
 
@@ -458,28 +458,13 @@ def _jsonl(stream, source: str, options: ReadOptions) -> Iterator[PredictionChun
 
 
 def _document(stream, source: str, options: ReadOptions) -> Iterator[PredictionChunk]:
-    max_bytes = limit("XENT_MAX_JSON_BYTES")
-    raw = read_at_most(stream, max_bytes)
-    if len(raw) > max_bytes:
-        raise DataError(
-            too_long("the JSON document", max_bytes, "XENT_MAX_JSON_BYTES")
-            + ": JSON Lines, one response a line, is read in chunks at any size",
-            source=source,
-        )
-    text = decode(raw.removeprefix(BOM), source, 1)
-    check_json_depth(raw, source)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataError(
-            f"invalid JSON: {error.msg}", source=source, line=error.lineno, column=error.colno
-        ) from None
-    except RecursionError:
-        raise DataError("the JSON document is nested too deep", source=source) from None
+    from .json_rows import load_json_document
+
+    data, size = load_json_document(stream, source, "response")
     records = Records(source, options, "line" if isinstance(data, dict) else "row")
     for number, record in enumerate(data if isinstance(data, list) else [data], 1):
         records.add(record, number)
         if records.full():
-            yield records.builder.chunk(len(raw))
+            yield records.builder.chunk(size)
     if records.builder.logprobs or records.builder.skipped:
-        yield records.builder.chunk(len(raw))
+        yield records.builder.chunk(size)
