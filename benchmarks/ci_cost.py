@@ -1,10 +1,12 @@
 """The cost of ``--ci``: ``xent compute`` with and without ``--ci 0.95`` on the same file.
 
 Issue 24, item 5: the interval cost 6.47 s against 2.01 s on 1M rows; the bar is at most
-1.5x the run without it. Each command is a process of its own, the two alternating, and
-the medians are compared, for plain output (the mean, and the mean's interval) and for
-json (every metric, and every metric's interval: the calibration bins too); wall time, and
-CPU time (user + system of xent and its worker processes: steadier on a shared machine).
+1.5x the run without it. Each command is a process of its own, the three alternating
+(without intervals, ``--ci 0.95``: standard errors, and ``--ci 0.95 --bootstrap 200``),
+and the medians are compared, for plain output (the mean, and the mean's interval) and
+for json (every metric, and every metric's interval: with the bootstrap the calibration
+errors' too); wall time, and CPU time (user + system of xent and its worker processes:
+steadier on a shared machine).
 
     python benchmarks/ci_cost.py                      # 1,000,000 rows x 10 classes, 5 runs
     python benchmarks/ci_cost.py --rows 200000 --repeat 3
@@ -47,18 +49,26 @@ def timed(command: list[str]) -> tuple[float, float]:
 
 
 def ci_rows(path: Path, repeat: int, xent: str) -> list[tuple]:
-    """(format, wall without, wall with --ci, ratio, CPU without, CPU with, ratio): medians,
-    for plain and json. On a shared machine the CPU ratio is the steadier figure."""
+    """(format, method, wall without, wall with --ci, ratio, CPU without, CPU with, ratio):
+    medians, for plain and json, of --ci (standard errors) and --ci --bootstrap 200. On a
+    shared machine the CPU ratio is the steadier figure."""
     out = []
     for fmt in ("plain", "json"):
         base = [xent, "compute", "-i", str(path), "-f", fmt]
-        without, with_ci = [], []
-        for _ in range(repeat):  # alternating: a noisy moment hits both alike
+        variants = {"--ci 0.95": ["--ci", "0.95"]}
+        variants["--ci 0.95 --bootstrap 200"] = [*variants["--ci 0.95"], "--bootstrap", "200"]
+        without: list[tuple[float, float]] = []
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
+        for _ in range(repeat):  # alternating: a noisy moment hits all alike
             without.append(timed(base))
-            with_ci.append(timed([*base, "--ci", "0.95"]))
-        a, b = (statistics.median(t[0] for t in runs) for runs in (without, with_ci))
-        c, d = (statistics.median(t[1] for t in runs) for runs in (without, with_ci))
-        out.append((fmt, a, b, b / a, c, d, d / c))
+            for name, extra in variants.items():
+                runs[name].append(timed([*base, *extra]))
+        a = statistics.median(t[0] for t in without)
+        c = statistics.median(t[1] for t in without)
+        for name, timings in runs.items():
+            b = statistics.median(t[0] for t in timings)
+            d = statistics.median(t[1] for t in timings)
+            out.append((fmt, name, a, b, b / a, c, d, d / c))
     return out
 
 
@@ -76,12 +86,11 @@ def main() -> None:
         f"{platform.python_version()}; {args.rows:,} rows x {args.classes} classes, "
         f"medians of {args.repeat} alternating runs\n"
     )
-    print("| -f | wall without --ci s | with --ci 0.95 s | ratio | CPU without s | with | ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for fmt, a, b, ratio, c, d, cpu_ratio in ci_rows(path, args.repeat, args.xent):
-        print(
-            f"| {fmt} | {a:.2f} | {b:.2f} | {ratio:.2f}x | {c:.2f} | {d:.2f} | {cpu_ratio:.2f}x |"
-        )
+    print("| -f | intervals | wall without s | with s | ratio | CPU without s | with s | ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for fmt, name, a, b, ratio, c, d, cpu in ci_rows(path, args.repeat, args.xent):
+        cells = [fmt, f"`{name}`", f"{a:.2f}", f"{b:.2f}", f"{ratio:.2f}x", f"{c:.2f}"]
+        print("| " + " | ".join([*cells, f"{d:.2f}", f"{cpu:.2f}x"]) + " |")
 
 
 if __name__ == "__main__":

@@ -45,9 +45,12 @@ def test_plain_prints_the_difference_and_the_json_interval_exactly(
 
 
 def test_the_documented_line(xent_cli):
-    # The bounds by hand (the paired Poisson bootstrap, seed 0, 200 replicates) are checked
-    # in tests/test_gates.py against this same JSON interval; here, the text.
+    # The bounds by hand (SciPy's ttest_rel interval; the paired Poisson bootstrap's with
+    # --bootstrap 200) are checked in tests/test_gates.py against the JSON; here, the text.
     plain = xent_cli("compare", OLD, NEW, "--ci", "0.95", "-f", "plain").stdout
+    assert plain == "-0.25243690829088256 [-0.39564483095419134, -0.10922898562757377]\n"
+    args = ["compare", OLD, NEW, "--ci", "0.95", "--bootstrap", "200", "-f", "plain"]
+    plain = xent_cli(*args).stdout
     assert plain == "-0.25243690829088256 [-0.3887626170418158, -0.1127566651832045]\n"
 
 

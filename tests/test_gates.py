@@ -1,10 +1,10 @@
 """Gates on an interval (--gate-on upper/lower with --fail-above and --fail-if-worse).
 
-The bounds are computed here by hand: each row's loss −log Q(label) from the CSV, the
-Poisson(1) weights of the bootstrap's definition (keyed by line, or by position in
-compare), each replicate's
-weighted mean, and NumPy's linear-interpolation percentiles. The gates are then checked at
-limits just below and just above those bounds.
+The bounds are computed here by hand from each row's loss −log Q(label) in the CSV: by
+SciPy's t intervals (``ttest_1samp``, ``ttest_rel``: the default), and for ``--bootstrap
+200`` from the Poisson(1) weights of the bootstrap's definition (keyed by line, or by
+position in compare), each replicate's weighted mean, and NumPy's linear-interpolation
+percentiles. The gates are then checked at limits just below and just above those bounds.
 """
 
 import csv
@@ -14,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from xent.accumulators.bootstrap import poisson_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD = ROOT / "examples" / "animals-new.csv"  # the better model
 NEW = ROOT / "examples" / "animals.csv"
+# How an interval is drawn: the options, for the default (t) and a bootstrap.
+METHODS = {"t": [], "bootstrap": ["--bootstrap", "200"]}
 
 
 def _losses(path: Path) -> np.ndarray:
@@ -40,18 +43,21 @@ def _interval(replicates: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def test_the_bounds_of_the_mean_are_those_computed_by_hand(xent_cli):
-    low, high = _interval(_replicates(_losses(NEW)))
-    data = json.loads(xent_cli("compute", "-i", NEW, "--ci", "0.95", "-f", "json").stdout)
+@pytest.mark.parametrize("method", METHODS)
+def test_the_bounds_of_the_mean_are_those_computed_by_hand(xent_cli, method):
+    low, high = _mean_interval(method)
+    args = ["compute", "-i", NEW, "--ci", "0.95", *METHODS[method], "-f", "json"]
+    data = json.loads(xent_cli(*args).stdout)
     assert data["ci"]["mean_cross_entropy"] == pytest.approx([low, high], rel=1e-12)
     assert low < data["cross_entropy"] < high
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("on", ["upper", "lower"])
-def test_fail_above_gates_on_a_bound(xent_cli, on):
-    low, high = _interval(_replicates(_losses(NEW)))
+def test_fail_above_gates_on_a_bound(xent_cli, on, method):
+    low, high = _mean_interval(method)
     bound = high if on == "upper" else low
-    args = ["compute", "-i", NEW, "--ci", "0.95", "--gate-on", on, "-f", "plain"]
+    args = ["compute", "-i", NEW, "--ci", "0.95", *METHODS[method], "--gate-on", on, "-f", "plain"]
     below = xent_cli(*args, "--fail-above", repr(bound * (1 - 1e-9)))
     above = xent_cli(*args, "--fail-above", repr(bound * (1 + 1e-9)))
     assert below.exit_code == 3 and above.exit_code == 0
@@ -61,7 +67,7 @@ def test_fail_above_gates_on_a_bound(xent_cli, on):
 
 
 def test_the_estimate_is_the_default_gate(xent_cli):
-    low, high = _interval(_replicates(_losses(NEW)))
+    low, high = _mean_interval("t")
     mean = float(_losses(NEW).mean())
     limit = repr((mean + high) / 2)  # above the mean, below the upper bound
     args = ["compute", "-i", NEW, "--ci", "0.95", "--fail-above", limit, "-f", "plain"]
@@ -70,23 +76,36 @@ def test_the_estimate_is_the_default_gate(xent_cli):
     assert xent_cli(*args, "--gate-on", "upper").exit_code == 3
 
 
-def _difference_interval() -> tuple[float, float]:
+def _mean_interval(method: str) -> tuple[float, float]:
+    if method == "bootstrap":
+        return _interval(_replicates(_losses(NEW)))
+    ci = stats.ttest_1samp(_losses(NEW), 0).confidence_interval(0.95)
+    return float(ci.low), float(ci.high)
+
+
+def _difference_interval(method: str = "t") -> tuple[float, float]:
+    if method == "t":
+        ci = stats.ttest_rel(_losses(NEW), _losses(OLD)).confidence_interval(0.95)
+        return float(ci.low), float(ci.high)
     # Paired: the same weights for a row in A and in B; D_r = mean_B,r − mean_A,r.
     return _interval(_replicates(_losses(NEW), 1) - _replicates(_losses(OLD), 1))
 
 
-def test_the_bounds_of_the_difference_are_those_computed_by_hand(xent_cli):
-    low, high = _difference_interval()
-    data = json.loads(xent_cli("compare", OLD, NEW, "--ci", "0.95", "-f", "json").stdout)
+@pytest.mark.parametrize("method", METHODS)
+def test_the_bounds_of_the_difference_are_those_computed_by_hand(xent_cli, method):
+    low, high = _difference_interval(method)
+    args = ["compare", OLD, NEW, "--ci", "0.95", *METHODS[method], "-f", "json"]
+    data = json.loads(xent_cli(*args).stdout)
     assert data["ci"]["difference"] == pytest.approx([low, high], rel=1e-12)
     assert 0 < low < high  # B (animals.csv) is worse, and the interval excludes 0
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("on", ["upper", "lower"])
-def test_fail_if_worse_gates_on_a_bound(xent_cli, on):
-    low, high = _difference_interval()
+def test_fail_if_worse_gates_on_a_bound(xent_cli, on, method):
+    low, high = _difference_interval(method)
     bound = high if on == "upper" else low
-    args = ["compare", OLD, NEW, "--ci", "0.95", "--gate-on", on, "-f", "plain"]
+    args = ["compare", OLD, NEW, "--ci", "0.95", *METHODS[method], "--gate-on", on, "-f", "plain"]
     assert xent_cli(*args, "--fail-if-worse", repr(bound * (1 - 1e-9))).exit_code == 3
     assert xent_cli(*args, "--fail-if-worse", repr(bound * (1 + 1e-9))).exit_code == 0
     failed = xent_cli(*args, "--fail-if-worse")  # margin 0: the interval is above 0
@@ -136,7 +155,8 @@ def test_gate_rules_are_one_line_before_reading(xent_cli, args, message):
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_bound_gate_on_vectors_gates_as_on_a_file(xent_cli, tmp_path):
+@pytest.mark.parametrize("method", METHODS)
+def test_a_bound_gate_on_vectors_gates_as_on_a_file(xent_cli, tmp_path, method):
     """Rows given as arguments have the file's interval (0.3: before, refused): one row
     has none and fails a bound gate, as a file of one row does; several gate on it."""
     one = xent_cli(
@@ -157,8 +177,12 @@ def test_a_bound_gate_on_vectors_gates_as_on_a_file(xent_cli, tmp_path):
             for line in lines[1:]
         )
     )
-    gate = ["--ci", "0.9", "--gate-on", "upper", "-f", "plain"]
-    for limit, code in (("1.2", 3), ("1.3", 0)):  # the upper bound: 1.2924875315059103
+    gate = ["--ci", "0.9", *METHODS[method], "--gate-on", "upper", "-f", "plain"]
+    # The upper bound: 1.2924875315059103 (bootstrap), 1.5170508583307383 (t: SciPy's, below).
+    losses = [0.916290731874155, 0.6931471805599453, 0.35667494393873245, 1.6094379124341003]
+    high = float(stats.ttest_1samp(losses, 0).confidence_interval(0.9).high)
+    limits = {"t": (high - 1e-6, high + 1e-6), "bootstrap": (1.2, 1.3)}[method]
+    for limit, code in zip(map(repr, limits), (3, 0)):
         vectors = xent_cli("compute", *given, *gate, "--fail-above", limit)
         file = xent_cli("compute", "-i", path, *gate, "--fail-above", limit)
         assert vectors.exit_code == file.exit_code == code

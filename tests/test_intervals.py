@@ -94,14 +94,15 @@ def test_the_ci_gate_example_runs(tmp_path):
     )
     assert bad.returncode == 3
     assert "gate failed" in bad.stdout and '"cross_entropy"' in bad.stdout
-    assert "interval gate passed" in ok.stdout  # [0.3134..., 0.7165...] is below 0.8
-    assert "0.5067740669573996 [0.3134009035064773, 0.7165167820085073]" in ok.stdout
+    assert "interval gate passed" in ok.stdout  # [0.2511..., 0.7625...] is below 0.8
+    # The mean ± t·se of the 12 rows' losses (tests/test_gates.py checks it against SciPy).
+    assert "0.5067740669573996 [0.25105510077120163, 0.7624930331435975]" in ok.stdout
     wide = subprocess.run(
         [*run, "0.6", "0.7"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert wide.returncode == 3 and "gate passed" in wide.stdout  # the estimate's gate
     assert "interval gate failed: the interval reaches above 0.7" in wide.stdout
-    assert "the upper bound of the mean cross-entropy's interval 0.7165167820085073" in wide.stderr
+    assert "the upper bound of the mean cross-entropy's interval 0.7624930331435975" in wide.stderr
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -270,10 +271,18 @@ def test_weighted_replicates_match_a_direct_computation():
 def test_ci_in_table_and_csv(xent_cli):
     table = xent_cli("compute", "-i", ANIMALS, "--ci", "0.9", "-f", "table")
     text = " ".join(table.stdout.split())
-    assert "90% intervals" in text and "seed 0" in text
+    assert "90% intervals, Student's t for the means, Wilson's for the accuracies" in text
+    assert "--bootstrap 200 gives every statistic's" in text  # the calibration errors': none
+    table = xent_cli("compute", "-i", ANIMALS, "--ci", "0.9", "--bootstrap", "200", "-f", "table")
+    text = " ".join(table.stdout.split())
+    assert "90% intervals, poisson bootstrap (200 replicates, seed 0)" in text
     csv_out = xent_cli("compute", "-i", ANIMALS, "--ci", "0.9", "-f", "csv").stdout.splitlines()
     header = csv_out[0].split(",")
-    assert header[-13:-11] == ["ci_level", "mean_cross_entropy_lo"]
+    at = header.index("ci_level")
+    assert header[at + 1] == "mean_cross_entropy_lo" and header[-2:] == [
+        "brier_score_lo",
+        "brier_score_hi",
+    ]
     last = dict(zip(header, csv_out[-1].split(",")))
     assert last["ci_level"] == "0.9"
     assert float(last["mean_cross_entropy_lo"]) < 0.5068 < float(last["mean_cross_entropy_hi"])

@@ -50,7 +50,7 @@ CASES = {
     "gate_on": ("ab", [], [], "test_gate_on_changes_the_gate"),
     "ci": ("ab", [], ["--ci", "0.9"], "changes"),
     "bootstrap": ("ab", ["--ci", "0.9"], ["--bootstrap", "20"], "changes"),
-    "seed": ("ab", ["--ci", "0.9"], ["--seed", "3"], "changes"),
+    "seed": ("ab", ["--ci", "0.9", "--bootstrap", "20"], ["--seed", "3"], "changes"),
     "input_format": ("ab", [], ["--input-format", "csv"], "a.npz"),
     "label_column": ("ab", [], ["--label-column", "foo"], "no array 'foo'"),
     "label_columns": ("ab", [], ["--label-columns", "x,y"], "--label-columns: a.npz is an array"),

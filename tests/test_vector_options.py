@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from xent.accumulators.bootstrap import poisson_weights
 
@@ -34,25 +35,38 @@ def _jsonl(path) -> str:
 
 
 @pytest.mark.parametrize(
-    "options", [["--ci", "0.95"], ["--ci", "0.8", "--bootstrap", "500", "--seed", "7"]]
+    "options",
+    [
+        ["--ci", "0.95"],
+        ["--ci", "0.95", "--bootstrap", "200"],
+        ["--ci", "0.8", "--bootstrap", "500", "--seed", "7"],
+    ],
 )
 def test_vector_intervals_are_a_files(xent_cli, tmp_path, options):
     """The same rows as arguments and as a JSON Lines file: the same "ci" object, the same
-    plain line; and the interval of the mean against NumPy with the bootstrap's weights."""
+    plain line; and the interval of the mean against SciPy's t interval, or against NumPy
+    with the bootstrap's weights."""
     path = _jsonl(tmp_path / "rows.jsonl")
     vectors = json.loads(xent_cli("compute", *VECTORS, *options, "-f", "json").stdout)
     file = json.loads(xent_cli("compute", "-i", path, *options, "-f", "json").stdout)
     assert vectors["ci"] == file["ci"]
-    assert set(vectors["ci"]) >= {"mean_cross_entropy", "perplexity", "accuracy", "ece"}
+    bootstrap = "--bootstrap" in options
+    assert set(vectors["ci"]) >= {"mean_cross_entropy", "perplexity", "accuracy"}
+    assert ("ece" in vectors["ci"]) == bootstrap  # only a bootstrap gives the ECE's
     plain = [
         xent_cli("compute", *src, *options, "-f", "plain").stdout for src in (VECTORS, ["-i", path])
     ]
     assert plain[0] == plain[1]
     level = float(options[1])
-    replicates = int(options[options.index("--bootstrap") + 1]) if "--bootstrap" in options else 200
+    losses = np.array([-np.log(q[CLASSES.index(y)]) for y, q in ROWS])
+    if not bootstrap:
+        expected = stats.ttest_1samp(losses, 0).confidence_interval(level)
+        assert vectors["ci"]["mean_cross_entropy"] == pytest.approx(list(expected), rel=1e-12)
+        assert vectors["ci"]["replicates"] is None and vectors["ci"]["seed"] is None
+        return
+    replicates = int(options[options.index("--bootstrap") + 1])
     seed = int(options[options.index("--seed") + 1]) if "--seed" in options else 0
     w = poisson_weights(np.arange(1, len(ROWS) + 1), replicates, seed)
-    losses = np.array([-np.log(q[CLASSES.index(y)]) for y, q in ROWS])
     with np.errstate(invalid="ignore"):
         means = (w * losses[:, None]).sum(0) / w.sum(0)
     means = means[np.isfinite(means)]  # a replicate of all-zero weights has no mean
@@ -67,7 +81,12 @@ def test_vector_interval_in_the_table(xent_cli):
     ci = json.loads(xent_cli("compute", *VECTORS, "--ci", "0.9", "-f", "json").stdout)["ci"]
     low, high = ci["mean_cross_entropy"]
     assert f"[{low:.4f}, {high:.4f}]" in out
-    assert "90% interval" in out and "poisson bootstrap (200 replicates, seed 0)" in out
+    text = " ".join(out.split())  # (the note wraps at the terminal's width)
+    assert (
+        "90% interval" in text and "Student's t for the means, Wilson's for the accuracies" in text
+    )
+    out = xent_cli("compute", *VECTORS, "--ci", "0.9", "--bootstrap", "200", "-f", "table").stdout
+    assert "poisson bootstrap (200 replicates, seed 0)" in out
 
 
 def test_one_vector_has_no_interval_and_says_so(xent_cli):

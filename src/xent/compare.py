@@ -9,8 +9,9 @@ added to each model's :class:`~xent.totals.Totals` and to the paired totals here
   error of the mean of the per-row differences d_n = l_B,n − l_A,n (sample variance,
   n − 1) and the paired t / Diebold-Mariano statistic t = D / se with a two-sided p-value
   from Student's t with n − 1 degrees of freedom (SciPy's ``ttest_rel``);
-- with ``options.ci`` a paired Poisson bootstrap: the same weights for a row in A and B
-  (keyed by the row's position), so each replicate's D is B's minus A's;
+- with ``options.ci`` the interval D ± t·se (the same Student's t), or with
+  ``options.replicates`` a paired Poisson bootstrap's: the same weights for a row in A and
+  B (keyed by the row's position), so each replicate's D is B's minus A's;
 - wins (l_B < l_A), losses (l_B > l_A) and ties (|l_B − l_A| ≤ 1e-12·max(l_A, l_B)),
   and the K rows where the two differ most (a bounded heap);
 - for language models (``token_stats``; by default when the rows hold logits or
@@ -21,6 +22,7 @@ added to each model's :class:`~xent.totals.Totals` and to the paired totals here
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from .accumulators.bootstrap import Bootstrap, percentile_interval
-from .accumulators.paired import DEGENERATE_NOTES, TIE, Paired, degenerate
+from .accumulators.paired import DEGENERATE_NOTES, TIE, Paired, degenerate, statistic_note
+from .accumulators.student import t_quantile
 from .accumulators.token_base import TokenSettings
 from .accumulators.token_totals import TokenStats, TokenTotals, in_base, token_notes
 from .errors import DataError, UsageError, param
@@ -73,8 +76,8 @@ class Comparison:
     aligned_by: str  # "order" or the id column
     ci: tuple[float, float] | None = None  # paired bootstrap interval of the difference
     level: float | None = None
-    replicates: int = 0
-    seed: int = 0
+    replicates: int | None = None  # a paired bootstrap's (None: Student's t)
+    seed: int | None = None
     notes: list[str] = field(default_factory=list)
     degrees_of_freedom: int | None = None  # of the p-value's t (n − 1); None: normal tail
     tokens: TokenStats | None = None  # the language models' token statistics
@@ -179,7 +182,7 @@ class _Pair:
                 new_totals(classes, self.plain, metrics),
             )
             self.numbered, self.task = block_a.numbered, block_a.task
-            if options.ci is not None:
+            if options.ci is not None and options.replicates is not None:
                 self.boots = tuple(  # type: ignore[assignment]
                     Bootstrap(options.replicates, options.seed, top_k=options.top_k) for _ in "ab"
                 )
@@ -240,16 +243,7 @@ class _Pair:
         note = DEGENERATE_NOTES.get(comparison.degenerate)
         if note is not None:
             comparison.notes.append(note[0 if comparison.difference else 1])
-        comparison.notes.append(
-            "paired t / Diebold-Mariano statistic on the per-row loss differences; the "
-            + (
-                "p-value is two-sided, from the normal approximation"
-                if comparison.degrees_of_freedom is None
-                else "p-value is two-sided, from Student's t with "
-                f"{comparison.degrees_of_freedom:,} degrees of freedom (n − 1, as "
-                "scipy.stats.ttest_rel)"
-            )
-        )
+        comparison.notes.append(statistic_note(comparison.degrees_of_freedom))
         if id_column is not None:
             comparison.notes.append(
                 f"rows matched by {id_column!r}: both files were read in memory"
@@ -257,17 +251,26 @@ class _Pair:
         return comparison
 
     def _add_interval(self, comparison: Comparison) -> None:
+        """The difference's interval: difference ± t·se (Student's t, n − 1 degrees of
+        freedom, as the p-value), or a paired bootstrap's percentile interval."""
         options = self.options
-        if self.boots is None or options.ci is None:
+        if options.ci is None:
             return
         if comparison.rows < 2:  # one row: every replicate is that row (a zero width)
             comparison.notes.append("one row: no confidence interval can be given (--ci needs two)")
             return
+        comparison.level = options.ci
+        if self.boots is None:
+            se = comparison.standard_error
+            if math.isnan(se):
+                return
+            half = t_quantile(options.ci, comparison.rows - 1) * se
+            comparison.ci = (comparison.difference - half, comparison.difference + half)
+            return
         boot_a, boot_b = self.boots
         replicate = boot_b.replicate_losses() - boot_a.replicate_losses()
         comparison.ci = percentile_interval(replicate, options.ci)
-        comparison.level, comparison.replicates = options.ci, options.replicates
-        comparison.seed = options.seed
+        comparison.replicates, comparison.seed = options.replicates, options.seed
 
 
 def _token_names(wanted, a, b, options: ScoreOptions) -> tuple[str, ...]:

@@ -40,8 +40,10 @@ class ScoreOptions:
     bins: int = 15  # equal-width confidence bins of the ECE
     worst: int = 0  # how many highest-loss rows to keep
     skip_bad_rows: bool = False  # on_error='skip': leave bad rows out, counted
-    ci: float | None = None  # bootstrap intervals' level (xent.accumulators.bootstrap)
-    replicates: int = 200  # bootstrap replicates
+    ci: float | None = None  # intervals' level (xent.accumulators.standard_errors)
+    # A Poisson bootstrap of this many replicates for the intervals, ECE's too, instead of
+    # the standard errors (xent.accumulators.bootstrap); None: no bootstrap.
+    replicates: int | None = None
     seed: int = 0  # seed of the bootstrap weights
     # The vocabulary size V of a logprobs file's model: bounds on the entropy from its
     # top-k log-probs (xent.accumulators.top_k_entropy); None: the mass outside alone.

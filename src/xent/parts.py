@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from .accumulators import REGISTRY
 from .options import ScoreOptions
 from .scorer import ScoredRows, score_chunk
 from .totals import Totals, wanted
@@ -36,7 +37,8 @@ def new_totals(
     sequences: str | None = None,
     source: str = "",
 ) -> Totals:
-    """Empty totals for a run under ``options``: with bootstrap sums when ``options.ci``;
+    """Empty totals for a run under ``options``: with the intervals' sums when ``options.ci``
+    (standard errors, or bootstrap sums with ``options.replicates``);
     ``metrics=False``: without the calibration metrics' sums and histograms;
     ``detail=False``: without a contribution table's column sums; ``group_by``,
     ``sequences``: with totals per value of that column, sums per sequence."""
@@ -47,7 +49,9 @@ def new_totals(
         bins=options.bins,
         keep=wanted(metrics=metrics, detail=detail, worst=options.worst),
     )
-    if options.ci is not None:
+    if options.ci is not None and options.replicates is None:
+        totals.parts["standard_errors"] = REGISTRY["standard_errors"](classes, totals.settings)
+    elif options.ci is not None and options.replicates is not None:
         from .accumulators.bootstrap import Bootstrap
 
         totals.bootstrap = Bootstrap(

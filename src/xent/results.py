@@ -61,15 +61,24 @@ class FileRow:
 
 @dataclass(frozen=True)
 class Intervals:
-    """Confidence intervals of the summary statistics (:mod:`xent.accumulators.bootstrap`):
-    ``bounds`` maps ``mean_cross_entropy``, ``perplexity``, ``accuracy``, ``top_k_accuracy``,
-    ``brier_score``, ``ece`` to (low, high)."""
+    """Confidence intervals of the summary statistics: ``bounds`` maps
+    ``mean_cross_entropy``, ``perplexity``, ``accuracy``, ``top_k_accuracy``,
+    ``brier_score`` and, from a bootstrap, ``ece`` to (low, high). From the standard errors
+    (:mod:`xent.accumulators.standard_errors`; ``replicates`` and ``seed`` None) or a
+    Poisson bootstrap (:mod:`xent.accumulators.bootstrap`)."""
 
     level: float
     method: str
-    replicates: int
-    seed: int
+    replicates: int | None
+    seed: int | None
     bounds: dict[str, tuple[float, float]]
+
+    @property
+    def described(self) -> str:
+        """How they were drawn, in words: the method, and a bootstrap's replicates."""
+        if self.replicates is None:
+            return "Student's t for the means, Wilson's for the accuracies"
+        return f"poisson bootstrap ({self.replicates} replicates, seed {self.seed})"
 
 
 @dataclass(frozen=True)
@@ -232,18 +241,23 @@ def confidence(
     totals: Totals, options: ScoreOptions, rows: int, task: str
 ) -> tuple[Intervals | None, list[str]]:
     """The ``--ci`` intervals of a run of ``rows`` rows (files and rows given as arguments
-    alike: the same bootstrap, keyed by the same row numbers), and what to say of them."""
-    if totals.bootstrap is None or options.ci is None or not rows:
+    alike: the same sums; a bootstrap's keyed by the same row numbers), and what to say of
+    them."""
+    source = totals.parts.get("standard_errors" if options.replicates is None else "bootstrap")
+    if source is None or options.ci is None or not rows:
         return None, []
     if rows == 1:
         return None, [NO_INTERVAL]
-    ci = intervals(totals.bootstrap, options)
+    ci = intervals(source, options)
     if task == "binary" and "brier_score" in ci.bounds:
         low, high = ci.bounds["brier_score"]
         ci.bounds["brier_score"] = (low / 2, high / 2)
-    if totals.bootstrap.nonfinite:
-        return ci, ["the loss is infinite in some rows: its interval is infinite"]
-    return ci, []
+    said = []
+    if source.nonfinite:
+        said.append("the loss is infinite in some rows: its interval is infinite")
+    if options.replicates is None and source.has_metrics:
+        said.append(NO_ECE_INTERVAL)
+    return ci, said
 
 
 def zero_columns(totals: Totals) -> list[str]:
@@ -274,6 +288,11 @@ def zero_columns_note(names: list[str]) -> str:
 
 # The note of a run of one row under --ci (plain and csv output also say it on stderr).
 NO_INTERVAL = "one row: no confidence interval can be given (--ci needs two)"
+# The calibration errors are not means of the rows: only a bootstrap gives them an interval.
+NO_ECE_INTERVAL = (
+    "the calibration errors have no interval from standard errors: --bootstrap 200 gives "
+    "every statistic's, ECE's too (about twice the run's time)"
+)
 
 
 def per_class(
@@ -317,13 +336,18 @@ def per_class(
     ]
 
 
-def intervals(bootstrap, options: ScoreOptions) -> Intervals:
-    """The bootstrap's percentile intervals at ``options.ci``."""
-    from .accumulators.bootstrap import METHOD
-
+def intervals(source, options: ScoreOptions) -> Intervals:
+    """The intervals at ``options.ci`` of the standard errors (t and Wilson intervals) or
+    of a bootstrap (percentile intervals)."""
     assert options.ci is not None
-    bounds = bootstrap.intervals(options.ci, options.base)
-    return Intervals(options.ci, METHOD, options.replicates, options.seed, bounds)
+    bounds = source.intervals(options.ci, options.base)
+    if options.replicates is None:
+        from .accumulators.standard_errors import METHOD
+
+        return Intervals(options.ci, METHOD, None, None, bounds)
+    from .accumulators.bootstrap import METHOD as BOOTSTRAP
+
+    return Intervals(options.ci, BOOTSTRAP, options.replicates, options.seed, bounds)
 
 
 # What xent entropy, kl and js call each row's value (the key of json and csv output).

@@ -323,7 +323,14 @@ def check_score(options) -> None:
             f"{options.ci!r} is not a confidence level: use a number in (0, 1), such as 0.95",
             parameter="ci",
         )
-    _bounded(options.replicates, 2, MAX_REPLICATES, "replicates", "replicates")
+    if options.replicates is not None:
+        _bounded(options.replicates, 2, MAX_REPLICATES, "replicates", "replicates")
+    elif options.seed:
+        raise UsageError(
+            f"seeds the bootstrap's weights: give {param('replicates')} too (200 is the usual "
+            "number), or leave it out",
+            parameter="seed",
+        )
     if options.counts_per not in COUNTS_PER:
         raise UsageError(
             f"{options.counts_per!r}: the counts are per row or per document",

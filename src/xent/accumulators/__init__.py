@@ -14,8 +14,10 @@ write a module with an :class:`~.base.Accumulator` (state, ``needs``, ``add``,
 ``calibration`` the calibration histograms (:mod:`.calibration`)
 ``columns``     a contribution table's column sums, H(P), KL (:mod:`.columns`)
 ``worst``       the K rows of highest loss (:mod:`.worst`)
-``bootstrap``   per-replicate exact sums, for intervals (:mod:`.bootstrap`; its weights
-                :mod:`.poisson`, its sums :mod:`.replicate_sums`)
+``standard_errors`` the spreads of the loss, accuracies and Brier score, for ``--ci``'s
+                intervals (:mod:`.standard_errors`; Student's t: :mod:`.student`)
+``bootstrap``   per-replicate exact sums, for ``--bootstrap``'s intervals (:mod:`.bootstrap`;
+                its weights :mod:`.poisson`, its sums :mod:`.replicate_sums`)
 ``groups``      totals per group, sums per sequence (:mod:`.groups`)
 ==============  =============================================================
 
@@ -42,6 +44,7 @@ from .delta_p import DeltaP
 from .moments import LossMoments
 from .per_class import Accuracy, PerClass
 from .perplexity_pair import PerplexityPair
+from .standard_errors import StandardErrors
 from .token_base import TokenAccumulator
 from .token_kl import TokenKL
 from .top_agreement import SameTop
@@ -52,7 +55,17 @@ from .worst import WorstRows
 # xent.parts.new_totals with their own parameters.
 REGISTRY: dict[str, type[Accumulator]] = {
     cls.name: cls
-    for cls in (LossMoments, PerClass, Accuracy, TopK, Brier, Calibration, Columns, WorstRows)
+    for cls in (
+        LossMoments,
+        PerClass,
+        Accuracy,
+        TopK,
+        Brier,
+        Calibration,
+        Columns,
+        WorstRows,
+        StandardErrors,
+    )
 }
 
 # Two models' token statistics (xent compare of language models), by name.

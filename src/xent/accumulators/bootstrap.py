@@ -25,7 +25,6 @@ import math
 
 import numpy as np
 
-from .. import metrics
 from ..kernels import power
 from .base import Accumulator, Rows
 from .exact import product_errors
@@ -39,6 +38,7 @@ from .replicate_sums import (
     limbs_of,
     parts_value,
 )
+from .row_terms import row_terms
 
 __all__ = [
     "BLOCK_ROWS",
@@ -201,24 +201,17 @@ class Bootstrap(Accumulator):
     def _metric_items(self, scored, part, s, samples, counts, items):
         """The hits, top-k and Brier of the rows (added to ``items``), and (each row's bin,
         the calibration bins' items), or None without probabilities."""
-        q = None if scored.probabilities is None else scored.probabilities[part]
-        if scored.columns is not None and q is not None:  # multi-label: every class right
-            agree = (q >= 0.5) == (scored.positives[part] >= 0.5)
-            items.append(("hits", samples * agree.all(axis=1), counts))
-            return None
-        if scored.labels is None or scored.predicted is None:
-            return None
-        labels = scored.labels[part]
-        items.append(("hits", samples * (labels == scored.predicted[part]), counts))
-        if q is None:
+        terms = row_terms(scored, part, self.top_k)
+        if terms.hits is not None:
+            items.append(("hits", samples * terms.hits, counts))
+        if terms.brier is None:
             return None
         self.has_metrics = True
-        targets = None if scored.targets is None else scored.targets[part]
-        items.append(("top_k", samples * metrics.top_k_hits(labels, q, self.top_k), counts))
-        brier = metrics.brier_rows(labels, targets, q)
-        items.append(("brier", samples * brier, False))
+        q, labels = scored.probabilities[part], scored.labels[part]
+        items.append(("top_k", samples * terms.top_k, counts))
+        items.append(("brier", samples * terms.brier, False))
         if s is not None:
-            items.append(("brier", product_errors(s, brier), False))
+            items.append(("brier", product_errors(s, terms.brier), False))
         confidence = q.max(axis=1)
         correct = (q.argmax(axis=1) == labels).astype(np.float64)
         edges = np.arange(self.bins + 1) / self.bins  # as metrics.calibration_bins

@@ -101,11 +101,12 @@ class ExactSum:
     def add_array(self, values: np.ndarray) -> None:
         self.add(exact_sum(values) if values.size else 0.0)
 
-    def add_exact(self, values: np.ndarray) -> None:
+    def add_exact(self, values: np.ndarray, below: int = FSUM_BELOW) -> None:
         """Add the values' exact sum, not its rounding (:meth:`add_array`): a few exact
-        terms (:func:`bucket_terms`), or each value where those do not apply."""
+        terms (:func:`bucket_terms`; each value for fewer than ``below`` values, or where
+        those do not apply)."""
         values = np.asarray(values, dtype=np.float64).ravel()
-        terms = bucket_terms(values) if FSUM_BELOW <= values.size < 1 << 26 else None
+        terms = bucket_terms(values) if below <= values.size < 1 << 26 else None
         for x in terms if terms is not None else values[values != 0].tolist():
             self.add(x)
 

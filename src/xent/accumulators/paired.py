@@ -15,9 +15,20 @@ from typing import NamedTuple
 import numpy as np
 
 from .exact import ExactSum
+from .student import incomplete_beta, two_sided_t
 from .worst import top_rows
 
 TIE = 1e-12
+__all__ = [
+    "DEGENERATE_NOTES",
+    "TIE",
+    "Paired",
+    "PairedResult",
+    "degenerate",
+    "statistic_note",
+    "incomplete_beta",
+    "two_sided_t",
+]
 
 
 class PairedResult(NamedTuple):
@@ -186,68 +197,14 @@ def degenerate(se: float, rows: int) -> str:
     return ""
 
 
-def two_sided_t(statistic: float, degrees: int) -> float:
-    """P(|T| ≥ |statistic|) for Student's t with ``degrees`` degrees of freedom:
-    I_x(df/2, 1/2) with x = df / (df + t²) (scipy.stats.t.sf(|t|, df) · 2). With no degrees
-    of freedom (one row) the normal tail stands in, as it always did; nan stays nan and an
-    infinite statistic gives 0."""
-    if math.isnan(statistic):
-        return math.nan
-    t = abs(statistic)
-    if math.isinf(t):
-        return 0.0
-    if degrees < 1:
-        return math.erfc(t / math.sqrt(2))
-    t2 = t * t
-    if math.isinf(t2):
-        return 0.0
-    x, y = degrees / (degrees + t2), t2 / (degrees + t2)  # x and 1 − x, each without cancelling
-    return min(1.0, incomplete_beta(degrees / 2, 0.5, x, y))
-
-
-def incomplete_beta(a: float, b: float, x: float, y: float) -> float:
-    """The regularized incomplete beta function I_x(a, b), y = 1 − x given separately (it
-    keeps its precision near x = 1): Numerical Recipes' betai and betacf (modified Lentz
-    continued fraction, float64), using the symmetry I_x(a, b) = 1 − I_y(b, a) where the
-    fraction converges slowly."""
-    if x <= 0.0:
-        return 0.0
-    if y <= 0.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(y)
+def statistic_note(degrees: int | None) -> str:
+    """What the statistic and its p-value are, in words (a comparison's note)."""
+    return "paired t / Diebold-Mariano statistic on the per-row loss differences; the " + (
+        "p-value is two-sided, from the normal approximation"
+        if degrees is None
+        else f"p-value is two-sided, from Student's t with {degrees:,} degrees of freedom "
+        "(n − 1, as scipy.stats.ttest_rel)"
     )
-    front = math.exp(log_front)
-    if x < (a + 1) / (a + b + 2):
-        return front * _beta_fraction(a, b, x) / a
-    return 1.0 - front * _beta_fraction(b, a, y) / b
-
-
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    """Numerical Recipes' betacf: the continued fraction of I_x(a, b), modified Lentz."""
-    tiny, eps = 1e-300, 1e-16
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) >= tiny else tiny)
-    h = d
-    for m in range(1, 1_000_000):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) >= tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) >= tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) >= tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) >= tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) <= eps:
-            break
-    return h
 
 
 def _terms(losses, s):

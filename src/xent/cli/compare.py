@@ -97,7 +97,7 @@ def compare(
     ] = 1 << 20,
     gate_on: pc.GateOnOption = GateOn.estimate,
     ci: p.CiOption = None,
-    bootstrap: p.BootstrapOption = 200,
+    bootstrap: p.BootstrapOption = None,
     seed: p.SeedOption = 0,
     input_format: p.InputFormatOption = None,
     label_column: p.LabelColumnOption = "label",
@@ -146,7 +146,7 @@ def compare(
     parse.view(ctx.params)  # --classes-shown
     on = parse.choice(gate_on)
     check_gate(on, fail_if_worse, gate="fail_if_worse", ci=ci)
-    _check_drawing(ctx.params)
+    parse.refuse_drawing(ctx.params)
     evaluation = parse.evaluation(
         ctx.params,
         [file_a, file_b],
@@ -163,19 +163,6 @@ def compare(
     sys.stdout.flush()
     _say_no_interval(comparison, ci, output_format(fmt))
     _gate(fail_if_worse, comparison, on)
-
-
-def _check_drawing(params: dict) -> None:
-    """``--bootstrap`` and ``--seed`` say how ``--ci`` draws its interval: without it they
-    are refused, not ignored (as compute's)."""
-    if params.get("ci") is not None:
-        return
-    for name, default in (("bootstrap", 200), ("seed", 0)):
-        if params.get(name, default) != default:
-            raise UsageError(
-                "says how --ci draws its interval: give --ci 0.95 too, or leave it out",
-                parameter=name,
-            )
 
 
 def _say_no_interval(comparison, ci: Optional[float], fmt: str) -> None:

@@ -58,7 +58,7 @@ def compute(
     reliability: p.ReliabilityOption = False,
     reliability_svg: p.ReliabilitySvgOption = None,
     ci: p.CiOption = None,
-    bootstrap: p.BootstrapOption = 200,
+    bootstrap: p.BootstrapOption = None,
     seed: p.SeedOption = 0,
     group_by: p.GroupByOption = None,
     sequence_column: p.SequenceColumnOption = None,
@@ -138,14 +138,7 @@ def check_interval_options(params: dict, on: str) -> None:
 
     ci, reduction = params.get("ci"), parse.choice(params.get("reduction"))
     check_gate(on, params.get("fail_above"), gate="fail_above", ci=ci, reduction=reduction)
-    if ci is not None:
-        return
-    for name, default in (("bootstrap", 200), ("seed", 0)):
-        if params.get(name, default) != default:
-            raise UsageError(
-                "says how --ci draws its interval: give --ci 0.95 too, or leave it out",
-                parameter=name,
-            )
+    parse.refuse_drawing(params)
 
 
 def refuse_for_vectors(params: dict) -> None:

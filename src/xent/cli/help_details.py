@@ -146,13 +146,19 @@ DETAILS = {
         "A gate for scripts: after printing the output, exit 3 when the reduced loss is "
         "above X (in the --base unit)."
     ),
-    "Intervals at LEVEL (0.95), by bootstrap.": (
-        "Confidence intervals at LEVEL (0.95) for every summary metric: a streaming "
-        "Poisson bootstrap, one pass, exactly reproducible for a --seed."
+    "Intervals at LEVEL (0.95), from standard errors.": (
+        "Confidence intervals at LEVEL (0.95), in the same pass at almost no cost: the mean "
+        "loss and the Brier score ± Student's t (n − 1 degrees of freedom) × their standard "
+        "error, the perplexity from the loss's, the accuracies Wilson's score interval. The "
+        "calibration errors get none: see --bootstrap."
     ),
-    "Bootstrap replicates (default 200).": ("Bootstrap replicates for --ci (default 200)."),
+    "Intervals from N bootstrap replicates (200), ECE's too.": (
+        "With --ci: percentile intervals of every summary metric, the calibration errors' "
+        "too, from a streaming Poisson bootstrap of N replicates (200 is usual), exactly "
+        "reproducible for a --seed; about twice the run's time."
+    ),
     "Seed of the bootstrap (default 0).": (
-        "Seed of the bootstrap weights (default 0: the same intervals every run)."
+        "Seed of the bootstrap weights, with --bootstrap (default 0: the same intervals every run)."
     ),
     "A summary per value of COLUMN (files).": (
         "A summary per value of this column (files): rows, loss, perplexity, accuracy, "

@@ -394,16 +394,16 @@ CiOption = Annotated[
     typer.Option(
         "--ci",
         metavar="LEVEL",
-        help="Intervals at LEVEL (0.95), by bootstrap.",
+        help="Intervals at LEVEL (0.95), from standard errors.",
         rich_help_panel=DECIDE,
     ),
 ]
 BootstrapOption = Annotated[
-    int,
+    Optional[int],
     typer.Option(
         "--bootstrap",
         metavar="N",
-        help="Bootstrap replicates (default 200).",
+        help="Intervals from N bootstrap replicates (200), ECE's too.",
         rich_help_panel=DECIDE,
     ),
 ]

@@ -146,7 +146,7 @@ def score_options(params: dict[str, Any]):
         base=parse_base(params.get("base", "e")),
         weights=class_weights(params.get("weights")),
         skip_bad_rows=choice(params.get("on_error")) == "skip",
-        replicates=params.get("bootstrap", 200),
+        replicates=params.get("bootstrap"),
         counts_per=choice(params.get("counts_per"), "row"),
         **given,
     )
@@ -359,3 +359,16 @@ def class_weights(text: str | None) -> tuple[float, ...] | None:
         return tuple(parse_vector(text, source="--weights"))
     except DataError as error:  # a weight that is not a number is a usage error here
         raise UsageError(error.message, source="--weights") from None
+
+
+def refuse_drawing(params: dict[str, Any]) -> None:
+    """``--bootstrap`` and ``--seed`` say how ``--ci`` draws its interval: without it they
+    are refused (files and vectors alike), not ignored."""
+    if params.get("ci") is not None:
+        return
+    for name, default in (("bootstrap", None), ("seed", 0)):
+        if params.get(name, default) != default:
+            raise UsageError(
+                "says how --ci draws its interval: give --ci 0.95 too, or leave it out",
+                parameter=name,
+            )

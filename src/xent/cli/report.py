@@ -60,7 +60,7 @@ def report(
     bins: p.BinsOption = 15,
     worst: Annotated[int, ReportWorstOption] = 10,
     ci: p.CiOption = None,
-    bootstrap: p.BootstrapOption = 200,
+    bootstrap: p.BootstrapOption = None,
     seed: p.SeedOption = 0,
     base: p.BaseOption = "e",
     precision: p.PrecisionOption = 4,

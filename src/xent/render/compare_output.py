@@ -94,7 +94,9 @@ def comparison_to_dict(c) -> dict:
         if c.ci is None
         else {
             "level": c.level,
-            "method": "paired poisson bootstrap, percentile",
+            "method": "student t"
+            if c.replicates is None
+            else "paired poisson bootstrap, percentile",
             "replicates": c.replicates,
             "seed": c.seed,
             "difference": [json_number(x) for x in c.ci],
@@ -254,7 +256,7 @@ def render_table(c, out, precision: int) -> None:
             3,
             [
                 f"{100 * c.level:g}% interval",
-                f"paired bootstrap, {c.replicates} replicates",
+                _drawn(c),
                 f"[{num(c.ci[0])}, {num(c.ci[1])}]",
                 c.unit,
             ],
@@ -277,3 +279,10 @@ def render_table(c, out, precision: int) -> None:
         parts.append(_disagreements_table(c, num))
     parts += [Text(visible(note), style="dim") for note in c.notes]
     Console(file=out).print(Group(*parts))
+
+
+def _drawn(c) -> str:
+    """How the difference's interval was drawn, in a few words."""
+    if c.replicates is None:
+        return f"Student's t, {c.rows - 1:,} df"
+    return f"paired bootstrap, {c.replicates} replicates"

@@ -194,8 +194,7 @@ def interval_parts(report, precision: int) -> list[RenderableType]:
         Column(f"{100 * ci.level:g}% interval", "left"),
     ]
     note = (
-        f"[low, high]: {100 * ci.level:g}% intervals, poisson bootstrap "
-        f"({ci.replicates} replicates, seed {ci.seed}), as for a file of these rows"
+        f"[low, high]: {100 * ci.level:g}% intervals, {ci.described}, as for a file of these rows"
     )
     return [fitted_table(columns, cells, grid=True), Text(note, style="dim")]
 

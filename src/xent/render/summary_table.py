@@ -46,8 +46,7 @@ def summary_renderable(summary, precision: int = 4) -> Group:
     if ci is not None:
         parts.append(
             Text(
-                f"[low, high]: {100 * ci.level:g}% intervals, poisson bootstrap "
-                f"({ci.replicates} replicates, seed {ci.seed})",
+                f"[low, high]: {100 * ci.level:g}% intervals, {ci.described}",
                 style="dim",
             )
         )

@@ -100,7 +100,9 @@ class Files:
 def seeded(options: ScoreOptions, index: int) -> ScoreOptions:
     """The options of the ``index``-th file: the bootstrap draws a row's weights from its
     line, so each file has its own stream (seed + index)."""
-    return replace(options, seed=options.seed + index) if options.ci and index else options
+    if options.ci is None or options.replicates is None or not index:
+        return options
+    return replace(options, seed=options.seed + index)
 
 
 def keep_group_columns(read, group_by: str | None, sequence_column: str | None, *counts: str):

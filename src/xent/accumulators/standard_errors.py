@@ -1,0 +1,227 @@
+"""The standard errors behind ``--ci``'s intervals (without ``--bootstrap``): in one pass,
+at the cost of a few sums a chunk.
+
+Every statistic with an interval is a ratio of sums over the rows, R = Σ y / Σ d: the mean
+loss (y = s·l, d = the row's divisor: 1, its sample weight s, or s·w with class weights),
+the accuracies (y = s·hit, d = s) and the Brier score (y = s·b, d = s). Its standard error
+is the linearised (sandwich) one, with the rows as the sampling units, as a bootstrap of
+the rows has it (Cochran 1977, §6.4; n the rows, as the paired comparison's):
+
+    se(R)² = n / (n − 1) · Σ (y − R·d)² / (Σ d)²
+
+which for unweighted rows is the sample standard deviation over √n (scipy.stats.sem).
+The sums are exact (:class:`~.exact.ExactSum`, each product with its rounding error,
+:func:`~.exact.product_errors`) and the standard error is found from them in rational
+arithmetic, as Σ (y − R·d)² = Σ y² − 2R·Σ y·d + R²·Σ d²: no cancelling, and any split of
+the rows (chunks, workers, formats) gives the same bits, equal weights of any size the
+unweighted ones.
+
+:func:`xent.results.confidence` makes the intervals: the mean loss and the Brier score
+R ± t·se with Student's t of n − 1 degrees of freedom (:mod:`.student`), the perplexity
+base to the power of the loss's bounds, and the accuracies Wilson's score interval at the
+effective size (Σ d)² / Σ d² (n for unweighted rows; :func:`xent.metrics.wilson_interval`).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from .. import metrics
+from ..kernels import power
+from .base import Accumulator, Rows
+from .exact import ExactSum, product_errors
+from .row_terms import row_terms
+from .student import normal_quantile, t_quantile
+
+METHOD = "student t (means), wilson (accuracies)"
+
+
+class RatioSums:
+    """Exact Σ y, Σ d, Σ y², Σ y·d, Σ d² and the rows n of a ratio Σ y / Σ d (see the
+    module docstring); y given as parts whose sum is exact (a product and its error)."""
+
+    __slots__ = ("rows", "sums")
+    NAMES = ("y", "d", "yy", "yd", "dd")
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.sums = {name: ExactSum() for name in self.NAMES}
+
+    def add(self, parts: list[np.ndarray], d: np.ndarray | None = None) -> None:
+        """A chunk's rows: y = Σ parts (each ≥ 0 but the errors), d (None: every d is 1)."""
+        n = parts[0].size
+        self.rows += n
+        sums = self.sums
+        for part in parts:
+            _add(sums["y"], part)
+        for i, a in enumerate(parts):  # Σ y² = Σ_i Σ_j a_i·a_j: each pair once, doubled
+            for j, b in enumerate(parts[i:], i):
+                for product in _products(a, b):
+                    _add(sums["yy"], product if i == j else 2 * product)
+        if d is None:
+            for name in ("d", "dd"):
+                sums[name].add(float(n))
+            for part in parts:
+                _add(sums["yd"], part)
+            return
+        _add(sums["d"], d)
+        for product in _products(d, d):
+            _add(sums["dd"], product)
+        for part in parts:
+            for product in _products(d, part):
+                _add(sums["yd"], product)
+
+    def merge(self, other: RatioSums) -> None:
+        self.rows += other.rows
+        for name, total in other.sums.items():
+            self.sums[name].merge(total)
+
+    def rescale(self, shift: int) -> None:
+        """y and d × 2^shift: the sums scale by it, the squares by twice it."""
+        for name, total in self.sums.items():
+            total.scale(shift if len(name) == 1 else 2 * shift)
+
+    def exact(self) -> dict[str, Fraction]:
+        return {
+            name: sum(map(Fraction, total.partials), Fraction(0))
+            for name, total in self.sums.items()
+        }
+
+    @property
+    def ratio(self) -> float:
+        """Σ y / Σ d, correctly rounded (NaN without weight)."""
+        s = self.exact()
+        return float(s["y"] / s["d"]) if s["d"] > 0 else math.nan
+
+    @property
+    def standard_error(self) -> float:
+        """se(R), NaN for fewer than two rows or no weight."""
+        n = self.rows
+        s = self.exact()
+        if n < 2 or not s["d"] > 0:
+            return math.nan
+        y, d = s["y"], s["d"]
+        spread = s["yy"] * d * d - 2 * y * d * s["yd"] + y * y * s["dd"]  # Σ (y − R·d)² · d²
+        return math.sqrt(float(spread * n / ((n - 1) * d**4)))
+
+    @property
+    def effective_rows(self) -> float:
+        """(Σ d)² / Σ d² (Kish's effective size; the rows when every d is 1)."""
+        s = self.exact()
+        return float(s["d"] ** 2 / s["dd"]) if s["dd"] > 0 else 0.0
+
+    @property
+    def finite(self) -> bool:
+        return all(math.isfinite(x) for total in self.sums.values() for x in total.partials)
+
+
+# Below this many values a sum adds each value; above, a few exact terms (.exact).
+_BUCKETS_FROM = 64
+
+
+def _add(total: ExactSum, values: np.ndarray) -> None:
+    total.add_exact(values, _BUCKETS_FROM)
+
+
+def _products(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RN(a·b) and its error: a·b exactly, as two arrays (a ≥ 0; b of either sign)."""
+    return a * b, np.sign(b) * product_errors(a, np.abs(b))
+
+
+class StandardErrors(Accumulator):
+    """The spreads of the loss, the accuracies and the Brier score (see the module)."""
+
+    name = "standard_errors"
+    missing = "error"
+
+    def __init__(self, classes=(), settings=None) -> None:
+        self.top_k = 1 if settings is None else settings.top_k
+        self.spreads: dict[str, RatioSums] = {}
+        self.nonfinite = 0  # rows of infinite loss: the loss has no interval
+        self.has_metrics = False
+
+    def empty(self, classes=(), settings=None) -> StandardErrors:
+        fresh = StandardErrors()
+        fresh.top_k = self.top_k
+        return fresh
+
+    def _spread(self, name: str) -> RatioSums:
+        if name not in self.spreads:
+            self.spreads[name] = RatioSums()
+        return self.spreads[name]
+
+    def add(self, rows: Rows) -> None:
+        scored, s = rows.scored, rows.weights
+        terms = rows.terms
+        finite = np.isfinite(terms)
+        if not finite.all():
+            self.nonfinite += int((~finite).sum())
+            terms = np.where(finite, terms, 0.0)
+        if scored.denominators is not None:
+            divisors = np.asarray(scored.denominators, dtype=np.float64)
+        else:
+            divisors = s
+        self._spread("loss").add(_weighted(terms, rows.losses, s, finite), divisors)
+        found = row_terms(scored, slice(None), self.top_k)
+        self.has_metrics |= found.brier is not None
+        for name, values in zip(("hits", "top_k", "brier"), found):
+            if values is not None:
+                values = np.asarray(values, dtype=np.float64)
+                weighted = values if s is None else np.where(s > 0, s * values, 0.0)
+                self._spread(name).add(_weighted(weighted, values, s), s)
+
+    def merge(self, other: StandardErrors, rows_before: int = 0) -> StandardErrors:
+        self.nonfinite += other.nonfinite
+        self.has_metrics |= other.has_metrics
+        for name, spread in other.spreads.items():
+            self._spread(name).merge(spread)
+        return self
+
+    def rescale(self, shift: int) -> None:
+        for spread in self.spreads.values():
+            spread.rescale(shift)
+
+    def finish(self) -> dict[str, RatioSums]:
+        return self.spreads
+
+    def intervals(self, level: float, base: float = math.e) -> dict[str, tuple[float, float]]:
+        """Intervals at ``level`` (see the module): ``mean_cross_entropy`` and
+        ``perplexity``, ``accuracy`` and, with probabilities, ``top_k_accuracy`` and
+        ``brier_score``; none for fewer than two rows of weight."""
+        out: dict[str, tuple[float, float]] = {}
+        loss = self.spreads.get("loss")
+        if loss is None or math.isnan(loss.standard_error):
+            return out
+        if self.nonfinite:
+            out["mean_cross_entropy"] = out["perplexity"] = (math.inf, math.inf)
+        else:
+            low, high = _t_interval(loss, level)
+            out["mean_cross_entropy"] = (low, high)
+            out["perplexity"] = (float(power(base, low)), float(power(base, high)))
+        z = normal_quantile((1 + level) / 2)
+        for name, key in (("hits", "accuracy"), ("top_k", "top_k_accuracy")):
+            spread = self.spreads.get(name)
+            if spread is not None and (name == "hits" or self.has_metrics):
+                n = spread.effective_rows
+                out[key] = metrics.wilson_interval(spread.ratio * n, n, z)
+        if self.has_metrics:
+            out["brier_score"] = _t_interval(self.spreads["brier"], level)
+        return out
+
+
+def _weighted(terms, values, s, finite=None) -> list[np.ndarray]:
+    """y = s·x exactly, as parts: RN(s·x) (``terms``) and its error (none unweighted)."""
+    if s is None:
+        return [terms]
+    errors = product_errors(s, values)
+    return [terms, errors if finite is None else np.where(finite, errors, 0.0)]
+
+
+def _t_interval(spread: RatioSums, level: float) -> tuple[float, float]:
+    """R ± t·se, never below 0 (a loss and a Brier score are not negative)."""
+    half = t_quantile(level, spread.rows - 1) * spread.standard_error
+    ratio = spread.ratio
+    return (max(ratio - half, 0.0), ratio + half)
