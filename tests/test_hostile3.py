@@ -229,7 +229,7 @@ def long_csv(tmp_path_factory) -> Path:
 def test_workers_and_temporary_files_end_with_xent(tmp_path, long_csv, signum):
     out = tmp_path / "rows.csv"
     process = subprocess.Popen(
-        [str(SCRIPT), "compute", "-i", str(long_csv), "--ci", "0.95", "-r", "none", "-o", str(out)],
+        [str(SCRIPT), "compute", "-i", str(long_csv), "-r", "none", "-o", str(out)],
         env=environment(XENT_CSV_WORKERS="2"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

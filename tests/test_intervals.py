@@ -309,3 +309,13 @@ def test_skill_against_the_base_rate(xent_cli):
     assert skill["information_gain_bits"] == pytest.approx(
         (base - data["mean"]) / math.log(2), rel=1e-12
     )
+
+
+def test_ci_with_one_loss_per_row_is_refused(xent_cli):
+    """A file's ``-r none`` writes each row's loss and no summary: an interval would be
+    computed and never shown (rows given as arguments show the summary beside them)."""
+    result = xent_cli("compute", "-i", ANIMALS, "-r", "none", "--ci", "0.95")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "xent: --ci: the intervals are the summary's: leave out --reduction none\n"
+    )

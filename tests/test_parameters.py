@@ -81,6 +81,10 @@ def test_an_error_about_an_option_is_placed_at_its_parameter():
             "save_html: save_svg/save_html save the summary: leave out reduction='none'",
         ),
         ({"workers": 2}, "workers: workers is for cluster='local'"),
+        (
+            {"reduction": "none", "score": ScoreOptions(ci=0.95)},
+            "ci: the intervals are the summary's: leave out reduction='none'",
+        ),
         ({"reduction": "median"}, "reduction: 'median' is not a reduction: use mean, sum, none"),
     ],
 )

@@ -151,6 +151,8 @@ def _check_file(evaluation) -> None:
         )
     if evaluation.reduction == "none" and evaluation.score.worst:
         raise UsageError(f"{param('worst')} needs a summary: leave out {none}", parameter="worst")
+    if evaluation.reduction == "none" and evaluation.score.ci is not None:
+        raise UsageError(f"the intervals are the summary's: leave out {none}", parameter="ci")
     pictures = _drawn(evaluation, "save_svg", "save_html")
     if evaluation.reduction == "none" and pictures:
         raise UsageError(
