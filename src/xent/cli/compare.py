@@ -48,7 +48,7 @@ def compare(
         typer.Option(
             "--id",
             metavar="COLUMN",
-            help="Match rows by this column instead of by order (both files are read in memory).",
+            help="Match rows by this column, not by order.",
             rich_help_panel=p.DECIDE,
         ),
     ] = None,
@@ -59,7 +59,7 @@ def compare(
             min=0,
             max=100_000,
             metavar="K",
-            help="List the K rows where the two losses differ most (default 10).",
+            help="The K rows that differ most (default 10).",
             rich_help_panel=p.DECIDE,
         ),
     ] = 10,
@@ -68,8 +68,7 @@ def compare(
         typer.Option(
             "--fail-if-worse",
             metavar="[MARGIN]",
-            help="A gate for scripts: after the output, exit 3 when B's mean loss is above A's "
-            "by more than MARGIN (default 0).",
+            help="Exit 3 when B is worse by more than MARGIN (0).",
             rich_help_panel=p.DECIDE,
         ),
     ] = None,
@@ -78,9 +77,7 @@ def compare(
         typer.Option(
             "--token-stats",
             metavar="LIST",
-            help="Language models, token by token (as llama-perplexity --kl-divergence): "
-            "kl, top1, delta_p, perplexity, comma-separated, or all, or none (default auto: "
-            "all of them for logits, log-probabilities or a vocabulary of 1,024 tokens or more).",
+            help="Token statistics: kl,top1,delta_p,perplexity.",
             rich_help_panel=p.DECIDE,
         ),
     ] = "auto",
@@ -90,8 +87,7 @@ def compare(
             "--exact-percentiles",
             min=0,
             metavar="N",
-            help="The token statistics' percentiles are exact up to N tokens (default "
-            "1,048,576), beyond from a quantile sketch whose rank error the output states.",
+            help="Exact percentiles up to N tokens (default 2^20).",
             rich_help_panel=p.DECIDE,
         ),
     ] = 1 << 20,

@@ -4,6 +4,25 @@ scripts/cli_reference.py) gives each option its full text from here, keyed by th
 help. Not imported by the commands: only by the reference and its test."""
 
 DETAILS = {
+    "Match rows by this column, not by order.": (
+        "Match rows by this column instead of by order (both files are read in memory)."
+    ),
+    "The K rows that differ most (default 10).": (
+        "List the K rows where the two losses differ most (default 10)."
+    ),
+    "Exit 3 when B is worse by more than MARGIN (0).": (
+        "A gate for scripts: after the output, exit 3 when B's mean loss is above A's by "
+        "more than MARGIN (default 0; with --gate-on, a bound of the --ci interval)."
+    ),
+    "Token statistics: kl,top1,delta_p,perplexity.": (
+        "Language models, token by token (as llama-perplexity --kl-divergence): kl, top1, "
+        "delta_p, perplexity, comma-separated, or all, or none (default auto: all of them "
+        "for logits, log-probabilities or a vocabulary of 1,024 tokens or more)."
+    ),
+    "Exact percentiles up to N tokens (default 2^20).": (
+        "The token statistics' percentiles are exact up to N tokens (default 1,048,576), "
+        "beyond from a quantile sketch whose rank error the output states."
+    ),
     "Counts per row (summed) or per document.": (
         "Whose the byte and word counts are: each row's (default; summed), or each "
         "document's, the same on all its rows (taken once; needs --sequence-column)."
@@ -152,7 +171,7 @@ DETAILS = {
         "error, the perplexity from the loss's, the accuracies Wilson's score interval. The "
         "calibration errors get none: see --bootstrap."
     ),
-    "Intervals from N bootstrap replicates (200), ECE's too.": (
+    "Bootstrap intervals of N replicates (200).": (
         "With --ci: percentile intervals of every summary metric, the calibration errors' "
         "too, from a streaming Poisson bootstrap of N replicates (200 is usual), exactly "
         "reproducible for a --seed; about twice the run's time."

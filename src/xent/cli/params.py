@@ -403,7 +403,7 @@ BootstrapOption = Annotated[
     typer.Option(
         "--bootstrap",
         metavar="N",
-        help="Intervals from N bootstrap replicates (200), ECE's too.",
+        help="Bootstrap intervals of N replicates (200).",
         rich_help_panel=DECIDE,
     ),
 ]
