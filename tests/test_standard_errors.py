@@ -224,12 +224,29 @@ def test_a_lower_bound_is_never_below_0(xent_cli, tmp_path):
     assert expected[0] < 0 and low == 0.0 and high == pytest.approx(expected[1], rel=1e-12)
 
 
-@pytest.mark.parametrize("degrees", [1, 2, 5, 11, 71, 500, 1999, 2000, 10**4, 10**7])
+@pytest.mark.parametrize("degrees", [1, 2, 3, 5, 11, 71, 500, 1999, 2000, 10**4, 10**7])
 @pytest.mark.parametrize("level", [0.5, 0.9, 0.95, 0.99, 0.999])
 def test_t_quantile_is_scipys(degrees, level):
     assert t_quantile(level, degrees) == pytest.approx(
         stats.t.ppf((1 + level) / 2, degrees), rel=1e-11
     )
+
+
+@pytest.mark.parametrize("degrees", [1, 2, 3, 10, 1999, 2000])
+def test_t_quantile_far_in_the_tail_is_mpmaths(degrees):
+    """At level 0.999999 SciPy's own error reaches 1e-10 (its (1 + level)/2 rounds): the
+    reference is the root of the tail in 40 digits."""
+    import mpmath
+
+    mpmath.mp.dps = 40
+    alpha = 1 - mpmath.mpf(0.999999)
+    v = mpmath.mpf(degrees)
+
+    def tail(t):
+        return mpmath.betainc(v / 2, mpmath.mpf(1) / 2, 0, v / (v + t * t), regularized=True)
+
+    root = mpmath.findroot(lambda t: tail(t) - alpha, stats.t.ppf(0.9999995, degrees))
+    assert t_quantile(0.999999, degrees) == pytest.approx(float(root), rel=1e-11)
 
 
 def test_seed_needs_the_bootstrap(xent_cli, tmp_path):
@@ -247,3 +264,37 @@ def test_seed_needs_the_bootstrap(xent_cli, tmp_path):
     with pytest.raises(UsageError, match="give replicates too"):
         ScoreOptions(ci=0.9, seed=3)
     assert xent_cli("compute", "-i", path, "--ci", "0.9", "--bootstrap", "50", "--seed", "3")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False), min_size=0, max_size=80
+    ),
+    st.integers(0, 80),
+    st.integers(-60, 0),
+)
+def test_an_integer_sum_is_the_exact_sum(values, cut, shift):
+    """IntegerSum against Fractions: any split, merged, and scaled by 2^shift, exactly
+    (subnormals and values of every size included; 2,048 values and more go by buckets)."""
+    from fractions import Fraction
+
+    from xent.accumulators.exact import IntegerSum
+
+    x = np.array(values + [5e-324, -2.5e-320], dtype=np.float64)
+    exact = sum(map(Fraction, x.tolist()), Fraction(0))
+    one, left, right = IntegerSum(), IntegerSum(), IntegerSum()
+    one.add_exact(x)
+    left.add_exact(x[:cut])
+    right.add_exact(x[cut:])
+    right.scale(shift)
+    right.scale(-shift)
+    left.merge(right)
+    assert one.fraction() == exact and left.fraction() == exact
+    one.scale(shift)
+    assert one.fraction() == exact * Fraction(2) ** shift
+    big = IntegerSum()
+    big.add_exact(np.tile(x, 2048 // x.size + 1))  # the bucket path
+    assert big.fraction() == exact * (2048 // x.size + 1)
+    big.add_count(3)
+    assert big.fraction() == exact * (2048 // x.size + 1) + 3

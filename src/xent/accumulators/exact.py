@@ -176,3 +176,72 @@ def weigh(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
         return values
     with np.errstate(invalid="ignore"):  # 0·inf where s = 0: masked, not a warning
         return np.where(weights > 0, weights * values, 0.0)
+
+
+# Every finite double is an integer multiple of 2^-1074; with frexp's 53-bit mantissas, of
+# 2^-(1074 + 53): a sum is an integer count of that unit (as replicate_sums.OFFSET).
+_UNIT = 1074 + 53
+
+
+class IntegerSum:
+    """An exact float sum kept as one Python integer: Σ x = total · 2^(shift − 1127).
+    Adding and merging are integer additions, so cheaper than :class:`ExactSum`'s
+    partials on a few values at a time (a group's rows of a chunk); ``scale`` moves the
+    shift, so it is exact too. Non-finite values are summed apart, in floats."""
+
+    __slots__ = ("total", "shift", "special")
+
+    def __init__(self) -> None:
+        self.total, self.shift, self.special = 0, 0, 0.0
+
+    def add_exact(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.float64).ravel()
+        finite = np.isfinite(values)
+        if not finite.all():
+            self.special += float(values[~finite].sum())
+            values = values[finite]
+        if values.size >= FSUM_BELOW:  # a few exact terms first (bucket_terms)
+            terms = bucket_terms(values)
+            values = values if terms is None else np.array(terms)
+        values = values[values != 0]
+        if not values.size:
+            return
+        mantissas, exponents = np.frexp(values)
+        whole = np.ldexp(mantissas, 53).astype(np.int64).tolist()
+        places = (exponents + (_UNIT - 53 - self.shift)).tolist()
+        low = min(places)
+        if low < 0:  # below this sum's unit (a scale up moved it): lower the unit
+            self._lower(-low)
+            places = [p - low for p in places]
+        self.total += sum(m << p for m, p in zip(whole, places))
+
+    def add_count(self, count: int) -> None:
+        """Add a whole number (a count of rows, of hits)."""
+        if self.shift > _UNIT:
+            self._lower(self.shift - _UNIT)
+        self.total += count << (_UNIT - self.shift)
+
+    def _lower(self, bits: int) -> None:
+        self.total <<= bits
+        self.shift -= bits
+
+    def merge(self, other: IntegerSum) -> None:
+        self.special += other.special
+        if other.shift < self.shift:
+            self._lower(self.shift - other.shift)
+        self.total += other.total << (other.shift - self.shift)
+
+    def scale(self, shift: int) -> None:
+        """× 2^shift, exactly."""
+        self.shift += shift
+
+    def fraction(self):
+        """The exact sum as a Fraction (the special values' float sum where there are any)."""
+        from fractions import Fraction
+
+        if self.special:
+            return self.special
+        power = self.shift - _UNIT
+        if power >= 0:
+            return Fraction(self.total << power)
+        return Fraction(self.total, 1 << -power)

@@ -32,7 +32,7 @@ import numpy as np
 from .. import metrics
 from ..kernels import power
 from .base import Accumulator, Rows
-from .exact import ExactSum, product_errors
+from .exact import IntegerSum, product_errors
 from .row_terms import row_terms
 from .student import normal_quantile, t_quantile
 
@@ -48,31 +48,37 @@ class RatioSums:
 
     def __init__(self) -> None:
         self.rows = 0
-        self.sums = {name: ExactSum() for name in self.NAMES}
+        self.sums = {name: IntegerSum() for name in self.NAMES}
 
     def add(self, parts: list[np.ndarray], d: np.ndarray | None = None) -> None:
         """A chunk's rows: y = Σ parts (each ≥ 0 but the errors), d (None: every d is 1)."""
         n = parts[0].size
         self.rows += n
         sums = self.sums
+        if d is None and parts[0].dtype == np.bool_:  # hits: y = y² = y·d, integers
+            hits = int(np.count_nonzero(parts[0]))
+            for name, count in (("y", hits), ("yy", hits), ("yd", hits), ("d", n), ("dd", n)):
+                sums[name].add_count(count)
+            return
+        y = IntegerSum()
         for part in parts:
-            _add(sums["y"], part)
+            y.add_exact(part)
+        sums["y"].merge(y)
         for i, a in enumerate(parts):  # Σ y² = Σ_i Σ_j a_i·a_j: each pair once, doubled
             for j, b in enumerate(parts[i:], i):
                 for product in _products(a, b):
-                    _add(sums["yy"], product if i == j else 2 * product)
+                    sums["yy"].add_exact(product if i == j else 2 * product)
         if d is None:
-            for name in ("d", "dd"):
-                sums[name].add(float(n))
-            for part in parts:
-                _add(sums["yd"], part)
+            sums["yd"].merge(y)
+            sums["d"].add_count(n)
+            sums["dd"].add_count(n)
             return
-        _add(sums["d"], d)
+        sums["d"].add_exact(d)
         for product in _products(d, d):
-            _add(sums["dd"], product)
+            sums["dd"].add_exact(product)
         for part in parts:
             for product in _products(d, part):
-                _add(sums["yd"], product)
+                sums["yd"].add_exact(product)
 
     def merge(self, other: RatioSums) -> None:
         self.rows += other.rows
@@ -85,10 +91,7 @@ class RatioSums:
             total.scale(shift if len(name) == 1 else 2 * shift)
 
     def exact(self) -> dict[str, Fraction]:
-        return {
-            name: sum(map(Fraction, total.partials), Fraction(0))
-            for name, total in self.sums.items()
-        }
+        return {name: total.fraction() for name, total in self.sums.items()}
 
     @property
     def ratio(self) -> float:
@@ -112,18 +115,6 @@ class RatioSums:
         """(Σ d)² / Σ d² (Kish's effective size; the rows when every d is 1)."""
         s = self.exact()
         return float(s["d"] ** 2 / s["dd"]) if s["dd"] > 0 else 0.0
-
-    @property
-    def finite(self) -> bool:
-        return all(math.isfinite(x) for total in self.sums.values() for x in total.partials)
-
-
-# Below this many values a sum adds each value; above, a few exact terms (.exact).
-_BUCKETS_FROM = 64
-
-
-def _add(total: ExactSum, values: np.ndarray) -> None:
-    total.add_exact(values, _BUCKETS_FROM)
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,9 +159,12 @@ class StandardErrors(Accumulator):
         found = row_terms(scored, slice(None), self.top_k)
         self.has_metrics |= found.brier is not None
         for name, values in zip(("hits", "top_k", "brier"), found):
-            if values is not None:
+            if values is not None and s is None:
+                counted = np.asarray(values) != 0 if name != "brier" else np.asarray(values)
+                self._spread(name).add([counted])  # (hits as booleans: counted)
+            elif values is not None:
                 values = np.asarray(values, dtype=np.float64)
-                weighted = values if s is None else np.where(s > 0, s * values, 0.0)
+                weighted = np.where(s > 0, s * values, 0.0)
                 self._spread(name).add(_weighted(weighted, values, s), s)
 
     def merge(self, other: StandardErrors, rows_before: int = 0) -> StandardErrors:

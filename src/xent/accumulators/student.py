@@ -5,6 +5,7 @@ normal quantile. Each is checked against SciPy in the tests."""
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 # At this many degrees of freedom and more, the quantile is Cornish-Fisher's expansion
@@ -18,25 +19,46 @@ def normal_quantile(p: float) -> float:
     return NormalDist().inv_cdf(p)
 
 
+@lru_cache(maxsize=4096)  # a run's groups ask for a few levels and sizes, many times
 def t_quantile(level: float, degrees: int) -> float:
     """The t with P(|T| <= t) = ``level`` for Student's t with ``degrees`` degrees of
-    freedom: scipy.stats.t.ppf((1 + level) / 2, degrees)."""
-    z = normal_quantile((1 + level) / 2)
+    freedom: scipy.stats.t.ppf((1 + level) / 2, degrees). Closed forms for 1 and 2 degrees
+    of freedom, Cornish-Fisher's expansion from :data:`_EXPANSION_FROM`, and between them
+    Newton's method on the log of the tail from that expansion (a few steps)."""
+    alpha = 1 - level  # (exact near 1, where the forms below are written in it)
+    if degrees == 1:
+        return 1 / math.tan(math.pi * alpha / 2)
+    if degrees == 2:
+        return level * math.sqrt(2 / (alpha * (2 - alpha)))
+    guess = _cornish_fisher(normal_quantile((1 + level) / 2), degrees)
     if degrees >= _EXPANSION_FROM:
-        return _cornish_fisher(z, degrees)
-    alpha = 1 - level
-    low, high = 0.0, max(z, 1.0)
-    while two_sided_t(high, degrees) > alpha:  # a bracket: the tail falls as t grows
-        low, high = high, high * 2
-    for _ in range(200):  # bisection down to adjacent floats
-        middle = (low + high) / 2
-        if middle in (low, high):
-            break
-        if two_sided_t(middle, degrees) > alpha:
-            low = middle
+        return guess
+    return _newton(level, degrees, guess)
+
+
+def _newton(level: float, degrees: int, t: float) -> float:
+    """The root of log P(|T| ≥ t) = log(1 − level) from ``t``, kept inside the bracket
+    the steps have found (halving it where a step would leave it)."""
+    v = degrees
+    log_alpha = math.log(1 - level)
+    front = math.lgamma((v + 1) / 2) - math.lgamma(v / 2) - 0.5 * math.log(v * math.pi)
+    low, high = 0.0, math.inf
+    for _ in range(100):
+        tail = two_sided_t(t, v)
+        gap = math.log(tail) - log_alpha  # > 0: the tail is too heavy, t too small
+        if gap > 0:
+            low = t
         else:
-            high = middle
-    return (low + high) / 2
+            high = t
+        density = math.exp(front - (v + 1) / 2 * math.log1p(t * t / v))
+        step = gap * tail / (2 * density)
+        new = t + step
+        if not low < new < high:
+            new = (low + high) / 2 if math.isfinite(high) else 2 * t
+        if abs(new - t) <= 2e-16 * t:
+            return new
+        t = new
+    return t
 
 
 def _cornish_fisher(z: float, degrees: int) -> float:
