@@ -1,5 +1,5 @@
 """Issue 24, item 12: every command that reads files takes every option that says how a
-file is read (``xent.cli.params.READ_OPTIONS``), and every command that reads prediction
+file is read (``xent.cli.shared.READ_OPTIONS``), and every command that reads prediction
 files the label options too (``LABEL_OPTIONS``). Each option is exercised on each command:
 a good value reads the file (and a bad one, or none, fails), or the command refuses it
 with a line saying why; rows given as arguments refuse the options that read a file."""
@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from xent.cli.params import LABEL_OPTIONS, READ_OPTIONS
+from xent.cli.shared import LABEL_OPTIONS, READ_OPTIONS
 
 PREDICTION_COMMANDS = ("compute", "explain", "calibrate", "compare", "report")
 DISTRIBUTION_COMMANDS = ("entropy", "kl", "js")
@@ -227,3 +227,26 @@ def test_explain_reads_a_pandas_file_with_its_index(xent_cli, tmp_path):
     computed = json.loads(xent_cli("compute", *args).stdout)
     assert explained["mean_cross_entropy"] == computed["cross_entropy"]
     assert explained["mean_cross_entropy"] == pytest.approx(MEAN, rel=1e-12)
+
+
+def test_a_group_of_options_is_expanded_in_its_place():
+    """cli.shared.expand: a group parameter becomes the group's options where it stands
+    (so --help lists them there), and the command is called with its own parameters."""
+    import inspect
+
+    from xent.cli import shared
+
+    seen = {}
+
+    @shared.expand
+    def command(ctx, first: int = 1, reading=shared.READING, last: int = 2):
+        seen.update(first=first, last=last)
+
+    assert list(inspect.signature(command).parameters) == [
+        "ctx",
+        "first",
+        *shared.READ_OPTIONS,
+        "last",
+    ]
+    command(None, first=3, last=4, **dict.fromkeys(shared.READ_OPTIONS))
+    assert seen == {"first": 3, "last": 4}

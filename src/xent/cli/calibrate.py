@@ -9,10 +9,9 @@ import typer
 
 from . import params as p
 from . import params_calibration as pc
-from . import params_language as lp
-from . import parse
+from . import parse, shared
 from .app import XentCommand, app, output_format
-from .choices import Calibrator, Holds, LogprobsMode, OnError, OutputFormat
+from .choices import Calibrator, OutputFormat
 
 PredictionsOption = typer.Option(
     "--output",
@@ -25,20 +24,12 @@ PredictionsOption = typer.Option(
 
 
 @app.command(cls=XentCommand)
+@shared.expand
 def calibrate(
     ctx: typer.Context,
     file: p.FileOption = None,
-    input_format: p.InputFormatOption = None,
-    label_column: p.LabelColumnOption = "label",
-    label_columns: p.LabelColumnsOption = None,
-    delimiter: p.DelimiterOption = None,
-    ignore_columns: p.IgnoreColumnsOption = None,
+    reading=shared.LABELED_READING,
     classes: p.ClassesOption = None,
-    on_error: p.OnErrorOption = OnError.raise_,
-    pred_array: p.PredArrayOption = None,
-    holds: p.HoldsOption = Holds.auto,
-    labels_file: p.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
     from_logits: p.FromLogitsOption = False,
     clip: p.ClipOption = None,
     renormalize: p.RenormalizeOption = False,
@@ -79,7 +70,7 @@ def calibrate(
         recalibrate=predictions is not None,
         calibrator=parse.choice(method),
     )
-    fit = _fit(evaluation, path, predictions, label_column, sample_weights)
+    fit = _fit(evaluation, path, predictions, ctx.params["label_column"], sample_weights)
     if save_calibration is not None:
         _save(fit.calibration, save_calibration)
     render_fit(

@@ -11,10 +11,9 @@ import typer
 from ..errors import UsageError
 from . import params as p
 from . import params_calibration as pc
-from . import params_language as lp
-from . import parse
+from . import parse, shared
 from .app import XentCommand, app, output_format
-from .choices import GateOn, Holds, LogprobsMode, OnError, OutputFormat
+from .choices import GateOn, OutputFormat
 
 
 def _is_number(text: str) -> bool:
@@ -39,6 +38,7 @@ class CompareCommand(XentCommand):
 
 
 @app.command(cls=CompareCommand)
+@shared.expand
 def compare(
     ctx: typer.Context,
     file_a: Annotated[str, typer.Argument(metavar="A", help="The reference model's predictions.")],
@@ -92,28 +92,10 @@ def compare(
         ),
     ] = 1 << 20,
     gate_on: pc.GateOnOption = GateOn.estimate,
-    ci: p.CiOption = None,
-    bootstrap: p.BootstrapOption = None,
-    seed: p.SeedOption = 0,
-    input_format: p.InputFormatOption = None,
-    label_column: p.LabelColumnOption = "label",
-    label_columns: p.LabelColumnsOption = None,
-    delimiter: p.DelimiterOption = None,
-    ignore_columns: p.IgnoreColumnsOption = None,
-    on_error: p.OnErrorOption = OnError.raise_,
-    pred_array: p.PredArrayOption = None,
-    holds: p.HoldsOption = Holds.auto,
-    labels_file: p.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
+    intervals=shared.INTERVALS,
+    reading=shared.LABELED_READING,
     classes: p.ClassesOption = None,
-    from_logits: p.FromLogitsOption = False,
-    clip: p.ClipOption = None,
-    renormalize: p.RenormalizeOption = False,
-    label_smoothing: p.LabelSmoothingOption = 0.0,
-    weights: p.WeightsOption = None,
-    sample_weights: p.SampleWeightsOption = None,
-    ignore_index: p.IgnoreIndexOption = None,
-    ignore_label: p.IgnoreLabelOption = None,
+    conventions=shared.CONVENTIONS,
     top_k: p.TopKOption = 1,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,
@@ -141,6 +123,7 @@ def compare(
 
     parse.view(ctx.params)  # --classes-shown
     on = parse.choice(gate_on)
+    ci = ctx.params["ci"]
     check_gate(on, fail_if_worse, gate="fail_if_worse", ci=ci)
     parse.refuse_drawing(ctx.params)
     evaluation = parse.evaluation(

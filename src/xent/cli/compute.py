@@ -14,12 +14,13 @@ from ..errors import UsageError
 from . import params as p
 from . import params_calibration as pc
 from . import params_language as lp
-from . import parse
+from . import parse, shared
 from .app import XentCommand, app, render_report
-from .choices import CountsPer, GateOn, Holds, LogprobsMode, OnError, OutputFormat, Reduction
+from .choices import CountsPer, GateOn, OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand, epilog=p.DETAILS_EPILOG)
+@shared.expand
 def compute(
     ctx: typer.Context,
     paths: p.PathsArgument = None,
@@ -31,24 +32,8 @@ def compute(
     by_file: p.ByFileOption = False,
     cluster: p.ClusterOption = None,
     workers: p.WorkersOption = None,
-    pred_array: p.PredArrayOption = None,
-    holds: p.HoldsOption = Holds.auto,
-    labels_file: p.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
-    input_format: p.InputFormatOption = None,
-    label_column: p.LabelColumnOption = "label",
-    label_columns: p.LabelColumnsOption = None,
-    delimiter: p.DelimiterOption = None,
-    ignore_columns: p.IgnoreColumnsOption = None,
-    on_error: p.OnErrorOption = OnError.raise_,
-    from_logits: p.FromLogitsOption = False,
-    clip: p.ClipOption = None,
-    renormalize: p.RenormalizeOption = False,
-    label_smoothing: p.LabelSmoothingOption = 0.0,
-    weights: p.WeightsOption = None,
-    sample_weights: p.SampleWeightsOption = None,
-    ignore_index: p.IgnoreIndexOption = None,
-    ignore_label: p.IgnoreLabelOption = None,
+    reading=shared.LABELED_READING,
+    conventions=shared.CONVENTIONS,
     multi_label: p.MultiLabelOption = False,
     temperature: pc.TemperatureOption = None,
     calibration: pc.CalibrationOption = None,
@@ -57,9 +42,7 @@ def compute(
     worst: p.WorstOption = 0,
     reliability: p.ReliabilityOption = False,
     reliability_svg: p.ReliabilitySvgOption = None,
-    ci: p.CiOption = None,
-    bootstrap: p.BootstrapOption = None,
-    seed: p.SeedOption = 0,
+    intervals=shared.INTERVALS,
     group_by: p.GroupByOption = None,
     sequence_column: p.SequenceColumnOption = None,
     vocab_size: lp.VocabSizeOption = None,
@@ -90,7 +73,7 @@ def compute(
 
     on = parse.choice(gate_on)  # refused before anything is read
     check_interval_options(ctx.params, on)
-    if from_logits and logits:
+    if ctx.params["from_logits"] and logits:
         raise UsageError("--from-logits reads --pred as logits: give --pred, not --logits")
     params, view = ctx.params, parse.view(ctx.params)
     files = parse.input_files(

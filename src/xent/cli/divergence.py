@@ -11,10 +11,9 @@ import typer
 from ..errors import UsageError
 from ..units import unit_name
 from . import params as o
-from . import params_language as lp
-from . import parse
+from . import parse, shared
 from .app import XentCommand, app, output_format
-from .choices import Holds, LogprobsMode, OnError, OutputFormat, Reduction
+from .choices import OutputFormat, Reduction
 
 POption = Annotated[
     Optional[List[str]],
@@ -93,31 +92,31 @@ def _run(params: dict, kind: str) -> None:
     sys.stdout.flush()
 
 
+# Both commands' options, in the order --help lists them.
+PAIRS = shared.Group(
+    p=(POption, None),
+    q=(QOption, None),
+    classes=(o.ClassesOption, None),
+    file=(o.FileOption, None),
+    **shared.READING.options,
+    p_columns=(o.PColumnsOption, None),
+    q_columns=(o.QColumnsOption, None),
+    q_file=(QFileOption, None),
+    base=(o.BaseOption, "e"),
+    fmt=(o.FormatOption, OutputFormat.auto),
+    precision=(o.PrecisionOption, 4),
+    classes_shown=(o.ClassesShownOption, "20"),
+    reduction=(o.ReductionOption, Reduction.mean),
+    renormalize=(o.RenormalizeOption, False),
+    output=(o.OutputOption, None),
+)
+
+
 @app.command(cls=XentCommand)
+@shared.expand
 def kl(
     ctx: typer.Context,
-    p: POption = None,
-    q: QOption = None,
-    classes: o.ClassesOption = None,
-    file: o.FileOption = None,
-    input_format: o.InputFormatOption = None,
-    delimiter: o.DelimiterOption = None,
-    ignore_columns: o.IgnoreColumnsOption = None,
-    p_columns: o.PColumnsOption = None,
-    q_columns: o.QColumnsOption = None,
-    on_error: o.OnErrorOption = OnError.raise_,
-    pred_array: o.PredArrayOption = None,
-    holds: o.HoldsOption = Holds.auto,
-    labels_file: o.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
-    q_file: QFileOption = None,
-    base: o.BaseOption = "e",
-    fmt: o.FormatOption = OutputFormat.auto,
-    precision: o.PrecisionOption = 4,
-    classes_shown: o.ClassesShownOption = "20",
-    reduction: o.ReductionOption = Reduction.mean,
-    renormalize: o.RenormalizeOption = False,
-    output: o.OutputOption = None,
+    options=PAIRS,
 ) -> None:
     """Kullback-Leibler divergence KL(P‖Q) = Σ P(i)·log(P(i)/Q(i)).
 
@@ -140,30 +139,10 @@ def kl(
 
 
 @app.command(cls=XentCommand)
+@shared.expand
 def js(
     ctx: typer.Context,
-    p: POption = None,
-    q: QOption = None,
-    classes: o.ClassesOption = None,
-    file: o.FileOption = None,
-    input_format: o.InputFormatOption = None,
-    delimiter: o.DelimiterOption = None,
-    ignore_columns: o.IgnoreColumnsOption = None,
-    p_columns: o.PColumnsOption = None,
-    q_columns: o.QColumnsOption = None,
-    on_error: o.OnErrorOption = OnError.raise_,
-    pred_array: o.PredArrayOption = None,
-    holds: o.HoldsOption = Holds.auto,
-    labels_file: o.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
-    q_file: QFileOption = None,
-    base: o.BaseOption = "e",
-    fmt: o.FormatOption = OutputFormat.auto,
-    precision: o.PrecisionOption = 4,
-    classes_shown: o.ClassesShownOption = "20",
-    reduction: o.ReductionOption = Reduction.mean,
-    renormalize: o.RenormalizeOption = False,
-    output: o.OutputOption = None,
+    options=PAIRS,
 ) -> None:
     """Jensen-Shannon divergence JS(P,Q) = ½ KL(P‖M) + ½ KL(Q‖M), M = (P+Q)/2.
 

@@ -9,13 +9,13 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
-from . import params_language as lp
-from . import parse
+from . import parse, shared
 from .app import XentCommand, app, render_report
-from .choices import Holds, LogprobsMode, OnError, OutputFormat, Reduction
+from .choices import OutputFormat, Reduction
 
 
 @app.command(cls=XentCommand)
+@shared.expand
 def entropy(
     ctx: typer.Context,
     pred: Annotated[
@@ -33,14 +33,7 @@ def entropy(
     ] = None,
     classes: p.ClassesOption = None,
     file: p.FileOption = None,
-    input_format: p.InputFormatOption = None,
-    delimiter: p.DelimiterOption = None,
-    ignore_columns: p.IgnoreColumnsOption = None,
-    on_error: p.OnErrorOption = OnError.raise_,
-    pred_array: p.PredArrayOption = None,
-    holds: p.HoldsOption = Holds.auto,
-    labels_file: p.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
+    reading=shared.READING,
     from_logits: p.FromLogitsOption = False,
     base: p.BaseOption = "e",
     fmt: p.FormatOption = OutputFormat.auto,

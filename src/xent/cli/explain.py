@@ -11,10 +11,9 @@ import typer
 
 from ..errors import UsageError
 from . import params as p
-from . import params_language as lp
-from . import parse
+from . import parse, shared
 from .app import XentCommand, app, output_format, save_pictures
-from .choices import Holds, LogprobsMode, OnError, OutputFormat
+from .choices import OutputFormat
 
 ALTERNATIVES = (
     "the ECE's bins are a file's (--file): several --pred of one label are alternative "
@@ -28,6 +27,7 @@ class Language(str, Enum):
 
 
 @app.command(cls=XentCommand)
+@shared.expand
 def explain(
     ctx: typer.Context,
     labels: Annotated[
@@ -64,16 +64,7 @@ def explain(
             rich_help_panel=p.FILES,
         ),
     ] = None,
-    input_format: p.InputFormatOption = None,
-    label_column: p.LabelColumnOption = "label",
-    label_columns: p.LabelColumnsOption = None,
-    delimiter: p.DelimiterOption = None,
-    ignore_columns: p.IgnoreColumnsOption = None,
-    on_error: p.OnErrorOption = OnError.raise_,
-    pred_array: p.PredArrayOption = None,
-    holds: p.HoldsOption = Holds.auto,
-    labels_file: p.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
+    reading=shared.LABELED_READING,
     from_logits: p.FromLogitsOption = False,
     bins: p.BinsOption = 15,
     base: p.BaseOption = "e",

@@ -79,21 +79,9 @@ LogitsOption = Annotated[
     ),
 ]
 
-# Files. Every command that reads files takes the options that say how a file is read
-# (READ_OPTIONS, by parameter name; a command to which one cannot apply refuses it with a
-# line saying why), and every command that reads prediction files the label options too.
-# tests/test_file_options.py checks each command for each of them.
-READ_OPTIONS = (
-    "input_format",
-    "delimiter",
-    "ignore_columns",
-    "on_error",
-    "pred_array",
-    "holds",
-    "labels_file",
-    "logprobs_mode",
-)
-LABEL_OPTIONS = ("label_column", "label_columns")
+# Files. Every command that reads files takes the options that say how a file is read, and
+# every command that reads prediction files the label options too: declared together once,
+# as xent.cli.shared's groups (READ_OPTIONS, LABEL_OPTIONS there).
 
 FilesOption = Annotated[
     Optional[List[str]],

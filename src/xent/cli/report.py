@@ -11,10 +11,8 @@ import typer
 from ..errors import UsageError
 from . import params as p
 from . import params_calibration as pc
-from . import params_language as lp
-from . import parse
+from . import parse, shared
 from .app import Terminal, XentCommand, app
-from .choices import Holds, LogprobsMode, OnError
 
 HTML_ONLY = "the report is an HTML page: give -o FILE (or redirect stdout)"
 WORST_PER_FILE = (
@@ -30,38 +28,21 @@ ReportWorstOption = typer.Option(
 
 
 @app.command(cls=XentCommand)
+@shared.expand
 def report(
     ctx: typer.Context,
     paths: p.PathsArgument = None,
     file: p.FilesOption = None,
-    pred_array: p.PredArrayOption = None,
-    holds: p.HoldsOption = Holds.auto,
-    labels_file: p.LabelsFileOption = None,
-    logprobs_mode: lp.LogprobsModeOption = LogprobsMode.auto,
-    input_format: p.InputFormatOption = None,
-    label_column: p.LabelColumnOption = "label",
-    label_columns: p.LabelColumnsOption = None,
-    delimiter: p.DelimiterOption = None,
-    ignore_columns: p.IgnoreColumnsOption = None,
+    reading=shared.LABELED_READING,
     classes: p.ClassesOption = None,
-    on_error: p.OnErrorOption = OnError.raise_,
-    from_logits: p.FromLogitsOption = False,
-    clip: p.ClipOption = None,
-    renormalize: p.RenormalizeOption = False,
-    label_smoothing: p.LabelSmoothingOption = 0.0,
-    weights: p.WeightsOption = None,
-    sample_weights: p.SampleWeightsOption = None,
-    ignore_index: p.IgnoreIndexOption = None,
-    ignore_label: p.IgnoreLabelOption = None,
+    conventions=shared.CONVENTIONS,
     multi_label: p.MultiLabelOption = False,
     temperature: pc.TemperatureOption = None,
     calibration: pc.CalibrationOption = None,
     top_k: p.TopKOption = 1,
     bins: p.BinsOption = 15,
     worst: Annotated[int, ReportWorstOption] = 10,
-    ci: p.CiOption = None,
-    bootstrap: p.BootstrapOption = None,
-    seed: p.SeedOption = 0,
+    intervals=shared.INTERVALS,
     base: p.BaseOption = "e",
     precision: p.PrecisionOption = 4,
     output: p.OutputOption = None,
