@@ -10,7 +10,7 @@ the rows has it (Cochran 1977, §6.4; n the rows, as the paired comparison's):
     se(R)² = n / (n − 1) · Σ (y − R·d)² / (Σ d)²
 
 which for unweighted rows is the sample standard deviation over √n (scipy.stats.sem).
-The sums are exact (:class:`~.exact.ExactSum`, each product with its rounding error,
+The sums are exact (:class:`~.exact.IntegerSum`, each product with its rounding error,
 :func:`~.exact.product_errors`) and the standard error is found from them in rational
 arithmetic, as Σ (y − R·d)² = Σ y² − 2R·Σ y·d + R²·Σ d²: no cancelling, and any split of
 the rows (chunks, workers, formats) gives the same bits, equal weights of any size the
