@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from .accumulators import REGISTRY
 from .options import ScoreOptions
 from .scorer import ScoredRows, score_chunk
 from .totals import Totals, wanted
@@ -50,7 +49,9 @@ def new_totals(
         keep=wanted(metrics=metrics, detail=detail, worst=options.worst),
     )
     if options.ci is not None and options.replicates is None:
-        totals.parts["standard_errors"] = REGISTRY["standard_errors"](classes, totals.settings)
+        from .accumulators.standard_errors import StandardErrors
+
+        totals.parts["standard_errors"] = StandardErrors(classes, totals.settings)
     elif options.ci is not None and options.replicates is not None:
         from .accumulators.bootstrap import Bootstrap
 

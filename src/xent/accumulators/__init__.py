@@ -40,38 +40,34 @@ from .base import Accumulator, Rows, Settings
 from .brier import Brier
 from .calibration import Calibration
 from .columns import Columns
-from .delta_p import DeltaP
 from .moments import LossMoments
 from .per_class import Accuracy, PerClass
-from .perplexity_pair import PerplexityPair
-from .standard_errors import StandardErrors
-from .token_base import TokenAccumulator
-from .token_kl import TokenKL
-from .top_agreement import SameTop
 from .top_k import TopK
 from .worst import WorstRows
 
-# The accumulators made from (classes, Settings); ``bootstrap`` and ``groups`` are made by
-# xent.parts.new_totals with their own parameters.
+# The accumulators made from (classes, Settings); ``bootstrap``, ``standard_errors`` and
+# ``groups`` are made by xent.parts.new_totals with their own parameters, when asked for
+# (and only then imported: a metric nobody asked for costs nothing, its import neither).
 REGISTRY: dict[str, type[Accumulator]] = {
     cls.name: cls
-    for cls in (
-        LossMoments,
-        PerClass,
-        Accuracy,
-        TopK,
-        Brier,
-        Calibration,
-        Columns,
-        WorstRows,
-        StandardErrors,
-    )
+    for cls in (LossMoments, PerClass, Accuracy, TopK, Brier, Calibration, Columns, WorstRows)
 }
 
-# Two models' token statistics (xent compare of language models), by name.
-TOKENS: dict[str, type[TokenAccumulator]] = {
-    cls.name: cls for cls in (TokenKL, SameTop, DeltaP, PerplexityPair)
-}
+
+def __getattr__(name: str):
+    """``TOKENS``: two models' token statistics (xent compare of language models), by
+    name; imported at its first use (9 ms that no other command pays)."""
+    if name != "TOKENS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .delta_p import DeltaP
+    from .perplexity_pair import PerplexityPair
+    from .token_kl import TokenKL
+    from .top_agreement import SameTop
+
+    tokens = {cls.name: cls for cls in (TokenKL, SameTop, DeltaP, PerplexityPair)}
+    globals()["TOKENS"] = tokens
+    return tokens
+
 
 # What every run keeps, and what an option turns on together.
 ALWAYS = ("moments", "per_class", "accuracy")

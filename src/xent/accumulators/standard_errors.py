@@ -25,7 +25,7 @@ effective size (Σ d)² / Σ d² (n for unweighted rows; :func:`xent.metrics.wil
 from __future__ import annotations
 
 import math
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from .base import Accumulator, Rows
 from .exact import IntegerSum, product_errors
 from .row_terms import row_terms
 from .student import normal_quantile, t_quantile
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 METHOD = "student t (means), wilson (accuracies)"
 
