@@ -191,6 +191,22 @@ def test_every_registered_accumulator_merges_as_one_pass(name, case):
 
 
 @FAST
+@given(case=splits())
+def test_the_standard_errors_merge_bit_for_bit(case):
+    """Made by parts.new_totals with --ci (not registered: imported only then): any split
+    of the rows, weighted or not, soft labels or not, gives one pass's intervals exactly."""
+    from xent.accumulators.standard_errors import StandardErrors
+
+    chunk, cuts, options = case
+    whole, parts = scored_pieces(chunk, cuts, options)
+    one, merged = one_pass_and_merged(lambda: StandardErrors(chunk.classes, SETTINGS), whole, parts)
+    assert merged.spreads.keys() == one.spreads.keys()
+    for name, sums in one.spreads.items():
+        assert merged.spreads[name].exact() == sums.exact(), name
+    assert merged.intervals(0.9) == one.intervals(0.9)
+
+
+@FAST
 @given(case=splits(), replicates=st.integers(1, 8))
 def test_the_bootstrap_merges_bit_for_bit(case, replicates):
     chunk, cuts, options = case
