@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -298,3 +299,26 @@ def test_an_integer_sum_is_the_exact_sum(values, cut, shift):
     assert big.fraction() == exact * (2048 // x.size + 1)
     big.add_count(3)
     assert big.fraction() == exact * (2048 // x.size + 1) + 3
+
+
+def test_multi_label_and_logprobs_rows_get_their_intervals(xent_cli, tmp_path):
+    """Multi-label rows: the loss's t interval and the exact-match accuracy's Wilson
+    interval; a logprobs file's tokens: the mean surprisal's t interval (its lower bound
+    below 0 shown as 0). The per-row losses are xent's -r none, checked elsewhere."""
+    path = tmp_path / "ml.csv"
+    path.write_text(
+        "label,a,b,c\na|b,0.9,0.8,0.1\nc,0.2,0.3,0.7\na,0.6,0.4,0.2\nb|c,0.3,0.9,0.6\n"
+        "a|c,0.7,0.2,0.4\n"
+    )
+    ci = run_json(xent_cli, path, "--multi-label", "--ci", "0.9")["ci"]
+    rows = xent_cli("compute", "-i", path, "--multi-label", "-r", "none", "-f", "csv").stdout
+    losses = [float(line.split(",")[2]) for line in rows.splitlines()[1:]]
+    assert ci["mean_cross_entropy"] == pytest.approx(t_interval(losses, 0.9), rel=1e-12)
+    assert ci["accuracy"] == pytest.approx(wilson(4, 5, 0.9), rel=1e-12)  # row 5 is wrong
+    logprobs = Path(__file__).resolve().parents[1] / "examples" / "chat-logprobs.jsonl"
+    low, high = run_json(xent_cli, logprobs, "--ci", "0.95")["ci"]["mean_cross_entropy"]
+    rows = xent_cli("compute", "-i", logprobs, "-r", "none", "-f", "csv").stdout
+    surprisal = [float(line.split(",")[2]) for line in rows.splitlines()[1:]]
+    expected = t_interval(surprisal, 0.95)
+    assert expected[0] < 0 and low == 0.0
+    assert high == pytest.approx(expected[1], rel=1e-12)
