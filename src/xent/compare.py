@@ -74,7 +74,7 @@ class Comparison:
     per_class: list[tuple[str, int, float, float, float]]  # class, rows, mean A, mean B, B − A
     disagreements: list[Disagreement]
     aligned_by: str  # "order" or the id column
-    ci: tuple[float, float] | None = None  # paired bootstrap interval of the difference
+    ci: tuple[float, float] | None = None  # the difference's interval (t, or a bootstrap's)
     level: float | None = None
     replicates: int | None = None  # a paired bootstrap's (None: Student's t)
     seed: int | None = None
