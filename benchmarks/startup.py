@@ -10,6 +10,7 @@ alternately (so machine noise hits them alike), and the table gives medians and 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -52,10 +53,32 @@ def startup_table(runs: int) -> str:
     return "\n".join(lines)
 
 
+def uncached() -> str | None:
+    """Why xent's modules would be compiled at every start (a warning), or None: an
+    editable install under PYTHONDONTWRITEBYTECODE keeps no bytecode, and compiling some
+    60 modules each time costs ~45 ms that no `pip install .` (which compiles them) pays."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("xent")
+    if spec is None or spec.origin is None:
+        return None
+    cached = Path(spec.origin).parent / "__pycache__"
+    if cached.is_dir():
+        return None
+    return (
+        f"warning: no bytecode beside {spec.origin} (PYTHONDONTWRITEBYTECODE="
+        f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}): every start compiles xent; "
+        "measure a `pip install .` instead, as users have it"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=31)
     args = parser.parse_args()
+    warning = uncached()
+    if warning:
+        print(warning, file=sys.stderr)
     print(f"median of {args.runs} alternating runs, Python {sys.version.split()[0]}\n")
     print(startup_table(args.runs))
 
