@@ -101,6 +101,7 @@ OPTIONS = [
     ScoreOptions(worst=4),
     ScoreOptions(ignore_label="skip", top_k=2, bins=10),
     ScoreOptions(ci=0.9, replicates=16, seed=3, ignore_label="skip"),
+    ScoreOptions(ci=0.9, ignore_label="skip"),  # standard errors
 ]
 
 
@@ -114,6 +115,7 @@ def test_csv_ranges_agree_with_the_local_run(client, tmp_path, range_bytes, whic
     local = score_file(str(path), options, read)
     remote = score_on_cluster(str(path), options, read, client=client, range_bytes=range_bytes)
     same(local, remote)
+    assert remote.ci == local.ci  # exact sums: the intervals bit for bit
 
 
 def test_zero_row_and_all_ignored_partitions(client, tmp_path):
