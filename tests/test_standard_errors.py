@@ -322,3 +322,21 @@ def test_multi_label_and_logprobs_rows_get_their_intervals(xent_cli, tmp_path):
     expected = t_interval(surprisal, 0.95)
     assert expected[0] < 0 and low == 0.0
     assert high == pytest.approx(expected[1], rel=1e-12)
+
+
+def test_one_row_of_positive_weight_has_no_interval(xent_cli, tmp_path):
+    """Zero-weight rows count for nothing: one row of weight has no spread to estimate, and
+    a zero width would claim the mean known. As for one row: no interval, and why."""
+    path = tmp_path / "w.csv"
+    path.write_text("label,w,a,b\na,0,0.7,0.3\nb,1,0.2,0.8\na,0,0.6,0.4\n")
+    args = ["compute", "-i", path, "--sample-weights", "w", "--ci", "0.9"]
+    data = json.loads(xent_cli(*args, "-f", "json").stdout)
+    why = "one row of positive weight: no confidence interval can be given (--ci needs two)"
+    assert data["ci"] is None and why in data["notes"]
+    plain = xent_cli(*args, "-f", "plain")
+    assert plain.stdout == repr(-math.log(0.8)) + "\n" and why in plain.stderr
+    gate = xent_cli(*args, "--gate-on", "upper", "--fail-above", "1", "-f", "plain")
+    assert gate.exit_code == 3 and "no interval could be computed" in gate.stderr
+    vectors = ["compute", "-l", "0", "-l", "1", "-p", "0.7,0.3", "-p", "0.2,0.8"]
+    result = xent_cli(*vectors, "--sample-weights", "0,1", "--ci", "0.9", "-f", "plain")
+    assert result.stdout == repr(-math.log(0.8)) + "\n" and why in result.stderr

@@ -249,6 +249,8 @@ def confidence(
     if rows == 1:
         return None, [NO_INTERVAL]
     ci = intervals(source, options)
+    if not ci.bounds:  # (the standard errors') one row of positive weight: as one row
+        return None, [ONE_WEIGHED]
     if task == "binary" and "brier_score" in ci.bounds:
         low, high = ci.bounds["brier_score"]
         ci.bounds["brier_score"] = (low / 2, high / 2)
@@ -288,6 +290,15 @@ def zero_columns_note(names: list[str]) -> str:
 
 # The note of a run of one row under --ci (plain and csv output also say it on stderr).
 NO_INTERVAL = "one row: no confidence interval can be given (--ci needs two)"
+ONE_WEIGHED = "one row of positive weight: no confidence interval can be given (--ci needs two)"
+
+
+def no_interval(notes: list[str]) -> str | None:
+    """The note that says why a run under --ci has no interval, if one does (plain and
+    csv output print the number alone, and this on stderr)."""
+    return next((note for note in notes if note in (NO_INTERVAL, ONE_WEIGHED)), None)
+
+
 # The calibration errors are not means of the rows: only a bootstrap gives them an interval.
 NO_ECE_INTERVAL = (
     "the calibration errors have no interval from standard errors: --bootstrap 200 gives "

@@ -46,17 +46,19 @@ class RatioSums:
     """Exact Σ y, Σ d, Σ y², Σ y·d, Σ d² and the rows n of a ratio Σ y / Σ d (see the
     module docstring); y given as parts whose sum is exact (a product and its error)."""
 
-    __slots__ = ("rows", "sums")
+    __slots__ = ("rows", "positive", "sums")
     NAMES = ("y", "d", "yy", "yd", "dd")
 
     def __init__(self) -> None:
         self.rows = 0
+        self.positive = 0  # the rows of d > 0: fewer than two give no standard error
         self.sums = {name: IntegerSum() for name in self.NAMES}
 
     def add(self, parts: list[np.ndarray], d: np.ndarray | None = None) -> None:
         """A chunk's rows: y = Σ parts (each ≥ 0 but the errors), d (None: every d is 1)."""
         n = parts[0].size
         self.rows += n
+        self.positive += n if d is None else int(np.count_nonzero(d > 0))
         sums = self.sums
         if d is None and parts[0].dtype == np.bool_:  # hits: y = y² = y·d, integers
             hits = int(np.count_nonzero(parts[0]))
@@ -85,6 +87,7 @@ class RatioSums:
 
     def merge(self, other: RatioSums) -> None:
         self.rows += other.rows
+        self.positive += other.positive
         for name, total in other.sums.items():
             self.sums[name].merge(total)
 
@@ -104,11 +107,12 @@ class RatioSums:
 
     @property
     def standard_error(self) -> float:
-        """se(R), NaN for fewer than two rows or no weight."""
+        """se(R), NaN for fewer than two rows of weight (one row of weight would give a
+        zero width, as if the mean were known)."""
         n = self.rows
-        s = self.exact()
-        if n < 2 or not s["d"] > 0:
+        if self.positive < 2:
             return math.nan
+        s = self.exact()
         y, d = s["y"], s["d"]
         spread = s["yy"] * d * d - 2 * y * d * s["yd"] + y * y * s["dd"]  # Σ (y − R·d)² · d²
         return math.sqrt(float(spread * n / ((n - 1) * d**4)))

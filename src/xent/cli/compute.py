@@ -143,10 +143,11 @@ def say_no_interval(report, fmt) -> None:
     from .app import error_line, output_format
 
     if output_format(fmt) == "plain":
-        from ..results import NO_INTERVAL
+        from ..results import no_interval
 
-        if NO_INTERVAL in report.notes:
-            error_line(NO_INTERVAL)
+        why = no_interval(report.notes)
+        if why is not None:
+            error_line(why)
 
 
 def gate(

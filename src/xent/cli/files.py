@@ -142,7 +142,7 @@ def _save_pictures(summary, view: View) -> None:
 def _notes(summary, per_row: bool, fmt: str) -> None:
     """What a script's log should keep, on stderr: the rows skipped, and ignored."""
     from ..report import skipped_note
-    from ..results import NO_INTERVAL
+    from ..results import no_interval
 
     if summary.skipped and (per_row or fmt != "table"):
         error_line(f"{summary.source}: {skipped_note(summary, summary.numbered)}")
@@ -152,8 +152,9 @@ def _notes(summary, per_row: bool, fmt: str) -> None:
         from ..results import zero_columns_note
 
         error_line(f"warning: {summary.source}: {zero_columns_note(summary.zero_columns)}")
-    if fmt in ("plain", "csv") and NO_INTERVAL in summary.notes:  # the number alone: say why
-        error_line(f"{summary.source}: {NO_INTERVAL}")
+    why = no_interval(summary.notes)
+    if fmt in ("plain", "csv") and why is not None:  # the number alone: say why
+        error_line(f"{summary.source}: {why}")
     if summary.infinite:
         first = getattr(summary, "first_infinite", None)
         where = f", the first on {summary.numbered} {first:,}" if first else ""
