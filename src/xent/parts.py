@@ -51,7 +51,7 @@ def new_totals(
     if options.ci is not None and options.replicates is None:
         from .accumulators.standard_errors import StandardErrors
 
-        totals.parts["standard_errors"] = StandardErrors(classes, totals.settings)
+        totals.parts["standard_errors"] = StandardErrors(classes, totals.settings, metrics=metrics)
     elif options.ci is not None and options.replicates is not None:
         from .accumulators.bootstrap import Bootstrap
 

@@ -19,9 +19,10 @@ class RowTerms(NamedTuple):
     brier: np.ndarray | None
 
 
-def row_terms(scored, part: slice, top_k: int) -> RowTerms:
+def row_terms(scored, part: slice, top_k: int, *, scores: bool = True) -> RowTerms:
     """The rows' terms: a multi-label row is right when every class is (Q ≥ 0.5 as the
-    label is); a class label's row when its class is the predicted one."""
+    label is); a class label's row when its class is the predicted one. ``scores=False``:
+    the hits alone."""
     q = None if scored.probabilities is None else scored.probabilities[part]
     if scored.columns is not None and q is not None:
         agree = (q >= 0.5) == (scored.positives[part] >= 0.5)
@@ -30,7 +31,7 @@ def row_terms(scored, part: slice, top_k: int) -> RowTerms:
         return RowTerms(None, None, None)
     labels = scored.labels[part]
     hits = labels == scored.predicted[part]
-    if q is None:
+    if q is None or not scores:
         return RowTerms(hits, None, None)
     targets = None if scored.targets is None else scored.targets[part]
     return RowTerms(

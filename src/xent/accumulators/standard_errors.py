@@ -135,14 +135,17 @@ class StandardErrors(Accumulator):
     name = "standard_errors"
     missing = "error"
 
-    def __init__(self, classes=(), settings=None) -> None:
+    def __init__(self, classes=(), settings=None, *, metrics: bool = True) -> None:
+        """``metrics=False``: the loss's and the accuracy's only (a group's, plain output's:
+        the top-k accuracy and the Brier score are not shown there)."""
         self.top_k = 1 if settings is None else settings.top_k
+        self.metrics = metrics
         self.spreads: dict[str, RatioSums] = {}
         self.nonfinite = 0  # rows of infinite loss: the loss has no interval
         self.has_metrics = False
 
     def empty(self, classes=(), settings=None) -> StandardErrors:
-        fresh = StandardErrors()
+        fresh = StandardErrors(metrics=self.metrics)
         fresh.top_k = self.top_k
         return fresh
 
@@ -163,7 +166,7 @@ class StandardErrors(Accumulator):
         else:
             divisors = s
         self._spread("loss").add(_weighted(terms, rows.losses, s, finite), divisors)
-        found = row_terms(scored, slice(None), self.top_k)
+        found = row_terms(scored, slice(None), self.top_k, scores=self.metrics)
         self.has_metrics |= found.brier is not None
         for name, values in zip(("hits", "top_k", "brier"), found):
             if values is not None and s is None:
