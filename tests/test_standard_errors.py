@@ -340,3 +340,39 @@ def test_one_row_of_positive_weight_has_no_interval(xent_cli, tmp_path):
     vectors = ["compute", "-l", "0", "-l", "1", "-p", "0.7,0.3", "-p", "0.2,0.8"]
     result = xent_cli(*vectors, "--sample-weights", "0,1", "--ci", "0.9", "-f", "plain")
     assert result.stdout == repr(-math.log(0.8)) + "\n" and why in result.stderr
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_with_a_sequence_column_the_loss_interval_is_over_the_sequences(
+    xent_cli, tmp_path, weighted
+):
+    """A sequence's tokens are not independent rows: with --sequence-column the mean
+    loss's interval takes the sequences as the units (the clustered standard error of a
+    ratio, Student's t of G − 1 degrees of freedom), written out here in NumPy."""
+    rng = np.random.default_rng(8)
+    q = rng.dirichlet(np.full(3, 0.8), 400)
+    labels = np.array([rng.choice(3, p=row) for row in q])
+    sequence = np.sort(rng.integers(0, 30, 400))
+    w = np.exp(rng.normal(0, 0.5, 400)) if weighted else np.ones(400)
+    lines = ["label,seq,w,a,b,c"] + [
+        f"{'abc'[y]},s{g},{float(s)!r}," + ",".join(repr(float(x)) for x in row)
+        for y, g, s, row in zip(labels, sequence, w, q)
+    ]
+    path = tmp_path / "tokens.csv"
+    path.write_text("\n".join(lines) + "\n")
+    args = ["--sequence-column", "seq", "--ci", "0.95", "--ignore-columns", "w"]
+    if weighted:
+        args = ["--sequence-column", "seq", "--ci", "0.95", "--sample-weights", "w"]
+    ci = run_json(xent_cli, path, *args)["ci"]
+    losses = -np.log(q[np.arange(400), labels])
+    groups = np.unique(sequence)
+    y = np.array([(w * losses)[sequence == g].sum() for g in groups])
+    d = np.array([w[sequence == g].sum() for g in groups])
+    r, g = y.sum() / d.sum(), groups.size
+    se = math.sqrt(g / (g - 1) * ((y - r * d) ** 2).sum()) / d.sum()
+    t = stats.t.ppf(0.975, g - 1)
+    assert ci["method"] == "student t (means; the loss clustered by sequence), wilson (accuracies)"
+    assert ci["mean_cross_entropy"] == pytest.approx([r - t * se, r + t * se], rel=1e-11)
+    assert ci["perplexity"] == pytest.approx(np.exp(ci["mean_cross_entropy"]), rel=1e-14)
+    bootstrap = run_json(xent_cli, path, *args, "--bootstrap", "50")["ci"]
+    assert bootstrap["method"] == "poisson bootstrap, percentile"  # rows resampled, as before

@@ -76,6 +76,11 @@ class Intervals:
     @property
     def described(self) -> str:
         """How they were drawn, in words: the method, and a bootstrap's replicates."""
+        if self.replicates is None and self.method == BY_SEQUENCE:
+            return (
+                "Student's t for the means (the loss's over the sequences), Wilson's for the "
+                "accuracies"
+            )
         if self.replicates is None:
             return "Student's t for the means, Wilson's for the accuracies"
         return f"poisson bootstrap ({self.replicates} replicates, seed {self.seed})"
@@ -260,6 +265,37 @@ def confidence(
     if options.replicates is None and source.has_metrics:
         said.append(NO_ECE_INTERVAL)
     return ci, said
+
+
+def by_sequence(ci: Intervals | None, grouped, options: ScoreOptions) -> Intervals | None:
+    """``ci`` with the mean loss's interval (and the perplexity's) over the sequences of a
+    ``--sequence-column`` run: their tokens are not independent rows, so the interval is
+    R ± t·se with the sequences as the units (:meth:`GroupedTotals.sequence_spread`,
+    Student's t of G − 1 degrees of freedom). Unchanged with a bootstrap, or fewer than
+    two sequences."""
+    spread = None if grouped is None else grouped.sequence_spread()
+    if ci is None or options.replicates is not None or spread is None:
+        return ci
+    if "mean_cross_entropy" not in ci.bounds or math.isinf(ci.bounds["mean_cross_entropy"][1]):
+        return ci
+    from dataclasses import replace
+
+    from .accumulators.student import t_quantile
+
+    g, ratio, se = spread
+    half = t_quantile(ci.level, g - 1) * se
+    low, high = max(ratio - half, 0.0), ratio + half
+    bounds = dict(ci.bounds)
+    bounds["mean_cross_entropy"] = (low, high)
+    bounds["perplexity"] = (
+        float(engine.perplexity(low, base=options.base)),
+        float(engine.perplexity(high, base=options.base)),
+    )
+    return replace(ci, method=BY_SEQUENCE, bounds=bounds)
+
+
+# How the intervals are drawn when the loss's is over the sequences (JSON ci.method).
+BY_SEQUENCE = "student t (means; the loss clustered by sequence), wilson (accuracies)"
 
 
 def zero_columns(totals: Totals) -> list[str]:

@@ -203,6 +203,26 @@ class GroupedTotals(Accumulator):
         """Each group's totals (in the order first seen), and the sequences' perplexities."""
         return self.groups, self.sequence_summary()
 
+    def sequence_spread(self) -> tuple[int, float, float] | None:
+        """(G, R, se) of the mean loss with the sequences as the sampling units (the tokens
+        of a sequence are not independent): R = Σ Y_g / Σ D_g over the G sequences' loss
+        sums and divisors, se² = G/(G − 1) · Σ (Y_g − R·D_g)² / (Σ D_g)² (the clustered
+        standard error of a ratio); None for fewer than two sequences, or sums that are not
+        finite (an infinite loss: its interval is infinite already)."""
+        if self.sequence_column is None or len(self.sequences) < 2:
+            return None
+        entries = np.array([(t, d) for t, d, _ in self.sequences.values()], dtype=np.float64)
+        if not np.isfinite(entries).all():
+            return None
+        divisor = math.fsum(entries[:, 1])
+        if not divisor > 0:
+            return None
+        g = len(entries)
+        ratio = math.fsum(entries[:, 0]) / divisor
+        residuals = entries[:, 0] - ratio * entries[:, 1]
+        spread = math.fsum((residuals * residuals).tolist())
+        return g, ratio, math.sqrt(spread * g / (g - 1)) / divisor
+
     def sequence_summary(self) -> Sequences | None:
         if self.sequence_column is None or not self.sequences:
             return None

@@ -141,7 +141,16 @@ def add_groups(summary: Summary, run: Run, options: ScoreOptions, group_by: str 
                 "them (--ci needs two)"
             )
     if grouped is not None:
+        from ..results import by_sequence
+
         summary.sequences = grouped.sequence_summary()
+        clustered = by_sequence(summary.ci, grouped, options)
+        if clustered is not summary.ci and summary.groups:
+            summary.notes.append(
+                "the loss's interval is over the sequences; each group's treats its tokens as "
+                "independent rows (narrower than one over its sequences would be)"
+            )
+        summary.ci = clustered
 
 
 def file_size(path: str) -> int:
