@@ -181,7 +181,8 @@ def test_chunks_and_workers_of_other_exponents_merge_exactly(xent_cli, tmp_path,
 
 def test_weight_below_the_others_resolution_counts_for_nothing(xent_cli, tmp_path, monkeypatch):
     """A chunk of weights 1e-300 after one of 1e300: in the larger's units they fall below
-    2^-1074 and become 0, as scaling by hand would make them; the mean is the big rows'."""
+    2^-1074 and count as the smallest float (kernels.keep_positive); the mean is the big
+    rows', to the last digit."""
     from xent.readers import csv_rows
 
     big = "".join(f"a,1e300,{0.1 + i / 100!r},{0.9 - i / 100!r}\n" for i in range(30))
@@ -334,3 +335,25 @@ def test_dask_partitions_of_other_exponents_merge_exactly(xent_cli, tmp_path):
     )
     assert local["mean"] == pytest.approx(expected, rel=1e-13)
     assert cluster["mean"] == local["mean"]
+
+
+@pytest.mark.parametrize("weight", ["5e-324", "1e-320"])
+def test_an_infinite_loss_of_a_tiny_weight_makes_the_mean_infinite(
+    xent_cli, tmp_path, monkeypatch, weight
+):
+    """A row of positive weight and infinite loss makes the weighted mean infinite
+    (s·inf = inf), however small s is beside the others: scaled below the floats' range,
+    it stays the smallest float (it was 0, and the mean a finite number, exit 0). In the
+    big row's chunk, and in a chunk of its own (its exponent meets the big rows' in the
+    totals)."""
+    from xent.readers import csv_rows
+
+    path = tmp_path / "w.csv"
+    tiny = "a," + weight + ",0,1\n"
+    path.write_text("label,w,a,b\na,1.7976931348623157e308,0.5,0.5\n" + tiny)
+    args = ["compute", "-i", path, "--sample-weights", "w", "-f", "plain"]
+    result = xent_cli(*args)
+    assert result.stdout == "inf\n" and "infinite loss" in result.stderr
+    path.write_text("label,w,a,b\n" + "a,1e308,0.5,0.5\n" * 50 + tiny)
+    monkeypatch.setattr(csv_rows, "CHUNK_BYTES", 64)
+    assert xent_cli(*args).stdout == "inf\n"

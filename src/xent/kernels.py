@@ -273,4 +273,14 @@ def scaled_weights(s: np.ndarray | None) -> tuple[np.ndarray | None, int]:
     e = math.frexp(largest)[1]
     if e == 0:
         return s, 0
-    return np.ldexp(np.asarray(s, dtype=np.float64), -e), e
+    s = np.asarray(s, dtype=np.float64)
+    return keep_positive(np.ldexp(s, -e), s), e
+
+
+def keep_positive(scaled: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """``scaled`` (weights × 2^-e) with each weight that was above 0 still above 0: one
+    scaled below the smallest float (5e-324) is that float. It still counts a row of
+    infinite loss (s·inf = inf: the weighted mean is infinite, as it is) and a row of
+    weight; its share of any finite sum is far below a float64's resolution."""
+    lost = (scaled == 0) & (original > 0)
+    return np.where(lost, 5e-324, scaled) if lost.any() else scaled

@@ -12,10 +12,12 @@ Totals keep every weighted sum in units of 2^E, E their exponent. When a chunk o
 run's totals come with another exponent, the side of the smaller one is multiplied by
 2^(smaller − larger) (:func:`numpy.ldexp`, exact) and E is the larger: a sum of weights is
 never shifted up, so nothing overflows. A value shifted below the smallest normal float
-(2^-1022) is rounded, below 2^-1074 it is 0. That loses no weight that matters: in the
-larger side's units its largest weight is at least 0.5, so the error of any sum is below
-n·2^-1075 against a sum of weights of at least 0.5, far below the 2^-53 of a float64 ratio.
-It is the weight a hand-made scaling into [0.5, 1) would have lost too.
+(2^-1022) is rounded, and one that would fall below 2^-1074 is 2^-1074, the smallest float
+(:func:`xent.kernels.keep_positive`), not 0: a row of positive weight still counts, and
+its infinite loss still makes the mean infinite (s·inf = inf), as it is. That changes no
+finite sum that matters: in the larger side's units its largest weight is at least 0.5, so
+the error of any sum is below n·2^-1074 against a sum of weights of at least 0.5, far
+below the 2^-53 of a float64 ratio.
 
 Sums of squared weights (Σ s², the Wilson interval's effective size; the paired standard
 error's Σ v², Σ v²d, Σ v²d²) shift by twice as much. The outputs that are sums rather
@@ -29,7 +31,7 @@ import math
 
 import numpy as np
 
-from ..kernels import scaled_weights
+from ..kernels import keep_positive, scaled_weights
 
 __all__ = ["scaled_weights", "shift_rows", "shifted"]
 
@@ -53,10 +55,12 @@ def shift_rows(scored, shift: int):
     ``shift``: the same rows in other units (``shift`` ≤ 0: see the module)."""
     if not shift or scored.sample_weights is None:
         return scored
+    denominators = scored.denominators
+    if denominators is not None:
+        denominators = np.asarray(denominators, dtype=np.float64)
+        denominators = keep_positive(np.ldexp(denominators, shift), denominators)
     return scored._replace(
-        sample_weights=np.ldexp(scored.sample_weights, shift),
-        denominators=None
-        if scored.denominators is None
-        else np.ldexp(np.asarray(scored.denominators, dtype=np.float64), shift),
+        sample_weights=keep_positive(np.ldexp(scored.sample_weights, shift), scored.sample_weights),
+        denominators=denominators,
         weight_exponent=scored.weight_exponent - shift,
     )
