@@ -132,6 +132,21 @@ def test_an_input_in_a_directory_is_protected_too(tmp_path):
     assert (parts / "part-0.csv").read_text() == ROWS
 
 
+def test_a_value_that_names_a_directory_is_not_walked(tmp_path):
+    """Only the inputs' directories are walked for files an output must not overwrite: a
+    value such as --p / (the fuzz found it) was a walk of the whole file system before
+    the usage error. A value naming a file is still protected."""
+    out = tmp_path / "out.txt"
+    result = run("js", "--p", "0", "--q", "0", "--p", "/", "-o", str(out), "-f", "plain")
+    one_line_error(result, 1, "--p (sample 2)")
+    data, kept = tmp_path / "w.csv", tmp_path / "kept.txt"
+    data.write_text(ROWS)
+    kept.write_text("precious\n")
+    result = run("compute", "-i", str(data), "--ignore-columns", str(kept), "-o", str(kept))
+    one_line_error(result, 2, "same file as the input")
+    assert kept.read_text() == "precious\n"
+
+
 # --------------------------------------------------------------------------- 11. file names
 
 BAD_NAME = b"bad\xffname"

@@ -101,12 +101,15 @@ _INPUTS: dict[tuple[int, int], str] = {}
 
 
 @contextmanager
-def protected_inputs(paths, *, stdin: bool = True):
+def protected_inputs(paths, files=(), *, stdin: bool = True):
     """While the block runs, an output that is one of ``paths`` (a directory: the files
-    under it), or the file on stdin, is refused: writing it would destroy an input."""
+    under it), one of ``files`` (regular files only: other values a command was given),
+    or the file on stdin, is refused: writing it would destroy an input."""
     saved = dict(_INPUTS)
     for path in paths:
         _protect(path)
+    for path in files:
+        _protect(path, walk=False)
     if stdin:
         try:
             st = os.fstat(0)
@@ -121,14 +124,14 @@ def protected_inputs(paths, *, stdin: bool = True):
         _INPUTS.update(saved)
 
 
-def _protect(path: str) -> None:
+def _protect(path: str, walk: bool = True) -> None:
     try:
         st = os.stat(path)
     except (OSError, ValueError):
         return
     if stat.S_ISREG(st.st_mode):
         _INPUTS[(st.st_dev, st.st_ino)] = path
-    elif stat.S_ISDIR(st.st_mode):
+    elif walk and stat.S_ISDIR(st.st_mode):
         for root, _, names in os.walk(path):
             for name in names:
                 _protect(os.path.join(root, name))

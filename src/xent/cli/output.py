@@ -84,16 +84,27 @@ OUTPUT_PARAMETERS = frozenset(
 )
 
 
-def _inputs(params: dict) -> list[str]:
-    """The names among a command's parameters that may be files it reads."""
-    names: list[str] = []
+# The parameters that name files (or directories of them) a command reads.
+INPUT_PARAMETERS = frozenset(
+    {"paths", "file", "file_a", "file_b", "labels_file", "q_file", "calibration"}
+)
+
+
+def _inputs(params: dict) -> tuple[list[str], list[str]]:
+    """What an output must not overwrite, when one is asked for: (the inputs, the other
+    values that may name a file). A directory is an input's, its files walked; any other
+    value (a --p of "/", a class name) is only a file if it names one."""
+    if not any(params.get(key) for key in OUTPUT_PARAMETERS):
+        return [], []
+    inputs: list[str] = []
+    others: list[str] = []
     for key, value in params.items():
         if key in OUTPUT_PARAMETERS:
             continue
         for item in value if isinstance(value, (list, tuple)) else [value]:
             if isinstance(item, str) and item not in ("", "-"):
-                names.append(item)
-    return names
+                (inputs if key in INPUT_PARAMETERS else others).append(item)
+    return inputs, others
 
 
 @contextmanager
@@ -130,7 +141,8 @@ def output_command_class():
             from ..errors import GateFailed
 
             gate = None
-            with protected_inputs(_inputs(ctx.params)), output_to(ctx.params.get("output")):
+            inputs, others = _inputs(ctx.params)
+            with protected_inputs(inputs, others), output_to(ctx.params.get("output")):
                 try:
                     return super().invoke(ctx)
                 except GateFailed as failed:  # the output is whole: keep it, then fail
