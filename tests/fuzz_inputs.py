@@ -484,6 +484,7 @@ def draw_options(d, table: Table, fmt: str) -> tuple[list[str], bool, bool]:
                 "--classes",
                 "--sample-weights",
                 "--delimiter",
+                "--ci",
             ]
         )
         if option == "--top-k":
@@ -495,6 +496,9 @@ def draw_options(d, table: Table, fmt: str) -> tuple[list[str], bool, bool]:
         elif option == "--worst":
             value = d.choice([0, 1, 3, 100_000, 100_001, -1])
             valid &= isinstance(value, int) and 0 <= value <= 100_000
+        elif option == "--ci":  # the summary's intervals: the mean stays as it is
+            value = d.choice([0.9, 0.95, 0.5, 0.999999, 0, 1, "nan", "x"])
+            valid &= isinstance(value, float) and 0 < value < 1
         elif option == "--on-error":
             value = d.choice(["skip", "skip", "raise", "ignore"])
             valid &= value != "ignore"
@@ -725,10 +729,13 @@ def check_output(
     means = ("mean_cross_entropy", "mean") if reduction == "mean" else ()
     if fmt == "plain" and text.startswith("row,"):  # --worst K: the rows, as CSV
         fmt = "csv"
-    if fmt == "plain":
-        numbers = text.splitlines()
-        for line in numbers:
-            assert not math.isnan(float(line)), text
+    if fmt == "plain":  # a number a line; with --ci, the mean and "[low, high]" after it
+        numbers = [line.split(" [")[0] for line in text.splitlines()]
+        for line, number in zip(text.splitlines(), numbers):
+            assert not math.isnan(float(number)), text
+            if line != number:
+                low, high = map(float, line[len(number) + 2 : -1].split(", "))
+                assert low <= float(number) <= high or math.isinf(high), text
         return numbers, None, None
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -774,11 +781,12 @@ def _invoke(args: list[str], reader: str, out_path: str | None, directory: str):
 
 
 def without_worst(args: list[str]) -> list[str]:
-    """The arguments without ``--worst K``, which needs a summary."""
+    """The arguments without ``--worst K`` and ``--ci LEVEL``, which need a summary."""
     out = list(args)
-    while "--worst" in out:
-        at = out.index("--worst")
-        del out[at : at + 2]
+    for option in ("--worst", "--ci"):
+        while option in out:
+            at = out.index(option)
+            del out[at : at + 2]
     return out
 
 
@@ -811,7 +819,8 @@ def check_case(case: Case, directory: str, readers: list[str] | None = None) -> 
         assert_clean(rows, path)
         # The per-row run leaves --worst out, and needs no mean (a summary may find that
         # the weights sum to 0): it may succeed where the summary fails, never the reverse.
-        if "--worst" not in case.options and not (summary.exit_code and not rows.exit_code):
+        summary_only = "--worst" in case.options or "--ci" in case.options
+        if not summary_only and not (summary.exit_code and not rows.exit_code):
             assert rows.exit_code == summary.exit_code, (summary.stderr, rows.stderr)
         outputs.append((summary.exit_code, summary_text, summary.stderr, rows_text))
         if summary.exit_code:
