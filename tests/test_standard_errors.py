@@ -303,8 +303,9 @@ def test_an_integer_sum_is_the_exact_sum(values, cut, shift):
 
 def test_multi_label_and_logprobs_rows_get_their_intervals(xent_cli, tmp_path):
     """Multi-label rows: the loss's t interval and the exact-match accuracy's Wilson
-    interval; a logprobs file's tokens: the mean surprisal's t interval (its lower bound
-    below 0 shown as 0). The per-row losses are xent's -r none, checked elsewhere."""
+    interval; a logprobs file's tokens: the mean surprisal's interval over its responses
+    (its lower bound below 0 shown as 0). The per-row losses are xent's -r none, checked
+    elsewhere."""
     path = tmp_path / "ml.csv"
     path.write_text(
         "label,a,b,c\na|b,0.9,0.8,0.1\nc,0.2,0.3,0.7\na,0.6,0.4,0.2\nb|c,0.3,0.9,0.6\n"
@@ -315,13 +316,23 @@ def test_multi_label_and_logprobs_rows_get_their_intervals(xent_cli, tmp_path):
     losses = [float(line.split(",")[2]) for line in rows.splitlines()[1:]]
     assert ci["mean_cross_entropy"] == pytest.approx(t_interval(losses, 0.9), rel=1e-12)
     assert ci["accuracy"] == pytest.approx(wilson(4, 5, 0.9), rel=1e-12)  # row 5 is wrong
+    # A logprobs file's tokens: their responses are the units (the tokens of a response
+    # are not independent), the clustered standard error of the mean, t of G − 1 df.
     logprobs = Path(__file__).resolve().parents[1] / "examples" / "chat-logprobs.jsonl"
-    low, high = run_json(xent_cli, logprobs, "--ci", "0.95")["ci"]["mean_cross_entropy"]
+    ci = run_json(xent_cli, logprobs, "--ci", "0.95")["ci"]
     rows = xent_cli("compute", "-i", logprobs, "-r", "none", "-f", "csv").stdout
-    surprisal = [float(line.split(",")[2]) for line in rows.splitlines()[1:]]
-    expected = t_interval(surprisal, 0.95)
-    assert expected[0] < 0 and low == 0.0
-    assert high == pytest.approx(expected[1], rel=1e-12)
+    cells = [line.split(",") for line in rows.splitlines()[1:]]
+    response = np.array([int(c[-1]) for c in cells])  # the line of its response
+    surprisal = np.array([float(c[2]) for c in cells])
+    units = np.unique(response)
+    y = np.array([surprisal[response == u].sum() for u in units])
+    d = np.array([(response == u).sum() for u in units], dtype=float)
+    r, g = y.sum() / d.sum(), units.size
+    se = math.sqrt(g / (g - 1) * ((y - r * d) ** 2).sum()) / d.sum()
+    t = stats.t.ppf(0.975, g - 1)
+    assert g == 2 and ci["method"].startswith("student t (means; the loss clustered")
+    assert r - t * se < 0 and ci["mean_cross_entropy"][0] == 0.0
+    assert ci["mean_cross_entropy"][1] == pytest.approx(r + t * se, rel=1e-12)
 
 
 def test_one_row_of_positive_weight_has_no_interval(xent_cli, tmp_path):

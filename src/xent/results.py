@@ -267,14 +267,20 @@ def confidence(
     return ci, said
 
 
-def by_sequence(ci: Intervals | None, grouped, options: ScoreOptions) -> Intervals | None:
+def by_sequence(ci: Intervals | None, totals: Totals, options: ScoreOptions) -> Intervals | None:
     """``ci`` with the mean loss's interval (and the perplexity's) over the sequences of a
-    ``--sequence-column`` run: their tokens are not independent rows, so the interval is
-    R ± t·se with the sequences as the units (:meth:`GroupedTotals.sequence_spread`,
-    Student's t of G − 1 degrees of freedom). Unchanged with a bootstrap, or fewer than
-    two sequences."""
+    ``--sequence-column`` run, or a logprobs file's responses: their tokens are not
+    independent rows, so the interval is R ± t·se with the sequences as the units
+    (:meth:`GroupedTotals.sequence_spread`, or unweighted tokens' documents:
+    :meth:`Normalised.document_spread`; Student's t of G − 1 degrees of freedom).
+    Unchanged with a bootstrap, or fewer than two sequences."""
+    if ci is None or options.replicates is not None:
+        return ci
+    grouped, normalised = totals.grouped, totals.parts.get("normalised")
     spread = None if grouped is None else grouped.sequence_spread()
-    if ci is None or options.replicates is not None or spread is None:
+    if spread is None and normalised is not None and not totals.sample_weighted:
+        spread = normalised.document_spread()
+    if spread is None:
         return ci
     if "mean_cross_entropy" not in ci.bounds or math.isinf(ci.bounds["mean_cross_entropy"][1]):
         return ci

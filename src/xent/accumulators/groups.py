@@ -82,6 +82,25 @@ class Sequences:
     mean_sequence_perplexity: float  # mean over sequences of base ** (sequence mean loss)
 
 
+def clustered_spread(entries) -> tuple[int, float, float] | None:
+    """(G, R, se) of a ratio over G clusters' (Y_g, D_g): R = Σ Y_g / Σ D_g and
+    se² = G/(G − 1) · Σ (Y_g − R·D_g)² / (Σ D_g)²; None for fewer than two clusters, no
+    weight, or sums that are not finite."""
+    if len(entries) < 2:
+        return None
+    values = np.array(entries, dtype=np.float64)
+    if not np.isfinite(values).all():
+        return None
+    divisor = math.fsum(values[:, 1])
+    if not divisor > 0:
+        return None
+    g = len(values)
+    ratio = math.fsum(values[:, 0]) / divisor
+    residuals = values[:, 0] - ratio * values[:, 1]
+    spread = math.fsum((residuals * residuals).tolist())
+    return g, ratio, math.sqrt(spread * g / (g - 1)) / divisor
+
+
 class GroupedTotals(Accumulator):
     """Totals per value of ``column`` (``new_totals(classes)`` makes a group's: a group
     shows its loss, accuracy, skill and intervals, never the calibration metrics, so they
@@ -209,19 +228,9 @@ class GroupedTotals(Accumulator):
         sums and divisors, se² = G/(G − 1) · Σ (Y_g − R·D_g)² / (Σ D_g)² (the clustered
         standard error of a ratio); None for fewer than two sequences, or sums that are not
         finite (an infinite loss: its interval is infinite already)."""
-        if self.sequence_column is None or len(self.sequences) < 2:
+        if self.sequence_column is None:
             return None
-        entries = np.array([(t, d) for t, d, _ in self.sequences.values()], dtype=np.float64)
-        if not np.isfinite(entries).all():
-            return None
-        divisor = math.fsum(entries[:, 1])
-        if not divisor > 0:
-            return None
-        g = len(entries)
-        ratio = math.fsum(entries[:, 0]) / divisor
-        residuals = entries[:, 0] - ratio * entries[:, 1]
-        spread = math.fsum((residuals * residuals).tolist())
-        return g, ratio, math.sqrt(spread * g / (g - 1)) / divisor
+        return clustered_spread([(t, d) for t, d, _ in self.sequences.values()])
 
     def sequence_summary(self) -> Sequences | None:
         if self.sequence_column is None or not self.sequences:

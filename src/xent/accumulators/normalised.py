@@ -193,6 +193,15 @@ class Normalised(Accumulator):
             elif mine[i] != entry[i]:
                 self._differ(name[1], kind, mine[i], entry[i])
 
+    def document_spread(self) -> tuple[int, float, float] | None:
+        """(G, R, se) of the mean token loss (in the run's base) with the documents as the
+        units (:func:`.groups.clustered_spread`), or None without two documents."""
+        from .groups import clustered_spread
+
+        if self.document_column is None:
+            return None
+        return clustered_spread([(nll / self.nats, n) for nll, n, *_ in self.documents.values()])
+
     def rescale(self, shift: int) -> None:
         """Unweighted sums (tokens, bytes, words): nothing to scale (.scaling)."""
 

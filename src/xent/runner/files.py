@@ -94,6 +94,7 @@ class Files:
             summary.files = self.rows
         if self.grouped:
             add_groups(summary, run, self.options, self.group_by)
+        _cluster(summary, run, self.options)
         return summary
 
 
@@ -141,16 +142,21 @@ def add_groups(summary: Summary, run: Run, options: ScoreOptions, group_by: str 
                 "them (--ci needs two)"
             )
     if grouped is not None:
-        from ..results import by_sequence
-
         summary.sequences = grouped.sequence_summary()
-        clustered = by_sequence(summary.ci, grouped, options)
-        if clustered is not summary.ci and summary.groups:
-            summary.notes.append(
-                "the loss's interval is over the sequences; each group's treats its tokens as "
-                "independent rows (narrower than one over its sequences would be)"
-            )
-        summary.ci = clustered
+
+
+def _cluster(summary: Summary, run: Run, options: ScoreOptions) -> None:
+    """The loss's interval over the sequences (or a logprobs file's responses), where the
+    rows are their tokens (:func:`xent.results.by_sequence`)."""
+    from ..results import by_sequence
+
+    clustered = by_sequence(summary.ci, run.totals, options)
+    if clustered is not summary.ci and summary.groups:
+        summary.notes.append(
+            "the loss's interval is over the sequences; each group's treats its tokens as "
+            "independent rows (narrower than one over its sequences would be)"
+        )
+    summary.ci = clustered
 
 
 def file_size(path: str) -> int:
