@@ -387,3 +387,21 @@ def test_with_a_sequence_column_the_loss_interval_is_over_the_sequences(
     assert ci["perplexity"] == pytest.approx(np.exp(ci["mean_cross_entropy"]), rel=1e-14)
     bootstrap = run_json(xent_cli, path, *args, "--bootstrap", "50")["ci"]
     assert bootstrap["method"] == "poisson bootstrap, percentile"  # rows resampled, as before
+
+
+@pytest.mark.parametrize("level", [1e-300, 1e-12, 0.999999999, 0.9999999999999999])
+def test_a_level_near_0_or_1_gives_an_interval(xent_cli, tmp_path, level):
+    """(1 + level)/2 rounds to 1 at level 0.9999999999999999: the quantiles are found from
+    the tail (1 − level)/2 (it was an internal error); SciPy's isf of that tail agrees."""
+    from xent.accumulators.student import normal_quantile
+
+    assert normal_quantile(level) == pytest.approx(
+        stats.norm.isf((1 - level) / 2), rel=1e-12, abs=1e-300
+    )
+    for degrees in (1, 2, 3, 10, 1999, 2000, 10**6):
+        assert t_quantile(level, degrees) >= 0
+    path = tmp_path / "p.csv"
+    path.write_text(predictions(9, 30)[0])
+    ci = run_json(xent_cli, path, "--ci", repr(level))["ci"]
+    low, high = ci["mean_cross_entropy"]
+    assert 0 <= low <= high and all(0 <= x <= 1 for x in ci["accuracy"])

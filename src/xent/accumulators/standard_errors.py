@@ -205,7 +205,7 @@ class StandardErrors(Accumulator):
             low, high = _t_interval(loss, level)
             out["mean_cross_entropy"] = (low, high)
             out["perplexity"] = (float(power(base, low)), float(power(base, high)))
-        z = normal_quantile((1 + level) / 2)
+        z = normal_quantile(level)
         for name, key in (("hits", "accuracy"), ("top_k", "top_k_accuracy")):
             spread = self.spreads.get(name)
             if spread is not None and (name == "hits" or self.has_metrics):
