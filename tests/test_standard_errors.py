@@ -405,3 +405,16 @@ def test_a_level_near_0_or_1_gives_an_interval(xent_cli, tmp_path, level):
     ci = run_json(xent_cli, path, "--ci", repr(level))["ci"]
     low, high = ci["mean_cross_entropy"]
     assert 0 <= low <= high and all(0 <= x <= 1 for x in ci["accuracy"])
+
+
+def test_weights_far_apart_give_an_interval_not_an_error(xent_cli, tmp_path):
+    """Weights of 1e300 and 1e-3 in one file (the fuzz found it): the squares of the small
+    ones, scaled by the large one's, fall below the smallest float, and the exact spread
+    came out below 0 (an internal error). The one weighty row decides the mean: a zero
+    width, as its standard error is, to a float's resolution."""
+    path = tmp_path / "w.json"
+    rows = [(0, 0.458, 1e300), (1, 0.332, 0.5), (0, 0.694, 0.5), (0, 0.106, 2.0), (0, 0.174, 1e-3)]
+    path.write_text(json.dumps([{"label": y, "pred": [q], "w": w} for y, q, w in rows]))
+    data = run_json(xent_cli, path, "--sample-weights", "w", "--ci", "0.999999")
+    low, high = data["ci"]["mean_cross_entropy"]
+    assert low == high == pytest.approx(-math.log(1 - 0.458), rel=1e-12)
