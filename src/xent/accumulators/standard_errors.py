@@ -117,7 +117,9 @@ class RatioSums:
         spread = s["yy"] * d * d - 2 * y * d * s["yd"] + y * y * s["dd"]  # Σ (y − R·d)² · d²
         # Never below 0 but where squares of weights far below the largest one's fall under
         # the smallest float (weights 1e300 and 1e-3 in one file): a spread of 0 there.
-        return math.sqrt(float(max(spread, 0) * n / ((n - 1) * d**4)))
+        if spread < 0:
+            return 0.0
+        return math.sqrt(float(spread * n / ((n - 1) * d**4)))
 
     @property
     def effective_rows(self) -> float:
