@@ -418,3 +418,26 @@ def test_weights_far_apart_give_an_interval_not_an_error(xent_cli, tmp_path):
     data = run_json(xent_cli, path, "--sample-weights", "w", "--ci", "0.999999")
     low, high = data["ci"]["mean_cross_entropy"]
     assert low == high == pytest.approx(-math.log(1 - 0.458), rel=1e-12)
+
+
+def test_every_example_format_gives_one_ci(xent_cli):
+    """examples/animals in CSV, gzip CSV, JSON Lines, Parquet and .npz: the same "ci"
+    object, bit for bit (the t interval of tests/test_gates.py)."""
+    pytest.importorskip("pyarrow")
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    names = ["animals.csv", "animals.csv.gz", "animals.jsonl", "animals.parquet", "animals.npz"]
+    cis = [run_json(xent_cli, examples / name, "--ci", "0.95")["ci"] for name in names]
+    assert all(ci == cis[0] for ci in cis[1:])
+    assert cis[0]["mean_cross_entropy"] == [0.25105510077120163, 0.7624930331435975]
+
+
+def test_the_html_report_says_how_its_intervals_were_drawn(xent_cli, tmp_path):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    page = tmp_path / "r.html"
+    for extra, said in (
+        ([], "95% intervals: Student&#x27;s t for the means, Wilson&#x27;s for the accuracies"),
+        (["--bootstrap", "200"], "95% intervals: poisson bootstrap (200 replicates, seed 0)"),
+    ):
+        args = ["report", "-i", examples / "animals.csv", "--ci", "0.95", *extra, "-o", page]
+        assert xent_cli(*args).exit_code == 0
+        assert said in page.read_text()

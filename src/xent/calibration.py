@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from . import calibrated, calibrators
+from .accumulators.scaling import meet
 from .calibrated import VectorSums, centred
 from .calibrators import Calibration
 from .errors import DataError, UsageError, param
@@ -106,13 +107,7 @@ class TemperatureSums:
     def merge(self, other: TemperatureSums) -> TemperatureSums:
         if not np.array_equal(self.betas, other.betas):
             raise ValueError("the grids differ")
-        mine, theirs = self.exponent, other.exponent
-        if mine is None:
-            self.exponent = theirs
-        elif theirs is not None and theirs > mine:
-            self.rescale(mine - theirs)
-        elif theirs is not None and theirs < mine:
-            other.rescale(theirs - mine)
+        meet(self, other)
         self.value += other.value
         self.slope += other.slope
         self.curvature += other.curvature

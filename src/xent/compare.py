@@ -31,13 +31,13 @@ import numpy as np
 
 from .accumulators.bootstrap import Bootstrap, percentile_interval
 from .accumulators.paired import DEGENERATE_NOTES, TIE, Paired, degenerate, statistic_note
-from .accumulators.student import t_quantile
+from .accumulators.student import t_interval
 from .accumulators.token_base import TokenSettings
 from .accumulators.token_totals import TokenStats, TokenTotals, in_base, token_notes
 from .errors import DataError, UsageError, param
 from .options import ScoreOptions
 from .readers.chunks import known_classes
-from .results import Summary, summarize
+from .results import NO_INTERVAL, Summary, summarize
 from .rules import TOKEN_STATS
 from .scorer import rows_of, score_chunk
 from .totals import Totals
@@ -257,15 +257,14 @@ class _Pair:
         if options.ci is None:
             return
         if comparison.rows < 2:  # one row: every replicate is that row (a zero width)
-            comparison.notes.append("one row: no confidence interval can be given (--ci needs two)")
+            comparison.notes.append(NO_INTERVAL)
             return
         comparison.level = options.ci
         if self.boots is None:
             se = comparison.standard_error
             if math.isnan(se):
                 return
-            half = t_quantile(options.ci, comparison.rows - 1) * se
-            comparison.ci = (comparison.difference - half, comparison.difference + half)
+            comparison.ci = t_interval(comparison.difference, se, options.ci, comparison.rows - 1)
             return
         boot_a, boot_b = self.boots
         replicate = boot_b.replicate_losses() - boot_a.replicate_losses()

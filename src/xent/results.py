@@ -286,11 +286,10 @@ def by_sequence(ci: Intervals | None, totals: Totals, options: ScoreOptions) -> 
         return ci
     from dataclasses import replace
 
-    from .accumulators.student import t_quantile
+    from .accumulators.student import t_interval
 
     g, ratio, se = spread
-    half = t_quantile(ci.level, g - 1) * se
-    low, high = max(ratio - half, 0.0), ratio + half
+    low, high = t_interval(ratio, se, ci.level, g - 1, floor=0.0)
     bounds = dict(ci.bounds)
     bounds["mean_cross_entropy"] = (low, high)
     bounds["perplexity"] = (

@@ -25,7 +25,7 @@ from .accumulators import ALWAYS, FAMILIES, REGISTRY, Accumulator, Rows, Setting
 from .accumulators.base import SKIPPED_SHOWN, Skipped
 from .accumulators.exact import FSUM_BELOW, ExactSum, bucket_sum, exact_sum
 from .accumulators.rows import RowTotals
-from .accumulators.scaling import shift_rows, shifted
+from .accumulators.scaling import meet, shift_rows, shifted
 from .errors import DataError
 
 __all__ = [
@@ -171,15 +171,8 @@ class Totals:
 
     def _meet(self, other: Totals) -> None:
         """These totals and ``other`` in the same units (the larger exponent's)."""
-        mine, theirs = self.exponent, other.exponent
-        if theirs is None or mine == theirs:
-            return
-        if mine is None:
-            self.exponent = theirs
-        elif theirs > mine:
-            self.rescale(mine - theirs)
-        else:
-            other.rescale(theirs - mine)
+        if other.exponent is not None:
+            meet(self, other)
 
     def rescale(self, shift: int) -> None:
         """Every weighted sum × 2^shift (shift ≤ 0), the exponent up by −shift."""

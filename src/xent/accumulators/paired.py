@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .exact import ExactSum
+from .scaling import meet
 from .student import incomplete_beta, two_sided_t
 from .worst import top_rows
 
@@ -126,13 +127,7 @@ class Paired:
 
     def merge(self, other: Paired) -> Paired:
         """Add another's sums over other rows (their keys are their rows' positions)."""
-        mine, theirs = self.exponent, getattr(other, "exponent", None)
-        if mine is None:
-            self.exponent = theirs
-        elif theirs is not None and theirs > mine:
-            self.rescale(mine - theirs)
-        elif theirs is not None and theirs < mine:
-            other.rescale(theirs - mine)
+        meet(self, other)
         for name, total in self.sums.items():
             total.merge(other.sums[name])
         self.wins_a += other.wins_a

@@ -33,7 +33,20 @@ import numpy as np
 
 from ..kernels import keep_positive, scaled_weights
 
-__all__ = ["scaled_weights", "shift_rows", "shifted"]
+__all__ = ["meet", "scaled_weights", "shift_rows", "shifted"]
+
+
+def meet(mine, theirs) -> None:
+    """Two holders of weighted sums (an ``exponent``, None before any weighted row, and
+    ``rescale(shift)``, which moves it) brought to the same units: the larger exponent's,
+    the other side scaled down (see the module). ``mine`` takes theirs when it has none."""
+    a, b = mine.exponent, getattr(theirs, "exponent", None)
+    if a is None:
+        mine.exponent = b
+    elif b is not None and b > a:
+        mine.rescale(a - b)
+    elif b is not None and b < a:
+        theirs.rescale(b - a)
 
 
 def shifted(values, shift: int):

@@ -34,7 +34,7 @@ from ..kernels import power
 from .base import Accumulator, Rows
 from .exact import IntegerSum, product_errors
 from .row_terms import row_terms
-from .student import normal_quantile, t_quantile
+from .student import normal_quantile, t_interval
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -230,6 +230,4 @@ def _weighted(terms, values, s, finite=None) -> list[np.ndarray]:
 
 def _t_interval(spread: RatioSums, level: float) -> tuple[float, float]:
     """R ± t·se, never below 0 (a loss and a Brier score are not negative)."""
-    half = t_quantile(level, spread.rows - 1) * spread.standard_error
-    ratio = spread.ratio
-    return (max(ratio - half, 0.0), ratio + half)
+    return t_interval(spread.ratio, spread.standard_error, level, spread.rows - 1, floor=0.0)

@@ -39,6 +39,15 @@ def t_quantile(level: float, degrees: int) -> float:
     return _newton(level, degrees, guess)
 
 
+def t_interval(
+    estimate: float, se: float, level: float, degrees: int, floor: float = -math.inf
+) -> tuple[float, float]:
+    """estimate ± t·se, t Student's of ``degrees`` degrees of freedom at ``level``; the
+    lower bound never below ``floor`` (0 for a loss, a Brier score: they are not negative)."""
+    half = t_quantile(level, degrees) * se
+    return (max(estimate - half, floor), estimate + half)
+
+
 def _newton(level: float, degrees: int, t: float) -> float:
     """The root of log P(|T| ≥ t) = log(1 − level) from ``t``, kept inside the bracket
     the steps have found (halving it where a step would leave it)."""

@@ -314,6 +314,8 @@ def report_html(summary, histogram, *, precision: int = 4) -> str:
     listed = list(summary.notes)
     if summary.metrics is not None and summary.metrics.k != 1:
         listed.insert(0, TIE_NOTE)
+    if summary.ci is not None:  # how the cards' intervals were drawn, as the table says
+        listed.insert(0, f"{summary.ci.level:.0%} intervals: {summary.ci.described}")
     if listed:
         notes = '<ul class="notes">' + "".join(f"<li>{html_text(n)}</li>" for n in listed)
         notes += "</ul>"
